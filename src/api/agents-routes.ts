@@ -1,0 +1,70 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parseEndpoint } from '../domain/endpoint';
+import type { Agent, AgentStore } from '../domain/ports';
+import { NotFoundError } from '../errors';
+import { parseInput } from '../validation';
+
+const endpoint = z
+  .string()
+  .trim()
+  .refine((v) => parseEndpoint(v) !== null, 'must be an E.164 number (+8613812345678) or a SIP URI (sip:user@host)');
+const name = z.string().trim().min(1, 'must not be empty').max(100);
+
+const createAgent = z.object({ name, phone: endpoint, position: z.number().int().min(0).optional(), paused: z.boolean().optional() }).strict();
+const updateAgent = z
+  .object({ name, phone: endpoint, active: z.boolean(), paused: z.boolean(), position: z.number().int().min(0) })
+  .partial()
+  .strict();
+const agentId = z.object({ id: z.string().uuid('must be an agent id') });
+
+export const agentJson = (a: Agent) => ({
+  id: a.id,
+  name: a.name,
+  phone: a.phone,
+  active: a.active,
+  paused: a.paused,
+  position: a.position,
+  createdAt: a.createdAt.toISOString(),
+  updatedAt: a.updatedAt.toISOString(),
+});
+
+/** The roster: who answers the hotline, in which rotation position, and who is paused. */
+export function agentsRoutes(agents: AgentStore): Router {
+  const router = Router();
+
+  router.post('/agents', async (req, res) => {
+    const input = parseInput(createAgent, req.body);
+    res.status(201).json(agentJson(await agents.create(input)));
+  });
+
+  router.get('/agents', async (req, res) => {
+    const includeInactive = req.query.includeInactive === 'true';
+    res.json({ agents: (await agents.list({ includeInactive })).map(agentJson) });
+  });
+
+  router.get('/agents/:id', async (req, res) => {
+    const { id } = parseInput(agentId, req.params);
+    const agent = await agents.get(id);
+    if (!agent) throw new NotFoundError(`no agent ${id}`);
+    res.json(agentJson(agent));
+  });
+
+  router.patch('/agents/:id', async (req, res) => {
+    const { id } = parseInput(agentId, req.params);
+    const changes = parseInput(updateAgent, req.body);
+    const agent = await agents.update(id, changes);
+    if (!agent) throw new NotFoundError(`no agent ${id}`);
+    res.json(agentJson(agent));
+  });
+
+  // Deleting deactivates: the agent's calls, attempts and fines stay on record.
+  router.delete('/agents/:id', async (req, res) => {
+    const { id } = parseInput(agentId, req.params);
+    const agent = await agents.update(id, { active: false });
+    if (!agent) throw new NotFoundError(`no agent ${id}`);
+    res.json(agentJson(agent));
+  });
+
+  return router;
+}

@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Clock } from '../domain/clock';
+import { BadRequestError } from '../errors';
+import type { PostgresAnalyticsStore } from '../postgres/analytics-store';
+import { parseInput } from '../validation';
+
+const rangeQuery = z.object({
+  from: z.coerce.date({ message: 'must be an ISO 8601 date-time' }).optional(),
+  to: z.coerce.date({ message: 'must be an ISO 8601 date-time' }).optional(),
+});
+
+const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Answer-rate figures over calls that arrived in [from, to) (default: the last 7 days).
+ * See README "Figures" for each definition.
+ */
+export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock, thresholdSeconds: number): Router {
+  const router = Router();
+  router.get('/analytics/summary', async (req, res) => {
+    const q = parseInput(rangeQuery, req.query);
+    const to = q.to ?? clock.now();
+    const from = q.from ?? new Date(to.getTime() - WEEK_MS);
+    if (from >= to) throw new BadRequestError('from: must be before to', 'from');
+    const s = await analytics.callSummary(from, to);
+    res.json({
+      from: from.toISOString(),
+      to: to.toISOString(),
+      answerThresholdSeconds: thresholdSeconds,
+      offered: s.offered,
+      answered: s.answered,
+      missed: s.missed,
+      abandoned: s.abandoned,
+      answerRate: ratio(s.answered, s.offered),
+      serviceLevel: ratio(s.answeredWithinRule, s.offered),
+      abandonmentRate: ratio(s.abandoned, s.offered),
+      averageSpeedOfAnswerSeconds: s.averageSpeedOfAnswerSeconds,
+      averageAbandonWaitSeconds: s.averageAbandonWaitSeconds,
+      averageTalkSeconds: s.averageTalkSeconds,
+      agents: (await analytics.agentSummary(from, to)).map((a) => ({ ...a, acceptRate: ratio(a.accepted, a.offers) })),
+    });
+  });
+  return router;
+}

@@ -1,0 +1,87 @@
+import express, { Router, type ErrorRequestHandler, type Express } from 'express';
+import { twilioWebhooks } from '../webhooks';
+import { requireAdmin } from './api/admin-auth';
+import { agentsRoutes } from './api/agents-routes';
+import { analyticsRoutes } from './api/analytics-routes';
+import { callsRoutes } from './api/calls-routes';
+import type { Container } from './container';
+import { AppError } from './errors';
+import type { Logger } from './logger';
+
+/** One place turns API errors into JSON: { error: { code, message, field? } }. */
+function apiErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof AppError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
+      return;
+    }
+    const e = err as { type?: string; status?: number };
+    if (e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: { code: 'bad_request', message: 'body: not valid JSON' } });
+      return;
+    }
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: { code: 'too_large', message: 'body: too large' } });
+      return;
+    }
+    logger.error('request failed', { path: req.path, err });
+    res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
+  };
+}
+
+/** The HTTP surface, without listening: health, Twilio webhooks, the admin API, feature pages. */
+export function createApp(c: Container): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a TLS-terminating proxy; signatures are checked against PUBLIC_BASE_URL, not the Host header.
+  app.set('trust proxy', true);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    await c.db.query('SELECT 1').then(
+      () => (checks.database = 'ok'),
+      (err: Error) => (checks.database = err.message),
+    );
+    await c.coordinator.ping().then(
+      () => (checks.coordination = 'ok'),
+      (err: Error) => (checks.coordination = err.message),
+    );
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: c.db.kind, coordination: c.config.REDIS_URL ? 'redis' : 'in-process', checks });
+  });
+
+  app.use(
+    '/webhooks',
+    twilioWebhooks({
+      hotline: c.hotline,
+      authToken: c.config.TWILIO_AUTH_TOKEN,
+      publicBaseUrl: c.config.PUBLIC_BASE_URL,
+      speaker: c.speaker,
+      fallbackNumber: c.config.FALLBACK_NUMBER,
+      logger: c.logger,
+      extraRoutes: (router) => c.features.forEach((f) => f.webhookRoutes?.(router)),
+    }),
+  );
+
+  const api = Router();
+  api.use(express.json({ limit: '100kb' }));
+  api.use(requireAdmin(c.config.ADMIN_TOKEN));
+  api.use(agentsRoutes(c.agents));
+  api.use(callsRoutes(c.calls));
+  api.use(analyticsRoutes(c.analytics, c.clock, c.config.ANSWER_THRESHOLD_SECONDS));
+  c.features.forEach((f) => f.apiRoutes?.(api));
+  app.use('/api', api);
+
+  const pages = Router();
+  c.features.forEach((f) => f.publicRoutes?.(pages));
+  app.use(pages);
+
+  app.use((req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } });
+  });
+  app.use(apiErrorHandler(c.logger));
+  return app;
+}

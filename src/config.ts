@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, read once from the environment. Every problem is reported at once,
+ * naming the variable, and start-up stops; nothing silently falls back on a bad value.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const seconds = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const e164 = /^\+[1-9]\d{6,14}$/;
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_BASE_URL: z
+      .string()
+      .url()
+      .default('http://localhost:3000')
+      .transform((v) => v.replace(/\/+$/, '')),
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
+      .default('AC00000000000000000000000000000000'),
+    TWILIO_AUTH_TOKEN: z.string().min(8, 'must be the primary auth token of the account').default('dev-auth-token-change-me'),
+    TWILIO_API_BASE_URL: optionalString.pipe(z.string().url().optional()),
+    DATABASE_URL: optionalString,
+    PGLITE_DATA_DIR: z.string().default('./data/pglite'),
+    REDIS_URL: optionalString,
+    REDIS_KEY_PREFIX: z.string().default('threering:'),
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').default('dev-admin-token-change-me'),
+    TIME_ZONE: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as Asia/Shanghai'),
+    ANSWER_THRESHOLD_SECONDS: seconds(10, 1, 120),
+    AGENT_RING_SECONDS: seconds(15, 10, 120),
+    MAX_CALLER_WAIT_SECONDS: seconds(60, 10, 1800),
+    SCREEN_TIMEOUT_SECONDS: seconds(6, 3, 20),
+    MAX_TALK_SECONDS: seconds(14400, 60, 86400),
+    PROMPT_LANGUAGE: z.enum(['zh-CN', 'en-US']).default('zh-CN'),
+    PROMPT_VOICE: optionalString,
+    FALLBACK_NUMBER: optionalString.pipe(z.string().regex(e164, 'must be an E.164 number such as +861012345678').optional()),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production') {
+      for (const key of ['TWILIO_AUTH_TOKEN', 'ADMIN_TOKEN'] as const) {
+        if (c[key].startsWith('dev-')) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'must be set in production' });
+        }
+      }
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,104 @@
+import type { Router } from 'express';
+import type { Config } from './config';
+import { systemClock, type Clock } from './domain/clock';
+import type { Coordinator } from './domain/ports';
+import { createLogger, type Logger } from './logger';
+import { PostgresAgentStore } from './postgres/agent-store';
+import { PostgresAnalyticsStore } from './postgres/analytics-store';
+import { PostgresCallStore } from './postgres/call-store';
+import { databaseCounter } from './postgres/counter-store';
+import { pgDb, pgliteDb, type Db } from './postgres/db';
+import { migrate } from './postgres/migrate';
+import { InProcessCoordinator } from './redis/in-process-coordinator';
+import { RedisCoordinator } from './redis/redis-coordinator';
+import { HotlineService } from './services/hotline-service';
+import { speaker, type Speaker } from './twiml/hotline-twiml';
+import { createTwilioClient, type TwilioClient } from './twilio-client';
+
+/**
+ * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
+ * its Twilio webhooks, its public pages, and anything it runs in the background.
+ */
+export interface Feature {
+  name: string;
+  apiRoutes?(router: Router): void;
+  webhookRoutes?(router: Router): void;
+  publicRoutes?(router: Router): void;
+  start?(): void;
+  stop?(): Promise<void>;
+}
+
+export interface Container {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  db: Db;
+  coordinator: Coordinator;
+  speaker: Speaker;
+  agents: PostgresAgentStore;
+  calls: PostgresCallStore;
+  analytics: PostgresAnalyticsStore;
+  hotline: HotlineService;
+  twilio: TwilioClient;
+  features: Feature[];
+  close(): Promise<void>;
+}
+
+export interface ContainerOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  db?: Db;
+  coordinator?: Coordinator;
+  twilio?: TwilioClient;
+}
+
+/** Config -> database (real PostgreSQL or embedded PGlite) -> coordination (Redis or in-process) -> services. */
+export async function buildContainer(config: Config, o: ContainerOverrides = {}): Promise<Container> {
+  const clock = o.clock ?? systemClock;
+  const logger = o.logger ?? createLogger(config.LOG_LEVEL);
+  const db = o.db ?? (config.DATABASE_URL ? pgDb(config.DATABASE_URL) : await pgliteDb(config.PGLITE_DATA_DIR));
+  await migrate(db);
+  const coordinator =
+    o.coordinator ??
+    (config.REDIS_URL ? new RedisCoordinator(config.REDIS_URL, config.REDIS_KEY_PREFIX) : new InProcessCoordinator(databaseCounter(db, 'rotation'), clock));
+  const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
+  const agents = new PostgresAgentStore(db);
+  const calls = new PostgresCallStore(db);
+  const hotline = new HotlineService({
+    settings: {
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      answerThresholdSeconds: config.ANSWER_THRESHOLD_SECONDS,
+      agentRingSeconds: config.AGENT_RING_SECONDS,
+      maxCallerWaitSeconds: config.MAX_CALLER_WAIT_SECONDS,
+      screenTimeoutSeconds: config.SCREEN_TIMEOUT_SECONDS,
+      maxTalkSeconds: config.MAX_TALK_SECONDS,
+    },
+    agents,
+    calls,
+    coordinator,
+    clock,
+    speaker: say,
+    logger,
+    listeners: [],
+  });
+  const container: Container = {
+    config,
+    clock,
+    logger,
+    db,
+    coordinator,
+    speaker: say,
+    agents,
+    calls,
+    analytics: new PostgresAnalyticsStore(db),
+    hotline,
+    twilio: o.twilio ?? createTwilioClient(config),
+    features: [],
+    async close() {
+      for (const f of container.features) await f.stop?.();
+      await coordinator.close();
+      if (!o.db) await db.close();
+    },
+  };
+  return container;
+}

@@ -1,0 +1,47 @@
+/**
+ * A hotline call's life.
+ *
+ *   hunting    the caller is on the line and agents are being rung one at a time
+ *   connected  an agent pressed 1 and the caller is talking to them
+ *   ended      over; the outcome says how:
+ *                answered   an agent accepted the call
+ *                missed     every available agent was tried, or the maximum wait was reached,
+ *                           and the hotline apologised and hung up
+ *                abandoned  the caller hung up while agents were being rung
+ *
+ *   hunting -> connected -> ended(answered)
+ *   hunting -> ended(missed | abandoned)
+ *
+ * A ring attempt (one agent's phone, one <Dial>) ends as one of:
+ *   accepted            the agent picked up and pressed 1; the caller was bridged
+ *   no-answer | busy | failed   as Twilio reported the leg
+ *   rejected-by-screen  something picked up (voicemail, a pocket) but no 1 was pressed
+ *   caller-gone         the caller hung up while this agent was being rung
+ */
+export type CallState = 'hunting' | 'connected' | 'ended';
+export type CallOutcome = 'answered' | 'missed' | 'abandoned';
+export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'caller-gone';
+export type EndedBy = 'agent' | 'caller' | 'system';
+
+/** How a finished <Dial> maps onto an attempt outcome, given whether the caller is still there. */
+export function attemptOutcomeFromDial(dialCallStatus: string, bridged: boolean, callerGone: boolean): AttemptOutcome {
+  if (bridged) return 'accepted';
+  if (callerGone) return 'caller-gone';
+  switch (dialCallStatus) {
+    case 'busy':
+      return 'busy';
+    case 'failed':
+      return 'failed';
+    // answered (something picked up) but never bridged: the screen turned it away
+    case 'completed':
+    case 'answered':
+      return 'rejected-by-screen';
+    default:
+      return 'no-answer';
+  }
+}
+
+/** Parent-leg CallStatus values that mean the caller is no longer on the line. */
+export function callerHasLeft(callStatus: string | undefined): boolean {
+  return callStatus === 'completed' || callStatus === 'canceled' || callStatus === 'busy' || callStatus === 'failed' || callStatus === 'no-answer';
+}

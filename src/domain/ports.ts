@@ -1,0 +1,153 @@
+import type { AttemptOutcome, CallOutcome, CallState, EndedBy } from './call-states';
+
+/** What the hotline core needs from storage and coordination, in the hotline's words. */
+
+export interface Agent {
+  id: string;
+  name: string;
+  phone: string;
+  active: boolean;
+  paused: boolean;
+  position: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewAgent {
+  name: string;
+  phone: string;
+  position?: number;
+  paused?: boolean;
+}
+
+export interface AgentChanges {
+  name?: string;
+  phone?: string;
+  active?: boolean;
+  paused?: boolean;
+  position?: number;
+}
+
+export interface AgentStore {
+  create(agent: NewAgent): Promise<Agent>;
+  get(id: string): Promise<Agent | null>;
+  list(opts?: { includeInactive?: boolean }): Promise<Agent[]>;
+  /** Active, not paused: the agents a call may ring. */
+  listRoutable(): Promise<Agent[]>;
+  update(id: string, changes: AgentChanges): Promise<Agent | null>;
+}
+
+export interface Call {
+  id: string;
+  callSid: string;
+  from: string;
+  to: string;
+  callerName: string | null;
+  startedAt: Date;
+  rotationOffset: number;
+  state: CallState;
+  outcome: CallOutcome | null;
+  missedReason: string | null;
+  answeredByAgentId: string | null;
+  acceptedAt: Date | null;
+  waitSeconds: number | null;
+  withinAnswerRule: boolean | null;
+  endedAt: Date | null;
+  talkSeconds: number | null;
+  endedBy: EndedBy | null;
+}
+
+export interface RingAttempt {
+  id: string;
+  callId: string;
+  seq: number;
+  agentId: string;
+  endpoint: string;
+  childCallSid: string | null;
+  offeredAt: Date;
+  initiatedAt: Date | null;
+  ringingAt: Date | null;
+  answeredAt: Date | null;
+  screenedAt: Date | null;
+  acceptedAt: Date | null;
+  ringSeconds: number | null;
+  outcome: AttemptOutcome | null;
+  dialCallStatus: string | null;
+  finishedAt: Date | null;
+}
+
+export interface NewCall {
+  callSid: string;
+  from: string;
+  to: string;
+  callerName: string | null;
+  startedAt: Date;
+}
+
+export interface LegEvent {
+  childCallSid: string;
+  sequenceNumber: number;
+  attemptId: string;
+  callStatus: string;
+  eventAt: Date;
+  receivedAt: Date;
+  durationSeconds: number | null;
+}
+
+export interface CallEvent {
+  callSid: string;
+  callStatus: string;
+  sequenceNumber: number | null;
+  eventAt: Date;
+  receivedAt: Date;
+  durationSeconds: number | null;
+}
+
+export interface CallListQuery {
+  from?: Date;
+  to?: Date;
+  limit: number;
+  /** Opaque keyset cursor from a previous page. */
+  cursor?: { startedAt: Date; id: string };
+}
+
+export interface CallStore {
+  /** Inserts the call unless its CallSid is known; returns the stored call and whether it was new. */
+  createCall(call: NewCall, rotationOffset: () => Promise<number>): Promise<{ call: Call; created: boolean }>;
+  getCall(id: string): Promise<Call | null>;
+  getCallBySid(callSid: string): Promise<Call | null>;
+  listCalls(q: CallListQuery): Promise<Call[]>;
+
+  /** Adds attempt number seq; if another request already added it, returns that one and created=false. */
+  addAttempt(a: { callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }): Promise<{ attempt: RingAttempt; created: boolean }>;
+  getAttempt(id: string): Promise<RingAttempt | null>;
+  attemptsOf(callId: string): Promise<RingAttempt[]>;
+  attemptsOfCalls(callIds: string[]): Promise<Map<string, RingAttempt[]>>;
+
+  /** Records a leg status event (a repeat is a no-op) and refreshes the attempt's timings from all its events. */
+  recordLegEvent(e: LegEvent): Promise<{ inserted: boolean; attempt: RingAttempt | null }>;
+  markScreened(attemptId: string, childCallSid: string, at: Date): Promise<void>;
+  /** The agent pressed 1: the attempt is accepted and the call connected, once. False when the call is no longer hunting. */
+  acceptAttempt(attemptId: string, at: Date, thresholdSeconds: number): Promise<boolean>;
+  /** Records how the attempt's <Dial> ended; only the first result counts. Returns false for a repeat. */
+  finishAttempt(attemptId: string, f: { outcome: AttemptOutcome; dialCallStatus: string; at: Date }): Promise<boolean>;
+
+  /** Ends a call that is still hunting (missed/abandoned) or connected (answered); a no-op once ended. */
+  endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string }): Promise<Call | null>;
+  recordCallEvent(e: CallEvent): Promise<boolean>;
+}
+
+/** Coordination shared by every server instance: the rotation counter and agent claims. */
+export interface Coordinator {
+  /** The next rotation offset; strictly increasing across instances and restarts. */
+  nextRotation(): Promise<number>;
+  /** Atomically claims the first agent in order whose claim is free; returns its id or null. */
+  claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null>;
+  /** Extends a claim the holder still has (an accepted call keeps its agent while they talk). */
+  extendClaim(agentId: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Releases a claim only if the holder still has it. */
+  releaseClaim(agentId: string, holder: string): Promise<boolean>;
+  holderOf(agentId: string): Promise<string | null>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

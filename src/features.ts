@@ -1,0 +1,8 @@
+import type { Container, Feature } from './container';
+
+/** The features beyond call routing, wired onto a built container. */
+export function installFeatures(c: Container): Feature[] {
+  const features: Feature[] = [];
+  c.features.push(...features);
+  return features;
+}

@@ -1,0 +1,85 @@
+import type { Db } from './db';
+
+export interface CallSummaryRow {
+  offered: number;
+  answered: number;
+  missed: number;
+  abandoned: number;
+  answeredWithinRule: number;
+  averageSpeedOfAnswerSeconds: number | null;
+  averageAbandonWaitSeconds: number | null;
+  averageTalkSeconds: number | null;
+}
+
+export interface AgentSummaryRow {
+  agentId: string;
+  name: string;
+  offers: number;
+  offeredFirst: number;
+  accepted: number;
+  noAnswer: number;
+  rejectedByScreen: number;
+  averageRingSecondsWhenAccepted: number | null;
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** Aggregates over ended calls whose arrival falls in [from, to). */
+export class PostgresAnalyticsStore {
+  constructor(private readonly db: Db) {}
+
+  async callSummary(from: Date, to: Date): Promise<CallSummaryRow> {
+    const [r] = await this.db.query<Record<string, unknown>>(
+      `SELECT
+         COUNT(*) FILTER (WHERE outcome IS NOT NULL)                        AS offered,
+         COUNT(*) FILTER (WHERE outcome = 'answered')                       AS answered,
+         COUNT(*) FILTER (WHERE outcome = 'missed')                         AS missed,
+         COUNT(*) FILTER (WHERE outcome = 'abandoned')                      AS abandoned,
+         COUNT(*) FILTER (WHERE outcome = 'answered' AND within_answer_rule) AS within_rule,
+         AVG(wait_seconds) FILTER (WHERE outcome = 'answered')              AS asa,
+         AVG(wait_seconds) FILTER (WHERE outcome = 'abandoned')             AS abandon_wait,
+         AVG(talk_seconds) FILTER (WHERE outcome = 'answered')              AS talk
+       FROM calls WHERE started_at >= $1 AND started_at < $2`,
+      [from, to],
+    );
+    return {
+      offered: Number(r!.offered),
+      answered: Number(r!.answered),
+      missed: Number(r!.missed),
+      abandoned: Number(r!.abandoned),
+      answeredWithinRule: Number(r!.within_rule),
+      averageSpeedOfAnswerSeconds: num(r!.asa),
+      averageAbandonWaitSeconds: num(r!.abandon_wait),
+      averageTalkSeconds: num(r!.talk),
+    };
+  }
+
+  async agentSummary(from: Date, to: Date): Promise<AgentSummaryRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT a.agent_id, g.name,
+         COUNT(*)                                                  AS offers,
+         COUNT(*) FILTER (WHERE a.seq = 0)                         AS offered_first,
+         COUNT(*) FILTER (WHERE a.outcome = 'accepted')            AS accepted,
+         COUNT(*) FILTER (WHERE a.outcome IN ('no-answer', 'busy', 'failed')) AS no_answer,
+         COUNT(*) FILTER (WHERE a.outcome = 'rejected-by-screen')  AS rejected,
+         AVG(a.ring_seconds) FILTER (WHERE a.outcome = 'accepted') AS ring
+       FROM ring_attempts a
+       JOIN calls c ON c.id = a.call_id
+       JOIN agents g ON g.id = a.agent_id
+       WHERE c.started_at >= $1 AND c.started_at < $2
+       GROUP BY a.agent_id, g.name
+       ORDER BY g.name`,
+      [from, to],
+    );
+    return rows.map((r) => ({
+      agentId: String(r.agent_id),
+      name: String(r.name),
+      offers: Number(r.offers),
+      offeredFirst: Number(r.offered_first),
+      accepted: Number(r.accepted),
+      noAnswer: Number(r.no_answer),
+      rejectedByScreen: Number(r.rejected),
+      averageRingSecondsWhenAccepted: num(r.ring),
+    }));
+  }
+}

@@ -1,0 +1,243 @@
+import { ringSeconds } from '../domain/answer-time';
+import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
+import type { Call, CallEvent, CallListQuery, CallStore, LegEvent, NewCall, RingAttempt } from '../domain/ports';
+import type { Db, Queryable } from './db';
+
+interface CallRow {
+  id: string;
+  call_sid: string;
+  from_number: string;
+  to_number: string;
+  caller_name: string | null;
+  started_at: Date;
+  rotation_offset: string | number;
+  state: Call['state'];
+  outcome: CallOutcome | null;
+  missed_reason: string | null;
+  answered_by_agent_id: string | null;
+  accepted_at: Date | null;
+  wait_seconds: number | null;
+  within_answer_rule: boolean | null;
+  ended_at: Date | null;
+  talk_seconds: number | null;
+  ended_by: EndedBy | null;
+}
+
+interface AttemptRow {
+  id: string;
+  call_id: string;
+  seq: number;
+  agent_id: string;
+  endpoint: string;
+  child_call_sid: string | null;
+  offered_at: Date;
+  initiated_at: Date | null;
+  ringing_at: Date | null;
+  answered_at: Date | null;
+  screened_at: Date | null;
+  accepted_at: Date | null;
+  ring_seconds: number | null;
+  outcome: AttemptOutcome | null;
+  dial_call_status: string | null;
+  finished_at: Date | null;
+}
+
+export const toCall = (r: CallRow): Call => ({
+  id: r.id,
+  callSid: r.call_sid,
+  from: r.from_number,
+  to: r.to_number,
+  callerName: r.caller_name,
+  startedAt: r.started_at,
+  rotationOffset: Number(r.rotation_offset),
+  state: r.state,
+  outcome: r.outcome,
+  missedReason: r.missed_reason,
+  answeredByAgentId: r.answered_by_agent_id,
+  acceptedAt: r.accepted_at,
+  waitSeconds: r.wait_seconds === null ? null : Number(r.wait_seconds),
+  withinAnswerRule: r.within_answer_rule,
+  endedAt: r.ended_at,
+  talkSeconds: r.talk_seconds === null ? null : Number(r.talk_seconds),
+  endedBy: r.ended_by,
+});
+
+const toAttempt = (r: AttemptRow): RingAttempt => ({
+  id: r.id,
+  callId: r.call_id,
+  seq: Number(r.seq),
+  agentId: r.agent_id,
+  endpoint: r.endpoint,
+  childCallSid: r.child_call_sid,
+  offeredAt: r.offered_at,
+  initiatedAt: r.initiated_at,
+  ringingAt: r.ringing_at,
+  answeredAt: r.answered_at,
+  screenedAt: r.screened_at,
+  acceptedAt: r.accepted_at,
+  ringSeconds: r.ring_seconds === null ? null : Number(r.ring_seconds),
+  outcome: r.outcome,
+  dialCallStatus: r.dial_call_status,
+  finishedAt: r.finished_at,
+});
+
+const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
+
+export class PostgresCallStore implements CallStore {
+  constructor(private readonly db: Db) {}
+
+  async createCall(c: NewCall, rotationOffset: () => Promise<number>): Promise<{ call: Call; created: boolean }> {
+    const existing = await this.getCallBySid(c.callSid);
+    if (existing) return { call: existing, created: false };
+    const offset = await rotationOffset();
+    const rows = await this.db.query<CallRow>(
+      `INSERT INTO calls (call_sid, from_number, to_number, caller_name, started_at, rotation_offset)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (call_sid) DO NOTHING RETURNING *`,
+      [c.callSid, c.from, c.to, c.callerName, c.startedAt, offset],
+    );
+    if (rows[0]) return { call: toCall(rows[0]), created: true };
+    return { call: (await this.getCallBySid(c.callSid))!, created: false };
+  }
+
+  async getCall(id: string): Promise<Call | null> {
+    const rows = await this.db.query<CallRow>('SELECT * FROM calls WHERE id = $1', [id]);
+    return rows[0] ? toCall(rows[0]) : null;
+  }
+
+  async getCallBySid(callSid: string): Promise<Call | null> {
+    const rows = await this.db.query<CallRow>('SELECT * FROM calls WHERE call_sid = $1', [callSid]);
+    return rows[0] ? toCall(rows[0]) : null;
+  }
+
+  async listCalls(q: CallListQuery): Promise<Call[]> {
+    const rows = await this.db.query<CallRow>(
+      `SELECT * FROM calls
+        WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz)
+          AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz)
+          AND ($3::timestamptz IS NULL OR (started_at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY started_at DESC, id DESC
+        LIMIT $5`,
+      [q.from ?? null, q.to ?? null, q.cursor?.startedAt ?? null, q.cursor?.id ?? null, q.limit],
+    );
+    return rows.map(toCall);
+  }
+
+  async addAttempt(a: { callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }) {
+    const rows = await this.db.query<AttemptRow>(
+      `INSERT INTO ring_attempts (call_id, seq, agent_id, endpoint, offered_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
+      [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt],
+    );
+    if (rows[0]) return { attempt: toAttempt(rows[0]), created: true };
+    const existing = await this.db.query<AttemptRow>('SELECT * FROM ring_attempts WHERE call_id = $1 AND seq = $2', [a.callId, a.seq]);
+    return { attempt: toAttempt(existing[0]!), created: false };
+  }
+
+  async getAttempt(id: string): Promise<RingAttempt | null> {
+    const rows = await this.db.query<AttemptRow>('SELECT * FROM ring_attempts WHERE id = $1', [id]);
+    return rows[0] ? toAttempt(rows[0]) : null;
+  }
+
+  async attemptsOf(callId: string): Promise<RingAttempt[]> {
+    const rows = await this.db.query<AttemptRow>('SELECT * FROM ring_attempts WHERE call_id = $1 ORDER BY seq', [callId]);
+    return rows.map(toAttempt);
+  }
+
+  async attemptsOfCalls(callIds: string[]): Promise<Map<string, RingAttempt[]>> {
+    const byCall = new Map<string, RingAttempt[]>(callIds.map((id) => [id, []]));
+    if (callIds.length === 0) return byCall;
+    const rows = await this.db.query<AttemptRow>('SELECT * FROM ring_attempts WHERE call_id = ANY($1::uuid[]) ORDER BY call_id, seq', [callIds]);
+    for (const row of rows) byCall.get(row.call_id)?.push(toAttempt(row));
+    return byCall;
+  }
+
+  async recordLegEvent(e: LegEvent): Promise<{ inserted: boolean; attempt: RingAttempt | null }> {
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO leg_events (child_call_sid, sequence_number, attempt_id, call_status, event_at, received_at, duration_seconds)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING attempt_id`,
+        [e.childCallSid, e.sequenceNumber, e.attemptId, e.callStatus, e.eventAt, e.receivedAt, e.durationSeconds],
+      );
+      const attempt = await this.refreshTimings(tx, e.attemptId, e.childCallSid);
+      return { inserted: inserted.length > 0, attempt };
+    });
+  }
+
+  /** Timings come from every stored event, whatever order they arrived in. */
+  private async refreshTimings(tx: Queryable, attemptId: string, childCallSid: string): Promise<RingAttempt | null> {
+    const events = await tx.query<{ call_status: string; first_at: Date }>(
+      'SELECT call_status, MIN(event_at) AS first_at FROM leg_events WHERE attempt_id = $1 GROUP BY call_status',
+      [attemptId],
+    );
+    const at = (status: string) => events.find((r) => r.call_status === status)?.first_at ?? null;
+    const timings = { initiatedAt: at('initiated'), ringingAt: at('ringing'), answeredAt: at('in-progress') };
+    const rows = await tx.query<AttemptRow>(
+      `UPDATE ring_attempts SET child_call_sid = COALESCE(child_call_sid, $2),
+         initiated_at = $3, ringing_at = $4, answered_at = $5, ring_seconds = $6
+       WHERE id = $1 RETURNING *`,
+      [attemptId, childCallSid, timings.initiatedAt, timings.ringingAt, timings.answeredAt, ringSeconds(timings)],
+    );
+    return rows[0] ? toAttempt(rows[0]) : null;
+  }
+
+  async markScreened(attemptId: string, childCallSid: string, at: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE ring_attempts SET screened_at = COALESCE(screened_at, $2), child_call_sid = COALESCE(child_call_sid, $3) WHERE id = $1`,
+      [attemptId, at, childCallSid],
+    );
+  }
+
+  async acceptAttempt(attemptId: string, at: Date, thresholdSeconds: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const attempt = (await tx.query<AttemptRow>('SELECT * FROM ring_attempts WHERE id = $1 FOR UPDATE', [attemptId]))[0];
+      if (!attempt) return false;
+      const call = (await tx.query<CallRow>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [attempt.call_id]))[0];
+      if (!call) return false;
+      if (call.state !== 'hunting') return call.state === 'connected' && call.answered_by_agent_id === attempt.agent_id;
+      const wait = seconds(call.started_at, at);
+      await tx.query('UPDATE ring_attempts SET accepted_at = $2 WHERE id = $1', [attemptId, at]);
+      await tx.query(
+        `UPDATE calls SET state = 'connected', answered_by_agent_id = $2, accepted_at = $3, wait_seconds = $4, within_answer_rule = $5
+         WHERE id = $1`,
+        [call.id, attempt.agent_id, at, wait, wait <= thresholdSeconds],
+      );
+      return true;
+    });
+  }
+
+  async finishAttempt(attemptId: string, f: { outcome: AttemptOutcome; dialCallStatus: string; at: Date }): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE ring_attempts SET outcome = $2, dial_call_status = $3, finished_at = $4
+       WHERE id = $1 AND finished_at IS NULL RETURNING id`,
+      [attemptId, f.outcome, f.dialCallStatus, f.at],
+    );
+    return rows.length > 0;
+  }
+
+  async endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string }): Promise<Call | null> {
+    return this.db.transaction(async (tx) => {
+      const call = (await tx.query<CallRow>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [callId]))[0];
+      if (!call || call.state === 'ended') return null;
+      // A connected call can only end answered; the outcome argument speaks for a call still hunting.
+      const outcome: CallOutcome = call.state === 'connected' ? 'answered' : e.outcome;
+      const talk = call.accepted_at ? Math.max(0, seconds(call.accepted_at, e.at)) : null;
+      const wait = call.wait_seconds ?? Math.max(0, seconds(call.started_at, e.at));
+      const rows = await tx.query<CallRow>(
+        `UPDATE calls SET state = 'ended', outcome = $2, ended_at = $3, ended_by = $4, missed_reason = $5,
+           talk_seconds = $6, wait_seconds = $7, within_answer_rule = COALESCE(within_answer_rule, false)
+         WHERE id = $1 RETURNING *`,
+        [callId, outcome, e.at, e.endedBy, outcome === 'missed' ? (e.missedReason ?? null) : null, talk, wait],
+      );
+      return rows[0] ? toCall(rows[0]) : null;
+    });
+  }
+
+  async recordCallEvent(e: CallEvent): Promise<boolean> {
+    const rows = await this.db.query(
+      `INSERT INTO call_events (call_sid, call_status, sequence_number, event_at, received_at, duration_seconds)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING call_sid`,
+      [e.callSid, e.callStatus, e.sequenceNumber, e.eventAt, e.receivedAt, e.durationSeconds],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,68 @@
+import { Pool, type PoolClient } from 'pg';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+
+/**
+ * The one database interface the stores use. Two implementations share every SQL statement:
+ * a pg pool on real PostgreSQL, and PGlite (embedded PostgreSQL compiled to WebAssembly).
+ */
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs fn in one transaction; it commits when fn resolves and rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function pgDb(connectionString: string, max = 10): Db {
+  const pool = new Pool({ connectionString, max });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const onClient = (client: PoolClient): Queryable => ({
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+  });
+  return {
+    kind: 'postgres',
+    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(onClient(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    close: () => pool.end(),
+  };
+}
+
+export async function pgliteDb(dataDir?: string): Promise<Db> {
+  // The WebAssembly build is only instantiated here, so a real-PostgreSQL deployment never pays for it.
+  const lite = new PGlite(dataDir);
+  await lite.waitReady;
+  const onTx = (tx: Transaction): Queryable => ({
+    query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows,
+  });
+  return {
+    kind: 'pglite',
+    query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => lite.transaction((tx) => fn(onTx(tx))),
+    async exec(sql: string) {
+      await lite.exec(sql);
+    },
+    close: () => lite.close(),
+  };
+}

@@ -1,0 +1,64 @@
+import type { Clock } from '../domain/clock';
+import type { Coordinator } from '../domain/ports';
+
+/**
+ * The single-instance twin of RedisCoordinator: claims live in this process's memory (they
+ * expire the same way), and the rotation counter is handed in, normally a database row so the
+ * rotation survives restarts. Passes the same contract suite as the Redis version.
+ */
+export class InProcessCoordinator implements Coordinator {
+  private readonly claims = new Map<string, { holder: string; expiresAt: number }>();
+
+  constructor(
+    private readonly counter: () => Promise<number>,
+    private readonly clock: Clock,
+  ) {}
+
+  private live(agentId: string) {
+    const claim = this.claims.get(agentId);
+    if (claim && claim.expiresAt <= this.clock.now().getTime()) {
+      this.claims.delete(agentId);
+      return undefined;
+    }
+    return claim;
+  }
+
+  nextRotation(): Promise<number> {
+    return this.counter();
+  }
+
+  // No await between the check and the set: within one process this is atomic.
+  async claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
+    for (const id of agentIds) {
+      if (!this.live(id)) {
+        this.claims.set(id, { holder, expiresAt: this.clock.now().getTime() + ttlMs });
+        return id;
+      }
+    }
+    return null;
+  }
+
+  async extendClaim(agentId: string, holder: string, ttlMs: number): Promise<boolean> {
+    const claim = this.live(agentId);
+    if (!claim || claim.holder !== holder) return false;
+    claim.expiresAt = this.clock.now().getTime() + ttlMs;
+    return true;
+  }
+
+  async releaseClaim(agentId: string, holder: string): Promise<boolean> {
+    const claim = this.live(agentId);
+    if (!claim || claim.holder !== holder) return false;
+    this.claims.delete(agentId);
+    return true;
+  }
+
+  async holderOf(agentId: string): Promise<string | null> {
+    return this.live(agentId)?.holder ?? null;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.claims.clear();
+  }
+}

@@ -1,0 +1,15 @@
+--[[
+  Claims the first free agent of a hunt order, atomically, so two calls never ring one agent.
+
+  KEYS[1..n]  claim keys of the candidate agents, in hunt order
+  ARGV[1]     holder (the ring attempt's id)
+  ARGV[2]     claim time-to-live in milliseconds (a lost callback cannot lock an agent out)
+
+  Returns the 1-based index of the claimed key, or 0 when every candidate is claimed.
+]]
+for i = 1, #KEYS do
+  if redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return i
+  end
+end
+return 0

@@ -1,0 +1,279 @@
+import { dialTimeoutFor, owesApology, parseTwilioTimestamp } from '../domain/answer-time';
+import { attemptOutcomeFromDial, callerHasLeft } from '../domain/call-states';
+import { secondsBetween, type Clock } from '../domain/clock';
+import { parseEndpoint } from '../domain/endpoint';
+import type { AgentStore, Call, CallStore, Coordinator, RingAttempt } from '../domain/ports';
+import { huntOrder } from '../domain/rotation';
+import { NotFoundError } from '../errors';
+import type { Logger } from '../logger';
+import { dialAgent, emptyTwiml, hangupTwiml, newResponse, sayAndHangUp, screenTwiml, type Speaker } from '../twiml/hotline-twiml';
+
+export interface HotlineSettings {
+  publicBaseUrl: string;
+  answerThresholdSeconds: number;
+  agentRingSeconds: number;
+  maxCallerWaitSeconds: number;
+  screenTimeoutSeconds: number;
+  maxTalkSeconds: number;
+}
+
+/** Told once when a call ends, whatever the outcome (callbacks, notes, reports hang off this). */
+export interface CallEndedListener {
+  callEnded(call: Call): Promise<void>;
+}
+
+/**
+ * What the caller hears at the two ends of a call that the routing core does not own:
+ * after the agent hangs up first (the rating), and when nobody could take the call (the callback).
+ */
+export interface CallFlowEndings {
+  afterTalk(call: Call): Promise<string>;
+  whenMissed(call: Call): Promise<string>;
+}
+
+export interface HotlineDeps {
+  settings: HotlineSettings;
+  agents: AgentStore;
+  calls: CallStore;
+  coordinator: Coordinator;
+  clock: Clock;
+  speaker: Speaker;
+  logger: Logger;
+  listeners: CallEndedListener[];
+  endings?: Partial<CallFlowEndings>;
+}
+
+export interface DialResult {
+  callStatus?: string;
+  dialCallStatus: string;
+  dialBridged?: string;
+}
+
+export interface LegStatus {
+  childCallSid: string;
+  callStatus: string;
+  sequenceNumber: number;
+  timestamp?: string;
+  callDuration?: number;
+}
+
+const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+/** Seconds of slack on a ringing claim beyond the ring and the screen, so a slow callback never frees a ringing agent. */
+const CLAIM_SLACK_SECONDS = 30;
+/** Below this much remaining wait another agent is not worth ringing (Twilio's minimum Dial timeout). */
+const MIN_RING_SECONDS = 5;
+
+/** The hunt-holder of an attempt: one per (call, attempt number), so a repeated request claims as the same holder. */
+const holderOf = (callId: string, seq: number) => `${callId}:${seq}`;
+
+/**
+ * The hotline's call flow: answer, ring agents one at a time in rotation, let a human confirm,
+ * measure the wait, and end every call with an outcome. Each public method answers one Twilio
+ * webhook and is safe to repeat.
+ */
+export class HotlineService {
+  private readonly endings: CallFlowEndings;
+
+  constructor(private readonly d: HotlineDeps) {
+    this.endings = {
+      afterTalk: d.endings?.afterTalk ?? (async () => sayAndHangUp(d.speaker, d.speaker.text.thanks)),
+      whenMissed: d.endings?.whenMissed ?? (async () => sayAndHangUp(d.speaker, d.speaker.text.noAgent)),
+    };
+  }
+
+  /** Lets a later feature (callbacks, ratings) take over one end of the flow. */
+  setEnding<K extends keyof CallFlowEndings>(which: K, fn: CallFlowEndings[K]): void {
+    this.endings[which] = fn;
+  }
+
+  addListener(listener: CallEndedListener): void {
+    this.d.listeners.push(listener);
+  }
+
+  webhookUrl(name: string, query: Record<string, string>): string {
+    return `${this.d.settings.publicBaseUrl}/webhooks/voice/${name}?${new URLSearchParams(query).toString()}`;
+  }
+
+  async incoming(p: { callSid: string; from: string; to: string; callerName?: string }): Promise<string> {
+    const now = this.d.clock.now();
+    const { call, created } = await this.d.calls.createCall(
+      { callSid: p.callSid, from: p.from, to: p.to, callerName: p.callerName ?? null, startedAt: now },
+      () => this.d.coordinator.nextRotation(),
+    );
+    if (!created) return this.replay(call);
+    const attempt = await this.offerNext(call, [], now);
+    if (!attempt) return this.miss(call, 'no-agent-available', now);
+    const res = newResponse();
+    this.d.speaker.say(res, this.d.speaker.text.greeting);
+    this.dial(res, call, attempt, now);
+    return res.toString();
+  }
+
+  /** The whisper: runs on the agent's phone once something picked up. */
+  async screen(attemptId: string, childCallSid: string): Promise<string> {
+    const { attempt, call } = await this.load(attemptId);
+    if (call.state !== 'hunting') return hangupTwiml();
+    const now = this.d.clock.now();
+    await this.d.calls.markScreened(attempt.id, childCallSid, now);
+    const { answerThresholdSeconds, screenTimeoutSeconds } = this.d.settings;
+    return screenTwiml(this.d.speaker, {
+      apologise: owesApology(call.startedAt, now, answerThresholdSeconds),
+      thresholdSeconds: answerThresholdSeconds,
+      timeoutSeconds: screenTimeoutSeconds,
+      actionUrl: this.webhookUrl('screen-result', { attempt: attempt.id }),
+    });
+  }
+
+  /** The agent's key press: only a 1 bridges the caller; anything else turns the leg away. */
+  async screenResult(attemptId: string, digits: string | undefined): Promise<string> {
+    const { attempt } = await this.load(attemptId);
+    if (digits !== '1') return hangupTwiml();
+    const accepted = await this.d.calls.acceptAttempt(attempt.id, this.d.clock.now(), this.d.settings.answerThresholdSeconds);
+    if (!accepted) return hangupTwiml();
+    // The agent stays claimed while they talk; the claim still expires if the end is never reported.
+    await this.d.coordinator.extendClaim(attempt.agentId, holderOf(attempt.callId, attempt.seq), (this.d.settings.maxTalkSeconds + CLAIM_SLACK_SECONDS) * 1000);
+    return emptyTwiml();
+  }
+
+  /** The <Dial> of one agent ended: the talk is over, or the next agent is rung, or the call is missed. */
+  async dialResult(attemptId: string, p: DialResult): Promise<string> {
+    const { attempt, call } = await this.load(attemptId);
+    const now = this.d.clock.now();
+    const bridged = p.dialBridged === 'true' || (p.dialBridged === undefined && attempt.acceptedAt !== null && p.dialCallStatus === 'completed');
+    const callerGone = callerHasLeft(p.callStatus);
+    const outcome = attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
+    const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
+    await this.d.coordinator.releaseClaim(attempt.agentId, holderOf(attempt.callId, attempt.seq));
+    if (!first) return this.replay((await this.d.calls.getCall(call.id)) ?? call);
+
+    if (bridged) {
+      const ended = await this.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
+      return callerGone ? emptyTwiml() : this.endings.afterTalk(ended ?? call);
+    }
+    if (callerGone) {
+      await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
+      return emptyTwiml();
+    }
+    if (call.state !== 'hunting') return hangupTwiml();
+    const remaining = this.d.settings.maxCallerWaitSeconds - secondsBetween(call.startedAt, now);
+    if (remaining < MIN_RING_SECONDS) return this.miss(call, 'max-wait', now);
+    const next = await this.offerNext(call, await this.d.calls.attemptsOf(call.id), now);
+    if (!next) return this.miss(call, 'all-agents-tried', now);
+    const res = newResponse();
+    this.dial(res, call, next, now);
+    return res.toString();
+  }
+
+  /** Progress of an agent's leg (initiated, ringing, answered, completed), possibly repeated or out of order. */
+  async legStatus(attemptId: string, p: LegStatus): Promise<void> {
+    const attempt = await this.d.calls.getAttempt(attemptId);
+    if (!attempt) throw new NotFoundError(`no ring attempt ${attemptId}`);
+    const now = this.d.clock.now();
+    await this.d.calls.recordLegEvent({
+      childCallSid: p.childCallSid,
+      sequenceNumber: p.sequenceNumber,
+      attemptId,
+      callStatus: p.callStatus,
+      eventAt: parseTwilioTimestamp(p.timestamp, now),
+      receivedAt: now,
+      durationSeconds: p.callDuration ?? null,
+    });
+    if (TERMINAL_LEG.has(p.callStatus)) await this.d.coordinator.releaseClaim(attempt.agentId, holderOf(attempt.callId, attempt.seq));
+  }
+
+  /** The hotline call's own status: when the caller's leg is over, the call ends whatever else was lost. */
+  async callStatus(p: { callSid: string; callStatus: string; sequenceNumber?: number; timestamp?: string; callDuration?: number }): Promise<void> {
+    const now = this.d.clock.now();
+    await this.d.calls.recordCallEvent({
+      callSid: p.callSid,
+      callStatus: p.callStatus,
+      sequenceNumber: p.sequenceNumber ?? null,
+      eventAt: parseTwilioTimestamp(p.timestamp, now),
+      receivedAt: now,
+      durationSeconds: p.callDuration ?? null,
+    });
+    if (!callerHasLeft(p.callStatus)) return;
+    const call = await this.d.calls.getCallBySid(p.callSid);
+    if (!call) return;
+    await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
+    for (const a of await this.d.calls.attemptsOf(call.id)) {
+      if (!a.finishedAt) await this.d.coordinator.releaseClaim(a.agentId, holderOf(a.callId, a.seq));
+    }
+  }
+
+  private async load(attemptId: string): Promise<{ attempt: RingAttempt; call: Call }> {
+    const attempt = await this.d.calls.getAttempt(attemptId);
+    const call = attempt && (await this.d.calls.getCall(attempt.callId));
+    if (!attempt || !call) throw new NotFoundError(`no ring attempt ${attemptId}`);
+    return { attempt, call };
+  }
+
+  /** Claims the next free agent in this call's hunt order and records the attempt. */
+  private async offerNext(call: Call, attempts: RingAttempt[], now: Date): Promise<RingAttempt | null> {
+    const order = huntOrder(await this.d.agents.listRoutable(), call.rotationOffset, new Set(attempts.map((a) => a.agentId)));
+    const seq = attempts.length;
+    const holder = holderOf(call.id, seq);
+    const ringTtl = (this.d.settings.agentRingSeconds + 5 + this.d.settings.screenTimeoutSeconds + CLAIM_SLACK_SECONDS) * 1000;
+    const agentId = await this.d.coordinator.claimFirstFree(
+      order.map((a) => a.id),
+      holder,
+      ringTtl,
+    );
+    const agent = order.find((a) => a.id === agentId);
+    if (!agent) return null;
+    const { attempt, created } = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
+    // A concurrent repeat of this request recorded attempt `seq` first: give back what we claimed.
+    if (!created && attempt.agentId !== agent.id) await this.d.coordinator.releaseClaim(agent.id, holder);
+    return attempt;
+  }
+
+  private dial(res: ReturnType<typeof newResponse>, call: Call, attempt: RingAttempt, now: Date): void {
+    const endpoint = parseEndpoint(attempt.endpoint);
+    if (!endpoint) throw new Error(`attempt ${attempt.id} has an endpoint that is neither E.164 nor SIP`);
+    const remaining = this.d.settings.maxCallerWaitSeconds - secondsBetween(call.startedAt, now);
+    const q = { attempt: attempt.id };
+    dialAgent(res, {
+      endpoint,
+      timeoutSeconds: dialTimeoutFor(this.d.settings.agentRingSeconds, remaining),
+      timeLimitSeconds: this.d.settings.maxTalkSeconds,
+      callerId: call.to,
+      actionUrl: this.webhookUrl('dial-result', q),
+      screenUrl: this.webhookUrl('screen', q),
+      statusUrl: this.webhookUrl('leg-status', q),
+    });
+  }
+
+  private async miss(call: Call, reason: string, now: Date): Promise<string> {
+    const ended = await this.end(call, { outcome: 'missed', at: now, endedBy: 'system', missedReason: reason });
+    return this.endings.whenMissed(ended ?? call);
+  }
+
+  private async end(call: Call, e: Parameters<CallStore['endCall']>[1]): Promise<Call | null> {
+    const ended = await this.d.calls.endCall(call.id, e);
+    if (!ended) return null;
+    for (const l of this.d.listeners) {
+      try {
+        await l.callEnded(ended);
+      } catch (err) {
+        this.d.logger.error('call-ended listener failed', { callSid: ended.callSid, err });
+      }
+    }
+    return ended;
+  }
+
+  /** Answers a repeated request with what the first one answered, from what is on record. */
+  private async replay(call: Call): Promise<string> {
+    if (call.state === 'ended') {
+      if (call.outcome === 'missed') return this.endings.whenMissed(call);
+      if (call.outcome === 'answered' && call.endedBy === 'agent') return this.endings.afterTalk(call);
+      return emptyTwiml();
+    }
+    if (call.state === 'connected') return emptyTwiml();
+    const attempts = await this.d.calls.attemptsOf(call.id);
+    const open = attempts.find((a) => !a.finishedAt);
+    if (!open) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    const res = newResponse();
+    this.dial(res, call, open, this.d.clock.now());
+    return res.toString();
+  }
+}

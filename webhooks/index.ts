@@ -1,0 +1,44 @@
+import express, { Router } from 'express';
+import type { Logger } from '../src/logger';
+import type { HotlineService } from '../src/services/hotline-service';
+import type { Speaker } from '../src/twiml/hotline-twiml';
+import { verifyTwilioSignature } from './twilio-signature';
+import { fallbackTwiml, sendTwiml, webhookErrorHandler } from './twiml-reply';
+import { voiceDialResult } from './voice-dial-result';
+import { voiceIncoming } from './voice-incoming';
+import { voiceScreen, voiceScreenResult } from './voice-screen';
+import { voiceCallStatus, voiceLegStatus } from './voice-status';
+
+export interface WebhookDeps {
+  hotline: HotlineService;
+  authToken: string;
+  publicBaseUrl: string;
+  speaker: Speaker;
+  fallbackNumber?: string;
+  logger: Logger;
+  /** Routes that later features add under /webhooks (signature-checked like the rest). */
+  extraRoutes?: (router: Router) => void;
+}
+
+/** Every Twilio callback: form-parsed, signature-checked, logged with its CallSid, answered with TwiML. */
+export function twilioWebhooks(d: WebhookDeps): Router {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  router.use(verifyTwilioSignature(d.authToken, d.publicBaseUrl));
+  router.use((req, res, next) => {
+    const callSid = typeof req.body?.CallSid === 'string' ? req.body.CallSid : undefined;
+    res.locals.log = d.logger.child({ callSid, route: req.path });
+    next();
+  });
+  router.post('/voice/incoming', voiceIncoming(d.hotline));
+  router.post('/voice/screen', voiceScreen(d.hotline));
+  router.post('/voice/screen-result', voiceScreenResult(d.hotline));
+  router.post('/voice/dial-result', voiceDialResult(d.hotline));
+  router.post('/voice/leg-status', voiceLegStatus(d.hotline));
+  router.post('/voice/status', voiceCallStatus(d.hotline));
+  // The number's Voice Fallback URL: Twilio asks here when the main webhook failed.
+  router.post('/voice/fallback', (_req, res) => sendTwiml(res, fallbackTwiml(d.speaker, d.fallbackNumber)));
+  d.extraRoutes?.(router);
+  router.use(webhookErrorHandler(d.speaker, d.fallbackNumber, d.logger));
+  return router;
+}

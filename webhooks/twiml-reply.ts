@@ -1,0 +1,54 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { AppError } from '../src/errors';
+import type { Logger } from '../src/logger';
+import { newResponse, type Speaker } from '../src/twiml/hotline-twiml';
+
+export function sendTwiml(res: Response, twiml: string, status = 200): void {
+  res.status(status).type('text/xml').send(twiml);
+}
+
+/**
+ * The best the hotline can do with no database: apologise, then ring the duty number if one is
+ * configured. Built from configuration alone so it works when everything else is down.
+ */
+export function fallbackTwiml(speaker: Speaker, fallbackNumber: string | undefined): string {
+  const res = newResponse();
+  speaker.say(res, speaker.text.systemError);
+  if (fallbackNumber) {
+    speaker.say(res, speaker.text.transferringToDuty);
+    res.dial({ timeout: 30 }, fallbackNumber);
+  } else {
+    res.hangup();
+  }
+  return res.toString();
+}
+
+/**
+ * One place turns a failure inside a Twilio webhook into a reply. A forgery gets a plain 403.
+ * Bad input gets its 4xx naming the problem, with a TwiML apology as the body so a caller is
+ * never left in silence. Anything else is logged and answered with the fallback, status 200,
+ * so Twilio plays it instead of its own error message.
+ */
+export function webhookErrorHandler(speaker: Speaker, fallbackNumber: string | undefined, logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const log: Logger = res.locals.log ?? logger;
+    if (err instanceof AppError && err.status === 403) {
+      log.warn('webhook refused', { path: req.path, reason: err.message });
+      res.status(403).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    if (err instanceof AppError) {
+      log.warn('webhook rejected', { path: req.path, status: err.status, reason: err.message });
+      res.setHeader('X-ThreeRing-Error', encodeURIComponent(err.message));
+      sendTwiml(res, fallbackTwiml(speaker, undefined), err.status);
+      return;
+    }
+    const status = (err as { status?: number; type?: string }).type === 'entity.parse.failed' ? 400 : 500;
+    log.error('webhook failed', { path: req.path, err });
+    if (status === 400) {
+      sendTwiml(res, fallbackTwiml(speaker, undefined), 400);
+      return;
+    }
+    sendTwiml(res, fallbackTwiml(speaker, fallbackNumber), 200);
+  };
+}

@@ -1,0 +1,12 @@
+import type { RequestHandler } from 'express';
+import type { HotlineService } from '../src/services/hotline-service';
+import { incomingParams, parse } from './params';
+import { sendTwiml } from './twiml-reply';
+
+/** The number's "A call comes in" webhook: greet the caller and ring the first agent. */
+export function voiceIncoming(hotline: HotlineService): RequestHandler {
+  return async (req, res) => {
+    const p = parse(incomingParams, req.body);
+    sendTwiml(res, await hotline.incoming({ callSid: p.CallSid, from: p.From, to: p.To, callerName: p.CallerName }));
+  };
+}
