@@ -1,0 +1,164 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
+
+const CALLER = '+8613911112222';
+const A = '+8613800000001';
+const B = '+8613800000002';
+const C = 'sip:13800000003@trunk.example.cn';
+
+describe('an incoming hotline call', () => {
+  let h: Hotline;
+  let agents: Record<string, string>;
+
+  beforeEach(async () => {
+    h = await startHotline();
+    agents = {};
+    for (const [name, phone] of [['Agent A', A], ['Agent B', B], ['Agent C', C]] as const) {
+      agents[phone] = (await h.api.addAgent(name, phone)).id;
+    }
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const onlyCall = async () => {
+    const list = await h.api.get('/api/calls');
+    expect(list.status).toBe(200);
+    expect(list.body.calls).toHaveLength(1);
+    return list.body.calls[0];
+  };
+
+  it('is answered by the first agent, who confirms with 1, within the 10-second rule', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'accept', ringSeconds: 3, talkSeconds: 90 } } });
+    expect(t.dialed).toEqual([A]);
+    expect(t.bridgedTo).toBe(A);
+    expect(t.callerHeard[0]).toContain('正在为您接通');
+    expect(t.whispers.join()).toContain('接听请按1');
+    expect(t.whispers.join()).not.toContain('致歉');
+
+    const call = await onlyCall();
+    expect(call).toMatchObject({
+      callSid: t.callSid,
+      from: CALLER,
+      to: HOTLINE,
+      outcome: 'answered',
+      answeredByAgentId: agents[A],
+      withinAnswerRule: true,
+      endedBy: 'agent',
+    });
+    // 1 s to ringing, 3 s ringing, 2 s to press 1
+    expect(call.waitSeconds).toBe(6);
+    expect(call.talkSeconds).toBe(90);
+    expect(call.attempts).toEqual([expect.objectContaining({ agentId: agents[A], ringSeconds: 3, outcome: 'accepted' })]);
+  });
+
+  it('offers the second agent when the first rings out, and asks that agent to apologise', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [B]: { does: 'accept', ringSeconds: 2 } } });
+    expect(t.dialed).toEqual([A, B]);
+    expect(t.bridgedTo).toBe(B);
+    expect(t.whispers.join()).toContain('请先向客户致歉');
+
+    const call = await onlyCall();
+    expect(call.outcome).toBe('answered');
+    expect(call.answeredByAgentId).toBe(agents[B]);
+    expect(call.withinAnswerRule).toBe(false);
+    expect(call.waitSeconds).toBeGreaterThan(10);
+    expect(call.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['no-answer', 'accepted']);
+  });
+
+  it('never lets voicemail take the call: a pick-up without a key press moves on', async () => {
+    const t = await h.twilio.placeCall({
+      from: CALLER,
+      to: HOTLINE,
+      agents: { [A]: { does: 'voicemail', ringSeconds: 1 }, [B]: { does: 'press', digit: '9' }, [C]: { does: 'accept' } },
+    });
+    expect(t.dialed).toEqual([A, B, C]);
+    expect(t.bridgedTo).toBe(C);
+    const call = await onlyCall();
+    expect(call.answeredByAgentId).toBe(agents[C]);
+    expect(call.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['rejected-by-screen', 'rejected-by-screen', 'accepted']);
+  });
+
+  it('rings a SIP endpoint with <Sip> and a number with <Number>', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [C]: { does: 'accept' } } });
+    const legs = t.documents.flatMap((d) => d.children.filter((c) => c.name === 'Dial').map((dial) => dial.children[0]!));
+    expect(legs.map((l) => [l.name, l.text])).toEqual([
+      ['Number', A],
+      ['Number', B],
+      ['Sip', C],
+    ]);
+    expect(legs[0]!.attrs.statusCallbackEvent).toBe('initiated ringing answered completed');
+  });
+
+  it('ends as missed with an apology when every agent is busy or absent', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'busy' }, [B]: { does: 'fail' }, [C]: { does: 'ring-out' } } });
+    expect(t.dialed).toEqual([A, B, C]);
+    expect(t.bridgedTo).toBeNull();
+    expect(t.callerHeard.at(-1)).toContain('非常抱歉');
+    const call = await onlyCall();
+    expect(call).toMatchObject({ outcome: 'missed', missedReason: 'all-agents-tried', answeredByAgentId: null, withinAnswerRule: false });
+    expect(call.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['busy', 'failed', 'no-answer']);
+  });
+
+  it('ends as abandoned when the caller hangs up while an agent is ringing, and frees that agent', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, callerHangsUpDuringAttempt: 1 });
+    expect(t.dialed).toEqual([A, B]);
+    expect(t.callerHungUp).toBe(true);
+    const call = await onlyCall();
+    expect(call.outcome).toBe('abandoned');
+    expect(call.endedBy).toBe('caller');
+    expect(call.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['no-answer', 'caller-gone']);
+    expect(await h.container.coordinator.holderOf(agents[B]!)).toBeNull();
+
+    // The freed agent is offered the next call straight away.
+    const next = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [B]: { does: 'accept' } } });
+    expect(next.bridgedTo).toBe(B);
+  });
+
+  it('stops hunting once the caller has waited the maximum', async () => {
+    await h.close();
+    h = await startHotline({ MAX_CALLER_WAIT_SECONDS: '30', AGENT_RING_SECONDS: '20' });
+    for (const phone of [A, B, C]) await h.api.addAgent(phone, phone);
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE });
+    // 20 s wanted, Twilio adds 5: Dial timeout 15; after the first ring-out only ~9 s remain
+    expect(t.dialTimeouts[0]).toBe(15);
+    expect(t.dialed.length).toBe(2);
+    const call = await onlyCall();
+    expect(call.outcome).toBe('missed');
+    expect(call.missedReason).toBe('max-wait');
+  });
+
+  it('measures ring time from Twilio timestamps even when status callbacks come reversed and twice', async () => {
+    for (const legEvents of ['reversed', 'duplicated'] as const) {
+      await h.twilio.placeCall({ from: CALLER, to: HOTLINE, legEvents, agents: { [A]: { does: 'accept', ringSeconds: 4 }, [B]: { does: 'accept', ringSeconds: 4 } } });
+    }
+    const list = await h.api.get('/api/calls');
+    expect(list.body.calls).toHaveLength(2);
+    for (const call of list.body.calls) {
+      expect(call.attempts).toHaveLength(1);
+      expect(call.attempts[0].ringSeconds).toBe(4);
+    }
+    const rows = await h.container.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM leg_events');
+    // initiated, ringing, in-progress, completed per leg: duplicates are not stored twice
+    expect(rows[0]!.n).toBe(8);
+  });
+
+  it('answers a repeated incoming webhook without ringing anyone twice', async () => {
+    const params = { CallSid: 'CA' + 'b'.repeat(32), From: CALLER, To: HOTLINE, CallStatus: 'ringing' };
+    const first = await h.twilio.post(h.twilio.url('/webhooks/voice/incoming'), params);
+    const again = await h.twilio.post(h.twilio.url('/webhooks/voice/incoming'), params);
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    const dialOf = (xml: string) => /<Number[^>]*>([^<]+)<\/Number>/.exec(xml)?.[1];
+    expect(dialOf(again.text)).toBe(dialOf(first.text));
+    const call = await onlyCall();
+    expect(call.attempts).toHaveLength(1);
+  });
+
+  it('skips a paused agent and an inactive one', async () => {
+    await h.api.patch(`/api/agents/${agents[A]}`, { paused: true });
+    await h.api.delete(`/api/agents/${agents[B]}`);
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [C]: { does: 'accept' } } });
+    expect(t.dialed).toEqual([C]);
+  });
+});

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import type { Clock } from '../../src/domain/clock';
+import type { Coordinator } from '../../src/domain/ports';
+import { databaseCounter } from '../../src/postgres/counter-store';
+import { pgDb, pgliteDb, type Db } from '../../src/postgres/db';
+import { migrate } from '../../src/postgres/migrate';
+import { InProcessCoordinator } from '../../src/redis/in-process-coordinator';
+import { RedisCoordinator } from '../../src/redis/redis-coordinator';
+
+/**
+ * The suite runs on whatever the environment names, exactly like the server: with DATABASE_URL
+ * each test file gets its own fresh PostgreSQL database, otherwise an in-memory PGlite; with
+ * REDIS_URL coordination goes through Redis under a key prefix of its own, otherwise in process.
+ */
+export const realDatabaseUrl = process.env.DATABASE_URL || undefined;
+export const realRedisUrl = process.env.REDIS_URL || undefined;
+
+const suffix = () => randomBytes(6).toString('hex');
+
+export interface TestDatabase {
+  db: Db;
+  url?: string;
+  drop(): Promise<void>;
+}
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  if (!realDatabaseUrl) {
+    const db = await pgliteDb();
+    await migrate(db);
+    return { db, drop: () => db.close() };
+  }
+  const name = `threering_t_${suffix()}`;
+  const admin = new Client({ connectionString: realDatabaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(realDatabaseUrl);
+  url.pathname = `/${name}`;
+  const db = pgDb(url.toString(), 5);
+  await migrate(db);
+  return {
+    db,
+    url: url.toString(),
+    async drop() {
+      await db.close();
+      const c = new Client({ connectionString: realDatabaseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export function freshCoordinator(db: Db, clock: Clock, kind: 'auto' | 'redis' | 'in-process' = 'auto'): Coordinator {
+  const useRedis = kind === 'redis' || (kind === 'auto' && realRedisUrl);
+  if (useRedis) {
+    if (!realRedisUrl) throw new Error('REDIS_URL is not set');
+    return new RedisCoordinator(realRedisUrl, `threering-test:${suffix()}:`);
+  }
+  return new InProcessCoordinator(databaseCounter(db, 'rotation'), clock);
+}

@@ -1,0 +1,90 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { buildContainer, type Container } from '../../src/container';
+import { installFeatures } from '../../src/features';
+import { createLogger } from '../../src/logger';
+import { freshCoordinator, freshDatabase, type TestDatabase } from './backends';
+import { ManualClock } from './manual-clock';
+import { TwilioDriver } from './twilio-driver';
+
+export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ACCOUNT_SID = 'AC' + 'a1'.repeat(16);
+export const PUBLIC_BASE_URL = 'https://hotline.example.test';
+export const TWILIO_API = 'https://api.twilio.com';
+export const HOTLINE = '+864008001234';
+
+export interface Hotline {
+  app: Express;
+  container: Container;
+  config: Config;
+  clock: ManualClock;
+  twilio: TwilioDriver;
+  api: ApiClient;
+  close(): Promise<void>;
+}
+
+/** A whole server (real database, real coordination, signed webhooks) with its clock in the test's hand. */
+export async function startHotline(env: Record<string, string> = {}, start?: string): Promise<Hotline> {
+  const clock = new ManualClock(start);
+  const testDb: TestDatabase = await freshDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_BASE_URL,
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const coordinator = freshCoordinator(testDb.db, clock);
+  const container = await buildContainer(config, {
+    clock,
+    db: testDb.db,
+    coordinator,
+    logger: createLogger('error', !process.env.TEST_LOGS),
+  });
+  installFeatures(container);
+  const app = createApp(container);
+  return {
+    app,
+    container,
+    config,
+    clock,
+    twilio: new TwilioDriver(app, AUTH_TOKEN, PUBLIC_BASE_URL, clock),
+    api: new ApiClient(app, ADMIN_TOKEN),
+    async close() {
+      await container.close();
+      await testDb.drop();
+    },
+  };
+}
+
+/** The admin JSON API, with the bearer token. */
+export class ApiClient {
+  constructor(
+    private readonly app: Express,
+    private readonly token: string,
+  ) {}
+
+  get(path: string) {
+    return request(this.app).get(path).set('Authorization', `Bearer ${this.token}`);
+  }
+  post(path: string, body?: object) {
+    return request(this.app).post(path).set('Authorization', `Bearer ${this.token}`).send(body ?? {});
+  }
+  patch(path: string, body: object) {
+    return request(this.app).patch(path).set('Authorization', `Bearer ${this.token}`).send(body);
+  }
+  delete(path: string) {
+    return request(this.app).delete(path).set('Authorization', `Bearer ${this.token}`);
+  }
+
+  async addAgent(name: string, phone: string, extra: object = {}): Promise<{ id: string; phone: string; name: string }> {
+    const res = await this.post('/api/agents', { name, phone, ...extra });
+    if (res.status !== 201) throw new Error(`addAgent ${res.status} ${res.text}`);
+    return res.body;
+  }
+}
