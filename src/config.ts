@@ -53,11 +53,19 @@ export const configSchema = z
     PROMPT_LANGUAGE: z.enum(['zh-CN', 'en-US']).default('zh-CN'),
     PROMPT_VOICE: optionalString,
     FALLBACK_NUMBER: optionalString.pipe(z.string().regex(e164, 'must be an E.164 number such as +861012345678').optional()),
+    SMS_FROM: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, 'must be an E.164 number or a Messaging Service SID (MG...)')
+        .optional(),
+    ),
+    LINK_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-link-secret-change-me'),
+    LINK_TTL_HOURS: seconds(24, 1, 24 * 14),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production') {
-      for (const key of ['TWILIO_AUTH_TOKEN', 'ADMIN_TOKEN'] as const) {
+      for (const key of ['TWILIO_AUTH_TOKEN', 'ADMIN_TOKEN', 'LINK_SECRET'] as const) {
         if (c[key].startsWith('dev-')) {
           ctx.addIssue({ code: 'custom', path: [key], message: 'must be set in production' });
         }

@@ -14,6 +14,7 @@ import { RedisCoordinator } from './redis/redis-coordinator';
 import { HotlineService } from './services/hotline-service';
 import { speaker, type Speaker } from './twiml/hotline-twiml';
 import { createTwilioClient, type TwilioClient } from './twilio-client';
+import { twilioSms, type SmsSender } from './services/sms';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
@@ -40,6 +41,7 @@ export interface Container {
   analytics: PostgresAnalyticsStore;
   hotline: HotlineService;
   twilio: TwilioClient;
+  sms: SmsSender;
   features: Feature[];
   close(): Promise<void>;
 }
@@ -81,6 +83,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     logger,
     listeners: [],
   });
+  const twilioClient = o.twilio ?? createTwilioClient(config);
   const container: Container = {
     config,
     clock,
@@ -92,7 +95,8 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     calls,
     analytics: new PostgresAnalyticsStore(db),
     hotline,
-    twilio: o.twilio ?? createTwilioClient(config),
+    twilio: twilioClient,
+    sms: twilioSms(twilioClient, config.SMS_FROM, logger),
     features: [],
     async close() {
       for (const f of container.features) await f.stop?.();
