@@ -48,13 +48,13 @@ describe('Twilio webhooks refuse what Twilio did not send', () => {
   it('answers a signed but malformed webhook with 400 naming the field, still in TwiML, and changes nothing', async () => {
     const res = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/incoming`, { From: CALLER, To: HOTLINE });
     expect(res.status).toBe(400);
-    expect(decodeURIComponent(res.headers['x-threering-error'])).toMatch(/^CallSid:/);
+    expect(decodeURIComponent(String(res.headers['x-threering-error']))).toMatch(/^CallSid:/);
     expect(res.text).toMatch(/<Response><Say[^>]*>[^<]+<\/Say><Hangup\/><\/Response>/);
     expect(await countCalls(h)).toBe(0);
 
     const badStatus = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/dial-result?attempt=not-a-uuid`, { CallSid: randomSid(), DialCallStatus: 'completed' });
     expect(badStatus.status).toBe(400);
-    expect(decodeURIComponent(badStatus.headers['x-threering-error'])).toMatch(/^attempt:/);
+    expect(decodeURIComponent(String(badStatus.headers['x-threering-error']))).toMatch(/^attempt:/);
   });
 
   it('answers an unknown ring attempt with 404', async () => {
