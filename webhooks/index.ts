@@ -27,7 +27,10 @@ export function twilioWebhooks(d: WebhookDeps): Router {
   router.use(verifyTwilioSignature(d.authToken, d.publicBaseUrl));
   router.use((req, res, next) => {
     const callSid = typeof req.body?.CallSid === 'string' ? req.body.CallSid : undefined;
-    res.locals.log = d.logger.child({ callSid, route: req.path });
+    const log = d.logger.child({ callSid, route: req.path });
+    res.locals.log = log;
+    const started = process.hrtime.bigint();
+    res.on('finish', () => log.info('webhook answered', { status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
     next();
   });
   router.post('/voice/incoming', voiceIncoming(d.hotline));
