@@ -71,7 +71,7 @@ export function createApp(c: Container): Express {
   api.use(requireAdmin(c.config.ADMIN_TOKEN));
   api.use(agentsRoutes(c.agents));
   api.use(callsRoutes(c.calls));
-  api.use(analyticsRoutes(c.analytics, c.clock, c.config.ANSWER_THRESHOLD_SECONDS));
+  api.use(analyticsRoutes(c.analytics, c.clock, c.config.ANSWER_THRESHOLD_SECONDS, c.config.TIME_ZONE));
   c.features.forEach((f) => f.apiRoutes?.(api));
   app.use('/api', api);
 

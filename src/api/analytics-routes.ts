@@ -17,7 +17,7 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
  * Answer-rate figures over calls that arrived in [from, to) (default: the last 7 days).
  * See README "Figures" for each definition.
  */
-export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock, thresholdSeconds: number): Router {
+export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock, thresholdSeconds: number, timeZone: string): Router {
   const router = Router();
   router.get('/analytics/summary', async (req, res) => {
     const q = parseInput(rangeQuery, req.query);
@@ -40,6 +40,15 @@ export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock,
       averageAbandonWaitSeconds: s.averageAbandonWaitSeconds,
       averageTalkSeconds: s.averageTalkSeconds,
       agents: (await analytics.agentSummary(from, to)).map((a) => ({ ...a, acceptRate: ratio(a.accepted, a.offers) })),
+      timeZone,
+      byHour: (await analytics.byHour(from, to, timeZone)).map((h) => ({
+        hour: h.hour,
+        offered: h.offered,
+        answered: h.answered,
+        abandoned: h.abandoned,
+        answerRate: ratio(h.answered, h.offered),
+        serviceLevel: ratio(h.answeredWithinRule, h.offered),
+      })),
     });
   });
   return router;

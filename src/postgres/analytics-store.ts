@@ -22,6 +22,14 @@ export interface AgentSummaryRow {
   averageRingSecondsWhenAccepted: number | null;
 }
 
+export interface HourRow {
+  hour: number;
+  offered: number;
+  answered: number;
+  answeredWithinRule: number;
+  abandoned: number;
+}
+
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** Aggregates over ended calls whose arrival falls in [from, to). */
@@ -80,6 +88,27 @@ export class PostgresAnalyticsStore {
       noAnswer: Number(r.no_answer),
       rejectedByScreen: Number(r.rejected),
       averageRingSecondsWhenAccepted: num(r.ring),
+    }));
+  }
+
+  /** Calls by local hour of arrival (0-23 in the hotline's time zone): where the staffing gaps are. */
+  async byHour(from: Date, to: Date, timeZone: string): Promise<HourRow[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT EXTRACT(HOUR FROM started_at AT TIME ZONE $3)::int AS hour,
+         COUNT(*)                                                           AS offered,
+         COUNT(*) FILTER (WHERE outcome = 'answered')                       AS answered,
+         COUNT(*) FILTER (WHERE outcome = 'answered' AND within_answer_rule) AS within_rule,
+         COUNT(*) FILTER (WHERE outcome = 'abandoned')                      AS abandoned
+       FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL
+       GROUP BY 1 ORDER BY 1`,
+      [from, to, timeZone],
+    );
+    return rows.map((r) => ({
+      hour: Number(r.hour),
+      offered: Number(r.offered),
+      answered: Number(r.answered),
+      answeredWithinRule: Number(r.within_rule),
+      abandoned: Number(r.abandoned),
     }));
   }
 }

@@ -87,6 +87,8 @@ describe('the admin API', () => {
     expect(s.body).toMatchObject({ offered: 4, answered: 2, missed: 1, abandoned: 1, answerRate: 0.5, serviceLevel: 0.25, abandonmentRate: 0.25 });
     // waits: 1 + 2 + 2 = 5 s and 1 + 12 + 2 = 15 s
     expect(s.body.averageSpeedOfAnswerSeconds).toBe(10);
+    // 02:00Z-02:04Z is 10:00 in Shanghai: all four calls in one hour
+    expect(s.body.byHour).toEqual([{ hour: 10, offered: 4, answered: 2, abandoned: 1, answerRate: 0.5, serviceLevel: 0.25 }]);
     const empty = await h.api.get('/api/analytics/summary?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z');
     expect(empty.body).toMatchObject({ offered: 0, answerRate: null, serviceLevel: null, averageSpeedOfAnswerSeconds: null });
     expect((await h.api.get('/api/analytics/summary?from=2026-11-24T00:00:00Z&to=2026-11-23T00:00:00Z')).status).toBe(400);
