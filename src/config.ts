@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseHolidays } from './domain/callback-deadline';
+import { parseFineSchedule } from './domain/fines';
 
 /**
  * The whole configuration, read once from the environment. Every problem is reported at once,
@@ -13,6 +15,22 @@ const seconds = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 const e164 = /^\+[1-9]\d{6,14}$/;
+
+const hhmm = (fallback: string) => z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm, e.g. 08:00').default(fallback);
+
+/** A comma-separated list read with one of the domain parsers; its error message becomes the issue. */
+const csvWith = <T>(fallback: string, read: (csv: string) => T) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      try {
+        return read(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
 
 export const configSchema = z
   .object({
@@ -61,9 +79,31 @@ export const configSchema = z
     ),
     LINK_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-link-secret-change-me'),
     LINK_TTL_HOURS: seconds(24, 1, 24 * 14),
+    CALLBACK_DAY_START: hhmm('08:00'),
+    CALLBACK_DAY_END: hhmm('20:00'),
+    CALLBACK_DAY_DUE_MINUTES: seconds(120, 5, 24 * 60),
+    CALLBACK_NIGHT_DUE_MINUTES: seconds(120, 0, 24 * 60),
+    CALLBACK_MAX_HOURS: seconds(24, 1, 24 * 7),
+    CALLBACK_REMINDER_MINUTES: seconds(30, 1, 24 * 60),
+    CALLBACK_MAX_ATTEMPTS: seconds(3, 1, 10),
+    CALLBACK_RING_SECONDS: seconds(30, 10, 120),
+    HOLIDAYS: csvWith('', parseHolidays),
+    MIN_ABANDON_SECONDS: seconds(5, 0, 120),
+    VOICE_MESSAGE_MAX_SECONDS: seconds(120, 10, 600),
+    FINE_SCHEDULE: csvWith('20,50,100', parseFineSchedule),
+    FINE_PERIOD: z.enum(['month', 'week']).default('month'),
+    SCHEDULER_INTERVAL_SECONDS: seconds(30, 1, 3600),
+    ADMIN_ALERT_PHONES: csvWith('', (csv) => {
+      const phones = csv.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      for (const p of phones) if (!e164.test(p)) throw new Error(`'${p}' is not an E.164 number such as +8613800000000`);
+      return phones;
+    }),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   })
   .superRefine((c, ctx) => {
+    if (c.CALLBACK_DAY_START >= c.CALLBACK_DAY_END) {
+      ctx.addIssue({ code: 'custom', path: ['CALLBACK_DAY_END'], message: `must be after CALLBACK_DAY_START (${c.CALLBACK_DAY_START})` });
+    }
     if (c.NODE_ENV === 'production') {
       for (const key of ['TWILIO_AUTH_TOKEN', 'ADMIN_TOKEN', 'LINK_SECRET'] as const) {
         if (c[key].startsWith('dev-')) {

@@ -1,8 +1,10 @@
+import { callbackFeature } from './callbacks/callback-feature';
 import type { Container, Feature } from './container';
 
 /** The features beyond call routing, wired onto a built container. */
 export function installFeatures(c: Container): Feature[] {
   const features: Feature[] = [];
+  features.push(callbackFeature(c));
   c.features.push(...features);
   return features;
 }

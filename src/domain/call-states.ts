@@ -5,7 +5,8 @@
  *   connected  an agent pressed 1 and the caller is talking to them
  *   ended      over; the outcome says how:
  *                answered   an agent accepted the call
- *                missed     every available agent was tried, or the maximum wait was reached,
+ *                missed     every available agent was tried, the maximum wait was reached, or
+ *                           the caller pressed 1 for a callback (missedReason callback-requested),
  *                           and the hotline apologised and hung up
  *                abandoned  the caller hung up while agents were being rung
  *
@@ -17,10 +18,11 @@
  *   no-answer | busy | failed   as Twilio reported the leg
  *   rejected-by-screen  something picked up (voicemail, a pocket) but no 1 was pressed
  *   caller-gone         the caller hung up while this agent was being rung
+ *   callback-requested  the caller pressed 1 for a callback before this agent's phone was rung
  */
 export type CallState = 'hunting' | 'connected' | 'ended';
 export type CallOutcome = 'answered' | 'missed' | 'abandoned';
-export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'caller-gone';
+export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'caller-gone' | 'callback-requested';
 export type EndedBy = 'agent' | 'caller' | 'system';
 
 /** How a finished <Dial> maps onto an attempt outcome, given whether the caller is still there. */

@@ -31,6 +31,18 @@ export interface CallFlowEndings {
   whenMissed(call: Call): Promise<string>;
 }
 
+/**
+ * A key the caller may press while holding (the callback offer). Twilio only hears the caller's
+ * keys outside a <Dial>, so the offer is a short <Gather> around the greeting and between agents.
+ */
+export interface WaitingOffer {
+  /** Said after the greeting, and on its own between two agents. */
+  prompt: string;
+  /** Seconds the <Gather> waits for the key after the prompt before ringing goes on. */
+  timeoutSeconds: number;
+  actionUrl(call: Call): string;
+}
+
 export interface HotlineDeps {
   settings: HotlineSettings;
   agents: AgentStore;
@@ -73,6 +85,7 @@ const holderOf = (callId: string, seq: number) => `${callId}:${seq}`;
  */
 export class HotlineService {
   private readonly endings: CallFlowEndings;
+  private waitingOffer: WaitingOffer | null = null;
 
   constructor(private readonly d: HotlineDeps) {
     this.endings = {
@@ -84,6 +97,11 @@ export class HotlineService {
   /** Lets a later feature (callbacks, ratings) take over one end of the flow. */
   setEnding<K extends keyof CallFlowEndings>(which: K, fn: CallFlowEndings[K]): void {
     this.endings[which] = fn;
+  }
+
+  /** Lets the caller press a key while holding (see WaitingOffer); the key arrives at waitingKey(). */
+  setWaitingOffer(offer: WaitingOffer): void {
+    this.waitingOffer = offer;
   }
 
   addListener(listener: CallEndedListener): void {
@@ -104,10 +122,34 @@ export class HotlineService {
     const attempt = await this.offerNext(call, [], now);
     if (!attempt) return this.miss(call, 'no-agent-available', now);
     const res = newResponse();
-    this.d.speaker.say(res, this.d.speaker.text.greeting);
+    this.holdPrompt(res, call, this.d.speaker.text.greeting);
     this.dial(res, call, attempt, now);
     return res.toString();
   }
+
+  /**
+   * The caller pressed a key during a hold prompt. A 1 asks for a callback: the agent who was
+   * about to be rung is let go and the call ends missed. Any other key just carries on ringing.
+   */
+  async waitingKey(callId: string, digits: string | undefined): Promise<string> {
+    const call = await this.d.calls.getCall(callId);
+    if (!call) throw new NotFoundError(`no call ${callId}`);
+    if (call.state !== 'hunting') return this.replay(call);
+    const now = this.d.clock.now();
+    const open = (await this.d.calls.attemptsOf(call.id)).find((a) => !a.finishedAt);
+    if (digits === '1') {
+      if (open) {
+        await this.d.calls.finishAttempt(open.id, { outcome: 'callback-requested', dialCallStatus: 'not-dialled', at: now });
+        await this.d.coordinator.releaseClaim(open.agentId, holderOf(open.callId, open.seq));
+      }
+      return this.miss(call, 'callback-requested', now);
+    }
+    if (!open) return this.miss(call, 'all-agents-tried', now);
+    const res = newResponse();
+    this.dial(res, call, open, now);
+    return res.toString();
+  }
+
 
   /** The whisper: runs on the agent's phone once something picked up. */
   async screen(attemptId: string, childCallSid: string): Promise<string> {
@@ -160,6 +202,7 @@ export class HotlineService {
     const next = await this.offerNext(call, await this.d.calls.attemptsOf(call.id), now);
     if (!next) return this.miss(call, 'all-agents-tried', now);
     const res = newResponse();
+    this.holdPrompt(res, call, '');
     this.dial(res, call, next, now);
     return res.toString();
   }
@@ -225,6 +268,17 @@ export class HotlineService {
     // A concurrent repeat of this request recorded attempt `seq` first: give back what we claimed.
     if (!created && attempt.agentId !== agent.id) await this.d.coordinator.releaseClaim(agent.id, holder);
     return attempt;
+  }
+
+  /** What the caller hears before an agent is rung; with a waiting offer it listens for the key too. */
+  private holdPrompt(res: ReturnType<typeof newResponse>, call: Call, text: string): void {
+    const offer = this.waitingOffer;
+    if (!offer) {
+      if (text) this.d.speaker.say(res, text);
+      return;
+    }
+    const gather = res.gather({ input: ['dtmf'], numDigits: 1, timeout: offer.timeoutSeconds, action: offer.actionUrl(call), method: 'POST' });
+    this.d.speaker.say(gather, text + offer.prompt);
   }
 
   private dial(res: ReturnType<typeof newResponse>, call: Call, attempt: RingAttempt, now: Date): void {

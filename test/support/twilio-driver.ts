@@ -34,6 +34,10 @@ export interface CallScript {
   onGather?: (gather: TwimlNode, transcript: CallTranscript) => GatherReply;
   /** Skip the number's final "completed" status callback (a lost callback). */
   skipFinalStatus?: boolean;
+  /** Presses a key during the hold prompt before attempt n (0: the greeting); otherwise the caller just holds. */
+  pressWhileHolding?: { beforeAttempt: number; digit: string };
+  /** Leaves a voice message at a <Record>; otherwise the caller hangs up at the beep. */
+  voiceMessage?: { seconds: number };
 }
 
 export interface CallTranscript {
@@ -46,6 +50,7 @@ export interface CallTranscript {
   bridgedTo: string | null;
   callerHungUp: boolean;
   documents: TwimlNode[];
+  voiceMessageSid?: string;
 }
 
 export const randomSid = (prefix = 'CA') => prefix + randomBytes(16).toString('hex');
@@ -93,6 +98,15 @@ export class TwilioDriver {
       const dial = find(doc, 'Dial');
       const gather = find(doc, 'Gather');
       t.callerHeard.push(...doc.children.filter((c) => c.name === 'Say').map((c) => c.text));
+      if (dial && gather && doc.children.indexOf(gather) < doc.children.indexOf(dial)) {
+        // A hold prompt before the ringing. Like a <Say>, its length (and its short timeout) is not modelled.
+        t.callerHeard.push(...saysOf(gather));
+        const press = script.pressWhileHolding;
+        if (press && press.beforeAttempt === attempt) {
+          doc = await this.postTwiml(gather.attrs.action!, { ...base, CallStatus: 'in-progress', Digits: press.digit });
+          continue;
+        }
+      }
       if (dial) {
         const outcome = await this.ringAgent(dial, script, attempt, callSid, base, t);
         doc = outcome.next;
@@ -132,10 +146,29 @@ export class TwilioDriver {
         doc = await this.postTwiml(redirect.text, { ...base, CallStatus: 'in-progress' });
         continue;
       }
+      const record = find(doc, 'Record');
+      if (record && script.voiceMessage) {
+        doc = await this.leaveMessage(record, script.voiceMessage.seconds, base, t);
+        continue;
+      }
       break;
     }
     if (!script.skipFinalStatus) await this.callStatus(callSid, 'completed', base);
     return t;
+  }
+
+  /** The caller speaks after the beep and presses #: Twilio posts the <Record> action and the recording status. */
+  private async leaveMessage(record: TwimlNode, seconds: number, base: Record<string, string>, t: CallTranscript): Promise<TwimlNode> {
+    this.clock.advance(seconds);
+    const sid = randomSid('RE');
+    t.voiceMessageSid = sid;
+    const recording = { RecordingSid: sid, RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${base.AccountSid}/Recordings/${sid}`, RecordingDuration: String(seconds) };
+    const next = await this.postTwiml(record.attrs.action!, { ...base, CallStatus: 'in-progress', Digits: '#', ...recording });
+    if (record.attrs.recordingStatusCallback) {
+      const res = await this.post(record.attrs.recordingStatusCallback, { AccountSid: base.AccountSid!, CallSid: base.CallSid!, ...recording, RecordingStatus: 'completed', RecordingChannels: '1', RecordingSource: 'RecordVerb' });
+      if (res.status >= 300) throw new Error(`recording status got ${res.status}: ${res.text}`);
+    }
+    return next;
   }
 
   /** The number's "call status changes" webhook for the caller's leg. */

@@ -1,0 +1,253 @@
+import type { Config } from '../config';
+import { callbackDeadline, type DeadlineRules } from '../domain/callback-deadline';
+import { chooseOwner, jobsFor, legOutcome, type CallbackAttemptOutcome } from '../domain/callback-rules';
+import type { Clock } from '../domain/clock';
+import { isE164, maskPhone } from '../domain/endpoint';
+import type { AgentStore, Call, CallStore } from '../domain/ports';
+import { signLink } from '../domain/signed-link';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import type { Logger } from '../logger';
+import type { Callback, CallbackAttempt, PostgresCallbackStore } from '../postgres/callback-store';
+import type { HotlineService } from '../services/hotline-service';
+import { emptyTwiml, hangupTwiml, sayAndHangUp, type Speaker } from '../twiml/hotline-twiml';
+import type { TwilioClient } from '../twilio-client';
+import { dialCustomerTwiml, ownerWhisperTwiml, recordMessageTwiml, CALLBACK_LEG_EVENTS } from './callback-twiml';
+import { localTime, type CallbackTexts } from './callback-texts';
+
+export const DIAL_LINK_PURPOSE = 'callback-dial';
+
+export interface CallbackServiceDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  hotline: HotlineService;
+  agents: AgentStore;
+  calls: CallStore;
+  callbacks: PostgresCallbackStore;
+  twilio: TwilioClient;
+  speaker: Speaker;
+  texts: CallbackTexts;
+  /** Next value of the owner rotation (night callbacks, and calls where nobody was rung). */
+  nextOwnerRotation(): Promise<number>;
+  /** Wakes the scheduler so the owner's SMS goes out now rather than at the next tick. */
+  wakeScheduler(): void;
+}
+
+export function deadlineRules(c: Config): DeadlineRules {
+  return {
+    timeZone: c.TIME_ZONE,
+    dayStart: c.CALLBACK_DAY_START,
+    dayEnd: c.CALLBACK_DAY_END,
+    dayDueMinutes: c.CALLBACK_DAY_DUE_MINUTES,
+    nightDueMinutesAfterOpen: c.CALLBACK_NIGHT_DUE_MINUTES,
+    maxHours: c.CALLBACK_MAX_HOURS,
+    holidays: c.HOLIDAYS,
+  };
+}
+
+/**
+ * Turns unanswered calls into callbacks, places callback calls through the hotline number, and
+ * settles each attempt from Twilio's callbacks. Every webhook method is safe to repeat.
+ */
+export class CallbackService {
+  constructor(private readonly d: CallbackServiceDeps) {}
+
+  private get lang() {
+    return this.d.config.PROMPT_LANGUAGE;
+  }
+
+  /** The hotline's call-ended listener: a miss opens or joins a callback; an answered call closes one. */
+  async callEnded(call: Call): Promise<void> {
+    const log = this.d.logger.child({ callSid: call.callSid });
+    const at = call.endedAt ?? this.d.clock.now();
+    if (call.outcome === 'answered') {
+      const closed = await this.d.callbacks.closeForCaller(call.from, call.id, at);
+      if (closed) log.info('callback closed: the caller got through', { callbackId: closed.id });
+      return;
+    }
+    if (call.outcome === 'abandoned' && (call.waitSeconds ?? 0) < this.d.config.MIN_ABANDON_SECONDS) return;
+    if (!isE164(call.from)) {
+      // A withheld or non-dialable number cannot be called back; the call stays visible as missed.
+      log.warn('no callback: the caller number cannot be dialled', { from: call.from, callId: call.id });
+      return;
+    }
+    const requested = call.missedReason === 'callback-requested';
+    const joined = await this.d.callbacks.join(call.from, call.id, requested, at);
+    if (joined) return;
+    const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config));
+    const attempts = await this.d.calls.attemptsOf(call.id);
+    const rotationAgentIds = (await this.d.agents.listRoutable()).map((a) => a.id);
+    const needsRotation = window === 'night' || !attempts.some((a) => a.outcome !== 'accepted' && (a.ringingAt || a.answeredAt));
+    const owner = chooseOwner({ window, attempts, rotationAgentIds, rotation: needsRotation ? await this.d.nextOwnerRotation() : 0 });
+    const input = {
+      phone: call.from,
+      hotlineNumber: call.to,
+      callId: call.id,
+      window,
+      dueAt,
+      firstCallAt: call.startedAt,
+      waitedSeconds: call.waitSeconds,
+      requestedByCaller: requested,
+      now: at,
+      jobs: jobsFor({ createdAt: at, dueAt, firstCallAt: call.startedAt, window, reminderMinutes: this.d.config.CALLBACK_REMINDER_MINUTES, maxHours: this.d.config.CALLBACK_MAX_HOURS }),
+    };
+    const opened = await this.d.callbacks.open(input, owner);
+    if (!opened) {
+      await this.d.callbacks.join(call.from, call.id, requested, at);
+      return;
+    }
+    if (!owner) log.error('callback has no owner: no agent is on the roster', { callbackId: opened.id });
+    log.info('callback opened', { callbackId: opened.id, ownerAgentId: owner, dueAt: dueAt.toISOString(), window });
+    this.d.wakeScheduler();
+  }
+
+  /** What a caller hears when nobody took the call: the apology and the chance to leave a message. */
+  async whenMissed(call: Call): Promise<string> {
+    const cb = await this.d.callbacks.byCallId(call.id);
+    if (!cb) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    const q = { call: call.id };
+    return recordMessageTwiml(this.d.speaker, {
+      intro: call.missedReason === 'callback-requested' ? this.d.texts.requestedWithMessage : this.d.texts.missedWithMessage,
+      maxSeconds: this.d.config.VOICE_MESSAGE_MAX_SECONDS,
+      actionUrl: this.d.hotline.webhookUrl('callback-message', q),
+      recordingStatusUrl: this.d.hotline.webhookUrl('callback-recording', q),
+    });
+  }
+
+  /** The <Record> action: the message is kept with the callback (R12: never logged, only in the admin API). */
+  async messageLeft(callId: string, r: { sid?: string; url?: string; seconds?: number }): Promise<string> {
+    if (r.sid || r.url) await this.d.callbacks.attachRecording(callId, r, this.d.clock.now());
+    return sayAndHangUp(this.d.speaker, this.d.texts.messageThanks);
+  }
+
+  async recordingStatus(callId: string, r: { sid?: string; url?: string; seconds?: number; status?: string }): Promise<void> {
+    if (r.status && r.status !== 'completed') return;
+    await this.d.callbacks.attachRecording(callId, r, this.d.clock.now());
+  }
+
+  /** The signed link in the owner's SMS: it places this callback, as this agent, until it expires. */
+  dialLink(cb: Callback, agentId: string): string {
+    const ttlMs = this.d.config.LINK_TTL_HOURS * 3_600_000;
+    const token = signLink(this.d.config.LINK_SECRET, { purpose: DIAL_LINK_PURPOSE, subject: cb.id, agentId, expiresAt: new Date(this.d.clock.now().getTime() + ttlMs) });
+    return `${this.d.config.PUBLIC_BASE_URL}/callbacks/dial?token=${encodeURIComponent(token)}`;
+  }
+
+  /**
+   * Places a callback: Twilio rings the owner's phone from the hotline number; the owner presses 1
+   * and the customer is dialled. Refused while another attempt is in flight or once it is settled.
+   */
+  async dial(callbackId: string, via: 'admin' | 'link', asAgentId?: string): Promise<CallbackAttempt> {
+    const cb = await this.d.callbacks.get(callbackId);
+    if (!cb) throw new NotFoundError(`no callback ${callbackId}`);
+    if (!cb.ownerAgentId) throw new ConflictError('the callback has no owner to place it', 'ownerAgentId');
+    if (asAgentId && asAgentId !== cb.ownerAgentId) throw new ForbiddenError('this link was issued to another agent');
+    const owner = await this.d.agents.get(cb.ownerAgentId);
+    if (!owner || !owner.active) throw new ConflictError('the owner is no longer on the roster', 'ownerAgentId');
+    const now = this.d.clock.now();
+    const attempt = await this.d.callbacks.addAttempt(cb.id, owner.id, via, now);
+    const q = { attempt: attempt.id };
+    try {
+      const created = await this.d.twilio.calls.create({
+        to: owner.phone,
+        from: cb.hotlineNumber,
+        url: this.d.hotline.webhookUrl('callback-owner', q),
+        method: 'POST',
+        statusCallback: this.d.hotline.webhookUrl('callback-status', { ...q, leg: 'owner' }),
+        statusCallbackMethod: 'POST',
+        statusCallbackEvent: [...CALLBACK_LEG_EVENTS],
+        timeout: this.d.config.CALLBACK_RING_SECONDS,
+      });
+      await this.d.callbacks.setOwnerCallSid(attempt.id, created.sid);
+      this.d.logger.info('callback call placed', { callbackId: cb.id, attemptId: attempt.id, ownerCallSid: created.sid, via });
+      return { ...attempt, ownerCallSid: created.sid };
+    } catch (err) {
+      await this.d.callbacks.finishAttempt(attempt.id, 'not-placed', now, this.d.config.CALLBACK_MAX_ATTEMPTS);
+      this.d.logger.error('callback call could not be placed', { callbackId: cb.id, attemptId: attempt.id, err });
+      throw new AppError(502, 'twilio_error', `Twilio refused the call: ${(err as Error).message}`);
+    }
+  }
+
+  private async loadAttempt(attemptId: string): Promise<{ attempt: CallbackAttempt; cb: Callback }> {
+    const attempt = await this.d.callbacks.getAttempt(attemptId);
+    const cb = attempt && (await this.d.callbacks.get(attempt.callbackId));
+    if (!attempt || !cb) throw new NotFoundError(`no callback attempt ${attemptId}`);
+    return { attempt, cb };
+  }
+
+  /** The owner's phone picked up (the calls.create Url): whisper who to call, press 1. */
+  async ownerAnswered(attemptId: string, callSid: string): Promise<string> {
+    const { attempt, cb } = await this.loadAttempt(attemptId);
+    await this.d.callbacks.setOwnerCallSid(attempt.id, callSid);
+    if (attempt.outcome) return hangupTwiml();
+    await this.d.callbacks.markOwnerAnswered(attempt.id, this.d.clock.now());
+    return ownerWhisperTwiml(this.d.speaker, {
+      text: this.d.texts.ownerWhisper({ phone: cb.phone, calledAt: localTime(cb.firstCallAt, this.d.config.TIME_ZONE, this.lang) }),
+      timeoutSeconds: this.d.config.SCREEN_TIMEOUT_SECONDS,
+      actionUrl: this.d.hotline.webhookUrl('callback-owner-confirm', { attempt: attempt.id }),
+    });
+  }
+
+  /** The owner's key: a 1 dials the customer from the hotline number; anything else ends the attempt. */
+  async ownerConfirmed(attemptId: string, digits: string | undefined): Promise<string> {
+    const { attempt, cb } = await this.loadAttempt(attemptId);
+    const now = this.d.clock.now();
+    if (attempt.outcome) return hangupTwiml();
+    if (digits !== '1') {
+      await this.d.callbacks.finishAttempt(attempt.id, 'owner-declined', now, this.d.config.CALLBACK_MAX_ATTEMPTS);
+      return sayAndHangUp(this.d.speaker, this.d.texts.ownerDeclined);
+    }
+    await this.d.callbacks.markCustomerDialled(attempt.id, now);
+    const q = { attempt: attempt.id };
+    return dialCustomerTwiml(this.d.speaker, {
+      say: this.d.texts.connectingCustomer,
+      customer: cb.phone,
+      hotline: cb.hotlineNumber,
+      timeoutSeconds: this.d.config.CALLBACK_RING_SECONDS,
+      timeLimitSeconds: this.d.config.MAX_TALK_SECONDS,
+      actionUrl: this.d.hotline.webhookUrl('callback-dial-result', q),
+      statusUrl: this.d.hotline.webhookUrl('callback-status', { ...q, leg: 'customer' }),
+    });
+  }
+
+  /** The customer <Dial> ended: bridged means the customer answered and the callback is done. */
+  async customerDialEnded(attemptId: string, p: { dialCallStatus: string; dialBridged?: string; dialCallSid?: string; callStatus?: string }): Promise<string> {
+    const { attempt } = await this.loadAttempt(attemptId);
+    const bridged = p.dialBridged === 'true' || (p.dialBridged === undefined && p.dialCallStatus === 'completed');
+    const outcome: CallbackAttemptOutcome = bridged ? 'connected' : (legOutcome('customer', p.dialCallStatus) ?? 'customer-no-answer');
+    if (p.dialCallSid) await this.d.callbacks.noteCustomerLeg(attempt.id, p.dialCallSid, null);
+    await this.settle(attempt, outcome);
+    if (bridged || p.callStatus === 'completed') return emptyTwiml();
+    return sayAndHangUp(this.d.speaker, this.d.texts.customerUnreachable);
+  }
+
+  /**
+   * Status callbacks of either leg. They back up the action URLs: an owner leg that ends before the
+   * customer was dialled settles the attempt as the owner's miss; a customer leg that was answered
+   * settles it as connected even if the Dial action never arrives.
+   */
+  async legStatus(attemptId: string, leg: 'owner' | 'customer', p: { callSid: string; callStatus: string; sequenceNumber?: number; eventAt: Date; callDuration?: number }): Promise<void> {
+    const { attempt } = await this.loadAttempt(attemptId);
+    const now = this.d.clock.now();
+    await this.d.callbacks.recordLegEvent({ callSid: p.callSid, callStatus: p.callStatus, attemptId, leg, sequenceNumber: p.sequenceNumber ?? null, eventAt: p.eventAt, receivedAt: now, durationSeconds: p.callDuration ?? null });
+    if (leg === 'customer') {
+      await this.d.callbacks.noteCustomerLeg(attempt.id, p.callSid, p.callStatus === 'in-progress' ? p.eventAt : null);
+      if (p.callStatus === 'completed') await this.settle(attempt, (p.callDuration ?? 0) > 0 || attempt.customerAnsweredAt ? 'connected' : 'customer-no-answer');
+      else {
+        const failed = legOutcome('customer', p.callStatus);
+        if (failed) await this.settle(attempt, failed);
+      }
+      return;
+    }
+    if (p.callStatus === 'in-progress') await this.d.callbacks.markOwnerAnswered(attempt.id, p.eventAt);
+    const ended = p.callStatus === 'completed' ? 'owner-declined' : legOutcome('owner', p.callStatus);
+    if (!ended) return;
+    // Once the customer was dialled, the customer's leg decides the outcome, not the owner's hang-up.
+    const fresh = await this.d.callbacks.getAttempt(attempt.id);
+    if (fresh && !fresh.customerDialledAt) await this.settle(fresh, ended);
+  }
+
+  private async settle(attempt: CallbackAttempt, outcome: CallbackAttemptOutcome): Promise<void> {
+    const cb = await this.d.callbacks.finishAttempt(attempt.id, outcome, this.d.clock.now(), this.d.config.CALLBACK_MAX_ATTEMPTS);
+    if (cb) this.d.logger.info('callback attempt settled', { callbackId: cb.id, attemptId: attempt.id, outcome, status: cb.status, to: maskPhone(cb.phone) });
+  }
+}

@@ -1,0 +1,71 @@
+import express, { Router, type Response } from 'express';
+import type { Clock } from '../domain/clock';
+import { verifyLink } from '../domain/signed-link';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+import type { PostgresCallbackStore } from '../postgres/callback-store';
+import { DIAL_LINK_PURPOSE, type CallbackService } from './callback-service';
+import { localTime, type CallbackTexts } from './callback-texts';
+import type { PromptLanguage } from '../twiml/prompts';
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(res: Response, status: number, title: string, body: string): void {
+  res
+    .status(status)
+    .type('html')
+    .set('Cache-Control', 'no-store')
+    .set('Referrer-Policy', 'no-referrer')
+    .send(`<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)}</title></head><body>${body}</body></html>`);
+}
+
+export interface DialLinkDeps {
+  secret: string;
+  clock: Clock;
+  logger: Logger;
+  callbacks: PostgresCallbackStore;
+  service: CallbackService;
+  texts: CallbackTexts;
+  timeZone: string;
+  language: PromptLanguage;
+}
+
+/**
+ * The link in the owner's SMS. GET only shows what will happen (link previews and prefetchers
+ * open links; they must not place calls); the button POSTs the same token to place the call.
+ */
+export function dialLinkRoutes(router: Router, d: DialLinkDeps): void {
+  const t = d.texts.dialPage;
+  const check = (token: unknown) => {
+    const result = typeof token === 'string' && token !== '' ? verifyLink(d.secret, token, DIAL_LINK_PURPOSE, d.clock.now()) : ({ ok: false, reason: 'malformed' } as const);
+    return result;
+  };
+
+  router.get('/callbacks/dial', async (req, res) => {
+    const link = check(req.query.token);
+    if (!link.ok) return page(res, 401, t.title, `<p>401: link ${escape(link.reason)}</p>`);
+    const cb = await d.callbacks.get(link.claims.subject);
+    if (!cb) return page(res, 404, t.title, '<p>404</p>');
+    const intro = t.intro({ phone: cb.phone, dueAt: localTime(cb.dueAt, d.timeZone, d.language) });
+    page(
+      res,
+      200,
+      t.title,
+      `<h1>${escape(t.title)}</h1><p>${escape(intro)}</p><p>status: ${escape(cb.status)}</p>` +
+        `<form method="post" action="/callbacks/dial"><input type="hidden" name="token" value="${escape(String(req.query.token))}"><button type="submit">${escape(t.button)}</button></form>`,
+    );
+  });
+
+  router.post('/callbacks/dial', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
+    const token = (req.body as Record<string, unknown> | undefined)?.token ?? req.query.token;
+    const link = check(token);
+    if (!link.ok) return page(res, 401, t.title, `<p>401: link ${escape(link.reason)}</p>`);
+    try {
+      await d.service.dial(link.claims.subject, 'link', link.claims.agentId);
+      page(res, 202, t.title, `<p>${escape(t.placed)}</p>`);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      page(res, err.status, t.title, `<p>${err.status}: ${escape(err.message)}</p>`);
+    }
+  });
+}

@@ -1,0 +1,187 @@
+import type { Config } from '../config';
+import { breachesR4, lapsed } from '../domain/callback-rules';
+import type { Clock } from '../domain/clock';
+import { finePeriodKey } from '../domain/fines';
+import type { AgentStore } from '../domain/ports';
+import type { Logger } from '../logger';
+import type { Callback, PostgresCallbackStore } from '../postgres/callback-store';
+import type { CallbackJob, PostgresCallbackJobStore } from '../postgres/callback-job-store';
+import type { PostgresFineStore } from '../postgres/fine-store';
+import type { SmsSender } from '../services/sms';
+import { localTime, waitedText, type CallbackTexts } from './callback-texts';
+
+export interface SchedulerDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  agents: AgentStore;
+  callbacks: PostgresCallbackStore;
+  jobs: PostgresCallbackJobStore;
+  fines: PostgresFineStore;
+  sms: SmsSender;
+  texts: CallbackTexts;
+  dialLink(cb: Callback, agentId: string): string;
+}
+
+/** A running job holds its lease this long; a runner that died lets another instance take it after. */
+const LEASE_MS = 5 * 60_000;
+const BATCH = 50;
+const MAX_RUNS = 5;
+const RETRY_MS = 60_000;
+
+type Outcome = { status: 'done' | 'skipped'; result: string };
+
+/**
+ * Runs the callbacks' jobs from the database: the owner's SMS, the reminder, the deadline (admin
+ * alert and fine), the 24-hour check. Several instances may run it: each due job is taken by one.
+ *
+ * SMS are sent at least once, never silently twice: a job is marked running (committed) before the
+ * send and done after it. If the process dies in between, the job is taken again once its lease
+ * runs out and the SMS is resent, with a warning in the log that the owner may get it twice.
+ * Losing a reminder was judged worse than a rare duplicate. Fines are exactly once whatever
+ * happens: the ledger allows one fine per callback.
+ */
+export class CallbackScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  private wakeWanted = false;
+
+  constructor(private readonly d: SchedulerDeps) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.wake(), this.d.config.SCHEDULER_INTERVAL_SECONDS * 1000);
+    this.timer.unref();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Runs the due jobs soon, in the background; only once started (tests call runDue themselves). */
+  wake(): void {
+    if (!this.timer) return;
+    if (this.running) {
+      this.wakeWanted = true;
+      return;
+    }
+    this.running = this.runDue(this.d.clock.now())
+      .catch((err) => {
+        this.d.logger.error('scheduler run failed', { err });
+        return 0;
+      })
+      .finally(() => {
+        this.running = null;
+        if (this.wakeWanted) {
+          this.wakeWanted = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Takes and runs every job due at `now`; returns how many this instance ran. */
+  async runDue(now: Date): Promise<number> {
+    let ran = 0;
+    for (;;) {
+      const jobs = await this.d.jobs.claimDue(now, LEASE_MS, BATCH);
+      for (const job of jobs) {
+        await this.runOne(job, now);
+        ran++;
+      }
+      if (jobs.length < BATCH) return ran;
+    }
+  }
+
+  private async runOne(job: CallbackJob, now: Date): Promise<void> {
+    const log = this.d.logger.child({ callbackId: job.callbackId, job: job.kind });
+    try {
+      const cb = await this.d.callbacks.get(job.callbackId);
+      const outcome: Outcome = cb ? await this.handle(job, cb, now, log) : { status: 'skipped', result: 'callback gone' };
+      await this.d.jobs.finish(job.id, outcome.status, outcome.result, this.d.clock.now());
+    } catch (err) {
+      const state = await this.d.jobs.retryLater(job.id, (err as Error).message ?? String(err), new Date(now.getTime() + RETRY_MS), MAX_RUNS, this.d.clock.now());
+      log.error(state === 'failed' ? 'callback job gave up' : 'callback job failed, will retry', { err, runs: job.runs });
+    }
+  }
+
+  private async handle(job: CallbackJob, cb: Callback, now: Date, log: Logger): Promise<Outcome> {
+    const open = cb.status === 'open' || cb.status === 'attempted';
+    switch (job.kind) {
+      case 'notify': {
+        if (!open) return { status: 'skipped', result: `callback ${cb.status}` };
+        return this.textOwner(cb, job, log, (owner, link) =>
+          this.d.texts.ownerSms({
+            phone: cb.phone,
+            calledAt: this.time(cb.firstCallAt),
+            waited: waitedText(cb.waitedSeconds, this.d.config.PROMPT_LANGUAGE),
+            dueAt: this.time(cb.dueAt),
+            link,
+            requested: cb.requestedByCaller,
+          }),
+        );
+      }
+      case 'remind': {
+        if (!open || cb.firstAttemptAt) return { status: 'skipped', result: cb.firstAttemptAt ? 'already attempted' : `callback ${cb.status}` };
+        // A scheduler that was down past the deadline sends the lapse alert instead of a stale reminder.
+        if (now.getTime() >= cb.dueAt.getTime()) return { status: 'skipped', result: 'deadline already passed' };
+        return this.textOwner(cb, job, log, (_owner, link) => this.d.texts.reminderSms({ phone: cb.phone, dueAt: this.time(cb.dueAt), link }));
+      }
+      case 'deadline':
+        return this.judgeDeadline(job, cb, now, log);
+      case 'r4': {
+        if (!breachesR4(cb, this.d.config.CALLBACK_MAX_HOURS, now)) return { status: 'skipped', result: 'returned within the limit' };
+        await this.d.callbacks.markR4Breached(cb.id, now);
+        const owner = cb.ownerAgentId ? await this.d.agents.get(cb.ownerAgentId) : null;
+        log.warn('R4 breached: no callback within the limit', { ownerAgentId: cb.ownerAgentId });
+        await this.alertAdmins(job, cb, log, this.d.texts.r4AlertSms({ phone: cb.phone, calledAt: this.time(cb.firstCallAt), owner: owner?.name ?? '-' }));
+        return { status: 'done', result: 'r4 breach flagged' };
+      }
+    }
+  }
+
+  /** A day callback nobody dialled by its deadline fines its owner (R3); a night one is alerted only. */
+  private async judgeDeadline(job: CallbackJob, cb: Callback, now: Date, log: Logger): Promise<Outcome> {
+    if (!lapsed(cb, now)) return { status: 'skipped', result: 'called back in time' };
+    await this.d.callbacks.markLapsed(cb.id, cb.dueAt);
+    let fineAmount: number | null = null;
+    if (cb.window === 'day' && cb.ownerAgentId) {
+      const { fine, created } = await this.d.fines.recordLapse({
+        agentId: cb.ownerAgentId,
+        callbackId: cb.id,
+        lapsedAt: cb.dueAt,
+        period: finePeriodKey(cb.dueAt, this.d.config.TIME_ZONE, this.d.config.FINE_PERIOD),
+        schedule: this.d.config.FINE_SCHEDULE,
+        now,
+      });
+      fineAmount = fine.amount;
+      if (created) log.warn('callback deadline passed: fine recorded', { ownerAgentId: cb.ownerAgentId, fineId: fine.id, ordinal: fine.ordinal, amount: fine.amount });
+    } else {
+      log.warn('callback deadline passed', { ownerAgentId: cb.ownerAgentId, window: cb.window });
+    }
+    const owner = cb.ownerAgentId ? await this.d.agents.get(cb.ownerAgentId) : null;
+    await this.alertAdmins(job, cb, log, this.d.texts.lapseAlertSms({ phone: cb.phone, dueAt: this.time(cb.dueAt), owner: owner?.name ?? '-', fine: fineAmount }));
+    return { status: 'done', result: fineAmount === null ? 'lapsed' : `lapsed, fine ${fineAmount}` };
+  }
+
+  private async textOwner(cb: Callback, job: CallbackJob, log: Logger, body: (owner: { id: string; name: string }, link: string) => string): Promise<Outcome> {
+    if (!cb.ownerAgentId) return { status: 'skipped', result: 'no owner' };
+    const owner = await this.d.agents.get(cb.ownerAgentId);
+    if (!owner) return { status: 'skipped', result: 'owner not found' };
+    if (job.runs > 1) log.warn('resending after an interrupted run: the owner may get this SMS twice', { runs: job.runs });
+    const sent = await this.d.sms.send(owner.phone, body(owner, this.d.dialLink(cb, owner.id)), { from: cb.hotlineNumber });
+    return { status: 'done', result: `sms ${sent.sid}` };
+  }
+
+  private async alertAdmins(job: CallbackJob, cb: Callback, log: Logger, body: string): Promise<void> {
+    const admins = this.d.config.ADMIN_ALERT_PHONES;
+    if (job.runs > 1 && admins.length > 0) log.warn('resending admin alerts after an interrupted run', { runs: job.runs });
+    for (const phone of admins) await this.d.sms.send(phone, body, { from: cb.hotlineNumber });
+  }
+
+  private time(at: Date): string {
+    return localTime(at, this.d.config.TIME_ZONE, this.d.config.PROMPT_LANGUAGE);
+  }
+}

@@ -1,0 +1,298 @@
+import type { CallbackWindow } from '../domain/callback-deadline';
+import { statusAfterAttempt, type CallbackAttemptOutcome, type CallbackJobKind, type CallbackStatus } from '../domain/callback-rules';
+import { ConflictError } from '../errors';
+import type { Db, Queryable } from './db';
+
+export interface Callback {
+  id: string;
+  phone: string;
+  hotlineNumber: string;
+  status: CallbackStatus;
+  window: CallbackWindow;
+  ownerAgentId: string | null;
+  requestedByCaller: boolean;
+  firstCallAt: Date;
+  waitedSeconds: number | null;
+  createdAt: Date;
+  dueAt: Date;
+  firstAttemptAt: Date | null;
+  failedAttempts: number;
+  doneAt: Date | null;
+  closedAt: Date | null;
+  closedByCallId: string | null;
+  lapsedAt: Date | null;
+  r4BreachedAt: Date | null;
+  recording: { sid: string | null; url: string | null; seconds: number | null } | null;
+  callIds: string[];
+}
+
+export interface CallbackAttempt {
+  id: string;
+  callbackId: string;
+  seq: number;
+  agentId: string;
+  placedVia: string;
+  ownerCallSid: string | null;
+  customerCallSid: string | null;
+  placedAt: Date;
+  ownerAnsweredAt: Date | null;
+  customerDialledAt: Date | null;
+  customerAnsweredAt: Date | null;
+  outcome: CallbackAttemptOutcome | null;
+  finishedAt: Date | null;
+}
+
+export interface NewCallback {
+  phone: string;
+  hotlineNumber: string;
+  callId: string;
+  window: CallbackWindow;
+  dueAt: Date;
+  firstCallAt: Date;
+  waitedSeconds: number | null;
+  requestedByCaller: boolean;
+  now: Date;
+  jobs: { kind: CallbackJobKind; runAt: Date }[];
+}
+
+type Row = Record<string, unknown>;
+const d = (v: unknown) => (v === null || v === undefined ? null : (v as Date));
+const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+function toCallback(r: Row, callIds: string[]): Callback {
+  const hasRecording = r.recording_sid !== null || r.recording_url !== null;
+  return {
+    id: r.id as string,
+    phone: r.phone as string,
+    hotlineNumber: r.hotline_number as string,
+    status: r.status as CallbackStatus,
+    window: r.deadline_window as CallbackWindow,
+    ownerAgentId: (r.owner_agent_id as string | null) ?? null,
+    requestedByCaller: Boolean(r.requested_by_caller),
+    firstCallAt: r.first_call_at as Date,
+    waitedSeconds: n(r.waited_seconds),
+    createdAt: r.created_at as Date,
+    dueAt: r.due_at as Date,
+    firstAttemptAt: d(r.first_attempt_at),
+    failedAttempts: Number(r.failed_attempts),
+    doneAt: d(r.done_at),
+    closedAt: d(r.closed_at),
+    closedByCallId: (r.closed_by_call_id as string | null) ?? null,
+    lapsedAt: d(r.lapsed_at),
+    r4BreachedAt: d(r.r4_breached_at),
+    recording: hasRecording ? { sid: (r.recording_sid as string) ?? null, url: (r.recording_url as string) ?? null, seconds: n(r.recording_seconds) } : null,
+    callIds,
+  };
+}
+
+const toAttempt = (r: Row): CallbackAttempt => ({
+  id: r.id as string,
+  callbackId: r.callback_id as string,
+  seq: Number(r.seq),
+  agentId: r.agent_id as string,
+  placedVia: r.placed_via as string,
+  ownerCallSid: (r.owner_call_sid as string | null) ?? null,
+  customerCallSid: (r.customer_call_sid as string | null) ?? null,
+  placedAt: r.placed_at as Date,
+  ownerAnsweredAt: d(r.owner_answered_at),
+  customerDialledAt: d(r.customer_dialled_at),
+  customerAnsweredAt: d(r.customer_answered_at),
+  outcome: (r.outcome as CallbackAttemptOutcome | null) ?? null,
+  finishedAt: d(r.finished_at),
+});
+
+/** An attempt with no outcome after this long is presumed lost (a status callback never came) and no longer blocks a new one. */
+const ATTEMPT_IN_FLIGHT_MS = 10 * 60_000;
+
+/** Callbacks, the calls they answer for, and every attempt to return them. */
+export class PostgresCallbackStore {
+  constructor(private readonly db: Db) {}
+
+  private async withCallIds(q: Queryable, rows: Row[]): Promise<Callback[]> {
+    if (rows.length === 0) return [];
+    const links = await q.query<{ callback_id: string; call_id: string }>(
+      'SELECT cc.callback_id, cc.call_id FROM callback_calls cc JOIN calls c ON c.id = cc.call_id WHERE cc.callback_id = ANY($1::uuid[]) ORDER BY c.started_at',
+      [rows.map((r) => r.id)],
+    );
+    return rows.map((r) => toCallback(r, links.filter((l) => l.callback_id === r.id).map((l) => l.call_id)));
+  }
+
+  async get(id: string): Promise<Callback | null> {
+    const rows = await this.db.query<Row>('SELECT * FROM callbacks WHERE id = $1', [id]);
+    return (await this.withCallIds(this.db, rows))[0] ?? null;
+  }
+
+  async findOpenByPhone(phone: string): Promise<Callback | null> {
+    const rows = await this.db.query<Row>(`SELECT * FROM callbacks WHERE phone = $1 AND status IN ('open', 'attempted')`, [phone]);
+    return (await this.withCallIds(this.db, rows))[0] ?? null;
+  }
+
+  async byCallId(callId: string): Promise<Callback | null> {
+    const rows = await this.db.query<Row>('SELECT cb.* FROM callbacks cb JOIN callback_calls cc ON cc.callback_id = cb.id WHERE cc.call_id = $1', [callId]);
+    return (await this.withCallIds(this.db, rows))[0] ?? null;
+  }
+
+  async list(q: { status?: CallbackStatus; limit: number }): Promise<Callback[]> {
+    const rows = await this.db.query<Row>(
+      'SELECT * FROM callbacks WHERE ($1::text IS NULL OR status = $1::text) ORDER BY created_at DESC, id DESC LIMIT $2',
+      [q.status ?? null, q.limit],
+    );
+    return this.withCallIds(this.db, rows);
+  }
+
+  /** Adds the call to the caller's open callback; false when they have none. */
+  async join(phone: string, callId: string, requestedByCaller: boolean, at: Date): Promise<Callback | null> {
+    return this.db.transaction(async (tx) => {
+      const open = (await tx.query<Row>(`SELECT * FROM callbacks WHERE phone = $1 AND status IN ('open', 'attempted') FOR UPDATE`, [phone]))[0];
+      if (!open) return null;
+      await tx.query('INSERT INTO callback_calls (callback_id, call_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [open.id, callId, at]);
+      if (requestedByCaller) await tx.query('UPDATE callbacks SET requested_by_caller = true, updated_at = $2 WHERE id = $1', [open.id, at]);
+      return (await this.withCallIds(tx, [open]))[0]!;
+    });
+  }
+
+  /**
+   * Opens a callback with its scheduled jobs, in one transaction. Returns null when another
+   * request opened one for the same number first (the one-open-per-number index); join that one.
+   */
+  async open(c: NewCallback, ownerAgentId: string | null): Promise<Callback | null> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<Row>(
+        `INSERT INTO callbacks (phone, hotline_number, deadline_window, owner_agent_id, requested_by_caller, first_call_at, waited_seconds, created_at, due_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)
+         ON CONFLICT (phone) WHERE status IN ('open', 'attempted') DO NOTHING RETURNING *`,
+        [c.phone, c.hotlineNumber, c.window, ownerAgentId, c.requestedByCaller, c.firstCallAt, c.waitedSeconds, c.now, c.dueAt],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      await tx.query('INSERT INTO callback_calls (callback_id, call_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [row.id, c.callId, c.now]);
+      for (const job of c.jobs) {
+        await tx.query('INSERT INTO callback_jobs (callback_id, kind, run_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [row.id, job.kind, job.runAt]);
+      }
+      return toCallback(row, [c.callId]);
+    });
+  }
+
+  /** The caller got through on their own: their open callback has nothing left to return. */
+  async closeForCaller(phone: string, callId: string, at: Date): Promise<Callback | null> {
+    const rows = await this.db.query<Row>(
+      `UPDATE callbacks SET status = 'closed', closed_at = $3, closed_by_call_id = $2, updated_at = $3
+       WHERE phone = $1 AND status IN ('open', 'attempted') RETURNING *`,
+      [phone, callId, at],
+    );
+    return (await this.withCallIds(this.db, rows))[0] ?? null;
+  }
+
+  async attachRecording(callId: string, r: { sid?: string; url?: string; seconds?: number }, at: Date): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE callbacks SET recording_sid = COALESCE($2, recording_sid), recording_url = COALESCE($3, recording_url),
+         recording_seconds = COALESCE($4, recording_seconds), updated_at = $5
+       WHERE id = (SELECT callback_id FROM callback_calls WHERE call_id = $1) RETURNING id`,
+      [callId, r.sid ?? null, r.url ?? null, r.seconds ?? null, at],
+    );
+    return rows.length > 0;
+  }
+
+  async markLapsed(id: string, at: Date): Promise<void> {
+    await this.db.query('UPDATE callbacks SET lapsed_at = COALESCE(lapsed_at, $2) WHERE id = $1', [id, at]);
+  }
+
+  async markR4Breached(id: string, at: Date): Promise<void> {
+    await this.db.query('UPDATE callbacks SET r4_breached_at = COALESCE(r4_breached_at, $2) WHERE id = $1', [id, at]);
+  }
+
+  /** Records a new attempt; refuses while another one is still ringing or talking. */
+  async addAttempt(callbackId: string, agentId: string, placedVia: string, at: Date): Promise<CallbackAttempt> {
+    return this.db.transaction(async (tx) => {
+      const cb = (await tx.query<Row>('SELECT id, status FROM callbacks WHERE id = $1 FOR UPDATE', [callbackId]))[0];
+      if (!cb) throw new ConflictError(`no callback ${callbackId}`);
+      if (cb.status !== 'open' && cb.status !== 'attempted') throw new ConflictError(`callback is ${String(cb.status)}; there is nothing left to dial`, 'status');
+      const previous = await tx.query<Row>('SELECT * FROM callback_attempts WHERE callback_id = $1 ORDER BY seq', [callbackId]);
+      const busy = previous.find((a) => a.outcome === null && at.getTime() - (a.placed_at as Date).getTime() < ATTEMPT_IN_FLIGHT_MS);
+      if (busy) throw new ConflictError('a callback call for this customer is already in progress');
+      const rows = await tx.query<Row>(
+        'INSERT INTO callback_attempts (callback_id, seq, agent_id, placed_via, placed_at) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+        [callbackId, previous.length, agentId, placedVia, at],
+      );
+      return toAttempt(rows[0]!);
+    });
+  }
+
+  async getAttempt(id: string): Promise<CallbackAttempt | null> {
+    const rows = await this.db.query<Row>('SELECT * FROM callback_attempts WHERE id = $1', [id]);
+    return rows[0] ? toAttempt(rows[0]) : null;
+  }
+
+  async attemptsOf(callbackId: string): Promise<CallbackAttempt[]> {
+    const rows = await this.db.query<Row>('SELECT * FROM callback_attempts WHERE callback_id = $1 ORDER BY seq', [callbackId]);
+    return rows.map(toAttempt);
+  }
+
+  async attemptsOfMany(callbackIds: string[]): Promise<Map<string, CallbackAttempt[]>> {
+    const byCallback = new Map<string, CallbackAttempt[]>(callbackIds.map((id) => [id, []]));
+    if (callbackIds.length === 0) return byCallback;
+    const rows = await this.db.query<Row>('SELECT * FROM callback_attempts WHERE callback_id = ANY($1::uuid[]) ORDER BY callback_id, seq', [callbackIds]);
+    for (const row of rows) byCallback.get(row.callback_id as string)?.push(toAttempt(row));
+    return byCallback;
+  }
+
+  async setOwnerCallSid(attemptId: string, sid: string): Promise<void> {
+    await this.db.query('UPDATE callback_attempts SET owner_call_sid = COALESCE(owner_call_sid, $2) WHERE id = $1', [attemptId, sid]);
+  }
+
+  async markOwnerAnswered(attemptId: string, at: Date): Promise<void> {
+    await this.db.query('UPDATE callback_attempts SET owner_answered_at = COALESCE(owner_answered_at, $2) WHERE id = $1', [attemptId, at]);
+  }
+
+  /** The owner pressed 1 and the customer is being dialled: from now on the callback counts as attempted. */
+  async markCustomerDialled(attemptId: string, at: Date): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const a = (await tx.query<Row>('UPDATE callback_attempts SET customer_dialled_at = COALESCE(customer_dialled_at, $2) WHERE id = $1 RETURNING callback_id', [attemptId, at]))[0];
+      if (!a) return;
+      await tx.query(
+        `UPDATE callbacks SET first_attempt_at = COALESCE(first_attempt_at, $2), updated_at = $2,
+           status = CASE WHEN status = 'open' THEN 'attempted' ELSE status END
+         WHERE id = $1`,
+        [a.callback_id, at],
+      );
+    });
+  }
+
+  async noteCustomerLeg(attemptId: string, sid: string, answeredAt: Date | null): Promise<void> {
+    await this.db.query(
+      'UPDATE callback_attempts SET customer_call_sid = COALESCE(customer_call_sid, $2), customer_answered_at = COALESCE(customer_answered_at, $3) WHERE id = $1',
+      [attemptId, sid, answeredAt],
+    );
+  }
+
+  /** Records a leg's status callback; a repeat returns false. */
+  async recordLegEvent(e: { callSid: string; callStatus: string; attemptId: string; leg: 'owner' | 'customer'; sequenceNumber: number | null; eventAt: Date; receivedAt: Date; durationSeconds: number | null }): Promise<boolean> {
+    const rows = await this.db.query(
+      `INSERT INTO callback_leg_events (call_sid, call_status, attempt_id, leg, sequence_number, event_at, received_at, duration_seconds)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING call_sid`,
+      [e.callSid, e.callStatus, e.attemptId, e.leg, e.sequenceNumber, e.eventAt, e.receivedAt, e.durationSeconds],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Settles an attempt once (later reports of the same attempt are no-ops) and moves the
+   * callback on: done when the customer answered, unreachable after maxAttempts failed dials.
+   */
+  async finishAttempt(attemptId: string, outcome: CallbackAttemptOutcome, at: Date, maxAttempts: number): Promise<Callback | null> {
+    return this.db.transaction(async (tx) => {
+      const a = (await tx.query<Row>('UPDATE callback_attempts SET outcome = $2, finished_at = $3 WHERE id = $1 AND outcome IS NULL RETURNING callback_id', [attemptId, outcome, at]))[0];
+      if (!a) return null;
+      const cb = (await tx.query<Row>('SELECT * FROM callbacks WHERE id = $1 FOR UPDATE', [a.callback_id]))[0]!;
+      const failed = Number(cb.failed_attempts) + (outcome.startsWith('customer-') ? 1 : 0);
+      const status = statusAfterAttempt(outcome, failed, maxAttempts, cb.status as CallbackStatus);
+      const rows = await tx.query<Row>(
+        `UPDATE callbacks SET status = $2, failed_attempts = $3, updated_at = $4,
+           done_at = CASE WHEN $2 = 'done' THEN COALESCE(done_at, $4) ELSE done_at END
+         WHERE id = $1 RETURNING *`,
+        [cb.id, status, failed, at],
+      );
+      return (await this.withCallIds(tx, rows))[0] ?? null;
+    });
+  }
+}

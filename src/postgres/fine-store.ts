@@ -1,0 +1,74 @@
+import { fineAmount } from '../domain/fines';
+import { ConflictError } from '../errors';
+import type { Db } from './db';
+
+export interface Fine {
+  id: string;
+  agentId: string;
+  callbackId: string;
+  period: string;
+  ordinal: number;
+  amount: number;
+  lapsedAt: Date;
+  createdAt: Date;
+  waivedAt: Date | null;
+  waivedReason: string | null;
+}
+
+type Row = Record<string, unknown>;
+const toFine = (r: Row): Fine => ({
+  id: r.id as string,
+  agentId: r.agent_id as string,
+  callbackId: r.callback_id as string,
+  period: r.period as string,
+  ordinal: Number(r.ordinal),
+  amount: Number(r.amount),
+  lapsedAt: r.lapsed_at as Date,
+  createdAt: r.created_at as Date,
+  waivedAt: (r.waived_at as Date | null) ?? null,
+  waivedReason: (r.waived_reason as string | null) ?? null,
+});
+
+/** The fines ledger: append-only; a waiver is written beside the fine, never instead of it. */
+export class PostgresFineStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Writes the fine for one lapsed callback, at most once per callback. The agent's row is locked
+   * so two lapses of the same agent landing together still get ordinals 1 and 2, not 1 and 1.
+   * Waived fines keep their place on the ladder: a waiver forgives the money, not the lapse.
+   */
+  async recordLapse(l: { agentId: string; callbackId: string; lapsedAt: Date; period: string; schedule: readonly number[]; now: Date }): Promise<{ fine: Fine; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [l.agentId]);
+      const existing = (await tx.query<Row>('SELECT * FROM fines WHERE callback_id = $1', [l.callbackId]))[0];
+      if (existing) return { fine: toFine(existing), created: false };
+      const count = (await tx.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM fines WHERE agent_id = $1 AND period = $2', [l.agentId, l.period]))[0]!.n;
+      const ordinal = Number(count) + 1;
+      const rows = await tx.query<Row>(
+        `INSERT INTO fines (agent_id, callback_id, period, ordinal, amount, lapsed_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [l.agentId, l.callbackId, l.period, ordinal, fineAmount(ordinal, l.schedule), l.lapsedAt, l.now],
+      );
+      return { fine: toFine(rows[0]!), created: true };
+    });
+  }
+
+  async get(id: string): Promise<Fine | null> {
+    const rows = await this.db.query<Row>('SELECT * FROM fines WHERE id = $1', [id]);
+    return rows[0] ? toFine(rows[0]) : null;
+  }
+
+  async listLapsedBetween(from: Date, to: Date): Promise<Fine[]> {
+    const rows = await this.db.query<Row>('SELECT * FROM fines WHERE lapsed_at >= $1 AND lapsed_at < $2 ORDER BY agent_id, lapsed_at, ordinal', [from, to]);
+    return rows.map(toFine);
+  }
+
+  async waive(id: string, reason: string, at: Date): Promise<Fine | null> {
+    const rows = await this.db.query<Row>('UPDATE fines SET waived_at = $2, waived_reason = $3 WHERE id = $1 AND waived_at IS NULL RETURNING *', [id, at, reason]);
+    if (rows[0]) return toFine(rows[0]);
+    const fine = await this.get(id);
+    if (fine) throw new ConflictError('this fine was already waived', 'id');
+    return null;
+  }
+}

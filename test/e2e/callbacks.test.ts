@@ -1,0 +1,216 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CallbackFeature } from '../../src/callbacks/callback-feature';
+import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { interceptTwilioRest, playCallbackCall, type RestCapture } from '../support/outbound-call';
+
+const CALLER = '+8613911112222';
+const A = '+8613800000001';
+const B = '+8613800000002';
+const C = '+8613800000003';
+// The harness clock starts at 2026-11-23 10:00 in Shanghai: inside the day window.
+const START = '2026-11-23T02:00:00Z';
+
+const featureOf = (h: Hotline) => h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature;
+
+describe('a caller nobody answered', () => {
+  let h: Hotline;
+  let rest: RestCapture;
+  let agents: Record<string, string>;
+
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(async () => {
+    h = await startHotline({}, START);
+    rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+    agents = {};
+    for (const [name, phone] of [['Agent A', A], ['Agent B', B], ['Agent C', C]] as const) agents[phone] = (await h.api.addAgent(name, phone)).id;
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await h.close();
+  });
+
+  const callbacks = async (status?: string) => {
+    const res = await h.api.get(`/api/callbacks${status ? `?status=${status}` : ''}`);
+    expect(res.status).toBe(200);
+    return res.body.callbacks as Record<string, any>[];
+  };
+  const missedCall = (extra: object = {}) => h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'ring-out' }, [B]: { does: 'busy' }, [C]: { does: 'ring-out' } }, ...extra });
+
+  it('gets one callback owned by the first agent who let it ring, due in 2 hours, and the owner is texted at once', async () => {
+    const t = await missedCall();
+    expect(t.dialed[0]).toBe(A);
+    const [cb, ...others] = await callbacks();
+    expect(others).toEqual([]);
+    const call = (await h.api.get('/api/calls')).body.calls[0];
+    expect(cb).toMatchObject({ phone: CALLER, callIds: [call.id], status: 'open', ownerAgentId: agents[A], window: 'day', attempts: [] });
+    expect(cb!.dueAt).toBe(new Date(new Date(START).getTime() + 2 * 3_600_000).toISOString());
+
+    expect(await featureOf(h).scheduler.runDue(h.clock.now())).toBe(1);
+    expect(rest.sms).toHaveLength(1);
+    const sms = rest.sms[0]!;
+    expect(sms).toMatchObject({ To: A, From: HOTLINE });
+    expect(sms.Body).toContain(CALLER);
+    expect(sms.Body).toContain('12:00前回电');
+    expect(sms.Body).toMatch(new RegExp(`${PUBLIC_BASE_URL}/callbacks/dial\\?token=`));
+
+    // A second miss from the same number joins the open callback; nobody is texted twice.
+    await missedCall();
+    const again = await callbacks();
+    expect(again).toHaveLength(1);
+    expect(again[0]!.callIds).toHaveLength(2);
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    expect(rest.sms).toHaveLength(1);
+
+    // 30 minutes before the deadline the owner is reminded.
+    h.clock.set(new Date(new Date(cb!.dueAt).getTime() - 30 * 60_000));
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    expect(rest.sms).toHaveLength(2);
+    expect(rest.sms[1]!.Body).toContain('回电提醒');
+  });
+
+  it('lets the caller press 1 for a callback instead of holding', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, pressWhileHolding: { beforeAttempt: 0, digit: '1' } });
+    expect(t.callerHeard[0]).toContain('如需回电请按1');
+    expect(t.dialed).toEqual([]);
+    expect(t.callerHeard.at(-1)).toContain('我们会尽快给您回电');
+    const call = (await h.api.get('/api/calls')).body.calls[0];
+    expect(call).toMatchObject({ outcome: 'missed', missedReason: 'callback-requested' });
+    expect(call.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['callback-requested']);
+    // The agent who was about to be rung is free again.
+    expect(await h.container.coordinator.holderOf(call.attempts[0].agentId)).toBeNull();
+    const [cb] = await callbacks();
+    expect(cb).toMatchObject({ phone: CALLER, requestedByCaller: true, status: 'open' });
+    // Nobody's phone rang: the owner comes from the rotation.
+    expect(Object.values(agents)).toContain(cb!.ownerAgentId);
+  });
+
+  it('between two agents, a 1 makes the agent who let it ring the owner; another key carries on', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, pressWhileHolding: { beforeAttempt: 1, digit: '1' } });
+    expect(t.dialed).toEqual([A]);
+    const [cb] = await callbacks();
+    expect(cb!.ownerAgentId).toBe(agents[A]);
+
+    const other = await h.twilio.placeCall({ from: '+8613977778888', to: HOTLINE, pressWhileHolding: { beforeAttempt: 0, digit: '5' }, agents: { [A]: { does: 'accept' }, [B]: { does: 'accept' }, [C]: { does: 'accept' } } });
+    expect(other.bridgedTo).not.toBeNull();
+  });
+
+  it('keeps a voice message with the callback, visible only through the admin API', async () => {
+    const t = await missedCall({ voiceMessage: { seconds: 12 } });
+    expect(t.voiceMessageSid).toMatch(/^RE/);
+    expect(t.callerHeard.join()).toContain('留言');
+    const [listed] = await callbacks();
+    expect(listed!.hasVoiceMessage).toBe(true);
+    expect(JSON.stringify(listed)).not.toContain('Recordings');
+    const one = await h.api.get(`/api/callbacks/${listed!.id}`);
+    expect(one.body.voiceMessage).toEqual({ sid: t.voiceMessageSid, url: expect.stringContaining(`/Recordings/${t.voiceMessageSid}`), seconds: 12 });
+  });
+
+  it('is called back through the hotline number: owner first, then the customer, and then it is done', async () => {
+    await missedCall();
+    const [cb] = await callbacks();
+    const placed = await h.api.post(`/api/callbacks/${cb!.id}/dial`);
+    expect(placed.status).toBe(202);
+    expect(rest.calls).toHaveLength(1);
+    const req = rest.calls[0]!.params;
+    expect(req.get('To')).toBe(A);
+    expect(req.get('From')).toBe(HOTLINE);
+    expect(req.get('Url')).toBe(`${PUBLIC_BASE_URL}/webhooks/voice/callback-owner?attempt=${placed.body.attempt.id}`);
+    expect(req.get('StatusCallback')).toContain('/webhooks/voice/callback-status?');
+    expect(req.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(placed.body.attempt.ownerCallSid).toBe(rest.calls[0]!.sid);
+
+    // A second press while the first call is under way does not ring anyone twice.
+    expect((await h.api.post(`/api/callbacks/${cb!.id}/dial`)).status).toBe(409);
+
+    const t = await playCallbackCall(h.twilio, h.clock, rest.calls[0]!, { does: 'press', digit: '1' }, { does: 'answer' });
+    expect(t.ownerHeard[0]).toContain('1 3 9 1 1 1 1 2 2 2 2');
+    expect(t.dialedNumber).toBe(CALLER);
+    expect(t.dial!.attrs.callerId).toBe(HOTLINE);
+
+    const done = (await h.api.get(`/api/callbacks/${cb!.id}`)).body;
+    expect(done.status).toBe('done');
+    expect(done.attempts).toEqual([expect.objectContaining({ outcome: 'connected', placedVia: 'admin', agentId: agents[A] })]);
+    expect(done.attempts[0].customerAnsweredAt).not.toBeNull();
+    expect((await h.api.post(`/api/callbacks/${cb!.id}/dial`)).status).toBe(409);
+  });
+
+  it('counts only dials that reached the customer, and gives up after 3 failed ones', async () => {
+    await missedCall();
+    const [cb] = await callbacks();
+    const attempt = async (owner: Parameters<typeof playCallbackCall>[3], customer: Parameters<typeof playCallbackCall>[4]) => {
+      expect((await h.api.post(`/api/callbacks/${cb!.id}/dial`)).status).toBe(202);
+      await playCallbackCall(h.twilio, h.clock, rest.calls.at(-1)!, owner, customer);
+      return (await h.api.get(`/api/callbacks/${cb!.id}`)).body;
+    };
+    // The owner's own voicemail or silence is not a call to the customer.
+    let now = await attempt({ does: 'no-answer' }, undefined);
+    expect(now).toMatchObject({ status: 'open', firstAttemptAt: null });
+    now = await attempt({ does: 'press', digit: '1' }, { does: 'no-answer' });
+    expect(now.status).toBe('attempted');
+    expect(now.firstAttemptAt).not.toBeNull();
+    now = await attempt({ does: 'press', digit: '1' }, { does: 'busy' });
+    expect(now.status).toBe('attempted');
+    now = await attempt({ does: 'press', digit: '1' }, { does: 'no-answer' });
+    expect(now.status).toBe('unreachable');
+    expect(now.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['owner-no-answer', 'customer-no-answer', 'customer-busy', 'customer-no-answer']);
+  });
+
+  it('closes itself when the caller phones again and is answered', async () => {
+    await missedCall();
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'accept' }, [B]: { does: 'accept' }, [C]: { does: 'accept' } } });
+    const [cb] = await callbacks();
+    const calls = (await h.api.get('/api/calls')).body.calls;
+    expect(cb).toMatchObject({ status: 'closed', closedByCallId: calls[0].id });
+    expect(await callbacks('open')).toEqual([]);
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    // (Other features may text the agent who answered; no callback SMS goes out.)
+    expect(rest.sms.filter((m) => m.Body?.includes('【热线回电】'))).toEqual([]);
+  });
+
+  it('ignores a hang-up within the first seconds (a misdial), but not a caller who gave up waiting', async () => {
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE, callerHangsUpDuringAttempt: 0 });
+    expect(await callbacks()).toEqual([]);
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE, callerHangsUpDuringAttempt: 1 });
+    const [cb] = await callbacks();
+    expect(cb).toMatchObject({ phone: CALLER, ownerAgentId: expect.any(String) });
+  });
+
+  it('places the call from the signed link only on POST, and refuses a wrong token', async () => {
+    await missedCall();
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    const link = /https:\/\/\S+/.exec(rest.sms[0]!.Body!)![0];
+    const path = link.slice(PUBLIC_BASE_URL.length);
+    const request = (await import('supertest')).default;
+    const page = await request(h.app).get(path);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<form method="post"');
+    expect(rest.calls).toHaveLength(0);
+
+    const token = new URL(link).searchParams.get('token')!;
+    const placed = await request(h.app).post('/callbacks/dial').type('form').send({ token });
+    expect(placed.status).toBe(202);
+    expect(rest.calls).toHaveLength(1);
+    expect(rest.calls[0]!.params.get('To')).toBe(A);
+
+    expect((await request(h.app).get('/callbacks/dial?token=' + token.slice(0, -2) + 'xx')).status).toBe(401);
+    expect((await request(h.app).post('/callbacks/dial').type('form').send({ token: 'nonsense' })).status).toBe(401);
+  });
+
+  it('answers bad input with a 400 naming the field, and a wrong token with 401', async () => {
+    const bad = await h.api.get('/api/callbacks?status=lost');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('status');
+    const badId = await h.api.post('/api/callbacks/not-an-id/dial');
+    expect(badId.status).toBe(400);
+    expect(badId.body.error.field).toBe('id');
+    expect((await h.api.get(`/api/callbacks/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`)).status).toBe(404);
+    const request = (await import('supertest')).default;
+    expect((await request(h.app).get('/api/callbacks').set('Authorization', 'Bearer wrong-token-wrong-token')).status).toBe(401);
+    expect((await request(h.app).get('/api/fines')).status).toBe(401);
+  });
+});

@@ -1,0 +1,138 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CallbackFeature } from '../../src/callbacks/callback-feature';
+import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { interceptTwilioRest, playCallbackCall, type RestCapture } from '../support/outbound-call';
+
+const A = '+8613800000001';
+const ADMIN = '+8613700000000';
+// 10:00 in Shanghai on a Monday: the day window.
+const START = '2026-11-23T02:00:00Z';
+const MIN = 60_000;
+
+const featureOf = (h: Hotline) => h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature;
+
+describe('late callbacks and the fines ledger', () => {
+  let h: Hotline;
+  let rest: RestCapture;
+  let agentA: string;
+
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
+  afterAll(() => nock.enableNetConnect());
+  beforeEach(async () => {
+    h = await startHotline({ ADMIN_ALERT_PHONES: ADMIN }, START);
+    rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+    // One agent on the roster, so every missed call is theirs.
+    agentA = (await h.api.addAgent('Agent A', A)).id;
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await h.close();
+  });
+
+  const missedCallFrom = async (caller: string) => {
+    await h.twilio.placeCall({ from: caller, to: HOTLINE });
+    const list = (await h.api.get('/api/callbacks')).body.callbacks as { id: string; phone: string; dueAt: string }[];
+    return list.find((c) => c.phone === caller)!;
+  };
+  const finesOf = async (month: string) => {
+    const res = await h.api.get(`/api/fines?month=${month}`);
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  const adminAlerts = () => rest.sms.filter((m) => m.To === ADMIN);
+
+  it('fines an agent 20, 50 and 100 for the 1st, 2nd and 3rd lapse of the month, and lets an admin waive one', async () => {
+    const first = await missedCallFrom('+8613911110001');
+    h.clock.advance(5 * 60);
+    const second = await missedCallFrom('+8613911110002');
+    h.clock.advance(5 * 60);
+    const third = await missedCallFrom('+8613911110003');
+    h.clock.advance(5 * 60);
+    const onTime = await missedCallFrom('+8613911110004');
+
+    // The fourth is called back before its deadline (the customer did not answer: it still counts).
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    expect((await h.api.post(`/api/callbacks/${onTime.id}/dial`)).status).toBe(202);
+    await playCallbackCall(h.twilio, h.clock, rest.calls[0]!, { does: 'press', digit: '1' }, { does: 'no-answer' });
+
+    h.clock.set(new Date(new Date(onTime.dueAt).getTime() + MIN));
+    await featureOf(h).scheduler.runDue(h.clock.now());
+
+    const ledger = await finesOf('2026-11');
+    expect(ledger.agents).toHaveLength(1);
+    const mine = ledger.agents[0];
+    expect(mine).toMatchObject({ agentId: agentA, name: 'Agent A', lapses: 3, total: 170, waivedTotal: 0 });
+    const byCallback = Object.fromEntries(mine.fines.map((f: { callbackId: string; amount: number }) => [f.callbackId, f.amount]));
+    expect(byCallback).toEqual({ [first.id]: 20, [second.id]: 50, [third.id]: 100 });
+    expect(adminAlerts()).toHaveLength(3);
+    expect(adminAlerts()[0]!.Body).toContain('回电超时');
+    const late = (await h.api.get(`/api/callbacks/${first.id}`)).body;
+    expect(late.lapsedAt).toBe(first.dueAt);
+
+    const fifty = mine.fines.find((f: { amount: number }) => f.amount === 50);
+    const noReason = await h.api.post(`/api/fines/${fifty.id}/waive`, {});
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.field).toBe('reason');
+    const waived = await h.api.post(`/api/fines/${fifty.id}/waive`, { reason: 'was on approved sick leave' });
+    expect(waived.status).toBe(200);
+    expect(waived.body).toMatchObject({ waived: true, waivedReason: 'was on approved sick leave', amount: 50 });
+    expect((await h.api.post(`/api/fines/${fifty.id}/waive`, { reason: 'again' })).status).toBe(409);
+
+    const after = (await finesOf('2026-11')).agents[0];
+    // Nothing is deleted: the waived fine stays on the ledger, out of the total.
+    expect(after).toMatchObject({ lapses: 3, total: 120, waivedTotal: 50 });
+
+    // A new month starts the ladder again.
+    h.clock.set('2026-12-01T02:00:00Z');
+    const december = await missedCallFrom('+8613911110005');
+    h.clock.set(new Date(new Date(december.dueAt).getTime() + MIN));
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    expect((await finesOf('2026-12')).agents[0].fines.map((f: { amount: number }) => f.amount)).toEqual([20]);
+    expect((await h.api.get('/api/fines?month=2026-13')).body.error.field).toBe('month');
+  });
+
+  it('flags a night callback that runs past 24 hours without fining anyone', async () => {
+    h.clock.set('2026-11-23T14:00:00Z'); // 22:00 in Shanghai
+    const cb = await missedCallFrom('+8613911110009');
+    expect(cb.dueAt).toBe('2026-11-24T02:00:00.000Z'); // 10:00 the next morning
+
+    h.clock.set('2026-11-24T02:01:00Z');
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    let now = (await h.api.get(`/api/callbacks/${cb.id}`)).body;
+    expect(now.lapsedAt).toBe(cb.dueAt);
+    expect(now.r4BreachedAt).toBeNull();
+
+    h.clock.set('2026-11-24T14:01:00Z');
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    now = (await h.api.get(`/api/callbacks/${cb.id}`)).body;
+    expect(now.r4BreachedAt).not.toBeNull();
+    expect((await finesOf('2026-11')).agents).toEqual([]);
+    expect(adminAlerts().map((m) => m.Body)).toEqual([expect.stringContaining('回电超时'), expect.stringContaining('24小时')]);
+  });
+
+  it('sends one SMS and writes one fine when two scheduler instances race', async () => {
+    const cb = await missedCallFrom('+8613911110007');
+    const f = featureOf(h);
+    const [one, two] = [f.newScheduler(), f.newScheduler()];
+
+    const ran = await Promise.all([one.runDue(h.clock.now()), two.runDue(h.clock.now())]);
+    expect(ran[0]! + ran[1]!).toBe(1);
+    expect(rest.sms.filter((m) => m.To === A)).toHaveLength(1);
+
+    h.clock.set(new Date(new Date(cb.dueAt).getTime() + MIN));
+    await Promise.all([one.runDue(h.clock.now()), two.runDue(h.clock.now()), f.scheduler.runDue(h.clock.now())]);
+    const ledger = await finesOf('2026-11');
+    expect(ledger.agents[0].fines).toHaveLength(1);
+    expect(adminAlerts()).toHaveLength(1);
+    const jobs = (await h.api.get(`/api/callbacks/${cb.id}`)).body.jobs;
+    expect(jobs.map((j: { kind: string; runs: number }) => [j.kind, j.runs])).toEqual([
+      ['notify', 1],
+      ['remind', 1],
+      ['deadline', 1],
+    ]);
+  });
+});

@@ -1,0 +1,119 @@
+import nock from 'nock';
+import type { ManualClock } from './manual-clock';
+import { find, parseTwiml, saysOf, type TwimlNode } from './twiml';
+import { randomSid, type TwilioDriver } from './twilio-driver';
+
+/**
+ * The REST side of Twilio in tests: SMS and calls.create are intercepted with nock and kept, and a
+ * created call can then be played out (the owner's phone, the whisper, the customer's leg) by
+ * sending the webhooks Twilio would send for it.
+ */
+export interface RestCapture {
+  sms: Record<string, string>[];
+  calls: { params: URLSearchParams; sid: string }[];
+}
+
+export function interceptTwilioRest(apiBase: string, accountSid: string): RestCapture {
+  const capture: RestCapture = { sms: [], calls: [] };
+  nock(apiBase)
+    .persist()
+    .post(`/2010-04-01/Accounts/${accountSid}/Messages.json`)
+    .reply(201, (_uri, body) => {
+      capture.sms.push(Object.fromEntries(new URLSearchParams(String(body))));
+      return { sid: randomSid('SM'), status: 'queued' };
+    });
+  nock(apiBase)
+    .persist()
+    .post(`/2010-04-01/Accounts/${accountSid}/Calls.json`)
+    .reply(201, (_uri, body) => {
+      const sid = randomSid('CA');
+      capture.calls.push({ params: new URLSearchParams(String(body)), sid });
+      return { sid, status: 'queued' };
+    });
+  return capture;
+}
+
+export type OwnerBehaviour = { does: 'press'; digit: string } | { does: 'no-answer' };
+export type CustomerBehaviour = { does: 'answer'; talkSeconds?: number } | { does: 'no-answer' } | { does: 'busy' };
+
+export interface CallbackCallTranscript {
+  ownerHeard: string[];
+  dial: TwimlNode | null;
+  dialedNumber: string | null;
+}
+
+/** Plays out one REST-created callback call the way Twilio would report it. */
+export async function playCallbackCall(
+  driver: TwilioDriver,
+  clock: ManualClock,
+  created: { params: URLSearchParams; sid: string },
+  owner: OwnerBehaviour,
+  customer: CustomerBehaviour = { does: 'answer' },
+): Promise<CallbackCallTranscript> {
+  const p = created.params;
+  const accountSid = 'AC' + 'a1'.repeat(16);
+  const base = { AccountSid: accountSid, CallSid: created.sid, From: p.get('From')!, To: p.get('To')!, Direction: 'outbound-api' };
+  const ownerStatus = p.get('StatusCallback')!;
+  let seq = 0;
+  const status = async (url: string, sid: string, callStatus: string, s: number, extra: Record<string, string> = {}) => {
+    const res = await driver.post(url, { AccountSid: accountSid, CallSid: sid, CallStatus: callStatus, SequenceNumber: String(s), Timestamp: clock.now().toUTCString(), CallbackSource: 'call-progress-events', ...extra });
+    if (res.status >= 300) throw new Error(`status ${callStatus} got ${res.status}: ${res.text}`);
+  };
+  const twiml = async (url: string, params: Record<string, string>) => {
+    const res = await driver.post(url, params);
+    if (res.status !== 200) throw new Error(`Twilio got ${res.status} from ${url}: ${res.text}`);
+    return parseTwiml(res.text);
+  };
+  const t: CallbackCallTranscript = { ownerHeard: [], dial: null, dialedNumber: null };
+
+  await status(ownerStatus, created.sid, 'initiated', seq++);
+  clock.advance(1);
+  await status(ownerStatus, created.sid, 'ringing', seq++);
+  if (owner.does === 'no-answer') {
+    clock.advance(30);
+    await status(ownerStatus, created.sid, 'no-answer', seq++, { CallDuration: '0' });
+    return t;
+  }
+  clock.advance(3);
+  await status(ownerStatus, created.sid, 'in-progress', seq++);
+  const whisper = await twiml(p.get('Url')!, { ...base, CallStatus: 'in-progress' });
+  t.ownerHeard.push(...saysOf(whisper));
+  const gather = find(whisper, 'Gather')!;
+  clock.advance(2);
+  const next = await twiml(gather.attrs.action!, { ...base, CallStatus: 'in-progress', Digits: owner.digit });
+  t.ownerHeard.push(...saysOf(next));
+  const dial = find(next, 'Dial');
+  if (dial) {
+    t.dial = dial;
+    const leg = dial.children[0]!;
+    t.dialedNumber = leg.text;
+    const childSid = randomSid('CA');
+    let cseq = 0;
+    await status(leg.attrs.statusCallback!, childSid, 'initiated', cseq++);
+    clock.advance(1);
+    await status(leg.attrs.statusCallback!, childSid, 'ringing', cseq++);
+    let dialStatus = 'no-answer';
+    if (customer.does === 'answer') {
+      clock.advance(4);
+      await status(leg.attrs.statusCallback!, childSid, 'in-progress', cseq++);
+      const talk = customer.talkSeconds ?? 45;
+      clock.advance(talk);
+      await status(leg.attrs.statusCallback!, childSid, 'completed', cseq++, { CallDuration: String(talk) });
+      dialStatus = 'completed';
+    } else {
+      clock.advance(customer.does === 'busy' ? 1 : 30);
+      dialStatus = customer.does === 'busy' ? 'busy' : 'no-answer';
+      await status(leg.attrs.statusCallback!, childSid, dialStatus, cseq++, { CallDuration: '0' });
+    }
+    const after = await twiml(dial.attrs.action!, {
+      ...base,
+      CallStatus: 'in-progress',
+      DialCallStatus: dialStatus,
+      DialCallSid: childSid,
+      DialBridged: String(dialStatus === 'completed'),
+    });
+    t.ownerHeard.push(...saysOf(after));
+  }
+  await status(ownerStatus, created.sid, 'completed', seq++, { CallDuration: '60' });
+  return t;
+}
