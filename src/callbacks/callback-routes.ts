@@ -47,6 +47,10 @@ const callbackJson = (c: Callback, attempts: CallbackAttempt[]) => ({
 
 const listQuery = z.object({
   status: z.enum(['open', 'attempted', 'done', 'unreachable', 'closed']).optional(),
+  late: z
+    .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 const idParam = z.object({ id: z.string().uuid('must be a callback id') });

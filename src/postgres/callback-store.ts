@@ -132,10 +132,14 @@ export class PostgresCallbackStore {
     return (await this.withCallIds(this.db, rows))[0] ?? null;
   }
 
-  async list(q: { status?: CallbackStatus; limit: number }): Promise<Callback[]> {
+  /** Newest first; `late` keeps only (or leaves out) callbacks whose deadline lapsed. */
+  async list(q: { status?: CallbackStatus; late?: boolean; limit: number }): Promise<Callback[]> {
     const rows = await this.db.query<Row>(
-      'SELECT * FROM callbacks WHERE ($1::text IS NULL OR status = $1::text) ORDER BY created_at DESC, id DESC LIMIT $2',
-      [q.status ?? null, q.limit],
+      `SELECT * FROM callbacks
+        WHERE ($1::text IS NULL OR status = $1::text)
+          AND ($2::boolean IS NULL OR (lapsed_at IS NOT NULL) = $2::boolean)
+        ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [q.status ?? null, q.late ?? null, q.limit],
     );
     return this.withCallIds(this.db, rows);
   }

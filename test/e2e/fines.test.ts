@@ -72,6 +72,8 @@ describe('late callbacks and the fines ledger', () => {
     expect(adminAlerts()[0]!.Body).toContain('回电超时');
     const late = (await h.api.get(`/api/callbacks/${first.id}`)).body;
     expect(late.lapsedAt).toBe(first.dueAt);
+    const lateOnes = (await h.api.get('/api/callbacks?late=true')).body.callbacks.map((c: { id: string }) => c.id);
+    expect(lateOnes.sort()).toEqual([first.id, second.id, third.id].sort());
 
     const fifty = mine.fines.find((f: { amount: number }) => f.amount === 50);
     const noReason = await h.api.post(`/api/fines/${fifty.id}/waive`, {});
@@ -112,6 +114,18 @@ describe('late callbacks and the fines ledger', () => {
     expect(now.r4BreachedAt).not.toBeNull();
     expect((await finesOf('2026-11')).agents).toEqual([]);
     expect(adminAlerts().map((m) => m.Body)).toEqual([expect.stringContaining('回电超时'), expect.stringContaining('24小时')]);
+  });
+
+  it('takes a job again when the instance that took it died, once its lease has run out', async () => {
+    await missedCallFrom('+8613911110008');
+    const f = featureOf(h);
+    // An instance takes the owner's SMS job and dies before sending it.
+    expect(await f.jobs.claimDue(h.clock.now(), 5 * MIN, 10)).toHaveLength(1);
+    expect(await f.scheduler.runDue(h.clock.now())).toBe(0);
+    expect(rest.sms).toHaveLength(0);
+    h.clock.advance(6 * 60);
+    expect(await f.scheduler.runDue(h.clock.now())).toBe(1);
+    expect(rest.sms.filter((m) => m.To === A)).toHaveLength(1);
   });
 
   it('sends one SMS and writes one fine when two scheduler instances race', async () => {
