@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { callbackDeadline, type DeadlineRules } from '../domain/callback-deadline';
-import { chooseOwner, jobsFor, legOutcome, type CallbackAttemptOutcome } from '../domain/callback-rules';
+import { chooseOwner, jobsFor, legOutcome, rangUnanswered, type CallbackAttemptOutcome } from '../domain/callback-rules';
 import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
 import type { AgentStore, Call, CallStore } from '../domain/ports';
@@ -77,7 +77,8 @@ export class CallbackService {
     const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config));
     const attempts = await this.d.calls.attemptsOf(call.id);
     const rotationAgentIds = (await this.d.agents.listRoutable()).map((a) => a.id);
-    const needsRotation = window === 'night' || !attempts.some((a) => a.outcome !== 'accepted' && (a.ringingAt || a.answeredAt));
+    // Only take a rotation step when it decides the owner, so day misses do not skew the night rota.
+    const needsRotation = window === 'night' || !attempts.some(rangUnanswered);
     const owner = chooseOwner({ window, attempts, rotationAgentIds, rotation: needsRotation ? await this.d.nextOwnerRotation() : 0 });
     const input = {
       phone: call.from,
