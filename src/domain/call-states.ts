@@ -23,7 +23,8 @@
 export type CallState = 'hunting' | 'connected' | 'ended';
 export type CallOutcome = 'answered' | 'missed' | 'abandoned';
 export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'caller-gone' | 'callback-requested';
-export type EndedBy = 'agent' | 'caller' | 'system';
+/** agent-handover: the agent sent the caller to the rating from their phone (R6) instead of hanging up. */
+export type EndedBy = 'agent' | 'caller' | 'system' | 'agent-handover';
 
 /** How a finished <Dial> maps onto an attempt outcome, given whether the caller is still there. */
 export function attemptOutcomeFromDial(dialCallStatus: string, bridged: boolean, callerGone: boolean): AttemptOutcome {

@@ -1,4 +1,6 @@
+import type { CallType } from './call-notes';
 import type { AttemptOutcome, CallOutcome, CallState, EndedBy } from './call-states';
+import type { SurveyStatus } from './rating';
 
 /** What the hotline core needs from storage and coordination, in the hotline's words. */
 
@@ -55,6 +57,25 @@ export interface Call {
   endedAt: Date | null;
   talkSeconds: number | null;
   endedBy: EndedBy | null;
+  /** After the call (R5): what it was about, as the agent wrote it up. */
+  type: CallType | null;
+  summary: string | null;
+  /** The caller's name as an agent entered it; callerName above is only Twilio's suggestion. */
+  notedCallerName: string | null;
+  customerId: string | null;
+  repeatCaller: boolean;
+}
+
+/** The post-call survey of one answered call. */
+export interface CallRating {
+  callId: string;
+  agentId: string;
+  status: SurveyStatus;
+  score: number | null;
+  offeredAt: Date;
+  finishedAt: Date | null;
+  /** The caller's leg has ended (its final status callback arrived). */
+  callerGone: boolean;
 }
 
 export interface RingAttempt {
@@ -109,6 +130,13 @@ export interface CallListQuery {
   limit: number;
   /** Opaque keyset cursor from a previous page. */
   cursor?: { startedAt: Date; id: string };
+  outcome?: CallOutcome;
+  /** The agent who answered. */
+  agentId?: string;
+  /** A call type, or 'none' for calls not yet typed. */
+  type?: CallType | 'none';
+  rating?: number;
+  callerNumber?: string;
 }
 
 export interface CallStore {
@@ -123,6 +151,7 @@ export interface CallStore {
   getAttempt(id: string): Promise<RingAttempt | null>;
   attemptsOf(callId: string): Promise<RingAttempt[]>;
   attemptsOfCalls(callIds: string[]): Promise<Map<string, RingAttempt[]>>;
+  ratingsOfCalls(callIds: string[]): Promise<Map<string, CallRating>>;
 
   /** Records a leg status event (a repeat is a no-op) and refreshes the attempt's timings from all its events. */
   recordLegEvent(e: LegEvent): Promise<{ inserted: boolean; attempt: RingAttempt | null }>;

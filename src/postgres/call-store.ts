@@ -1,6 +1,8 @@
 import { ringSeconds } from '../domain/answer-time';
+import type { CallType } from '../domain/call-notes';
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
-import type { Call, CallEvent, CallListQuery, CallStore, LegEvent, NewCall, RingAttempt } from '../domain/ports';
+import type { SurveyStatus } from '../domain/rating';
+import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt } from '../domain/ports';
 import type { Db, Queryable } from './db';
 
 interface CallRow {
@@ -21,6 +23,22 @@ interface CallRow {
   ended_at: Date | null;
   talk_seconds: number | null;
   ended_by: EndedBy | null;
+  call_type: CallType | null;
+  summary: string | null;
+  noted_caller_name: string | null;
+  customer_id: string | null;
+  repeat_caller: boolean;
+  handover_requested_at: Date | null;
+}
+
+interface RatingRow {
+  call_id: string;
+  agent_id: string;
+  status: SurveyStatus;
+  score: number | null;
+  offered_at: Date;
+  finished_at: Date | null;
+  caller_gone: boolean;
 }
 
 interface AttemptRow {
@@ -60,6 +78,11 @@ export const toCall = (r: CallRow): Call => ({
   endedAt: r.ended_at,
   talkSeconds: r.talk_seconds === null ? null : Number(r.talk_seconds),
   endedBy: r.ended_by,
+  type: r.call_type,
+  summary: r.summary,
+  notedCallerName: r.noted_caller_name,
+  customerId: r.customer_id,
+  repeatCaller: r.repeat_caller,
 });
 
 const toAttempt = (r: AttemptRow): RingAttempt => ({
@@ -115,11 +138,53 @@ export class PostgresCallStore implements CallStore {
         WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz)
           AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz)
           AND ($3::timestamptz IS NULL OR (started_at, id) < ($3::timestamptz, $4::uuid))
+          AND ($6::text IS NULL OR outcome = $6::text)
+          AND ($7::uuid IS NULL OR answered_by_agent_id = $7::uuid)
+          AND ($8::text IS NULL OR ($8::text = 'none' AND call_type IS NULL) OR call_type = $8::text)
+          AND ($9::int IS NULL OR EXISTS (SELECT 1 FROM call_ratings r WHERE r.call_id = calls.id AND r.score = $9::int))
+          AND ($10::text IS NULL OR from_number = $10::text)
         ORDER BY started_at DESC, id DESC
         LIMIT $5`,
-      [q.from ?? null, q.to ?? null, q.cursor?.startedAt ?? null, q.cursor?.id ?? null, q.limit],
+      [
+        q.from ?? null,
+        q.to ?? null,
+        q.cursor?.startedAt ?? null,
+        q.cursor?.id ?? null,
+        q.limit,
+        q.outcome ?? null,
+        q.agentId ?? null,
+        q.type ?? null,
+        q.rating ?? null,
+        q.callerNumber ?? null,
+      ],
     );
     return rows.map(toCall);
+  }
+
+  /** Each call's survey; callerGone says whether the caller's leg has since ended (hung up during it). */
+  async ratingsOfCalls(callIds: string[]): Promise<Map<string, CallRating>> {
+    const byCall = new Map<string, CallRating>();
+    if (callIds.length === 0) return byCall;
+    const rows = await this.db.query<RatingRow>(
+      `SELECT r.*, EXISTS (
+                SELECT 1 FROM call_events e JOIN calls c ON c.call_sid = e.call_sid
+                 WHERE c.id = r.call_id AND e.call_status IN ('completed', 'canceled', 'busy', 'failed', 'no-answer')
+              ) AS caller_gone
+         FROM call_ratings r WHERE r.call_id = ANY($1::uuid[])`,
+      [callIds],
+    );
+    for (const r of rows) {
+      byCall.set(r.call_id, {
+        callId: r.call_id,
+        agentId: r.agent_id,
+        status: r.status,
+        score: r.score === null ? null : Number(r.score),
+        offeredAt: r.offered_at,
+        finishedAt: r.finished_at,
+        callerGone: r.caller_gone,
+      });
+    }
+    return byCall;
   }
 
   async addAttempt(a: { callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }) {
@@ -220,13 +285,15 @@ export class PostgresCallStore implements CallStore {
       if (!call || call.state === 'ended') return null;
       // A connected call can only end answered; the outcome argument speaks for a call still hunting.
       const outcome: CallOutcome = call.state === 'connected' ? 'answered' : e.outcome;
+      // Once the agent asked to hand the caller over, the late <Dial> action or status callback that ends the talk speaks for that hand-over.
+      const endedBy: EndedBy = call.state === 'connected' && call.handover_requested_at ? 'agent-handover' : e.endedBy;
       const talk = call.accepted_at ? Math.max(0, seconds(call.accepted_at, e.at)) : null;
       const wait = call.wait_seconds ?? Math.max(0, seconds(call.started_at, e.at));
       const rows = await tx.query<CallRow>(
         `UPDATE calls SET state = 'ended', outcome = $2, ended_at = $3, ended_by = $4, missed_reason = $5,
            talk_seconds = $6, wait_seconds = $7, within_answer_rule = COALESCE(within_answer_rule, false)
          WHERE id = $1 RETURNING *`,
-        [callId, outcome, e.at, e.endedBy, outcome === 'missed' ? (e.missedReason ?? null) : null, talk, wait],
+        [callId, outcome, e.at, endedBy, outcome === 'missed' ? (e.missedReason ?? null) : null, talk, wait],
       );
       return rows[0] ? toCall(rows[0]) : null;
     });
