@@ -79,6 +79,8 @@ export const configSchema = z
     ),
     LINK_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-link-secret-change-me'),
     LINK_TTL_HOURS: seconds(24, 1, 24 * 14),
+    REPEAT_CALLER_DAYS: seconds(7, 1, 365),
+    RATING_TIMEOUT_SECONDS: seconds(6, 3, 20),
     CALLBACK_DAY_START: hhmm('08:00'),
     CALLBACK_DAY_END: hhmm('20:00'),
     CALLBACK_DAY_DUE_MINUTES: seconds(120, 5, 24 * 60),

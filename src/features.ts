@@ -1,3 +1,4 @@
+import { afterCallFeature } from './after-call/after-call-feature';
 import { callbackFeature } from './callbacks/callback-feature';
 import type { Container, Feature } from './container';
 
@@ -5,6 +6,7 @@ import type { Container, Feature } from './container';
 export function installFeatures(c: Container): Feature[] {
   const features: Feature[] = [];
   features.push(callbackFeature(c));
+  features.push(afterCallFeature(c));
   c.features.push(...features);
   return features;
 }

@@ -20,6 +20,8 @@ export interface HotlineSettings {
 /** Told once when a call ends, whatever the outcome (callbacks, notes, reports hang off this). */
 export interface CallEndedListener {
   callEnded(call: Call): Promise<void>;
+  /** Told when an agent has accepted and the caller is being bridged; must not hold up the bridge. */
+  callConnected?(call: Call): Promise<void>;
 }
 
 /**
@@ -150,7 +152,6 @@ export class HotlineService {
     return res.toString();
   }
 
-
   /** The whisper: runs on the agent's phone once something picked up. */
   async screen(attemptId: string, childCallSid: string): Promise<string> {
     const { attempt, call } = await this.load(attemptId);
@@ -174,6 +175,7 @@ export class HotlineService {
     if (!accepted) return hangupTwiml();
     // The agent stays claimed while they talk; the claim still expires if the end is never reported.
     await this.d.coordinator.extendClaim(attempt.agentId, holderOf(attempt.callId, attempt.seq), (this.d.settings.maxTalkSeconds + CLAIM_SLACK_SECONDS) * 1000);
+    await this.notifyConnected(attempt.callId);
     return emptyTwiml();
   }
 
@@ -190,7 +192,9 @@ export class HotlineService {
 
     if (bridged) {
       const ended = await this.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
-      return callerGone ? emptyTwiml() : this.endings.afterTalk(ended ?? call);
+      // Already ended: the agent handed the caller over by a REST redirect, and Twilio ignores this reply.
+      if (!ended) return emptyTwiml();
+      return callerGone ? emptyTwiml() : this.endings.afterTalk(ended);
     }
     if (callerGone) {
       await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
@@ -241,6 +245,30 @@ export class HotlineService {
     await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
     for (const a of await this.d.calls.attemptsOf(call.id)) {
       if (!a.finishedAt) await this.d.coordinator.releaseClaim(a.agentId, holderOf(a.callId, a.seq));
+    }
+  }
+
+  /**
+   * The agent handed the caller over to the rating from their phone (the caller's leg was already
+   * redirected by REST): the talk is over now, whatever the late <Dial> action says afterwards.
+   */
+  async endByHandover(callId: string): Promise<Call | null> {
+    const call = await this.d.calls.getCall(callId);
+    if (!call || call.state !== 'connected') return null;
+    return this.end(call, { outcome: 'answered', at: this.d.clock.now(), endedBy: 'agent-handover' });
+  }
+
+  private async notifyConnected(callId: string): Promise<void> {
+    const listeners = this.d.listeners.filter((l) => l.callConnected);
+    if (listeners.length === 0) return;
+    const call = await this.d.calls.getCall(callId);
+    if (!call) return;
+    for (const l of listeners) {
+      try {
+        await l.callConnected!(call);
+      } catch (err) {
+        this.d.logger.error('call-connected listener failed', { callSid: call.callSid, err });
+      }
     }
   }
 

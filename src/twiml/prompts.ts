@@ -10,6 +10,11 @@ export interface Prompts {
   thanks: string;
   systemError: string;
   transferringToDuty: string;
+  /** The post-call rating (R6): asked when the agent hangs up first or hands the caller over. */
+  ratingRequest: string;
+  ratingRetry: string;
+  ratingThanks: string;
+  ratingGoodbye: string;
 }
 
 export const prompts: Record<PromptLanguage, Prompts> = {
@@ -21,6 +26,10 @@ export const prompts: Record<PromptLanguage, Prompts> = {
     thanks: '感谢您的来电，再见。',
     systemError: '非常抱歉，系统暂时出现故障。',
     transferringToDuty: '正在为您转接值班电话，请稍候。',
+    ratingRequest: '感谢您的来电。请为本次服务评分：非常满意请按5，满意请按4，一般请按3，不满意请按2，非常不满意请按1。',
+    ratingRetry: '抱歉，没有收到有效的按键。请按1到5之间的数字为本次服务评分。',
+    ratingThanks: '感谢您的评价，再见。',
+    ratingGoodbye: '感谢您的来电，再见。',
   },
   'en-US': {
     greeting: 'Welcome to the customer hotline. Connecting you to an agent, please hold.',
@@ -30,6 +39,10 @@ export const prompts: Record<PromptLanguage, Prompts> = {
     thanks: 'Thank you for calling. Goodbye.',
     systemError: 'We are sorry, the hotline has a technical problem.',
     transferringToDuty: 'Connecting you to the duty line.',
+    ratingRequest: 'Thank you for calling. Please rate our service from 1 to 5, where 5 is very satisfied and 1 is very dissatisfied.',
+    ratingRetry: 'Sorry, we did not get a valid key. Please press a number from 1 to 5 to rate our service.',
+    ratingThanks: 'Thank you for your rating. Goodbye.',
+    ratingGoodbye: 'Thank you for calling. Goodbye.',
   },
 };
 

@@ -1,0 +1,94 @@
+import type { Container, Feature } from '../container';
+import type { Call } from '../domain/ports';
+import { CallNotesStore } from './call-notes-store';
+import { CustomerStore } from './customer-store';
+import { Handover } from './handover';
+import { mobileRoutes } from './mobile-routes';
+import { NotesLinks } from './notes-link';
+import { notesRoutes } from './notes-routes';
+import { RatingService } from './rating-service';
+import { RatingStore } from './rating-store';
+import { ratingWebhooks } from './rating-webhooks';
+
+export interface AfterCallFeature extends Feature {
+  ratings: RatingService;
+  notesLinks: NotesLinks;
+  /** Resolves once the background work started so far (SMS, customer files) has finished. */
+  settled(): Promise<void>;
+}
+
+/**
+ * After the call (R5, R6): the caller is handed to the rating when the agent's leg ends, the
+ * answering agent gets an SMS link to a page where they write the call up (or hand the caller
+ * over while it is live), and every call is filed under its customer.
+ */
+export function afterCallFeature(c: Container): AfterCallFeature {
+  const notes = new CallNotesStore(c.db);
+  const customers = new CustomerStore(c.db);
+  const ratings = new RatingService({
+    ratings: new RatingStore(c.db),
+    calls: c.calls,
+    speaker: c.speaker,
+    clock: c.clock,
+    timeoutSeconds: c.config.RATING_TIMEOUT_SECONDS,
+    webhookUrl: (name, query) => c.hotline.webhookUrl(name, query),
+  });
+  const notesLinks = new NotesLinks({
+    notes,
+    agents: c.agents,
+    sms: c.sms,
+    clock: c.clock,
+    logger: c.logger,
+    secret: c.config.LINK_SECRET,
+    ttlHours: c.config.LINK_TTL_HOURS,
+    publicBaseUrl: c.config.PUBLIC_BASE_URL,
+    language: c.config.PROMPT_LANGUAGE,
+  });
+  const handover = new Handover({ calls: c.calls, notes, hotline: c.hotline, twilio: c.twilio, clock: c.clock, logger: c.logger });
+
+  // Webhook replies must not wait on Twilio's REST API, so the SMS and the filing run beside them.
+  const pending = new Set<Promise<void>>();
+  const inBackground = (what: string, call: Call, work: () => Promise<void>) => {
+    const p: Promise<void> = work()
+      .catch((err: unknown) => void c.logger.error(`${what} failed`, { callSid: call.callSid, err }))
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  };
+  const fileAndNotify = (call: Call) => {
+    inBackground('after-call filing', call, async () => {
+      await customers.linkCall(call, c.config.REPEAT_CALLER_DAYS, c.clock.now());
+      // Sent when connected; the end of an answered call retries a send that failed or never started.
+      if (call.answeredByAgentId) await notesLinks.send((await c.calls.getCall(call.id)) ?? call);
+    });
+  };
+
+  c.hotline.setEnding('afterTalk', (call) => ratings.offer(call));
+  c.hotline.addListener({
+    callConnected: async (call) => fileAndNotify(call),
+    callEnded: async (call) => fileAndNotify(call),
+  });
+
+  return {
+    name: 'after-call',
+    ratings,
+    notesLinks,
+    webhookRoutes: (router) => ratingWebhooks(router, ratings),
+    apiRoutes: (router) => notesRoutes(router, { calls: c.calls, notes, customers, clock: c.clock }),
+    publicRoutes: (router) =>
+      mobileRoutes(router, {
+        calls: c.calls,
+        notes,
+        handover,
+        clock: c.clock,
+        secret: c.config.LINK_SECRET,
+        language: c.config.PROMPT_LANGUAGE,
+        timeZone: c.config.TIME_ZONE,
+      }),
+    async settled() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+    async stop() {
+      await this.settled();
+    },
+  };
+}
