@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import nock from 'nock';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
@@ -29,6 +30,10 @@ export interface Hotline {
 /** A whole server (real database, real coordination, signed webhooks) with its clock in the test's hand. */
 export async function startHotline(env: Record<string, string> = {}, start?: string): Promise<Hotline> {
   const clock = new ManualClock(start);
+  // Features reach Twilio's REST API in the background (SMS to agents): nothing leaves the machine
+  // unless a test intercepts it with nock; the app itself is reached over loopback.
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
   const testDb: TestDatabase = await freshDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',

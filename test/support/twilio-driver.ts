@@ -12,7 +12,14 @@ import { find, parseTwiml, saysOf, type TwimlNode } from './twiml';
  * Timestamps and SequenceNumbers (in order, reversed, or duplicated).
  */
 export type AgentBehaviour =
-  | { does: 'accept'; ringSeconds?: number; talkSeconds?: number; hangsUpFirst?: 'agent' | 'caller' }
+  | {
+      does: 'accept';
+      ringSeconds?: number;
+      talkSeconds?: number;
+      hangsUpFirst?: 'agent' | 'caller';
+      /** Runs at the end of the talk while both are still on the line (e.g. the agent uses their call page). */
+      whileTalking?: () => Promise<void>;
+    }
   | { does: 'ring-out' }
   | { does: 'busy' }
   | { does: 'fail' }
@@ -32,6 +39,8 @@ export interface CallScript {
   legEvents?: 'in-order' | 'reversed' | 'duplicated';
   /** The caller's answer to a <Gather> on their own leg (e.g. the rating); default: hangs up. */
   onGather?: (gather: TwimlNode, transcript: CallTranscript) => GatherReply;
+  /** Twilio's CallerName (caller ID name lookup), when the number has it. */
+  callerName?: string;
   /** Skip the number's final "completed" status callback (a lost callback). */
   skipFinalStatus?: boolean;
   /** Presses a key during the hold prompt before attempt n (0: the greeting); otherwise the caller just holds. */
@@ -70,6 +79,14 @@ export class TwilioDriver {
     private readonly clock: ManualClock,
   ) {}
 
+  /** Live calls redirected through REST (calls(sid).update({ url })), by CallSid. */
+  private readonly redirects = new Map<string, string>();
+
+  /** What Twilio does on a REST redirect: the caller's leg leaves its current TwiML (tearing down a <Dial>) for url. */
+  redirectCall(callSid: string, url: string): void {
+    this.redirects.set(callSid, url);
+  }
+
   /** POSTs form parameters to an absolute webhook URL, signed with the account's auth token. */
   async post(url: string, params: Record<string, string>, signature?: string) {
     const sig = signature ?? twilio.getExpectedTwilioSignature(this.authToken, url, params);
@@ -90,7 +107,7 @@ export class TwilioDriver {
   async placeCall(script: CallScript): Promise<CallTranscript> {
     const callSid = script.callSid ?? randomSid();
     const t: CallTranscript = { callSid, callerHeard: [], whispers: [], dialed: [], dialTimeouts: [], childCallSids: [], bridgedTo: null, callerHungUp: false, documents: [] };
-    const base = { AccountSid: 'AC' + 'a1'.repeat(16), CallSid: callSid, From: script.from, To: script.to, Caller: script.from, Called: script.to, Direction: 'inbound', ApiVersion: '2010-04-01' };
+    const base = { AccountSid: 'AC' + 'a1'.repeat(16), CallSid: callSid, From: script.from, To: script.to, Caller: script.from, Called: script.to, Direction: 'inbound', ApiVersion: '2010-04-01', ...(script.callerName ? { CallerName: script.callerName } : {}) };
     let doc = await this.postTwiml(this.url('/webhooks/voice/incoming'), { ...base, CallStatus: 'ringing' });
     let attempt = 0;
     for (let step = 0; step < 50; step++) {
@@ -230,7 +247,8 @@ export class TwilioDriver {
           t.bridgedTo = endpoint;
           const talk = behaviour.does === 'accept' ? (behaviour.talkSeconds ?? 60) : 0;
           this.clock.advance(talk);
-          if (behaviour.does === 'accept' && behaviour.hangsUpFirst === 'caller') parentStatus = 'completed';
+          if (behaviour.does === 'accept' && behaviour.whileTalking) await behaviour.whileTalking();
+          if (behaviour.does === 'accept' && behaviour.hangsUpFirst === 'caller' && !this.redirects.has(parentSid)) parentStatus = 'completed';
         }
         const duration = Math.round((this.clock.now().getTime() - answeredAt.getTime()) / 1000);
         event('completed', duration);
@@ -245,6 +263,12 @@ export class TwilioDriver {
       DialBridged: String(bridged),
       ...(bridged ? { DialCallDuration: '60' } : {}),
     });
+    // After a REST redirect Twilio still posts the old <Dial> action but ignores its reply.
+    const redirectedTo = this.redirects.get(parentSid);
+    if (redirectedTo && parentStatus !== 'completed') {
+      this.redirects.delete(parentSid);
+      return { next: await this.postTwiml(redirectedTo, { ...base, CallStatus: 'in-progress' }), callerLeft: false };
+    }
     return { next, callerLeft: parentStatus === 'completed' };
   }
 

@@ -1,0 +1,56 @@
+import nock from 'nock';
+import type { AfterCallFeature } from '../../src/after-call/after-call-feature';
+import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, TWILIO_API, type Hotline } from './hotline-harness';
+import type { TwimlNode } from './twiml';
+import { randomSid, type GatherReply } from './twilio-driver';
+
+export const afterCallOf = (h: Hotline) => h.container.features.find((f) => f.name === 'after-call') as AfterCallFeature;
+
+export interface AfterCallRest {
+  sms: Record<string, string>[];
+  /** REST updates of a live call: { sid, Url, Method }. */
+  redirects: Record<string, string>[];
+}
+
+/**
+ * Twilio's REST API as the after-call feature uses it, intercepted with nock: SMS are kept, and a
+ * call update (the hand-over) is kept and played on the driver as Twilio would (a redirect of the
+ * caller's leg).
+ */
+export function interceptAfterCallRest(h: Hotline): AfterCallRest {
+  const rest: AfterCallRest = { sms: [], redirects: [] };
+  const account = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
+  nock(TWILIO_API)
+    .persist()
+    .post(`${account}/Messages.json`)
+    .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+    .reply(201, (_uri, body) => {
+      rest.sms.push(Object.fromEntries(new URLSearchParams(String(body))));
+      return { sid: randomSid('SM'), status: 'queued' };
+    });
+  nock(TWILIO_API)
+    .persist()
+    .post(new RegExp(`^${account}/Calls/CA[0-9a-f]{32}\\.json$`))
+    .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+    .reply(200, (uri, body) => {
+      const sid = /Calls\/(CA[0-9a-f]{32})\.json/.exec(uri)![1]!;
+      const params = Object.fromEntries(new URLSearchParams(String(body)));
+      rest.redirects.push({ sid, ...params });
+      if (params.Url) h.twilio.redirectCall(sid, params.Url);
+      return { sid, status: 'in-progress' };
+    });
+  return rest;
+}
+
+/** The caller's keys at the rating, one per <Gather> in turn; once they run out, the caller hangs up. */
+export function rates(...replies: GatherReply[]) {
+  let i = 0;
+  return (gather: TwimlNode): GatherReply => (gather.attrs.action?.includes('/voice/rating') ? (replies[i++] ?? 'hang-up') : 'hang-up');
+}
+
+/** The path of the call page in an SMS the agent got. */
+export function pagePathIn(smsBody: string): string {
+  const url = new RegExp(`${PUBLIC_BASE_URL}(/m/calls/[A-Za-z0-9_.-]+)`).exec(smsBody);
+  if (!url) throw new Error(`no call page link in: ${smsBody}`);
+  return url[1]!;
+}
