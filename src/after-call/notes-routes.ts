@@ -18,10 +18,16 @@ export interface NotesRoutesDeps {
 
 const callId = z.object({ id: z.string().uuid('must be a call id') });
 const phoneParam = z.object({ phone: z.string().trim().min(3, 'must be a phone number').max(200, 'must be a phone number') });
-const customerChanges = z.object({
-  name: z.string({ message: 'must be text' }).trim().max(100, 'must be at most 100 characters').nullable().optional(),
-  notes: z.string({ message: 'must be text' }).trim().max(4000, 'must be at most 4000 characters').nullable().optional(),
-});
+/** Trimmed; an empty text clears the field. */
+const text = (max: number) =>
+  z
+    .string({ message: 'must be text' })
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .nullable()
+    .transform((v) => (v === '' ? null : v))
+    .optional();
+const customerChanges = z.object({ name: text(100), notes: text(4000) });
 const HISTORY_LIMIT = 200;
 
 const customerJson = (c: Customer) => ({

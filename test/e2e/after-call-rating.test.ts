@@ -1,6 +1,7 @@
 import nock from 'nock';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CallNotesStore } from '../../src/after-call/call-notes-store';
 import { prompts } from '../../src/twiml/prompts';
 import { afterCallOf, interceptAfterCallRest, pagePathIn, rates, type AfterCallRest } from '../support/after-call';
 import { HOTLINE, PUBLIC_BASE_URL, startHotline, type Hotline } from '../support/hotline-harness';
@@ -138,6 +139,32 @@ describe('after the talk, the caller is asked to rate the service', () => {
     const again = await request(h.app).post(`${path}/handover`).type('form').send({});
     expect(again.headers.location).toBe(`${path}?done=not-live`);
     expect(rest.redirects).toHaveLength(1);
+  });
+
+  it('records the hand-over even when the old <Dial> action reaches us before the REST call returns', async () => {
+    const t = await h.twilio.placeCall({
+      from: CALLER,
+      to: HOTLINE,
+      agents: {
+        [A]: {
+          does: 'accept',
+          talkSeconds: 50,
+          // The hand-over is marked and Twilio has redirected the caller, but the page's request has not finished yet.
+          whileTalking: async () => {
+            const call = (await h.api.get('/api/calls')).body.calls[0];
+            expect(await new CallNotesStore(h.container.db).requestHandover(call.id, agents[A]!, h.clock.now())).toBe(true);
+            h.twilio.redirectCall(call.callSid, `${PUBLIC_BASE_URL}/webhooks/voice/rating-start?call=${call.id}`);
+          },
+        },
+      },
+      onGather: rates({ digits: '5' }),
+    });
+    const call = await onlyCall();
+    expect(call).toMatchObject({ endedBy: 'agent-handover', talkSeconds: 50, rating: 5 });
+    expect(t.callerHeard.filter((s) => s === say.ratingRequest)).toHaveLength(1);
+    // The page's own ending then finds the call over and changes nothing.
+    expect(await h.container.hotline.endByHandover(call.id)).toBeNull();
+    expect((await onlyCall()).endedBy).toBe('agent-handover');
   });
 
   it('leaves the call going when Twilio refuses the hand-over', async () => {
