@@ -11,8 +11,6 @@ import { RatingStore } from './rating-store';
 import { ratingWebhooks } from './rating-webhooks';
 
 export interface AfterCallFeature extends Feature {
-  ratings: RatingService;
-  notesLinks: NotesLinks;
   /** Resolves once the background work started so far (SMS, customer files) has finished. */
   settled(): Promise<void>;
 }
@@ -70,8 +68,6 @@ export function afterCallFeature(c: Container): AfterCallFeature {
 
   return {
     name: 'after-call',
-    ratings,
-    notesLinks,
     webhookRoutes: (router) => ratingWebhooks(router, ratings),
     apiRoutes: (router) => notesRoutes(router, { calls: c.calls, notes, customers, clock: c.clock }),
     publicRoutes: (router) =>
