@@ -11,7 +11,7 @@ import { RatingStore } from './rating-store';
 import { ratingWebhooks } from './rating-webhooks';
 
 export interface AfterCallFeature extends Feature {
-  /** Resolves once the background work started so far (SMS, customer files) has finished. */
+  /** Resolves once the SMS sends started so far have finished. */
   settled(): Promise<void>;
 }
 
@@ -44,7 +44,7 @@ export function afterCallFeature(c: Container): AfterCallFeature {
   });
   const handover = new Handover({ calls: c.calls, notes, hotline: c.hotline, twilio: c.twilio, clock: c.clock, logger: c.logger });
 
-  // Webhook replies must not wait on Twilio's REST API, so the SMS and the filing run beside them.
+  // Webhook replies must not wait on Twilio's REST API, so the SMS runs beside them.
   const pending = new Set<Promise<void>>();
   const inBackground = (what: string, call: Call, work: () => Promise<void>) => {
     const p: Promise<void> = work()
@@ -52,18 +52,17 @@ export function afterCallFeature(c: Container): AfterCallFeature {
       .finally(() => pending.delete(p));
     pending.add(p);
   };
-  const fileAndNotify = (call: Call) => {
-    inBackground('after-call filing', call, async () => {
-      await customers.linkCall(call, c.config.REPEAT_CALLER_DAYS, c.clock.now());
-      // Sent when connected; the end of an answered call retries a send that failed or never started.
-      if (call.answeredByAgentId) await notesLinks.send((await c.calls.getCall(call.id)) ?? call);
-    });
+  const fileAndNotify = async (call: Call) => {
+    // The customer file is part of the record, so it is written before the webhook answers.
+    await customers.linkCall(call, c.config.REPEAT_CALLER_DAYS, c.clock.now());
+    // Sent when connected; the end of an answered call retries a send that failed or never started.
+    if (call.answeredByAgentId) inBackground('notes link', call, async () => notesLinks.send((await c.calls.getCall(call.id)) ?? call));
   };
 
   c.hotline.setEnding('afterTalk', (call) => ratings.offer(call));
   c.hotline.addListener({
-    callConnected: async (call) => fileAndNotify(call),
-    callEnded: async (call) => fileAndNotify(call),
+    callConnected: fileAndNotify,
+    callEnded: fileAndNotify,
   });
 
   return {
