@@ -4,6 +4,8 @@ import { requireAdmin } from './api/admin-auth';
 import { agentsRoutes } from './api/agents-routes';
 import { analyticsRoutes } from './api/analytics-routes';
 import { callsRoutes } from './api/calls-routes';
+import { reportsRoutes } from './api/reports-routes';
+import { PostgresReportStore } from './postgres/report-store';
 import type { Container } from './container';
 import { AppError } from './errors';
 import type { Logger } from './logger';
@@ -72,6 +74,7 @@ export function createApp(c: Container): Express {
   api.use(agentsRoutes(c.agents));
   api.use(callsRoutes(c.calls));
   api.use(analyticsRoutes(c.analytics, c.clock, c.config.ANSWER_THRESHOLD_SECONDS, c.config.TIME_ZONE));
+  api.use(reportsRoutes({ analytics: c.analytics, reports: new PostgresReportStore(c.db), agents: c.agents, clock: c.clock, timeZone: c.config.TIME_ZONE }));
   c.features.forEach((f) => f.apiRoutes?.(api));
   app.use('/api', api);
 
