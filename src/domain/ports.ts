@@ -162,7 +162,11 @@ export interface CallStore {
   finishAttempt(attemptId: string, f: { outcome: AttemptOutcome; dialCallStatus: string; at: Date }): Promise<boolean>;
 
   /** Ends a call that is still hunting (missed/abandoned) or connected (answered); a no-op once ended. */
-  endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string }): Promise<Call | null>;
+  /**
+   * `neverBridged`: the agent pressed 1 but Twilio never connected the caller (they hung up in
+   * between), so the call ends with the given outcome rather than as answered.
+   */
+  endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string; neverBridged?: boolean }): Promise<Call | null>;
   recordCallEvent(e: CallEvent): Promise<boolean>;
 }
 

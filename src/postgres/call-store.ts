@@ -279,21 +279,25 @@ export class PostgresCallStore implements CallStore {
     return rows.length > 0;
   }
 
-  async endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string }): Promise<Call | null> {
+  async endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string; neverBridged?: boolean }): Promise<Call | null> {
     return this.db.transaction(async (tx) => {
       const call = (await tx.query<CallRow>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [callId]))[0];
       if (!call || call.state === 'ended') return null;
-      // A connected call can only end answered; the outcome argument speaks for a call still hunting.
-      const outcome: CallOutcome = call.state === 'connected' ? 'answered' : e.outcome;
+      // A connected call ends answered, unless the bridge never happened; the outcome argument speaks for a call still hunting.
+      const answered = call.state === 'connected' && !e.neverBridged;
+      const outcome: CallOutcome = answered ? 'answered' : e.outcome;
       // Once the agent asked to hand the caller over, the late <Dial> action or status callback that ends the talk speaks for that hand-over.
       const endedBy: EndedBy = call.state === 'connected' && call.handover_requested_at ? 'agent-handover' : e.endedBy;
-      const talk = call.accepted_at ? Math.max(0, seconds(call.accepted_at, e.at)) : null;
-      const wait = call.wait_seconds ?? Math.max(0, seconds(call.started_at, e.at));
+      const talk = answered && call.accepted_at ? Math.max(0, seconds(call.accepted_at, e.at)) : null;
+      const wait = (answered ? call.wait_seconds : null) ?? Math.max(0, seconds(call.started_at, e.at));
       const rows = await tx.query<CallRow>(
         `UPDATE calls SET state = 'ended', outcome = $2, ended_at = $3, ended_by = $4, missed_reason = $5,
-           talk_seconds = $6, wait_seconds = $7, within_answer_rule = COALESCE(within_answer_rule, false)
+           talk_seconds = $6, wait_seconds = $7,
+           within_answer_rule = CASE WHEN $8 THEN COALESCE(within_answer_rule, false) ELSE false END,
+           answered_by_agent_id = CASE WHEN $8 OR state = 'hunting' THEN answered_by_agent_id END,
+           accepted_at = CASE WHEN $8 OR state = 'hunting' THEN accepted_at END
          WHERE id = $1 RETURNING *`,
-        [callId, outcome, e.at, endedBy, outcome === 'missed' ? (e.missedReason ?? null) : null, talk, wait],
+        [callId, outcome, e.at, endedBy, outcome === 'missed' ? (e.missedReason ?? null) : null, talk, wait, answered],
       );
       return rows[0] ? toCall(rows[0]) : null;
     });

@@ -197,7 +197,8 @@ export class HotlineService {
       return callerGone ? emptyTwiml() : this.endings.afterTalk(ended);
     }
     if (callerGone) {
-      await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
+      // attempt.acceptedAt: the agent pressed 1 but the caller hung up before Twilio bridged them.
+      await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
       return emptyTwiml();
     }
     if (call.state !== 'hunting') return hangupTwiml();

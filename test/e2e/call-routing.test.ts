@@ -155,6 +155,27 @@ describe('an incoming hotline call', () => {
     expect(call.attempts).toHaveLength(1);
   });
 
+  it('records a caller who hangs up between the key press and the bridge as abandoned, not answered', async () => {
+    const sid = 'CA' + 'c'.repeat(32);
+    const first = await h.twilio.post(h.twilio.url('/webhooks/voice/incoming'), { CallSid: sid, From: CALLER, To: HOTLINE });
+    const attempt = /attempt=([0-9a-f-]{36})/.exec(first.text)![1]!;
+    const child = 'CA' + 'd'.repeat(32);
+    h.clock.advance(4);
+    await h.twilio.post(h.twilio.url(`/webhooks/voice/screen?attempt=${attempt}`), { CallSid: child });
+    await h.twilio.post(h.twilio.url(`/webhooks/voice/screen-result?attempt=${attempt}`), { CallSid: child, Digits: '1' });
+    h.clock.advance(1);
+    const after = await h.twilio.post(h.twilio.url(`/webhooks/voice/dial-result?attempt=${attempt}`), {
+      CallSid: sid,
+      CallStatus: 'completed',
+      DialCallStatus: 'completed',
+      DialBridged: 'false',
+    });
+    expect(after.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    const call = await onlyCall();
+    expect(call).toMatchObject({ outcome: 'abandoned', answeredByAgentId: null, withinAnswerRule: false, talkSeconds: null, waitSeconds: 5 });
+    expect(await h.container.coordinator.holderOf(agents[A]!)).toBeNull();
+  });
+
   it('skips a paused agent and an inactive one', async () => {
     await h.api.patch(`/api/agents/${agents[A]}`, { paused: true });
     await h.api.delete(`/api/agents/${agents[B]}`);
