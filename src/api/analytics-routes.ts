@@ -41,8 +41,8 @@ export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock,
       averageTalkSeconds: s.averageTalkSeconds,
       agents: (await analytics.agentSummary(from, to)).map((a) => ({ ...a, acceptRate: ratio(a.accepted, a.offers) })),
       timeZone,
-      byHour: (await analytics.byHour(from, to, timeZone)).map((h) => ({
-        hour: h.hour,
+      byHour: (await analytics.outcomesBy('hour', from, to, timeZone)).map((h) => ({
+        hour: Number(h.key),
         offered: h.offered,
         answered: h.answered,
         abandoned: h.abandoned,

@@ -33,7 +33,7 @@ export function reportsRoutes(d: ReportDeps): Router {
     const { from, to } = range;
     const [calls, days, types, callbacks, ratings, fines, perAgent, offers, roster] = await Promise.all([
       d.analytics.callSummary(from, to),
-      d.reports.byDay(from, to, d.timeZone),
+      d.analytics.outcomesBy('day', from, to, d.timeZone),
       d.reports.byType(from, to),
       d.reports.callbacks(from, to, now),
       d.reports.ratings(from, to),
@@ -42,7 +42,7 @@ export function reportsRoutes(d: ReportDeps): Router {
       d.analytics.agentSummary(from, to),
       d.agents.list({ includeInactive: true }),
     ]);
-    const byDay = new Map(days.map((x) => [x.date, x]));
+    const byDay = new Map(days.map((x) => [x.key, x]));
     const agentIds = new Set([...perAgent.map((a) => a.agentId), ...offers.map((o) => o.agentId)]);
     res.json({
       week: range.week,

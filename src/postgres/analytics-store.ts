@@ -22,12 +22,14 @@ export interface AgentSummaryRow {
   averageRingSecondsWhenAccepted: number | null;
 }
 
-export interface HourRow {
-  hour: number;
+/** Outcomes of the calls that arrived in one local hour of the day ('00'-'23') or on one local date. */
+export interface OutcomeRow {
+  key: string;
   offered: number;
   answered: number;
-  answeredWithinRule: number;
+  missed: number;
   abandoned: number;
+  answeredWithinRule: number;
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -91,24 +93,29 @@ export class PostgresAnalyticsStore {
     }));
   }
 
-  /** Calls by local hour of arrival (0-23 in the hotline's time zone): where the staffing gaps are. */
-  async byHour(from: Date, to: Date, timeZone: string): Promise<HourRow[]> {
+  /**
+   * Ended calls grouped by local hour of arrival (0-23, where the staffing gaps are) or by local
+   * date, in the hotline's time zone.
+   */
+  async outcomesBy(unit: 'hour' | 'day', from: Date, to: Date, timeZone: string): Promise<OutcomeRow[]> {
     const rows = await this.db.query<Record<string, unknown>>(
-      `SELECT EXTRACT(HOUR FROM started_at AT TIME ZONE $3)::int AS hour,
+      `SELECT to_char(started_at AT TIME ZONE $3, $4) AS key,
          COUNT(*)                                                           AS offered,
          COUNT(*) FILTER (WHERE outcome = 'answered')                       AS answered,
-         COUNT(*) FILTER (WHERE outcome = 'answered' AND within_answer_rule) AS within_rule,
-         COUNT(*) FILTER (WHERE outcome = 'abandoned')                      AS abandoned
+         COUNT(*) FILTER (WHERE outcome = 'missed')                         AS missed,
+         COUNT(*) FILTER (WHERE outcome = 'abandoned')                      AS abandoned,
+         COUNT(*) FILTER (WHERE outcome = 'answered' AND within_answer_rule) AS within_rule
        FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL
        GROUP BY 1 ORDER BY 1`,
-      [from, to, timeZone],
+      [from, to, timeZone, unit === 'hour' ? 'HH24' : 'YYYY-MM-DD'],
     );
     return rows.map((r) => ({
-      hour: Number(r.hour),
+      key: String(r.key),
       offered: Number(r.offered),
       answered: Number(r.answered),
-      answeredWithinRule: Number(r.within_rule),
+      missed: Number(r.missed),
       abandoned: Number(r.abandoned),
+      answeredWithinRule: Number(r.within_rule),
     }));
   }
 }

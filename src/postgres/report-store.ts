@@ -7,15 +7,6 @@ import type { Db } from './db';
 const n = (v: unknown) => Number(v ?? 0);
 const avg = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export interface DayRow {
-  date: string;
-  offered: number;
-  answered: number;
-  missed: number;
-  abandoned: number;
-  answeredWithinRule: number;
-}
-
 export interface CallbackFigures {
   created: number;
   onTime: number;
@@ -60,28 +51,6 @@ const ON_TIME = 'LEAST(first_attempt_at, done_at, closed_at) <= due_at';
 
 export class PostgresReportStore {
   constructor(private readonly db: Db) {}
-
-  async byDay(from: Date, to: Date, timeZone: string): Promise<DayRow[]> {
-    const rows = await this.db.query<Record<string, unknown>>(
-      `SELECT to_char(started_at AT TIME ZONE $3, 'YYYY-MM-DD') AS day,
-         COUNT(*) AS offered,
-         COUNT(*) FILTER (WHERE outcome = 'answered') AS answered,
-         COUNT(*) FILTER (WHERE outcome = 'missed') AS missed,
-         COUNT(*) FILTER (WHERE outcome = 'abandoned') AS abandoned,
-         COUNT(*) FILTER (WHERE outcome = 'answered' AND within_answer_rule) AS within_rule
-       FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL
-       GROUP BY 1 ORDER BY 1`,
-      [from, to, timeZone],
-    );
-    return rows.map((r) => ({
-      date: String(r.day),
-      offered: n(r.offered),
-      answered: n(r.answered),
-      missed: n(r.missed),
-      abandoned: n(r.abandoned),
-      answeredWithinRule: n(r.within_rule),
-    }));
-  }
 
   /** Answered calls by the type the agent recorded (R5), 'unrecorded' while none is. */
   async byType(from: Date, to: Date): Promise<Record<string, number>> {

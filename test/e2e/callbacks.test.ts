@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, playCallbackCall, type RestCapture } from '../support/outbound-call';
@@ -18,11 +18,6 @@ describe('a caller nobody answered', () => {
   let rest: RestCapture;
   let agents: Record<string, string>;
 
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterAll(() => nock.enableNetConnect());
   beforeEach(async () => {
     h = await startHotline({}, START);
     rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);

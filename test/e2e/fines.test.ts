@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, playCallbackCall, type RestCapture } from '../support/outbound-call';
@@ -17,11 +17,6 @@ describe('late callbacks and the fines ledger', () => {
   let rest: RestCapture;
   let agentA: string;
 
-  beforeAll(() => {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-  });
-  afterAll(() => nock.enableNetConnect());
   beforeEach(async () => {
     h = await startHotline({ ADMIN_ALERT_PHONES: ADMIN }, START);
     rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
