@@ -64,6 +64,7 @@ export function createApp(c: Container): Express {
       speaker: c.speaker,
       fallbackNumber: c.config.FALLBACK_NUMBER,
       logger: c.logger,
+      deadlineSeconds: c.config.WEBHOOK_DEADLINE_SECONDS,
       extraRoutes: (router) => c.features.forEach((f) => f.webhookRoutes?.(router)),
     }),
   );

@@ -68,6 +68,7 @@ export const configSchema = z
     MAX_CALLER_WAIT_SECONDS: seconds(60, 10, 1800),
     SCREEN_TIMEOUT_SECONDS: seconds(6, 3, 20),
     MAX_TALK_SECONDS: seconds(14400, 60, 86400),
+    WEBHOOK_DEADLINE_SECONDS: seconds(12, 1, 14),
     PROMPT_LANGUAGE: z.enum(['zh-CN', 'en-US']).default('zh-CN'),
     PROMPT_VOICE: optionalString,
     FALLBACK_NUMBER: optionalString.pipe(z.string().regex(e164, 'must be an E.164 number such as +861012345678').optional()),

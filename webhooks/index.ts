@@ -16,6 +16,8 @@ export interface WebhookDeps {
   speaker: Speaker;
   fallbackNumber?: string;
   logger: Logger;
+  /** Twilio gives up on a webhook after 15 s; past this deadline the caller gets the fallback instead. */
+  deadlineSeconds: number;
   /** Routes that later features add under /webhooks (signature-checked like the rest). */
   extraRoutes?: (router: Router) => void;
 }
@@ -30,6 +32,12 @@ export function twilioWebhooks(d: WebhookDeps): Router {
     const log = d.logger.child({ callSid, route: req.path });
     res.locals.log = log;
     const started = process.hrtime.bigint();
+    const deadline = setTimeout(() => {
+      if (res.headersSent) return;
+      log.error('webhook missed its deadline: answering with the fallback', { deadlineSeconds: d.deadlineSeconds });
+      sendTwiml(res, fallbackTwiml(d.speaker, d.fallbackNumber));
+    }, d.deadlineSeconds * 1000);
+    res.on('close', () => clearTimeout(deadline));
     res.on('finish', () => log.info('webhook answered', { status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
     next();
   });

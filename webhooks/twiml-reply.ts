@@ -4,6 +4,11 @@ import type { Logger } from '../src/logger';
 import { newResponse, type Speaker } from '../src/twiml/hotline-twiml';
 
 export function sendTwiml(res: Response, twiml: string, status = 200): void {
+  if (res.headersSent) {
+    // The deadline answered first; Twilio has moved on, so this late answer goes nowhere.
+    (res.locals.log as Logger | undefined)?.warn('late webhook answer dropped after the deadline fallback');
+    return;
+  }
   res.status(status).type('text/xml').send(twiml);
 }
 
@@ -32,6 +37,11 @@ export function fallbackTwiml(speaker: Speaker, fallbackNumber: string | undefin
 export function webhookErrorHandler(speaker: Speaker, fallbackNumber: string | undefined, logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const log: Logger = res.locals.log ?? logger;
+    if (res.headersSent) {
+      // The deadline already answered Twilio with the fallback; this is the late handler failing.
+      log.error('webhook failed after its deadline', { path: req.path, err });
+      return;
+    }
     if (err instanceof AppError && err.status === 403) {
       log.warn('webhook refused', { path: req.path, reason: err.message });
       res.status(403).json({ error: { code: err.code, message: err.message } });

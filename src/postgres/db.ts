@@ -19,7 +19,8 @@ export interface Db extends Queryable {
 }
 
 export function pgDb(connectionString: string, max = 10): Db {
-  const pool = new Pool({ connectionString, max });
+  // Fail fast rather than hang: a webhook must answer Twilio within 15 s, with the fallback if need be.
+  const pool = new Pool({ connectionString, max, connectionTimeoutMillis: 5_000, query_timeout: 8_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const onClient = (client: PoolClient): Queryable => ({

@@ -78,6 +78,18 @@ describe('Twilio webhooks refuse what Twilio did not send', () => {
     expect(res.text).toContain('<Dial timeout="30">+861012345678</Dial>');
   });
 
+  it('answers with the fallback before Twilio gives up when the database hangs', async () => {
+    await h.close();
+    h = await startHotline({ FALLBACK_NUMBER: '+861012345678', WEBHOOK_DEADLINE_SECONDS: '1' });
+    const query = h.container.db.query;
+    h.container.db.query = () => new Promise(() => undefined);
+    const res = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/incoming`, { CallSid: randomSid(), From: CALLER, To: HOTLINE });
+    h.container.db.query = query;
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('系统暂时出现故障');
+    expect(res.text).toContain('+861012345678');
+  });
+
   it('serves the Voice Fallback URL from configuration alone', async () => {
     const res = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/fallback`, { CallSid: randomSid(), ErrorCode: '11200', ErrorUrl: `${PUBLIC_BASE_URL}/webhooks/voice/incoming` });
     expect(res.status).toBe(200);
