@@ -26,7 +26,8 @@ function apiErrorHandler(logger: Logger): ErrorRequestHandler {
       res.status(413).json({ error: { code: 'too_large', message: 'body: too large' } });
       return;
     }
-    logger.error('request failed', { path: req.path, err });
+    // The agent's page carries its capability in the path: never log the token itself.
+    logger.error('request failed', { path: req.route?.path ?? req.path.replace(/\/m\/calls\/[^/]+/, '/m/calls/:token'), err });
     res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
   };
 }

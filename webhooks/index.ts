@@ -3,7 +3,7 @@ import type { Logger } from '../src/logger';
 import type { HotlineService } from '../src/services/hotline-service';
 import type { Speaker } from '../src/twiml/hotline-twiml';
 import { verifyTwilioSignature } from './twilio-signature';
-import { fallbackTwiml, sendTwiml, webhookErrorHandler } from './twiml-reply';
+import { fallbackFor, fallbackTwiml, sendTwiml, webhookErrorHandler } from './twiml-reply';
 import { voiceDialResult } from './voice-dial-result';
 import { voiceIncoming } from './voice-incoming';
 import { voiceScreen, voiceScreenResult } from './voice-screen';
@@ -35,7 +35,7 @@ export function twilioWebhooks(d: WebhookDeps): Router {
     const deadline = setTimeout(() => {
       if (res.headersSent) return;
       log.error('webhook missed its deadline: answering with the fallback', { deadlineSeconds: d.deadlineSeconds });
-      sendTwiml(res, fallbackTwiml(d.speaker, d.fallbackNumber));
+      sendTwiml(res, fallbackFor(req.path, d.speaker, d.fallbackNumber));
     }, d.deadlineSeconds * 1000);
     res.on('close', () => clearTimeout(deadline));
     res.on('finish', () => log.info('webhook answered', { status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError } from '../src/errors';
 import type { Logger } from '../src/logger';
-import { newResponse, type Speaker } from '../src/twiml/hotline-twiml';
+import { hangupTwiml, newResponse, sayAndHangUp, type Speaker } from '../src/twiml/hotline-twiml';
 
 export function sendTwiml(res: Response, twiml: string, status = 200): void {
   if (res.headersSent) {
@@ -28,6 +28,22 @@ export function fallbackTwiml(speaker: Speaker, fallbackNumber: string | undefin
   return res.toString();
 }
 
+/** Webhooks that run on an agent's phone rather than the caller's: the whisper and its key press. */
+const WHISPER_PATHS = new Set(['/voice/screen', '/voice/screen-result']);
+/** Webhooks of an agent's outbound callback leg. */
+const AGENT_CALL_PATHS = new Set(['/voice/callback-owner', '/voice/callback-owner-confirm']);
+
+/**
+ * The fallback for a failed webhook, by whose phone it runs on. A whisper may not <Dial> (and
+ * the duty line is for callers), so a failing whisper just hangs up the agent's leg and the
+ * hunt moves on; an agent's callback leg hears the apology; a caller gets the full fallback.
+ */
+export function fallbackFor(path: string, speaker: Speaker, fallbackNumber: string | undefined): string {
+  if (WHISPER_PATHS.has(path)) return hangupTwiml();
+  if (AGENT_CALL_PATHS.has(path)) return sayAndHangUp(speaker, speaker.text.systemError);
+  return fallbackTwiml(speaker, fallbackNumber);
+}
+
 /**
  * One place turns a failure inside a Twilio webhook into a reply. A forgery gets a plain 403.
  * Bad input gets its 4xx naming the problem, with a TwiML apology as the body so a caller is
@@ -50,15 +66,15 @@ export function webhookErrorHandler(speaker: Speaker, fallbackNumber: string | u
     if (err instanceof AppError) {
       log.warn('webhook rejected', { path: req.path, status: err.status, reason: err.message });
       res.setHeader('X-ThreeRing-Error', encodeURIComponent(err.message));
-      sendTwiml(res, fallbackTwiml(speaker, undefined), err.status);
+      sendTwiml(res, fallbackFor(req.path, speaker, undefined), err.status);
       return;
     }
     const status = (err as { status?: number; type?: string }).type === 'entity.parse.failed' ? 400 : 500;
     log.error('webhook failed', { path: req.path, err });
     if (status === 400) {
-      sendTwiml(res, fallbackTwiml(speaker, undefined), 400);
+      sendTwiml(res, fallbackFor(req.path, speaker, undefined), 400);
       return;
     }
-    sendTwiml(res, fallbackTwiml(speaker, fallbackNumber), 200);
+    sendTwiml(res, fallbackFor(req.path, speaker, fallbackNumber), 200);
   };
 }

@@ -11,9 +11,9 @@ const endpoint = z
   .refine((v) => parseEndpoint(v) !== null, 'must be an E.164 number (+8613812345678) or a SIP URI (sip:user@host)');
 const name = z.string().trim().min(1, 'must not be empty').max(100);
 
-const createAgent = z.object({ name, phone: endpoint, position: z.number().int().min(0).optional(), paused: z.boolean().optional() }).strict();
+const createAgent = z.object({ name, phone: endpoint, position: z.number().int().min(0).max(1_000_000).optional(), paused: z.boolean().optional() }).strict();
 const updateAgent = z
-  .object({ name, phone: endpoint, active: z.boolean(), paused: z.boolean(), position: z.number().int().min(0) })
+  .object({ name, phone: endpoint, active: z.boolean(), paused: z.boolean(), position: z.number().int().min(0).max(1_000_000) })
   .partial()
   .strict();
 const agentId = z.object({ id: z.string().uuid('must be an agent id') });

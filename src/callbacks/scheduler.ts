@@ -100,9 +100,9 @@ export class CallbackScheduler {
     try {
       const cb = await this.d.callbacks.get(job.callbackId);
       const outcome: Outcome = cb ? await this.handle(job, cb, now, log) : { status: 'skipped', result: 'callback gone' };
-      await this.d.jobs.finish(job.id, outcome.status, outcome.result, this.d.clock.now());
+      await this.d.jobs.finish(job, outcome.status, outcome.result, this.d.clock.now());
     } catch (err) {
-      const state = await this.d.jobs.retryLater(job.id, (err as Error).message ?? String(err), new Date(now.getTime() + RETRY_MS), MAX_RUNS, this.d.clock.now());
+      const state = await this.d.jobs.retryLater(job, (err as Error).message ?? String(err), new Date(now.getTime() + RETRY_MS), MAX_RUNS, this.d.clock.now());
       log.error(state === 'failed' ? 'callback job gave up' : 'callback job failed, will retry', { err, runs: job.runs });
     }
   }

@@ -18,11 +18,13 @@
  *   no-answer | busy | failed   as Twilio reported the leg
  *   rejected-by-screen  something picked up (voicemail, a pocket) but no 1 was pressed
  *   caller-gone         the caller hung up while this agent was being rung
+ *   not-bridged         the agent pressed 1 but Twilio never connected them (they dropped, or the
+ *                       whisper failed after the key press); the hunt goes on with the next agent
  *   callback-requested  the caller pressed 1 for a callback before this agent's phone was rung
  */
 export type CallState = 'hunting' | 'connected' | 'ended';
 export type CallOutcome = 'answered' | 'missed' | 'abandoned';
-export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'caller-gone' | 'callback-requested';
+export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'not-bridged' | 'caller-gone' | 'callback-requested';
 /** agent-handover: the agent sent the caller to the rating from their phone (R6) instead of hanging up. */
 export type EndedBy = 'agent' | 'caller' | 'system' | 'agent-handover';
 

@@ -158,6 +158,8 @@ export interface CallStore {
   markScreened(attemptId: string, childCallSid: string, at: Date): Promise<void>;
   /** The agent pressed 1: the attempt is accepted and the call connected, once. False when the call is no longer hunting. */
   acceptAttempt(attemptId: string, at: Date, thresholdSeconds: number): Promise<boolean>;
+  /** An accepted agent was never bridged while the caller still waits: the call goes back to hunting. */
+  reopenHunt(callId: string): Promise<Call | null>;
   /** Records how the attempt's <Dial> ended; only the first result counts. Returns false for a repeat. */
   finishAttempt(attemptId: string, f: { outcome: AttemptOutcome; dialCallStatus: string; at: Date }): Promise<boolean>;
 

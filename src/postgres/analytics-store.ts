@@ -77,6 +77,8 @@ export class PostgresAnalyticsStore {
        JOIN calls c ON c.id = a.call_id
        JOIN agents g ON g.id = a.agent_id
        WHERE c.started_at >= $1 AND c.started_at < $2
+         -- an offer is a phone that was rung: not one let go before dialling (callback asked, caller gone first)
+         AND (a.initiated_at IS NOT NULL OR a.outcome IN ('accepted', 'no-answer', 'busy', 'failed', 'rejected-by-screen', 'not-bridged'))
        GROUP BY a.agent_id, g.name
        ORDER BY g.name`,
       [from, to],

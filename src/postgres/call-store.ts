@@ -270,6 +270,15 @@ export class PostgresCallStore implements CallStore {
     });
   }
 
+  async reopenHunt(callId: string): Promise<Call | null> {
+    const rows = await this.db.query<CallRow>(
+      `UPDATE calls SET state = 'hunting', answered_by_agent_id = NULL, accepted_at = NULL, wait_seconds = NULL, within_answer_rule = NULL
+       WHERE id = $1 AND state = 'connected' RETURNING *`,
+      [callId],
+    );
+    return rows[0] ? toCall(rows[0]) : null;
+  }
+
   async finishAttempt(attemptId: string, f: { outcome: AttemptOutcome; dialCallStatus: string; at: Date }): Promise<boolean> {
     const rows = await this.db.query(
       `UPDATE ring_attempts SET outcome = $2, dial_call_status = $3, finished_at = $4

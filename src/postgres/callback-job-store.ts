@@ -36,24 +36,27 @@ export class PostgresCallbackJobStore {
     return rows.map(toJob).sort((a, b) => a.runAt.getTime() - b.runAt.getTime());
   }
 
-  /** Done (or skipped: nothing left to do). Only the holder of a running job can finish it. */
-  async finish(id: string, status: 'done' | 'skipped', result: string, at: Date): Promise<void> {
+  /**
+   * Done (or skipped: nothing left to do). Only the holder of a running job can finish it: `runs`
+   * is the count its claim gave, so a runner whose lease ran out cannot finish a retaken job.
+   */
+  async finish(job: Pick<CallbackJob, 'id' | 'runs'>, status: 'done' | 'skipped', result: string, at: Date): Promise<void> {
     await this.db.query(
-      `UPDATE callback_jobs SET status = $2, result = $3, finished_at = $4, lease_until = NULL WHERE id = $1 AND status = 'running'`,
-      [id, status, result, at],
+      `UPDATE callback_jobs SET status = $2, result = $3, finished_at = $4, lease_until = NULL WHERE id = $1 AND status = 'running' AND runs = $5`,
+      [job.id, status, result, at, job.runs],
     );
   }
 
   /** A run failed: try again later, up to maxRuns, then give up loudly. */
-  async retryLater(id: string, error: string, retryAt: Date, maxRuns: number, at: Date): Promise<'pending' | 'failed'> {
+  async retryLater(job: Pick<CallbackJob, 'id' | 'runs'>, error: string, retryAt: Date, maxRuns: number, at: Date): Promise<'pending' | 'failed'> {
     const rows = await this.db.query<{ status: 'pending' | 'failed' }>(
       `UPDATE callback_jobs SET
          status = CASE WHEN runs >= $4 THEN 'failed' ELSE 'pending' END,
          run_at = CASE WHEN runs >= $4 THEN run_at ELSE $3 END,
          finished_at = CASE WHEN runs >= $4 THEN $5 ELSE NULL END,
          result = $2, lease_until = NULL
-       WHERE id = $1 AND status = 'running' RETURNING status`,
-      [id, error.slice(0, 500), retryAt, maxRuns, at],
+       WHERE id = $1 AND status = 'running' AND runs = $6 RETURNING status`,
+      [job.id, error.slice(0, 500), retryAt, maxRuns, at, job.runs],
     );
     return rows[0]?.status ?? 'failed';
   }

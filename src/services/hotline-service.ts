@@ -181,11 +181,14 @@ export class HotlineService {
 
   /** The <Dial> of one agent ended: the talk is over, or the next agent is rung, or the call is missed. */
   async dialResult(attemptId: string, p: DialResult): Promise<string> {
-    const { attempt, call } = await this.load(attemptId);
+    const loaded = await this.load(attemptId);
+    const { attempt } = loaded;
+    let { call } = loaded;
     const now = this.d.clock.now();
     const bridged = p.dialBridged === 'true' || (p.dialBridged === undefined && attempt.acceptedAt !== null && p.dialCallStatus === 'completed');
     const callerGone = callerHasLeft(p.callStatus);
-    const outcome = attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
+    const acceptedNotBridged = !bridged && !callerGone && attempt.acceptedAt !== null;
+    const outcome = acceptedNotBridged ? 'not-bridged' : attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
     const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
     await this.d.coordinator.releaseClaim(attempt.agentId, holderOf(attempt.callId, attempt.seq));
     if (!first) return this.replay((await this.d.calls.getCall(call.id)) ?? call);
@@ -201,6 +204,8 @@ export class HotlineService {
       await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
       return emptyTwiml();
     }
+    // The agent pressed 1 but was never put through: the caller is still waiting, so hunt on.
+    if (acceptedNotBridged) call = (await this.d.calls.reopenHunt(call.id)) ?? call;
     if (call.state !== 'hunting') return hangupTwiml();
     const remaining = this.d.settings.maxCallerWaitSeconds - secondsBetween(call.startedAt, now);
     if (remaining < MIN_RING_SECONDS) return this.miss(call, 'max-wait', now);
@@ -243,10 +248,15 @@ export class HotlineService {
     if (!callerHasLeft(p.callStatus)) return;
     const call = await this.d.calls.getCallBySid(p.callSid);
     if (!call) return;
-    await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
-    for (const a of await this.d.calls.attemptsOf(call.id)) {
-      if (!a.finishedAt) await this.d.coordinator.releaseClaim(a.agentId, holderOf(a.callId, a.seq));
+    const unfinished = (await this.d.calls.attemptsOf(call.id)).filter((a) => !a.finishedAt);
+    // Connected but its <Dial> not yet over: only the Dial action (which Twilio sends even after the
+    // caller hung up, in either order with this callback) can tell a talk from a bridge that never happened.
+    if (call.state === 'connected' && unfinished.some((a) => a.acceptedAt)) return;
+    for (const a of unfinished) {
+      if (call.state === 'hunting') await this.d.calls.finishAttempt(a.id, { outcome: 'caller-gone', dialCallStatus: 'caller-hung-up', at: now });
+      await this.d.coordinator.releaseClaim(a.agentId, holderOf(a.callId, a.seq));
     }
+    await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
   }
 
   /**

@@ -176,6 +176,49 @@ describe('an incoming hotline call', () => {
     expect(await h.container.coordinator.holderOf(agents[A]!)).toBeNull();
   });
 
+  describe('when the agent pressed 1 but the bridge never happened', () => {
+    const pressOne = async (sid: string) => {
+      const first = await h.twilio.post(h.twilio.url('/webhooks/voice/incoming'), { CallSid: sid, From: CALLER, To: HOTLINE });
+      const attempt = /attempt=([0-9a-f-]{36})/.exec(first.text)![1]!;
+      const child = 'CA' + 'f'.repeat(32);
+      h.clock.advance(4);
+      await h.twilio.post(h.twilio.url(`/webhooks/voice/screen?attempt=${attempt}`), { CallSid: child });
+      await h.twilio.post(h.twilio.url(`/webhooks/voice/screen-result?attempt=${attempt}`), { CallSid: child, Digits: '1' });
+      h.clock.advance(1);
+      return attempt;
+    };
+    const dialResult = (attempt: string, sid: string, callStatus: string, bridged: boolean) =>
+      h.twilio.post(h.twilio.url(`/webhooks/voice/dial-result?attempt=${attempt}`), { CallSid: sid, CallStatus: callStatus, DialCallStatus: 'completed', DialBridged: String(bridged) });
+
+    it('rings the next agent for the caller who is still waiting', async () => {
+      const sid = 'CA' + '7'.repeat(32);
+      const attempt = await pressOne(sid);
+      const next = await dialResult(attempt, sid, 'in-progress', false);
+      expect(next.text).toContain(`>${B}</Number>`);
+      const call = await onlyCall();
+      expect(call).toMatchObject({ state: 'hunting', outcome: null, answeredByAgentId: null });
+      expect(call.attempts.map((a: { outcome: string | null }) => a.outcome)).toEqual(['not-bridged', null]);
+    });
+
+    it('leaves the outcome to the Dial action when the caller status callback comes first', async () => {
+      const sid = 'CA' + '8'.repeat(32);
+      const attempt = await pressOne(sid);
+      await h.twilio.callStatus(sid, 'completed');
+      expect((await onlyCall()).state).toBe('connected');
+      await dialResult(attempt, sid, 'completed', false);
+      expect(await onlyCall()).toMatchObject({ outcome: 'abandoned', answeredByAgentId: null });
+    });
+
+    it('still records a real conversation as answered whichever callback comes first', async () => {
+      const sid = 'CA' + '9'.repeat(32);
+      const attempt = await pressOne(sid);
+      h.clock.advance(30);
+      await h.twilio.callStatus(sid, 'completed');
+      await dialResult(attempt, sid, 'completed', true);
+      expect(await onlyCall()).toMatchObject({ outcome: 'answered', endedBy: 'caller', answeredByAgentId: agents[A], talkSeconds: 31 });
+    });
+  });
+
   it('skips a paused agent and an inactive one', async () => {
     await h.api.patch(`/api/agents/${agents[A]}`, { paused: true });
     await h.api.delete(`/api/agents/${agents[B]}`);

@@ -82,6 +82,9 @@ describe('a caller nobody answered', () => {
     expect(cb).toMatchObject({ phone: CALLER, requestedByCaller: true, status: 'open' });
     // Nobody's phone rang: the owner comes from the rotation.
     expect(Object.values(agents)).toContain(cb!.ownerAgentId);
+    // ... and no agent counts as offered the call in the figures.
+    const summary = await h.api.get('/api/analytics/summary?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z');
+    expect(summary.body).toMatchObject({ offered: 1, missed: 1, agents: [] });
   });
 
   it('between two agents, a 1 makes the agent who let it ring the owner; another key carries on', async () => {

@@ -90,6 +90,25 @@ describe('Twilio webhooks refuse what Twilio did not send', () => {
     expect(res.text).toContain('+861012345678');
   });
 
+  it('hangs up only the agent leg when the whisper fails, and the hunt goes on for the caller', async () => {
+    await h.api.addAgent('B', '+8613800000002');
+    const sid = randomSid();
+    const first = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/incoming`, { CallSid: sid, From: CALLER, To: HOTLINE });
+    const attempt = /attempt=([0-9a-f-]{36})/.exec(first.text)![1]!;
+    const child = randomSid();
+    await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/screen?attempt=${attempt}`, { CallSid: child });
+    // The key press is saved, then coordination fails before the reply.
+    h.container.coordinator.extendClaim = async () => {
+      throw new Error('redis went away');
+    };
+    const pressed = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/screen-result?attempt=${attempt}`, { CallSid: child, Digits: '1' });
+    expect(pressed.status).toBe(200);
+    expect(pressed.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+    // Twilio never bridges, and the Dial action sends the caller to the next agent.
+    const next = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/dial-result?attempt=${attempt}`, { CallSid: sid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'false' });
+    expect(next.text).toContain('+8613800000002</Number>');
+  });
+
   it('serves the Voice Fallback URL from configuration alone', async () => {
     const res = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/fallback`, { CallSid: randomSid(), ErrorCode: '11200', ErrorUrl: `${PUBLIC_BASE_URL}/webhooks/voice/incoming` });
     expect(res.status).toBe(200);
