@@ -54,6 +54,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 const idParam = z.object({ id: z.string().uuid('must be a callback id') });
+const reassignBody = z.object({ ownerAgentId: z.string().uuid('must be an agent id') }).strict();
 
 /** Admin API: the callbacks, one callback with its voice message, and placing one. */
 export function callbackRoutes(router: Router, store: PostgresCallbackStore, jobs: PostgresCallbackJobStore, service: CallbackService): void {
@@ -75,6 +76,13 @@ export function callbackRoutes(router: Router, store: PostgresCallbackStore, job
       voiceMessage: cb.recording,
       jobs: (await jobs.jobsOf(id)).map((j) => ({ kind: j.kind, status: j.status, runAt: iso(j.runAt), runs: j.runs })),
     });
+  });
+
+  r.patch('/callbacks/:id', async (req, res) => {
+    const { id } = parseInput(idParam, req.params);
+    const { ownerAgentId } = parseInput(reassignBody, req.body);
+    const cb = await service.reassign(id, ownerAgentId);
+    res.json(callbackJson(cb, await store.attemptsOf(id)));
   });
 
   r.post('/callbacks/:id/dial', async (req, res) => {

@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
 import type { AgentStore, Call, CallStore } from '../domain/ports';
 import { signLink } from '../domain/signed-link';
-import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import type { Callback, CallbackAttempt, PostgresCallbackStore } from '../postgres/callback-store';
 import type { HotlineService } from '../services/hotline-service';
@@ -126,6 +126,19 @@ export class CallbackService {
     await this.d.callbacks.attachRecording(callId, r, this.d.clock.now());
   }
 
+  /** An admin gives the callback to another active agent, who is texted at once. */
+  async reassign(callbackId: string, ownerAgentId: string): Promise<Callback> {
+    const agent = await this.d.agents.get(ownerAgentId);
+    if (!agent || !agent.active) throw new BadRequestError('ownerAgentId: must be an active agent', 'ownerAgentId');
+    const cb = await this.d.callbacks.get(callbackId);
+    if (!cb) throw new NotFoundError(`no callback ${callbackId}`);
+    const moved = await this.d.callbacks.reassign(callbackId, ownerAgentId, this.d.clock.now());
+    if (!moved) throw new ConflictError(`the callback is ${cb.status}: nothing left to hand over`);
+    this.d.logger.info('callback reassigned', { callbackId, ownerAgentId, previousOwnerAgentId: cb.ownerAgentId });
+    this.d.wakeScheduler();
+    return moved;
+  }
+
   /** The signed link in the owner's SMS: it places this callback, as this agent, until it expires. */
   dialLink(cb: Callback, agentId: string): string {
     const ttlMs = this.d.config.LINK_TTL_HOURS * 3_600_000;
@@ -140,10 +153,10 @@ export class CallbackService {
   async dial(callbackId: string, via: 'admin' | 'link', asAgentId?: string): Promise<CallbackAttempt> {
     const cb = await this.d.callbacks.get(callbackId);
     if (!cb) throw new NotFoundError(`no callback ${callbackId}`);
-    if (!cb.ownerAgentId) throw new ConflictError('the callback has no owner to place it', 'ownerAgentId');
+    if (!cb.ownerAgentId) throw new ConflictError('the callback has no owner to place it: give it to an agent (PATCH /api/callbacks/:id)', 'ownerAgentId');
     if (asAgentId && asAgentId !== cb.ownerAgentId) throw new ForbiddenError('this link was issued to another agent');
     const owner = await this.d.agents.get(cb.ownerAgentId);
-    if (!owner || !owner.active) throw new ConflictError('the owner is no longer on the roster', 'ownerAgentId');
+    if (!owner || !owner.active) throw new ConflictError('the owner is no longer on the roster: give the callback to another agent (PATCH /api/callbacks/:id)', 'ownerAgentId');
     const now = this.d.clock.now();
     const attempt = await this.d.callbacks.addAttempt(cb.id, owner.id, via, now);
     const q = { attempt: attempt.id };

@@ -170,6 +170,8 @@ export class CallbackScheduler {
     if (!cb.ownerAgentId) return { status: 'skipped', result: 'no owner' };
     const owner = await this.d.agents.get(cb.ownerAgentId);
     if (!owner) return { status: 'skipped', result: 'owner not found' };
+    // An owner who left the roster is not texted; the deadline alert tells admins to hand it over.
+    if (!owner.active) return { status: 'skipped', result: 'owner inactive' };
     if (job.runs > 1) log.warn('resending after an interrupted run: the owner may get this SMS twice', { runs: job.runs });
     const sent = await this.d.sms.send(owner.phone, body(owner, this.d.dialLink(cb, owner.id)), { from: cb.hotlineNumber });
     return { status: 'done', result: `sms ${sent.sid}` };

@@ -177,6 +177,31 @@ export class PostgresCallbackStore {
     });
   }
 
+  /**
+   * Hands an open callback to another owner (the first left, is on leave, or there was nobody):
+   * the new owner is texted again, and reminded if the reminder is still ahead.
+   */
+  async reassign(id: string, ownerAgentId: string, at: Date): Promise<Callback | null> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<Row>(
+        `UPDATE callbacks SET owner_agent_id = $2, updated_at = $3 WHERE id = $1 AND status IN ('open', 'attempted') RETURNING *`,
+        [id, ownerAgentId, at],
+      );
+      if (!rows[0]) return null;
+      await tx.query(
+        `UPDATE callback_jobs SET status = 'pending', run_at = $2, runs = 0, lease_until = NULL, result = NULL, finished_at = NULL
+         WHERE callback_id = $1 AND kind = 'notify' AND status <> 'running'`,
+        [id, at],
+      );
+      await tx.query(
+        `UPDATE callback_jobs SET status = 'pending', runs = 0, lease_until = NULL, result = NULL, finished_at = NULL
+         WHERE callback_id = $1 AND kind = 'remind' AND run_at > $2 AND status <> 'running'`,
+        [id, at],
+      );
+      return (await this.withCallIds(tx, rows))[0] ?? null;
+    });
+  }
+
   /** The caller got through on their own: their open callback has nothing left to return. */
   async closeForCaller(phone: string, callId: string, at: Date): Promise<Callback | null> {
     const rows = await this.db.query<Row>(

@@ -68,6 +68,30 @@ describe('a caller nobody answered', () => {
     expect(rest.sms[1]!.Body).toContain('回电提醒');
   });
 
+  it('can be handed to another agent when its owner leaves the roster, who is then texted and places it', async () => {
+    await missedCall();
+    const [cb] = await callbacks();
+    expect(cb!.ownerAgentId).toBe(agents[A]);
+    await h.api.delete(`/api/agents/${agents[A]}`);
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    expect(rest.sms).toEqual([]); // the departed owner is not texted
+
+    const refused = await h.api.post(`/api/callbacks/${cb!.id}/dial`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('PATCH /api/callbacks/:id');
+    const toInactive = await h.api.patch(`/api/callbacks/${cb!.id}`, { ownerAgentId: agents[A] });
+    expect(toInactive.status).toBe(400);
+    expect(toInactive.body.error.field).toBe('ownerAgentId');
+
+    const moved = await h.api.patch(`/api/callbacks/${cb!.id}`, { ownerAgentId: agents[B] });
+    expect(moved.status).toBe(200);
+    expect(moved.body.ownerAgentId).toBe(agents[B]);
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    expect(rest.sms.map((m) => m.To)).toEqual([B]);
+    expect((await h.api.post(`/api/callbacks/${cb!.id}/dial`)).status).toBe(202);
+    expect(rest.calls[0]!.params.get('To')).toBe(B);
+  });
+
   it('lets the caller press 1 for a callback instead of holding', async () => {
     const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, pressWhileHolding: { beforeAttempt: 0, digit: '1' } });
     expect(t.callerHeard[0]).toContain('如需回电请按1');
