@@ -362,11 +362,14 @@ export class HotlineService {
       return emptyTwiml();
     }
     if (call.state === 'connected') return emptyTwiml();
+    const now = this.d.clock.now();
     const attempts = await this.d.calls.attemptsOf(call.id);
-    const open = attempts.find((a) => !a.finishedAt);
+    // A repeat that overtook the first request before it recorded an agent offers one itself;
+    // if both do, the attempt number makes them agree on one agent.
+    const open = attempts.find((a) => !a.finishedAt) ?? (attempts.length === 0 ? await this.offerNext(call, [], now) : null);
     if (!open) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
     const res = newResponse();
-    this.dial(res, call, open, this.d.clock.now());
+    this.dial(res, call, open, now);
     return res.toString();
   }
 }
