@@ -155,27 +155,6 @@ describe('an incoming hotline call', () => {
     expect(call.attempts).toHaveLength(1);
   });
 
-  it('records a caller who hangs up between the key press and the bridge as abandoned, not answered', async () => {
-    const sid = 'CA' + 'c'.repeat(32);
-    const first = await h.twilio.post(h.twilio.url('/webhooks/voice/incoming'), { CallSid: sid, From: CALLER, To: HOTLINE });
-    const attempt = /attempt=([0-9a-f-]{36})/.exec(first.text)![1]!;
-    const child = 'CA' + 'd'.repeat(32);
-    h.clock.advance(4);
-    await h.twilio.post(h.twilio.url(`/webhooks/voice/screen?attempt=${attempt}`), { CallSid: child });
-    await h.twilio.post(h.twilio.url(`/webhooks/voice/screen-result?attempt=${attempt}`), { CallSid: child, Digits: '1' });
-    h.clock.advance(1);
-    const after = await h.twilio.post(h.twilio.url(`/webhooks/voice/dial-result?attempt=${attempt}`), {
-      CallSid: sid,
-      CallStatus: 'completed',
-      DialCallStatus: 'completed',
-      DialBridged: 'false',
-    });
-    expect(after.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
-    const call = await onlyCall();
-    expect(call).toMatchObject({ outcome: 'abandoned', answeredByAgentId: null, withinAnswerRule: false, talkSeconds: null, waitSeconds: 5 });
-    expect(await h.container.coordinator.holderOf(agents[A]!)).toBeNull();
-  });
-
   describe('when the agent pressed 1 but the bridge never happened', () => {
     const pressOne = async (sid: string) => {
       const first = await h.twilio.post(h.twilio.url('/webhooks/voice/incoming'), { CallSid: sid, From: CALLER, To: HOTLINE });
@@ -198,6 +177,15 @@ describe('an incoming hotline call', () => {
       const call = await onlyCall();
       expect(call).toMatchObject({ state: 'hunting', outcome: null, answeredByAgentId: null });
       expect(call.attempts.map((a: { outcome: string | null }) => a.outcome)).toEqual(['not-bridged', null]);
+    });
+
+    it('records a caller who hung up in between as abandoned, not answered, and frees the agent', async () => {
+      const sid = 'CA' + 'c'.repeat(32);
+      const attempt = await pressOne(sid);
+      const after = await dialResult(attempt, sid, 'completed', false);
+      expect(after.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+      expect(await onlyCall()).toMatchObject({ outcome: 'abandoned', answeredByAgentId: null, withinAnswerRule: false, talkSeconds: null, waitSeconds: 5 });
+      expect(await h.container.coordinator.holderOf(agents[A]!)).toBeNull();
     });
 
     it('leaves the outcome to the Dial action when the caller status callback comes first', async () => {
