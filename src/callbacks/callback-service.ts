@@ -220,7 +220,15 @@ export class CallbackService {
       timeLimitSeconds: this.d.config.MAX_TALK_SECONDS,
       actionUrl: this.d.hotline.webhookUrl('callback-dial-result', q),
       statusUrl: this.d.hotline.webhookUrl('callback-status', { ...q, leg: 'customer' }),
+      amdUrl: this.d.hotline.webhookUrl('callback-amd', q),
     });
+  }
+
+  /** What answered the customer's phone (answering machine detection), in either order with the leg's end. */
+  async customerAnsweredBy(attemptId: string, answeredBy: string): Promise<void> {
+    const { attempt } = await this.loadAttempt(attemptId);
+    const revised = await this.d.callbacks.noteAnsweredBy(attempt.id, answeredBy, this.d.clock.now(), this.d.config.CALLBACK_MAX_ATTEMPTS);
+    if (revised) this.d.logger.info('callback reached a voicemail, not the customer', { callbackId: revised.id, attemptId, status: revised.status });
   }
 
   /** The customer <Dial> ended: bridged means the customer answered and the callback is done. */

@@ -36,12 +36,20 @@ export function ownerWhisperTwiml(s: Speaker, o: { text: string; timeoutSeconds:
   return res.toString();
 }
 
-/** The owner confirmed: dial the customer with the hotline as caller ID, so the agent's own number stays private. */
-export function dialCustomerTwiml(s: Speaker, o: { say: string; customer: string; hotline: string; timeoutSeconds: number; timeLimitSeconds: number; actionUrl: string; statusUrl: string }): string {
+/**
+ * The owner confirmed: dial the customer with the hotline as caller ID, so the agent's own
+ * number stays private.
+ */
+export function dialCustomerTwiml(s: Speaker, o: { say: string; customer: string; hotline: string; timeoutSeconds: number; timeLimitSeconds: number; actionUrl: string; statusUrl: string; amdUrl: string }): string {
   const res = newResponse();
   s.say(res, o.say);
   const dial = res.dial({ action: o.actionUrl, method: 'POST', callerId: o.hotline, timeout: o.timeoutSeconds, timeLimit: o.timeLimitSeconds });
-  dial.number({ statusCallback: o.statusUrl, statusCallbackMethod: 'POST', statusCallbackEvent: [...LEG_EVENTS] }, o.customer);
+  // Detection on a <Dial> leg is asynchronous: the owner is connected at once (and may leave a
+  // message), and AnsweredBy arrives at amdUrl to tell a voicemail from the customer.
+  dial.number(
+    { statusCallback: o.statusUrl, statusCallbackMethod: 'POST', statusCallbackEvent: [...LEG_EVENTS], machineDetection: 'Enable', amdStatusCallback: o.amdUrl, amdStatusCallbackMethod: 'POST' },
+    o.customer,
+  );
   return res.toString();
 }
 

@@ -11,6 +11,10 @@ import type { CallbackService } from './callback-service';
 const callQuery = z.object({ call: z.string().uuid('must be a call id') });
 const attemptQuery = z.object({ attempt: z.string().uuid('must be a callback attempt id') });
 const legQuery = attemptQuery.extend({ leg: z.enum(['owner', 'customer']) });
+const amdParams = z.object({
+  CallSid: callSid,
+  AnsweredBy: z.enum(['human', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax', 'unknown']),
+});
 
 const keyParams = z.object({ CallSid: callSid, Digits: z.string().max(20).optional() });
 const recordingParams = z.object({
@@ -70,6 +74,13 @@ export function callbackWebhooks(router: Router, hotline: HotlineService, servic
     const { attempt } = parse(attemptQuery, req.query);
     const p = parse(dialResultParams.extend({ DialCallSid: callSid.optional() }), req.body);
     sendTwiml(res, await service.customerDialEnded(attempt, { dialCallStatus: p.DialCallStatus, dialBridged: p.DialBridged, dialCallSid: p.DialCallSid, callStatus: p.CallStatus }));
+  });
+
+  router.post('/voice/callback-amd', async (req, res) => {
+    const { attempt } = parse(attemptQuery, req.query);
+    const p = parse(amdParams, req.body);
+    await service.customerAnsweredBy(attempt, p.AnsweredBy);
+    res.status(204).end();
   });
 
   router.post('/voice/callback-status', async (req, res) => {

@@ -21,7 +21,7 @@ export type CallbackStatus = 'open' | 'attempted' | 'done' | 'unreachable' | 'cl
 export const OPEN_STATUSES: readonly CallbackStatus[] = ['open', 'attempted'];
 
 /** Attempt outcomes that did reach the customer's phone (the attempt counts towards the deadline). */
-export type CustomerOutcome = 'connected' | 'customer-no-answer' | 'customer-busy' | 'customer-failed' | 'customer-canceled';
+export type CustomerOutcome = 'connected' | 'customer-voicemail' | 'customer-no-answer' | 'customer-busy' | 'customer-failed' | 'customer-canceled';
 export type OwnerOutcome = 'owner-declined' | 'owner-no-answer' | 'owner-busy' | 'owner-failed' | 'owner-canceled' | 'not-placed';
 export type CallbackAttemptOutcome = CustomerOutcome | OwnerOutcome;
 
@@ -86,6 +86,14 @@ export function statusAfterAttempt(outcome: CallbackAttemptOutcome, failedCustom
   if (outcome === 'connected') return 'done';
   if (!outcome.startsWith('customer-')) return current;
   return failedCustomerDials >= maxAttempts ? 'unreachable' : 'attempted';
+}
+
+/**
+ * Twilio's answering machine detection on the customer's leg: a voicemail or a fax picking up is
+ * not "a real call to the customer", so the callback is attempted, not done. `unknown` counts as a person.
+ */
+export function answeredByMachine(answeredBy: string | null | undefined): boolean {
+  return !!answeredBy && (answeredBy.startsWith('machine') || answeredBy === 'fax');
 }
 
 /** Twilio's final CallStatus of a leg, as an attempt outcome. */

@@ -1,5 +1,5 @@
 import type { CallbackWindow } from '../domain/callback-deadline';
-import { statusAfterAttempt, type CallbackAttemptOutcome, type CallbackJobKind, type CallbackStatus } from '../domain/callback-rules';
+import { answeredByMachine, statusAfterAttempt, type CallbackAttemptOutcome, type CallbackJobKind, type CallbackStatus } from '../domain/callback-rules';
 import { ConflictError } from '../errors';
 import type { Db, Queryable } from './db';
 
@@ -308,11 +308,37 @@ export class PostgresCallbackStore {
    * Settles an attempt once (later reports of the same attempt are no-ops) and moves the
    * callback on: done when the customer answered, unreachable after maxAttempts failed dials.
    */
-  async finishAttempt(attemptId: string, outcome: CallbackAttemptOutcome, at: Date, maxAttempts: number): Promise<Callback | null> {
+  /**
+   * Answering machine detection reported on the customer's leg. When it says machine after the
+   * attempt already counted as connected, the attempt becomes a voicemail and a callback it had
+   * made done goes back to attempted (or unreachable after the last try).
+   */
+  async noteAnsweredBy(attemptId: string, answeredBy: string, at: Date, maxAttempts: number): Promise<Callback | null> {
     return this.db.transaction(async (tx) => {
-      const a = (await tx.query<Row>('UPDATE callback_attempts SET outcome = $2, finished_at = $3 WHERE id = $1 AND outcome IS NULL RETURNING callback_id', [attemptId, outcome, at]))[0];
-      if (!a) return null;
-      const cb = (await tx.query<Row>('SELECT * FROM callbacks WHERE id = $1 FOR UPDATE', [a.callback_id]))[0]!;
+      const row = (await tx.query<Row>('SELECT callback_id, outcome FROM callback_attempts WHERE id = $1 FOR UPDATE', [attemptId]))[0];
+      if (!row) return null;
+      await tx.query('UPDATE callback_attempts SET customer_answered_by = $2 WHERE id = $1', [attemptId, answeredBy]);
+      if (row.outcome !== 'connected' || !answeredByMachine(answeredBy)) return null;
+      await tx.query(`UPDATE callback_attempts SET outcome = 'customer-voicemail' WHERE id = $1`, [attemptId]);
+      const cb = (await tx.query<Row>('SELECT * FROM callbacks WHERE id = $1 FOR UPDATE', [row.callback_id]))[0]!;
+      if (cb.status !== 'done') return null;
+      const failed = Number(cb.failed_attempts) + 1;
+      const rows = await tx.query<Row>(
+        `UPDATE callbacks SET status = $2, failed_attempts = $3, done_at = NULL, updated_at = $4 WHERE id = $1 RETURNING *`,
+        [cb.id, failed >= maxAttempts ? 'unreachable' : 'attempted', failed, at],
+      );
+      return (await this.withCallIds(tx, rows))[0] ?? null;
+    });
+  }
+
+  async finishAttempt(attemptId: string, reported: CallbackAttemptOutcome, at: Date, maxAttempts: number): Promise<Callback | null> {
+    return this.db.transaction(async (tx) => {
+      const row = (await tx.query<Row>('SELECT callback_id, outcome, customer_answered_by FROM callback_attempts WHERE id = $1 FOR UPDATE', [attemptId]))[0];
+      if (!row || row.outcome !== null) return null;
+      // A leg that was "answered" by a voicemail (detection came first) is no callback.
+      const outcome: CallbackAttemptOutcome = reported === 'connected' && answeredByMachine(row.customer_answered_by as string | null) ? 'customer-voicemail' : reported;
+      await tx.query('UPDATE callback_attempts SET outcome = $2, finished_at = $3 WHERE id = $1', [attemptId, outcome, at]);
+      const cb = (await tx.query<Row>('SELECT * FROM callbacks WHERE id = $1 FOR UPDATE', [row.callback_id]))[0]!;
       const failed = Number(cb.failed_attempts) + (outcome.startsWith('customer-') ? 1 : 0);
       const status = statusAfterAttempt(outcome, failed, maxAttempts, cb.status as CallbackStatus);
       const rows = await tx.query<Row>(

@@ -161,6 +161,20 @@ describe('a caller nobody answered', () => {
     expect((await h.api.post(`/api/callbacks/${cb!.id}/dial`)).status).toBe(409);
   });
 
+  it('is not done when the customer voicemail picked up, whichever comes first: the detection or the end of the leg', async () => {
+    for (const detected of ['before-the-end', 'after-the-end'] as const) {
+      const caller = detected === 'before-the-end' ? '+8613911113333' : '+8613911114444';
+      await h.twilio.placeCall({ from: caller, to: HOTLINE });
+      const cb = (await callbacks()).find((c) => c.phone === caller)!;
+      expect((await h.api.post(`/api/callbacks/${cb.id}/dial`)).status).toBe(202);
+      const t = await playCallbackCall(h.twilio, h.clock, rest.calls.at(-1)!, { does: 'press', digit: '1' }, { does: 'voicemail', detected });
+      expect(t.dial!.children[0]!.attrs).toMatchObject({ machineDetection: 'Enable', amdStatusCallback: expect.stringContaining('/webhooks/voice/callback-amd?attempt=') });
+      const after = (await h.api.get(`/api/callbacks/${cb.id}`)).body;
+      expect(after).toMatchObject({ status: 'attempted', doneAt: null });
+      expect(after.attempts).toEqual([expect.objectContaining({ outcome: 'customer-voicemail' })]);
+    }
+  });
+
   it('counts only dials that reached the customer, and gives up after 3 failed ones', async () => {
     await missedCall();
     const [cb] = await callbacks();

@@ -34,7 +34,11 @@ export function interceptTwilioRest(apiBase: string, accountSid: string): RestCa
 }
 
 export type OwnerBehaviour = { does: 'press'; digit: string } | { does: 'no-answer' };
-export type CustomerBehaviour = { does: 'answer'; talkSeconds?: number } | { does: 'no-answer' } | { does: 'busy' };
+export type CustomerBehaviour =
+  | { does: 'answer'; talkSeconds?: number }
+  | { does: 'voicemail'; detected: 'before-the-end' | 'after-the-end' }
+  | { does: 'no-answer' }
+  | { does: 'busy' };
 
 export interface CallbackCallTranscript {
   ownerHeard: string[];
@@ -93,10 +97,19 @@ export async function playCallbackCall(
     clock.advance(1);
     await status(leg.attrs.statusCallback!, childSid, 'ringing', cseq++);
     let dialStatus = 'no-answer';
-    if (customer.does === 'answer') {
+    // Answering machine detection reports on its own URL, about 4 s after the pick-up.
+    const answeredBy = async (who: string) => {
+      const res = await driver.post(leg.attrs.amdStatusCallback!, { AccountSid: accountSid, CallSid: childSid, AnsweredBy: who, MachineDetectionDuration: '4000' });
+      if (res.status >= 300) throw new Error(`amd callback got ${res.status}: ${res.text}`);
+    };
+    let lateDetection: string | null = null;
+    if (customer.does === 'answer' || customer.does === 'voicemail') {
       clock.advance(4);
       await status(leg.attrs.statusCallback!, childSid, 'in-progress', cseq++);
-      const talk = customer.talkSeconds ?? 45;
+      const machine = customer.does === 'voicemail';
+      if (!machine || customer.detected === 'before-the-end') await answeredBy(machine ? 'machine_end_beep' : 'human');
+      else lateDetection = 'machine_start';
+      const talk = customer.does === 'answer' ? (customer.talkSeconds ?? 45) : 20;
       clock.advance(talk);
       await status(leg.attrs.statusCallback!, childSid, 'completed', cseq++, { CallDuration: String(talk) });
       dialStatus = 'completed';
@@ -113,6 +126,7 @@ export async function playCallbackCall(
       DialBridged: String(dialStatus === 'completed'),
     });
     t.ownerHeard.push(...saysOf(after));
+    if (lateDetection) await answeredBy(lateDetection);
   }
   await status(ownerStatus, created.sid, 'completed', seq++, { CallDuration: '60' });
   return t;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breachesR4, chooseOwner, jobsFor, lapsed, legOutcome, statusAfterAttempt } from '../../src/domain/callback-rules';
+import { answeredByMachine, breachesR4, chooseOwner, jobsFor, lapsed, legOutcome, statusAfterAttempt } from '../../src/domain/callback-rules';
 import type { RingAttempt } from '../../src/domain/ports';
 
 const at = (iso: string) => new Date(iso);
@@ -97,5 +97,12 @@ describe('after an attempt', () => {
     expect(legOutcome('owner', 'no-answer')).toBe('owner-no-answer');
     expect(legOutcome('customer', 'busy')).toBe('customer-busy');
     expect(legOutcome('customer', 'completed')).toBeNull();
+  });
+});
+
+describe('what answered the customer on a callback', () => {
+  it('takes voicemail and fax as no callback, and a person or an unsure detection as one', () => {
+    for (const m of ['machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax']) expect(answeredByMachine(m)).toBe(true);
+    for (const p of ['human', 'unknown', null, undefined]) expect(answeredByMachine(p)).toBe(false);
   });
 });
