@@ -17,9 +17,11 @@ export interface Prompts {
   ratingGoodbye: string;
 }
 
+// The greeting is spoken before the first agent's phone rings, and the caller's wait (judged
+// against the 10-second rule) runs through it: every word here costs ringing time.
 export const prompts: Record<PromptLanguage, Prompts> = {
   'zh-CN': {
-    greeting: '您好，欢迎致电客服热线，正在为您接通客服人员，请稍候。',
+    greeting: '您好，正在为您接通客服，请稍候。',
     whisper: ({ apologise, thresholdSeconds }) =>
       '这是客服热线来电。' + (apologise ? `客户已等待超过${thresholdSeconds}秒，接通后请先向客户致歉。` : '') + '接听请按1。',
     noAgent: '非常抱歉，客服人员暂时无法接听。我们已记录您的来电，会尽快给您回电。再见。',
@@ -32,7 +34,7 @@ export const prompts: Record<PromptLanguage, Prompts> = {
     ratingGoodbye: '感谢您的来电，再见。',
   },
   'en-US': {
-    greeting: 'Welcome to the customer hotline. Connecting you to an agent, please hold.',
+    greeting: 'Connecting you to an agent, please hold.',
     whisper: ({ apologise, thresholdSeconds }) =>
       'Hotline call. ' + (apologise ? `The caller has waited more than ${thresholdSeconds} seconds; please apologise for the wait. ` : '') + 'Press 1 to accept.',
     noAgent: 'We are sorry, no agent can take your call right now. We have noted your call and will call you back soon. Goodbye.',
