@@ -2,14 +2,12 @@ import { DateTime } from 'luxon';
 import { CALL_TYPES, type CallType } from '../domain/call-notes';
 import type { Call } from '../domain/ports';
 import type { PromptLanguage } from '../twiml/prompts';
+import { escapeHtml } from '../html';
 
 /**
  * The agent's call page, rendered on the server: no framework, no script, every value escaped.
  * It is small enough to open on a mobile on a poor connection.
  */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-}
 
 interface Labels {
   title: string;

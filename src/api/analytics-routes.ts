@@ -4,13 +4,13 @@ import type { Clock } from '../domain/clock';
 import { BadRequestError } from '../errors';
 import type { PostgresAnalyticsStore } from '../postgres/analytics-store';
 import { parseInput } from '../validation';
+import { callFigures, ratio } from './json';
 
 const rangeQuery = z.object({
   from: z.coerce.date({ message: 'must be an ISO 8601 date-time' }).optional(),
   to: z.coerce.date({ message: 'must be an ISO 8601 date-time' }).optional(),
 });
 
-const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 /**
@@ -29,14 +29,7 @@ export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock,
       from: from.toISOString(),
       to: to.toISOString(),
       answerThresholdSeconds: thresholdSeconds,
-      offered: s.offered,
-      answered: s.answered,
-      missed: s.missed,
-      abandoned: s.abandoned,
-      answerRate: ratio(s.answered, s.offered),
-      serviceLevel: ratio(s.answeredWithinRule, s.offered),
-      abandonmentRate: ratio(s.abandoned, s.offered),
-      averageSpeedOfAnswerSeconds: s.averageSpeedOfAnswerSeconds,
+      ...callFigures(s),
       averageAbandonWaitSeconds: s.averageAbandonWaitSeconds,
       averageTalkSeconds: s.averageTalkSeconds,
       agents: (await analytics.agentSummary(from, to)).map((a) => ({ ...a, acceptRate: ratio(a.accepted, a.offers) })),

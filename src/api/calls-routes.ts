@@ -5,8 +5,8 @@ import type { Call, CallListQuery, CallRating, CallStore, RingAttempt } from '..
 import { ratingStatus } from '../domain/rating';
 import { BadRequestError, NotFoundError } from '../errors';
 import { parseInput } from '../validation';
+import { iso } from './json';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export const attemptJson = (a: RingAttempt) => ({
   id: a.id,

@@ -7,9 +7,9 @@ import { BadRequestError } from '../errors';
 import type { PostgresAnalyticsStore } from '../postgres/analytics-store';
 import type { PostgresReportStore } from '../postgres/report-store';
 import { parseInput } from '../validation';
+import { callFigures, ratio } from './json';
 
 const weekQuery = z.object({ week: z.string().max(10).optional() });
-const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
 export interface ReportDeps {
   analytics: PostgresAnalyticsStore;
@@ -51,14 +51,7 @@ export function reportsRoutes(d: ReportDeps): Router {
       to: to.toISOString(),
       complete: to <= now,
       calls: {
-        offered: calls.offered,
-        answered: calls.answered,
-        missed: calls.missed,
-        abandoned: calls.abandoned,
-        answerRate: ratio(calls.answered, calls.offered),
-        serviceLevel: ratio(calls.answeredWithinRule, calls.offered),
-        abandonmentRate: ratio(calls.abandoned, calls.offered),
-        averageSpeedOfAnswerSeconds: calls.averageSpeedOfAnswerSeconds,
+        ...callFigures(calls),
         byType: types,
       },
       days: weekDates(range, d.timeZone).map((date) => {

@@ -5,8 +5,8 @@ import type { Callback, CallbackAttempt, PostgresCallbackStore } from '../postgr
 import type { PostgresCallbackJobStore } from '../postgres/callback-job-store';
 import { parseInput } from '../validation';
 import type { CallbackService } from './callback-service';
+import { iso } from '../api/json';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const attemptJson = (a: CallbackAttempt) => ({
   id: a.id,

@@ -7,8 +7,8 @@ import type { PostgresCallbackStore } from '../postgres/callback-store';
 import { DIAL_LINK_PURPOSE, type CallbackService } from './callback-service';
 import { localTime, type CallbackTexts } from './callback-texts';
 import type { PromptLanguage } from '../twiml/prompts';
+import { escapeHtml } from '../html';
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(res: Response, status: number, title: string, body: string): void {
   res
@@ -16,7 +16,7 @@ function page(res: Response, status: number, title: string, body: string): void 
     .type('html')
     .set('Cache-Control', 'no-store')
     .set('Referrer-Policy', 'no-referrer')
-    .send(`<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)}</title></head><body>${body}</body></html>`);
+    .send(`<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`);
 }
 
 export interface DialLinkDeps {
@@ -43,7 +43,7 @@ export function dialLinkRoutes(router: Router, d: DialLinkDeps): void {
 
   router.get('/callbacks/dial', async (req, res) => {
     const link = check(req.query.token);
-    if (!link.ok) return page(res, 401, t.title, `<p>401: link ${escape(link.reason)}</p>`);
+    if (!link.ok) return page(res, 401, t.title, `<p>401: link ${escapeHtml(link.reason)}</p>`);
     const cb = await d.callbacks.get(link.claims.subject);
     if (!cb) return page(res, 404, t.title, '<p>404</p>');
     const intro = t.intro({ phone: cb.phone, dueAt: localTime(cb.dueAt, d.timeZone, d.language) });
@@ -51,21 +51,21 @@ export function dialLinkRoutes(router: Router, d: DialLinkDeps): void {
       res,
       200,
       t.title,
-      `<h1>${escape(t.title)}</h1><p>${escape(intro)}</p><p>status: ${escape(cb.status)}</p>` +
-        `<form method="post" action="/callbacks/dial"><input type="hidden" name="token" value="${escape(String(req.query.token))}"><button type="submit">${escape(t.button)}</button></form>`,
+      `<h1>${escapeHtml(t.title)}</h1><p>${escapeHtml(intro)}</p><p>status: ${escapeHtml(cb.status)}</p>` +
+        `<form method="post" action="/callbacks/dial"><input type="hidden" name="token" value="${escapeHtml(String(req.query.token))}"><button type="submit">${escapeHtml(t.button)}</button></form>`,
     );
   });
 
   router.post('/callbacks/dial', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
     const token = (req.body as Record<string, unknown> | undefined)?.token ?? req.query.token;
     const link = check(token);
-    if (!link.ok) return page(res, 401, t.title, `<p>401: link ${escape(link.reason)}</p>`);
+    if (!link.ok) return page(res, 401, t.title, `<p>401: link ${escapeHtml(link.reason)}</p>`);
     try {
       await d.service.dial(link.claims.subject, 'link', link.claims.agentId);
-      page(res, 202, t.title, `<p>${escape(t.placed)}</p>`);
+      page(res, 202, t.title, `<p>${escapeHtml(t.placed)}</p>`);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      page(res, err.status, t.title, `<p>${err.status}: ${escape(err.message)}</p>`);
+      page(res, err.status, t.title, `<p>${err.status}: ${escapeHtml(err.message)}</p>`);
     }
   });
 }

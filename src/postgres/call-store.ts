@@ -1,4 +1,5 @@
 import { ringSeconds } from '../domain/answer-time';
+import { secondsBetween } from '../domain/clock';
 import type { CallType } from '../domain/call-notes';
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
 import type { SurveyStatus } from '../domain/rating';
@@ -104,7 +105,6 @@ const toAttempt = (r: AttemptRow): RingAttempt => ({
   finishedAt: r.finished_at,
 });
 
-const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
 
 export class PostgresCallStore implements CallStore {
   constructor(private readonly db: Db) {}
@@ -259,7 +259,7 @@ export class PostgresCallStore implements CallStore {
       const call = (await tx.query<CallRow>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [attempt.call_id]))[0];
       if (!call) return false;
       if (call.state !== 'hunting') return call.state === 'connected' && call.answered_by_agent_id === attempt.agent_id;
-      const wait = seconds(call.started_at, at);
+      const wait = secondsBetween(call.started_at, at);
       await tx.query('UPDATE ring_attempts SET accepted_at = $2 WHERE id = $1', [attemptId, at]);
       await tx.query(
         `UPDATE calls SET state = 'connected', answered_by_agent_id = $2, accepted_at = $3, wait_seconds = $4, within_answer_rule = $5
@@ -297,8 +297,8 @@ export class PostgresCallStore implements CallStore {
       const outcome: CallOutcome = answered ? 'answered' : e.outcome;
       // Once the agent asked to hand the caller over, the late <Dial> action or status callback that ends the talk speaks for that hand-over.
       const endedBy: EndedBy = call.state === 'connected' && call.handover_requested_at ? 'agent-handover' : e.endedBy;
-      const talk = answered && call.accepted_at ? Math.max(0, seconds(call.accepted_at, e.at)) : null;
-      const wait = (answered ? call.wait_seconds : null) ?? Math.max(0, seconds(call.started_at, e.at));
+      const talk = answered && call.accepted_at ? Math.max(0, secondsBetween(call.accepted_at, e.at)) : null;
+      const wait = (answered ? call.wait_seconds : null) ?? Math.max(0, secondsBetween(call.started_at, e.at));
       const rows = await tx.query<CallRow>(
         `UPDATE calls SET state = 'ended', outcome = $2, ended_at = $3, ended_by = $4, missed_reason = $5,
            talk_seconds = $6, wait_seconds = $7,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml } from '../../src/after-call/mobile-page';
+import { escapeHtml } from '../../src/html';
 import { noteChanges, repeatWindowStart } from '../../src/domain/call-notes';
 import { parseScore, ratingStatus, surveyStep } from '../../src/domain/rating';
 
