@@ -3,7 +3,7 @@ import { twilioWebhooks } from '../webhooks';
 import { requireAdmin } from './api/admin-auth';
 import { agentsRoutes } from './api/agents-routes';
 import { analyticsRoutes } from './api/analytics-routes';
-import { callsRoutes } from './api/calls-routes';
+import { callsRoutes } from './routing/calls-routes';
 import { reportsRoutes } from './api/reports-routes';
 import { PostgresReportStore } from './postgres/report-store';
 import type { Container } from './container';

@@ -11,10 +11,10 @@ import { pgDb, pgliteDb, type Db } from './postgres/db';
 import { migrate } from './postgres/migrate';
 import { InProcessCoordinator } from './redis/in-process-coordinator';
 import { RedisCoordinator } from './redis/redis-coordinator';
-import { HotlineService } from './services/hotline-service';
+import { HotlineService } from './routing/hotline-service';
 import { speaker, type Speaker } from './twiml/hotline-twiml';
 import { createTwilioClient, type TwilioClient } from './twilio-client';
-import { twilioSms, type SmsSender } from './services/sms';
+import { twilioSms, type SmsSender } from './sms';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import type { Logger } from '../src/logger';
-import type { HotlineService } from '../src/services/hotline-service';
+import type { HotlineService } from '../src/routing/hotline-service';
 import type { Speaker } from '../src/twiml/hotline-twiml';
 import { verifyTwilioSignature } from './twilio-signature';
 import { fallbackFor, fallbackTwiml, sendTwiml, webhookErrorHandler } from './twiml-reply';

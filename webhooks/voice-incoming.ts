@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { HotlineService } from '../src/services/hotline-service';
+import type { HotlineService } from '../src/routing/hotline-service';
 import { incomingParams, parse } from './params';
 import { sendTwiml } from './twiml-reply';
 

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { HotlineService } from '../src/services/hotline-service';
+import type { HotlineService } from '../src/routing/hotline-service';
 import { attemptQuery, callStatusParams, legStatusParams, parse } from './params';
 
 /** Agent-leg progress (initiated, ringing, answered, completed); Twilio ignores the reply. */

@@ -1,13 +1,13 @@
 import type { Container, Feature } from '../container';
 import type { Call } from '../domain/ports';
-import { CallNotesStore } from './call-notes-store';
-import { CustomerStore } from './customer-store';
+import { CallNotesStore } from '../postgres/call-notes-store';
+import { CustomerStore } from '../postgres/customer-store';
 import { Handover } from './handover';
 import { mobileRoutes } from './mobile-routes';
 import { NotesLinks } from './notes-link';
 import { notesRoutes } from './notes-routes';
 import { RatingService } from './rating-service';
-import { RatingStore } from './rating-store';
+import { RatingStore } from '../postgres/rating-store';
 import { ratingWebhooks } from './rating-webhooks';
 
 export interface AfterCallFeature extends Feature {

@@ -2,9 +2,9 @@ import type { Clock } from '../domain/clock';
 import type { CallStore } from '../domain/ports';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import type { HotlineService } from '../services/hotline-service';
+import type { HotlineService } from '../routing/hotline-service';
 import type { TwilioClient } from '../twilio-client';
-import type { CallNotesStore } from './call-notes-store';
+import type { CallNotesStore } from '../postgres/call-notes-store';
 
 export interface HandoverDeps {
   calls: CallStore;

@@ -5,7 +5,7 @@ import type { Call, CallStore } from '../domain/ports';
 import { verifyLink } from '../domain/signed-link';
 import { AppError } from '../errors';
 import type { PromptLanguage } from '../twiml/prompts';
-import type { CallNotesStore } from './call-notes-store';
+import type { CallNotesStore } from '../postgres/call-notes-store';
 import type { Handover } from './handover';
 import { callPage, refusedPage, type CallPageView } from './mobile-page';
 import { NOTES_LINK_PURPOSE } from './notes-link';

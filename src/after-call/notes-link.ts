@@ -3,9 +3,9 @@ import { isE164, maskPhone } from '../domain/endpoint';
 import type { AgentStore, Call } from '../domain/ports';
 import { signLink } from '../domain/signed-link';
 import type { Logger } from '../logger';
-import type { SmsSender } from '../services/sms';
+import type { SmsSender } from '../sms';
 import type { PromptLanguage } from '../twiml/prompts';
-import type { CallNotesStore } from './call-notes-store';
+import type { CallNotesStore } from '../postgres/call-notes-store';
 
 /** Tokens for the agent's call page open nothing else. */
 export const NOTES_LINK_PURPOSE = 'call-notes';

@@ -1,13 +1,13 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { callsJson } from '../api/calls-routes';
+import { callsJson } from '../routing/calls-routes';
 import { parseNotesUpdate } from '../api/notes-input';
 import type { Clock } from '../domain/clock';
 import type { CallStore } from '../domain/ports';
 import { BadRequestError, NotFoundError } from '../errors';
 import { parseInput } from '../validation';
-import type { CallNotesStore } from './call-notes-store';
-import type { Customer, CustomerStore } from './customer-store';
+import type { CallNotesStore } from '../postgres/call-notes-store';
+import type { Customer, CustomerStore } from '../postgres/customer-store';
 
 export interface NotesRoutesDeps {
   calls: CallStore;

@@ -3,7 +3,7 @@ import type { Call, CallStore } from '../domain/ports';
 import { surveyStep } from '../domain/rating';
 import { BadRequestError, NotFoundError } from '../errors';
 import { newResponse, sayAndHangUp, type Speaker } from '../twiml/hotline-twiml';
-import type { RatingStore } from './rating-store';
+import type { RatingStore } from '../postgres/rating-store';
 
 export interface RatingDeps {
   ratings: RatingStore;

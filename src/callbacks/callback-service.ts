@@ -8,7 +8,7 @@ import { signLink } from '../domain/signed-link';
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import type { Callback, CallbackAttempt, PostgresCallbackStore } from '../postgres/callback-store';
-import type { HotlineService } from '../services/hotline-service';
+import type { HotlineService } from '../routing/hotline-service';
 import { emptyTwiml, hangupTwiml, sayAndHangUp, type Speaker } from '../twiml/hotline-twiml';
 import type { TwilioClient } from '../twilio-client';
 import { dialCustomerTwiml, ownerWhisperTwiml, recordMessageTwiml, CALLBACK_LEG_EVENTS } from './callback-twiml';

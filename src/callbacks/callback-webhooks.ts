@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { parseTwilioTimestamp } from '../domain/answer-time';
 import type { Clock } from '../domain/clock';
-import type { HotlineService } from '../services/hotline-service';
+import type { HotlineService } from '../routing/hotline-service';
 import { parseInput as parse } from '../validation';
 import { callSid, dialResultParams } from '../../webhooks/params';
 import { sendTwiml } from '../../webhooks/twiml-reply';

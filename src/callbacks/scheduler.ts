@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import type { Callback, PostgresCallbackStore } from '../postgres/callback-store';
 import type { CallbackJob, PostgresCallbackJobStore } from '../postgres/callback-job-store';
 import type { PostgresFineStore } from '../postgres/fine-store';
-import type { SmsSender } from '../services/sms';
+import type { SmsSender } from '../sms';
 import { localTime, waitedText, type CallbackTexts } from './callback-texts';
 
 export interface SchedulerDeps {

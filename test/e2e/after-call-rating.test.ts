@@ -1,7 +1,7 @@
 import nock from 'nock';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CallNotesStore } from '../../src/after-call/call-notes-store';
+import { CallNotesStore } from '../../src/postgres/call-notes-store';
 import { prompts } from '../../src/twiml/prompts';
 import { afterCallOf, interceptAfterCallRest, pagePathIn, rates, type AfterCallRest } from '../support/after-call';
 import { HOTLINE, PUBLIC_BASE_URL, startHotline, type Hotline } from '../support/hotline-harness';

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger';
-import { twilioSms } from '../../src/services/sms';
+import { twilioSms } from '../../src/sms';
 import { createTwilioClient } from '../../src/twilio-client';
 
 const SID = 'AC' + 'c3'.repeat(16);

@@ -5,7 +5,7 @@ import type { Call, CallListQuery, CallRating, CallStore, RingAttempt } from '..
 import { ratingStatus } from '../domain/rating';
 import { BadRequestError, NotFoundError } from '../errors';
 import { parseInput } from '../validation';
-import { iso } from './json';
+import { iso } from '../api/json';
 
 
 export const attemptJson = (a: RingAttempt) => ({

@@ -1,6 +1,6 @@
 import { repeatWindowStart } from '../domain/call-notes';
 import type { Call } from '../domain/ports';
-import type { Db } from '../postgres/db';
+import type { Db } from './db';
 
 export interface Customer {
   id: string;

@@ -1,7 +1,7 @@
 import { noteChanges, type CallNotes, type NoteChange, type NoteField } from '../domain/call-notes';
 import type { Call } from '../domain/ports';
-import { toCall } from '../postgres/call-store';
-import type { Db } from '../postgres/db';
+import { toCall } from './call-store';
+import type { Db } from './db';
 
 export interface NoteChangeRecord extends NoteChange {
   changedBy: string;

@@ -1,6 +1,6 @@
-import { maskPhone } from '../domain/endpoint';
-import type { Logger } from '../logger';
-import type { TwilioClient } from '../twilio-client';
+import { maskPhone } from './domain/endpoint';
+import type { Logger } from './logger';
+import type { TwilioClient } from './twilio-client';
 
 /** Text messages to agents' phones, through Twilio Messaging (or TWILIO_API_BASE_URL's provider). */
 export interface SmsSender {

@@ -1,4 +1,4 @@
-import type { Db } from '../postgres/db';
+import type { Db } from './db';
 
 /**
  * The post-call survey on record (table call_ratings). Every write is conditional, so a repeated
