@@ -269,6 +269,21 @@ export class HotlineService {
     return this.end(call, { outcome: 'answered', at: this.d.clock.now(), endedBy: 'agent-handover' });
   }
 
+  /**
+   * Settles a connected call whose <Dial> action never came (see CallSettler): ends it with what
+   * the record shows, releases its agent and tells the listeners, like any other end. Returns null
+   * when the call was no longer connected (the action arrived after all).
+   */
+  async settleConnected(callId: string, e: { at: Date; endedBy: 'agent' | 'caller'; neverBridged: boolean }): Promise<Call | null> {
+    const call = await this.d.calls.getCall(callId);
+    if (!call || call.state !== 'connected') return null;
+    for (const a of (await this.d.calls.attemptsOf(call.id)).filter((x) => !x.finishedAt)) {
+      await this.d.calls.finishAttempt(a.id, { outcome: a.acceptedAt && !e.neverBridged ? 'accepted' : 'not-bridged', dialCallStatus: 'settled-without-action', at: e.at });
+      await this.d.coordinator.releaseClaim(a.agentId, holderOf(a.callId, a.seq));
+    }
+    return this.end(call, { outcome: 'abandoned', at: e.at, endedBy: e.endedBy, neverBridged: e.neverBridged });
+  }
+
   private async notifyConnected(callId: string): Promise<void> {
     const listeners = this.d.listeners.filter((l) => l.callConnected);
     if (listeners.length === 0) return;
