@@ -3,7 +3,8 @@
 # ThreeRing server image.
 #   docker build -t threering .
 #   docker run --rm -p 3000:3000 -e PUBLIC_BASE_URL=... -e TWILIO_ACCOUNT_SID=... \
-#     -e TWILIO_AUTH_TOKEN=... -e ADMIN_TOKEN=... -e DATABASE_URL=... -e REDIS_URL=... threering
+#     -e TWILIO_AUTH_TOKEN=... -e ADMIN_TOKEN=... -e LINK_SECRET=... \
+#     -e DATABASE_URL=... -e REDIS_URL=... threering
 # Without DATABASE_URL the server keeps an embedded PGlite database in /app/data (mount a volume
 # there to keep it); without REDIS_URL it coordinates in-process, so run a single instance then.
 

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 
@@ -50,7 +52,38 @@ export function pgDb(connectionString: string, max = 10): Db {
   };
 }
 
+/**
+ * The folder a PGlite dataDir names on this machine: a plain path or a file:// one. None for the
+ * in-memory database (no dataDir, memory://) and the browser-only schemes.
+ */
+function folderOf(dataDir: string | undefined): string | undefined {
+  if (!dataDir) return undefined;
+  if (dataDir.startsWith('file://')) return dataDir.slice('file://'.length) || undefined;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir) ? undefined : dataDir;
+}
+
+/**
+ * PGlite creates only the last folder of its dataDir, so the default ./data/pglite fails in a
+ * fresh clone, where ./data does not exist yet. Create the whole path, and say plainly why not.
+ */
+function ensureDataFolder(dataDir: string | undefined): void {
+  const folder = folderOf(dataDir);
+  if (folder === undefined) return;
+  const path = resolve(folder);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    // Node's message already names the code and the path that failed: "EACCES: permission denied, mkdir '/srv'".
+    throw new Error(
+      `PGLITE_DATA_DIR: cannot create the embedded database folder ${path}: ${(err as Error).message}. ` +
+        'Set PGLITE_DATA_DIR to a writable folder, or DATABASE_URL to use PostgreSQL.',
+      { cause: err },
+    );
+  }
+}
+
 export async function pgliteDb(dataDir?: string): Promise<Db> {
+  ensureDataFolder(dataDir);
   // The WebAssembly build is only instantiated here, so a real-PostgreSQL deployment never pays for it.
   const lite = new PGlite(dataDir);
   await lite.waitReady;
