@@ -66,8 +66,14 @@ export const configSchema = z
     ANSWER_THRESHOLD_SECONDS: seconds(10, 1, 120),
     AGENT_RING_SECONDS: seconds(15, 10, 120),
     MAX_CALLER_WAIT_SECONDS: seconds(60, 10, 1800),
+    // Off: the first agent's phone rings the moment the call arrives. On: a recorded greeting
+    // (and the callback offer) is said first, at the cost of ~5 s of the caller's 10 (README).
+    GREETING_BEFORE_RING: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),
+    HOLD_MUSIC_URL: z.string().url().default('http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3'),
+    WAITING_LINE_SWEEP_SECONDS: seconds(5, 1, 60),
     SCREEN_TIMEOUT_SECONDS: seconds(6, 3, 20),
     MAX_TALK_SECONDS: seconds(14400, 60, 86400),
+    CALL_SETTLE_SECONDS: seconds(60, 5, 3600),
     WEBHOOK_DEADLINE_SECONDS: seconds(12, 1, 14),
     PROMPT_LANGUAGE: z.enum(['zh-CN', 'en-US']).default('zh-CN'),
     PROMPT_VOICE: optionalString,

@@ -64,6 +64,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     o.coordinator ??
     (config.REDIS_URL ? new RedisCoordinator(config.REDIS_URL, config.REDIS_KEY_PREFIX) : new InProcessCoordinator(databaseCounter(db, 'rotation'), clock));
   const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
+  const twilioClient = o.twilio ?? createTwilioClient(config);
   const agents = new PostgresAgentStore(db);
   const calls = new PostgresCallStore(db);
   const hotline = new HotlineService({
@@ -74,6 +75,8 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
       maxCallerWaitSeconds: config.MAX_CALLER_WAIT_SECONDS,
       screenTimeoutSeconds: config.SCREEN_TIMEOUT_SECONDS,
       maxTalkSeconds: config.MAX_TALK_SECONDS,
+      greetingBeforeRing: config.GREETING_BEFORE_RING,
+      holdMusicUrl: config.HOLD_MUSIC_URL,
     },
     agents,
     calls,
@@ -82,8 +85,10 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     speaker: say,
     logger,
     listeners: [],
+    redirectCall: async (callSid, url) => {
+      await twilioClient.calls(callSid).update({ url, method: 'POST' });
+    },
   });
-  const twilioClient = o.twilio ?? createTwilioClient(config);
   const container: Container = {
     config,
     clock,

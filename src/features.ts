@@ -1,10 +1,14 @@
 import { afterCallFeature } from './after-call/after-call-feature';
 import { callbackFeature } from './callbacks/callback-feature';
+import { callSettlerFeature } from './routing/call-settler-feature';
+import { waitingLineFeature } from './routing/waiting-line-feature';
 import type { Container, Feature } from './container';
 
 /** The features beyond call routing, wired onto a built container. */
 export function installFeatures(c: Container): Feature[] {
   const features: Feature[] = [];
+  features.push(waitingLineFeature(c));
+  features.push(callSettlerFeature(c));
   features.push(callbackFeature(c));
   features.push(afterCallFeature(c));
   c.features.push(...features);

@@ -5,6 +5,7 @@ import type { Speaker } from '../src/twiml/hotline-twiml';
 import { verifyTwilioSignature } from './twilio-signature';
 import { fallbackFor, fallbackTwiml, sendTwiml, webhookErrorHandler } from './twiml-reply';
 import { voiceDialResult } from './voice-dial-result';
+import { voiceHold } from './voice-hold';
 import { voiceIncoming } from './voice-incoming';
 import { voiceScreen, voiceScreenResult } from './voice-screen';
 import { voiceCallStatus, voiceLegStatus } from './voice-status';
@@ -42,6 +43,7 @@ export function twilioWebhooks(d: WebhookDeps): Router {
     next();
   });
   router.post('/voice/incoming', voiceIncoming(d.hotline));
+  router.post('/voice/hold', voiceHold(d.hotline));
   router.post('/voice/screen', voiceScreen(d.hotline));
   router.post('/voice/screen-result', voiceScreenResult(d.hotline));
   router.post('/voice/dial-result', voiceDialResult(d.hotline));

@@ -15,5 +15,6 @@ export function callFigures(s: CallSummaryRow) {
     serviceLevel: ratio(s.answeredWithinRule, s.offered),
     abandonmentRate: ratio(s.abandoned, s.offered),
     averageSpeedOfAnswerSeconds: s.averageSpeedOfAnswerSeconds,
+    firstRingSeconds: { mean: s.firstRingSecondsMean, p90: s.firstRingSecondsP90 },
   };
 }

@@ -26,9 +26,13 @@ export function withinAnswerRule(wait: number, thresholdSeconds: number): boolea
   return wait <= thresholdSeconds;
 }
 
-/** The whisper asks the agent to apologise once the caller has waited past the threshold. */
-export function owesApology(arrivedAt: Date, now: Date, thresholdSeconds: number): boolean {
-  return secondsBetween(arrivedAt, now) > thresholdSeconds;
+/**
+ * The agent is asked to apologise when the caller will have waited past the threshold by the
+ * time they are put through: `aheadSeconds` is how much longer that will take from `now` (the
+ * rest of the whisper, when judged as it starts; nothing at the key press itself).
+ */
+export function owesApology(arrivedAt: Date, now: Date, thresholdSeconds: number, aheadSeconds = 0): boolean {
+  return secondsBetween(arrivedAt, now) + aheadSeconds > thresholdSeconds;
 }
 
 /** Twilio's Dial timeout gets a ~5 s buffer added; ask for 5 s less so the phone rings about as long as configured. */

@@ -1,11 +1,14 @@
 /**
  * A hotline call's life.
  *
- *   hunting    the caller is on the line and agents are being rung one at a time
+ *   hunting    the caller is on the line and agents are being rung one at a time, or, while
+ *              every agent it has not tried is busy with another call, the caller waits in
+ *              the waiting line (hold music) until one is free or the wait runs out
  *   connected  an agent pressed 1 and the caller is talking to them
  *   ended      over; the outcome says how:
  *                answered   an agent accepted the call
- *                missed     every available agent was tried, the maximum wait was reached, or
+ *                missed     every available agent was tried, the maximum wait was reached (in the
+ *                           waiting line or not), or
  *                           the caller pressed 1 for a callback (missedReason callback-requested),
  *                           and the hotline apologised and hung up
  *                abandoned  the caller hung up while agents were being rung
@@ -21,10 +24,13 @@
  *   not-bridged         the agent pressed 1 but Twilio never connected them (they dropped, or the
  *                       whisper failed after the key press); the hunt goes on with the next agent
  *   callback-requested  the caller pressed 1 for a callback before this agent's phone was rung
+ *   withdrawn           offered to a caller in the waiting line who could not be moved to it (the
+ *                       REST redirect failed, or the call ended first); the phone never rang, and
+ *                       the agent may be offered to the same caller again
  */
 export type CallState = 'hunting' | 'connected' | 'ended';
 export type CallOutcome = 'answered' | 'missed' | 'abandoned';
-export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'not-bridged' | 'caller-gone' | 'callback-requested';
+export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'not-bridged' | 'caller-gone' | 'callback-requested' | 'withdrawn';
 /** agent-handover: the agent sent the caller to the rating from their phone (R6) instead of hanging up. */
 export type EndedBy = 'agent' | 'caller' | 'system' | 'agent-handover';
 

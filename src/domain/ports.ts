@@ -64,6 +64,12 @@ export interface Call {
   notedCallerName: string | null;
   customerId: string | null;
   repeatCaller: boolean;
+  /** Seconds from arrival until the first agent's phone rang, from Twilio's leg Timestamps. */
+  firstRingSeconds: number | null;
+  /** Seconds spent in the waiting line for a free agent (apart from ringing), so far. */
+  lineWaitSeconds: number;
+  /** Set while the caller is in the waiting line. */
+  waitingSince: Date | null;
 }
 
 /** The post-call survey of one answered call. */
@@ -90,6 +96,8 @@ export interface RingAttempt {
   ringingAt: Date | null;
   answeredAt: Date | null;
   screenedAt: Date | null;
+  /** The whisper already asked the agent to apologise. */
+  apologyCued: boolean;
   acceptedAt: Date | null;
   ringSeconds: number | null;
   outcome: AttemptOutcome | null;
@@ -155,8 +163,11 @@ export interface CallStore {
 
   /** Records a leg status event (a repeat is a no-op) and refreshes the attempt's timings from all its events. */
   recordLegEvent(e: LegEvent): Promise<{ inserted: boolean; attempt: RingAttempt | null }>;
-  markScreened(attemptId: string, childCallSid: string, at: Date): Promise<void>;
-  /** The agent pressed 1: the attempt is accepted and the call connected, once. False when the call is no longer hunting. */
+  markScreened(attemptId: string, childCallSid: string, at: Date, apologyCued: boolean): Promise<void>;
+  /**
+   * The agent pressed 1: the attempt is accepted and the call connected, once. False when the
+   * call is no longer hunting or this attempt's <Dial> is already over (a late key press).
+   */
   acceptAttempt(attemptId: string, at: Date, thresholdSeconds: number): Promise<boolean>;
   /** An accepted agent was never bridged while the caller still waits: the call goes back to hunting. */
   reopenHunt(callId: string): Promise<Call | null>;
@@ -169,20 +180,43 @@ export interface CallStore {
    * between), so the call ends with the given outcome rather than as answered.
    */
   endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string; neverBridged?: boolean }): Promise<Call | null>;
+  /** Calls still connected whose agent pressed 1 before `acceptedBefore`, longest connected first (see CallSettler). */
+  listStaleConnected(acceptedBefore: Date, limit: number): Promise<Call[]>;
+  /** The caller leg's earliest terminal status callback and the accepted agent leg's earliest terminal leg event, at Twilio's Timestamps. */
+  terminalEventsOf(callId: string): Promise<{ caller: { status: string; at: Date } | null; agentLeg: { status: string; at: Date } | null }>;
   recordCallEvent(e: CallEvent): Promise<boolean>;
+  /** The caller joined the waiting line (a no-op if they are in it). */
+  markWaiting(callId: string, at: Date): Promise<void>;
+  /** The caller left the waiting line: the time in it is added to the call's line wait. */
+  stopWaiting(callId: string, at: Date): Promise<void>;
 }
 
 /** Coordination shared by every server instance: the rotation counter and agent claims. */
 export interface Coordinator {
   /** The next rotation offset; strictly increasing across instances and restarts. */
   nextRotation(): Promise<number>;
-  /** Atomically claims the first agent in order whose claim is free; returns its id or null. */
+  /**
+   * Atomically claims the first agent in order whose claim is free, or already held by this
+   * holder (a repeated request claims the same agent again); returns its id or null.
+   */
   claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null>;
   /** Extends a claim the holder still has (an accepted call keeps its agent while they talk). */
   extendClaim(agentId: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Releases a claim only if the holder still has it. */
   releaseClaim(agentId: string, holder: string): Promise<boolean>;
   holderOf(agentId: string): Promise<string | null>;
+
+  /**
+   * The waiting line for a free agent, shared by every instance and ordered by `arrivedAtMs`
+   * (the caller who has waited longest comes first). Entering twice keeps the first place.
+   */
+  enterLine(callId: string, arrivedAtMs: number): Promise<void>;
+  /** Takes the call out of the line; true for exactly one of several concurrent takers. */
+  leaveLine(callId: string): Promise<boolean>;
+  /** The calls in the line, longest-waiting first. */
+  lineMembers(limit: number): Promise<string[]>;
+  /** How many callers are ahead of this one, or null when it is not in the line. */
+  linePosition(callId: string): Promise<number | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

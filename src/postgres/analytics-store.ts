@@ -7,6 +7,9 @@ export interface CallSummaryRow {
   abandoned: number;
   answeredWithinRule: number;
   averageSpeedOfAnswerSeconds: number | null;
+  /** How long after arrival the first agent's phone rang: mean and 90th percentile. */
+  firstRingSecondsMean: number | null;
+  firstRingSecondsP90: number | null;
   averageAbandonWaitSeconds: number | null;
   averageTalkSeconds: number | null;
 }
@@ -47,6 +50,8 @@ export class PostgresAnalyticsStore {
          COUNT(*) FILTER (WHERE outcome = 'abandoned')                      AS abandoned,
          COUNT(*) FILTER (WHERE outcome = 'answered' AND within_answer_rule) AS within_rule,
          AVG(wait_seconds) FILTER (WHERE outcome = 'answered')              AS asa,
+         AVG(first_ring_seconds) FILTER (WHERE outcome IS NOT NULL)         AS first_ring_mean,
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY first_ring_seconds) FILTER (WHERE outcome IS NOT NULL) AS first_ring_p90,
          AVG(wait_seconds) FILTER (WHERE outcome = 'abandoned')             AS abandon_wait,
          AVG(talk_seconds) FILTER (WHERE outcome = 'answered')              AS talk
        FROM calls WHERE started_at >= $1 AND started_at < $2`,
@@ -59,6 +64,8 @@ export class PostgresAnalyticsStore {
       abandoned: Number(r!.abandoned),
       answeredWithinRule: Number(r!.within_rule),
       averageSpeedOfAnswerSeconds: num(r!.asa),
+      firstRingSecondsMean: num(r!.first_ring_mean),
+      firstRingSecondsP90: num(r!.first_ring_p90),
       averageAbandonWaitSeconds: num(r!.abandon_wait),
       averageTalkSeconds: num(r!.talk),
     };

@@ -30,6 +30,9 @@ interface CallRow {
   customer_id: string | null;
   repeat_caller: boolean;
   handover_requested_at: Date | null;
+  first_ring_seconds: number | null;
+  line_wait_seconds: number;
+  waiting_since: Date | null;
 }
 
 interface RatingRow {
@@ -54,6 +57,7 @@ interface AttemptRow {
   ringing_at: Date | null;
   answered_at: Date | null;
   screened_at: Date | null;
+  apology_cued: boolean;
   accepted_at: Date | null;
   ring_seconds: number | null;
   outcome: AttemptOutcome | null;
@@ -84,6 +88,9 @@ export const toCall = (r: CallRow): Call => ({
   notedCallerName: r.noted_caller_name,
   customerId: r.customer_id,
   repeatCaller: r.repeat_caller,
+  firstRingSeconds: r.first_ring_seconds === null ? null : Number(r.first_ring_seconds),
+  lineWaitSeconds: Number(r.line_wait_seconds),
+  waitingSince: r.waiting_since,
 });
 
 const toAttempt = (r: AttemptRow): RingAttempt => ({
@@ -98,6 +105,7 @@ const toAttempt = (r: AttemptRow): RingAttempt => ({
   ringingAt: r.ringing_at,
   answeredAt: r.answered_at,
   screenedAt: r.screened_at,
+  apologyCued: r.apology_cued,
   acceptedAt: r.accepted_at,
   ringSeconds: r.ring_seconds === null ? null : Number(r.ring_seconds),
   outcome: r.outcome,
@@ -242,20 +250,30 @@ export class PostgresCallStore implements CallStore {
        WHERE id = $1 RETURNING *`,
       [attemptId, childCallSid, timings.initiatedAt, timings.ringingAt, timings.answeredAt, ringSeconds(timings)],
     );
+    // The first phone that rang, whichever attempt it was and whenever its event arrived.
+    if (timings.ringingAt && rows[0]) {
+      await tx.query(
+        `UPDATE calls SET first_ring_seconds = LEAST(COALESCE(first_ring_seconds, 'Infinity'), GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - started_at))))
+         WHERE id = $1`,
+        [rows[0].call_id, timings.ringingAt],
+      );
+    }
     return rows[0] ? toAttempt(rows[0]) : null;
   }
 
-  async markScreened(attemptId: string, childCallSid: string, at: Date): Promise<void> {
+  async markScreened(attemptId: string, childCallSid: string, at: Date, apologyCued: boolean): Promise<void> {
     await this.db.query(
-      `UPDATE ring_attempts SET screened_at = COALESCE(screened_at, $2), child_call_sid = COALESCE(child_call_sid, $3) WHERE id = $1`,
-      [attemptId, at, childCallSid],
+      `UPDATE ring_attempts SET screened_at = COALESCE(screened_at, $2), child_call_sid = COALESCE(child_call_sid, $3),
+         apology_cued = apology_cued OR $4 WHERE id = $1`,
+      [attemptId, at, childCallSid, apologyCued],
     );
   }
 
   async acceptAttempt(attemptId: string, at: Date, thresholdSeconds: number): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const attempt = (await tx.query<AttemptRow>('SELECT * FROM ring_attempts WHERE id = $1 FOR UPDATE', [attemptId]))[0];
-      if (!attempt) return false;
+      // A key press handled after this leg's <Dial> was over (a slow request, another instance) is too late.
+      if (!attempt || attempt.finished_at) return false;
       const call = (await tx.query<CallRow>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [attempt.call_id]))[0];
       if (!call) return false;
       if (call.state !== 'hunting') return call.state === 'connected' && call.answered_by_agent_id === attempt.agent_id;
@@ -302,6 +320,8 @@ export class PostgresCallStore implements CallStore {
       const rows = await tx.query<CallRow>(
         `UPDATE calls SET state = 'ended', outcome = $2, ended_at = $3, ended_by = $4, missed_reason = $5,
            talk_seconds = $6, wait_seconds = $7,
+           line_wait_seconds = line_wait_seconds + COALESCE(GREATEST(0, EXTRACT(EPOCH FROM ($3::timestamptz - waiting_since))), 0),
+           waiting_since = NULL,
            within_answer_rule = CASE WHEN $8 THEN COALESCE(within_answer_rule, false) ELSE false END,
            answered_by_agent_id = CASE WHEN $8 OR state = 'hunting' THEN answered_by_agent_id END,
            accepted_at = CASE WHEN $8 OR state = 'hunting' THEN accepted_at END
@@ -310,6 +330,45 @@ export class PostgresCallStore implements CallStore {
       );
       return rows[0] ? toCall(rows[0]) : null;
     });
+  }
+
+  async markWaiting(callId: string, at: Date): Promise<void> {
+    await this.db.query(`UPDATE calls SET waiting_since = COALESCE(waiting_since, $2) WHERE id = $1 AND state = 'hunting'`, [callId, at]);
+  }
+
+  async stopWaiting(callId: string, at: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE calls SET line_wait_seconds = line_wait_seconds + GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - waiting_since))), waiting_since = NULL
+        WHERE id = $1 AND waiting_since IS NOT NULL`,
+      [callId, at],
+    );
+  }
+
+  async listStaleConnected(acceptedBefore: Date, limit: number): Promise<Call[]> {
+    const rows = await this.db.query<CallRow>(
+      `SELECT * FROM calls WHERE state = 'connected' AND accepted_at < $1 ORDER BY accepted_at, id LIMIT $2`,
+      [acceptedBefore, limit],
+    );
+    return rows.map(toCall);
+  }
+
+  /** The accepted attempt is the latest one accepted: an earlier accepted one was never bridged and is finished. */
+  async terminalEventsOf(callId: string): Promise<Awaited<ReturnType<CallStore['terminalEventsOf']>>> {
+    const terminal = `('completed', 'canceled', 'busy', 'failed', 'no-answer')`;
+    type Row = { call_status: string; event_at: Date };
+    const caller = await this.db.query<Row>(
+      `SELECT e.call_status, e.event_at FROM call_events e JOIN calls c ON c.call_sid = e.call_sid
+        WHERE c.id = $1 AND e.call_status IN ${terminal} ORDER BY e.event_at LIMIT 1`,
+      [callId],
+    );
+    const agentLeg = await this.db.query<Row>(
+      `SELECT l.call_status, l.event_at FROM leg_events l
+        WHERE l.attempt_id = (SELECT a.id FROM ring_attempts a WHERE a.call_id = $1 AND a.accepted_at IS NOT NULL ORDER BY a.accepted_at DESC, a.seq DESC LIMIT 1)
+          AND l.call_status IN ${terminal} ORDER BY l.event_at LIMIT 1`,
+      [callId],
+    );
+    const end = (r: Row | undefined) => (r ? { status: r.call_status, at: r.event_at } : null);
+    return { caller: end(caller[0]), agentLeg: end(agentLeg[0]) };
   }
 
   async recordCallEvent(e: CallEvent): Promise<boolean> {

@@ -8,6 +8,8 @@ import type { Coordinator } from '../domain/ports';
  */
 export class InProcessCoordinator implements Coordinator {
   private readonly claims = new Map<string, { holder: string; expiresAt: number }>();
+  /** The waiting line, kept sorted by arrival (then call id, as Redis orders equal scores). */
+  private line: { callId: string; arrivedAtMs: number }[] = [];
 
   constructor(
     private readonly counter: () => Promise<number>,
@@ -30,7 +32,8 @@ export class InProcessCoordinator implements Coordinator {
   // No await between the check and the set: within one process this is atomic.
   async claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
     for (const id of agentIds) {
-      if (!this.live(id)) {
+      const claim = this.live(id);
+      if (!claim || claim.holder === holder) {
         this.claims.set(id, { holder, expiresAt: this.clock.now().getTime() + ttlMs });
         return id;
       }
@@ -56,9 +59,31 @@ export class InProcessCoordinator implements Coordinator {
     return this.live(agentId)?.holder ?? null;
   }
 
+  async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
+    if (this.line.some((m) => m.callId === callId)) return;
+    this.line.push({ callId, arrivedAtMs });
+    this.line.sort((a, b) => a.arrivedAtMs - b.arrivedAtMs || (a.callId < b.callId ? -1 : 1));
+  }
+
+  async leaveLine(callId: string): Promise<boolean> {
+    const before = this.line.length;
+    this.line = this.line.filter((m) => m.callId !== callId);
+    return this.line.length < before;
+  }
+
+  async lineMembers(limit: number): Promise<string[]> {
+    return this.line.slice(0, limit).map((m) => m.callId);
+  }
+
+  async linePosition(callId: string): Promise<number | null> {
+    const i = this.line.findIndex((m) => m.callId === callId);
+    return i < 0 ? null : i;
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.claims.clear();
+    this.line = [];
   }
 }

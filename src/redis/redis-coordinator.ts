@@ -54,6 +54,26 @@ export class RedisCoordinator implements Coordinator {
     return this.redis.get(this.claimKey(agentId));
   }
 
+  private get lineKey(): string {
+    return `${this.prefix}line`;
+  }
+
+  async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
+    await this.redis.zadd(this.lineKey, 'NX', arrivedAtMs, callId);
+  }
+
+  async leaveLine(callId: string): Promise<boolean> {
+    return (await this.redis.zrem(this.lineKey, callId)) === 1;
+  }
+
+  async lineMembers(limit: number): Promise<string[]> {
+    return this.redis.zrange(this.lineKey, '0', String(limit - 1));
+  }
+
+  async linePosition(callId: string): Promise<number | null> {
+    return this.redis.zrank(this.lineKey, callId);
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }

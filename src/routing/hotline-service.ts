@@ -1,99 +1,45 @@
-import { dialTimeoutFor, owesApology, parseTwilioTimestamp } from '../domain/answer-time';
+import { owesApology, parseTwilioTimestamp } from '../domain/answer-time';
 import { attemptOutcomeFromDial, callerHasLeft } from '../domain/call-states';
-import { secondsBetween, type Clock } from '../domain/clock';
-import { parseEndpoint } from '../domain/endpoint';
-import type { AgentStore, Call, CallStore, Coordinator, RingAttempt } from '../domain/ports';
-import { huntOrder } from '../domain/rotation';
+import type { Call, CallStore, RingAttempt } from '../domain/ports';
+import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
-import type { Logger } from '../logger';
-import { dialAgent, emptyTwiml, hangupTwiml, newResponse, sayAndHangUp, screenTwiml, type Speaker } from '../twiml/hotline-twiml';
+import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
+import { AgentOffers } from './agent-offers';
+import { CallDocuments, type WaitingOffer } from './call-documents';
+import { acceptedTwiml, screenTwiml } from './routing-twiml';
+import type { CallEndedListener, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
+import { WaitingLine } from './waiting-line';
 
-export interface HotlineSettings {
-  publicBaseUrl: string;
-  answerThresholdSeconds: number;
-  agentRingSeconds: number;
-  maxCallerWaitSeconds: number;
-  screenTimeoutSeconds: number;
-  maxTalkSeconds: number;
-}
-
-/** Told once when a call ends, whatever the outcome (callbacks, notes, reports hang off this). */
-export interface CallEndedListener {
-  callEnded(call: Call): Promise<void>;
-  /** Told when an agent has accepted and the caller is being bridged; must not hold up the bridge. */
-  callConnected?(call: Call): Promise<void>;
-}
-
-/**
- * What the caller hears at the two ends of a call that the routing core does not own:
- * after the agent hangs up first (the rating), and when nobody could take the call (the callback).
- */
-export interface CallFlowEndings {
-  afterTalk(call: Call): Promise<string>;
-  whenMissed(call: Call): Promise<string>;
-}
-
-/**
- * A key the caller may press while holding (the callback offer). Twilio only hears the caller's
- * keys outside a <Dial>, so the offer is a short <Gather> around the greeting and between agents.
- */
-export interface WaitingOffer {
-  /** Said after the greeting, and on its own between two agents. */
-  prompt: string;
-  /** Seconds the <Gather> waits for the key after the prompt before ringing goes on. */
-  timeoutSeconds: number;
-  actionUrl(call: Call): string;
-}
-
-export interface HotlineDeps {
-  settings: HotlineSettings;
-  agents: AgentStore;
-  calls: CallStore;
-  coordinator: Coordinator;
-  clock: Clock;
-  speaker: Speaker;
-  logger: Logger;
-  listeners: CallEndedListener[];
-  endings?: Partial<CallFlowEndings>;
-}
-
-export interface DialResult {
-  callStatus?: string;
-  dialCallStatus: string;
-  dialBridged?: string;
-}
-
-export interface LegStatus {
-  childCallSid: string;
-  callStatus: string;
-  sequenceNumber: number;
-  timestamp?: string;
-  callDuration?: number;
-}
+export type { WaitingOffer } from './call-documents';
+export type { CallEndedListener, CallFlowEndings, DialResult, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
-/** Seconds of slack on a ringing claim beyond the ring and the screen, so a slow callback never frees a ringing agent. */
-const CLAIM_SLACK_SECONDS = 30;
 /** Below this much remaining wait another agent is not worth ringing (Twilio's minimum Dial timeout). */
 const MIN_RING_SECONDS = 5;
-
-/** The hunt-holder of an attempt: one per (call, attempt number), so a repeated request claims as the same holder. */
-const holderOf = (callId: string, seq: number) => `${callId}:${seq}`;
+/** How many waiting callers one pass over the line looks at. */
+const LINE_SCAN = 50;
 
 /**
- * The hotline's call flow: answer, ring agents one at a time in rotation, let a human confirm,
- * measure the wait, and end every call with an outcome. Each public method answers one Twilio
- * webhook and is safe to repeat.
+ * The hotline's call flow: ring agents one at a time in rotation from the caller's first second,
+ * let a human confirm, keep callers in a fair waiting line while every agent is busy, measure the
+ * wait, and end every call with an outcome. Each public method answers one Twilio webhook and is
+ * safe to repeat.
  */
 export class HotlineService {
   private readonly endings: CallFlowEndings;
-  private waitingOffer: WaitingOffer | null = null;
+  private readonly docs: CallDocuments;
+  private readonly offers: AgentOffers;
+  readonly line: WaitingLine;
 
   constructor(private readonly d: HotlineDeps) {
     this.endings = {
       afterTalk: d.endings?.afterTalk ?? (async () => sayAndHangUp(d.speaker, d.speaker.text.thanks)),
       whenMissed: d.endings?.whenMissed ?? (async () => sayAndHangUp(d.speaker, d.speaker.text.noAgent)),
     };
+    this.docs = new CallDocuments(d.settings, d.speaker);
+    const { agentRingSeconds, screenTimeoutSeconds, maxTalkSeconds } = d.settings;
+    this.offers = new AgentOffers({ agents: d.agents, calls: d.calls, coordinator: d.coordinator, ringClaimSeconds: agentRingSeconds + 5 + screenTimeoutSeconds, talkClaimSeconds: maxTalkSeconds });
+    this.line = new WaitingLine(d.coordinator, d.calls);
   }
 
   /** Lets a later feature (callbacks, ratings) take over one end of the flow. */
@@ -103,7 +49,7 @@ export class HotlineService {
 
   /** Lets the caller press a key while holding (see WaitingOffer); the key arrives at waitingKey(). */
   setWaitingOffer(offer: WaitingOffer): void {
-    this.waitingOffer = offer;
+    this.docs.offer = offer;
   }
 
   addListener(listener: CallEndedListener): void {
@@ -111,9 +57,14 @@ export class HotlineService {
   }
 
   webhookUrl(name: string, query: Record<string, string>): string {
-    return `${this.d.settings.publicBaseUrl}/webhooks/voice/${name}?${new URLSearchParams(query).toString()}`;
+    return this.docs.webhookUrl(name, query);
   }
 
+  /**
+   * A call arrives: the answer begins with the first agent's <Dial answerOnBridge>, so the caller
+   * hears ringing from the first second and the call is not answered until an agent accepts.
+   * When callers are already waiting for a free agent, the new one joins the line behind them.
+   */
   async incoming(p: { callSid: string; from: string; to: string; callerName?: string }): Promise<string> {
     const now = this.d.clock.now();
     const { call, created } = await this.d.calls.createCall(
@@ -121,17 +72,16 @@ export class HotlineService {
       () => this.d.coordinator.nextRotation(),
     );
     if (!created) return this.replay(call);
-    const attempt = await this.offerNext(call, [], now);
-    if (!attempt) return this.miss(call, 'no-agent-available', now);
-    const res = newResponse();
-    this.holdPrompt(res, call, this.d.speaker.text.greeting);
-    this.dial(res, call, attempt, now);
-    return res.toString();
+    if (!(await this.line.isEmpty())) return this.waitOrMiss(call, [], now, 'no-agent-available');
+    const attempt = await this.offers.offerNext(call, [], now);
+    if (!attempt) return this.waitOrMiss(call, [], now, 'no-agent-available');
+    return this.docs.ring(call, attempt, now, this.d.settings.greetingBeforeRing ? this.d.speaker.text.greeting : undefined);
   }
 
   /**
-   * The caller pressed a key during a hold prompt. A 1 asks for a callback: the agent who was
-   * about to be rung is let go and the call ends missed. Any other key just carries on ringing.
+   * The caller pressed a key while holding (before the next agent, or in the waiting line). A 1
+   * asks for a callback: any agent about to be rung is let go and the call ends missed. Any
+   * other key just carries on.
    */
   async waitingKey(callId: string, digits: string | undefined): Promise<string> {
     const call = await this.d.calls.getCall(callId);
@@ -140,46 +90,65 @@ export class HotlineService {
     const now = this.d.clock.now();
     const open = (await this.d.calls.attemptsOf(call.id)).find((a) => !a.finishedAt);
     if (digits === '1') {
-      if (open) {
-        await this.d.calls.finishAttempt(open.id, { outcome: 'callback-requested', dialCallStatus: 'not-dialled', at: now });
-        await this.d.coordinator.releaseClaim(open.agentId, holderOf(open.callId, open.seq));
-      }
+      if (open) await this.letGo(open, 'callback-requested', now);
       return this.miss(call, 'callback-requested', now);
     }
-    if (!open) return this.miss(call, 'all-agents-tried', now);
-    const res = newResponse();
-    this.dial(res, call, open, now);
-    return res.toString();
+    if (!open) return this.hold(call.id);
+    return this.docs.ring(call, open, now);
+  }
+
+  /**
+   * Where a waiting caller is sent, by REST when an agent is free for them and by the hold
+   * document itself when its music ends: ring the agent offered to them, take a free one,
+   * keep holding, or end the wait.
+   */
+  async hold(callId: string): Promise<string> {
+    const call = await this.d.calls.getCall(callId);
+    if (!call) throw new NotFoundError(`no call ${callId}`);
+    if (call.state !== 'hunting') return this.replay(call);
+    const now = this.d.clock.now();
+    const attempts = await this.d.calls.attemptsOf(call.id);
+    const open = attempts.find((a) => !a.finishedAt);
+    if (open) {
+      await this.line.leave(call.id, now);
+      return this.docs.ring(call, open, now);
+    }
+    return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
   }
 
   /** The whisper: runs on the agent's phone once something picked up. */
   async screen(attemptId: string, childCallSid: string): Promise<string> {
     const { attempt, call } = await this.load(attemptId);
-    if (call.state !== 'hunting') return hangupTwiml();
+    if (call.state !== 'hunting' || attempt.finishedAt) return hangupTwiml();
     const now = this.d.clock.now();
-    await this.d.calls.markScreened(attempt.id, childCallSid, now);
     const { answerThresholdSeconds, screenTimeoutSeconds } = this.d.settings;
+    // Judged for when the caller will be put through: after the whisper that is about to play.
+    const apologise = owesApology(call.startedAt, now, answerThresholdSeconds, speechSeconds(this.d.speaker.text.whisper({ apologise: false })));
+    await this.d.calls.markScreened(attempt.id, childCallSid, now, apologise);
     return screenTwiml(this.d.speaker, {
-      apologise: owesApology(call.startedAt, now, answerThresholdSeconds),
-      thresholdSeconds: answerThresholdSeconds,
+      apologise,
       timeoutSeconds: screenTimeoutSeconds,
       actionUrl: this.webhookUrl('screen-result', { attempt: attempt.id }),
     });
   }
 
-  /** The agent's key press: only a 1 bridges the caller; anything else turns the leg away. */
+  /**
+   * The agent's key press: only a 1 bridges the caller; anything else turns the leg away. If the
+   * caller has by now waited past the rule and the whisper did not ask for an apology, the agent
+   * hears the cue before the bridge.
+   */
   async screenResult(attemptId: string, digits: string | undefined): Promise<string> {
-    const { attempt } = await this.load(attemptId);
+    const { attempt, call } = await this.load(attemptId);
     if (digits !== '1') return hangupTwiml();
-    const accepted = await this.d.calls.acceptAttempt(attempt.id, this.d.clock.now(), this.d.settings.answerThresholdSeconds);
+    const now = this.d.clock.now();
+    const accepted = await this.d.calls.acceptAttempt(attempt.id, now, this.d.settings.answerThresholdSeconds);
     if (!accepted) return hangupTwiml();
-    // The agent stays claimed while they talk; the claim still expires if the end is never reported.
-    await this.d.coordinator.extendClaim(attempt.agentId, holderOf(attempt.callId, attempt.seq), (this.d.settings.maxTalkSeconds + CLAIM_SLACK_SECONDS) * 1000);
+    await this.offers.holdForTalk(attempt);
     await this.notifyConnected(attempt.callId);
-    return emptyTwiml();
+    return acceptedTwiml(this.d.speaker, !attempt.apologyCued && owesApology(call.startedAt, now, this.d.settings.answerThresholdSeconds));
   }
 
-  /** The <Dial> of one agent ended: the talk is over, or the next agent is rung, or the call is missed. */
+  /** The <Dial> of one agent ended: the talk is over, or the next agent is rung, or the call waits or is missed. */
   async dialResult(attemptId: string, p: DialResult): Promise<string> {
     const loaded = await this.load(attemptId);
     const { attempt } = loaded;
@@ -190,8 +159,9 @@ export class HotlineService {
     const acceptedNotBridged = !bridged && !callerGone && attempt.acceptedAt !== null;
     const outcome = acceptedNotBridged ? 'not-bridged' : attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
     const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
-    await this.d.coordinator.releaseClaim(attempt.agentId, holderOf(attempt.callId, attempt.seq));
-    if (!first) return this.replay((await this.d.calls.getCall(call.id)) ?? call);
+    await this.release(attempt, now);
+    // A repeat, or an action arriving after the call was settled without it: a caller who is gone hears nothing.
+    if (!first) return callerGone ? emptyTwiml() : this.replay((await this.d.calls.getCall(call.id)) ?? call);
 
     if (bridged) {
       const ended = await this.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
@@ -207,14 +177,11 @@ export class HotlineService {
     // The agent pressed 1 but was never put through: the caller is still waiting, so hunt on.
     if (acceptedNotBridged) call = (await this.d.calls.reopenHunt(call.id)) ?? call;
     if (call.state !== 'hunting') return hangupTwiml();
-    const remaining = this.d.settings.maxCallerWaitSeconds - secondsBetween(call.startedAt, now);
-    if (remaining < MIN_RING_SECONDS) return this.miss(call, 'max-wait', now);
-    const next = await this.offerNext(call, await this.d.calls.attemptsOf(call.id), now);
-    if (!next) return this.miss(call, 'all-agents-tried', now);
-    const res = newResponse();
-    this.holdPrompt(res, call, '');
-    this.dial(res, call, next, now);
-    return res.toString();
+    if (this.docs.remainingWait(call, now) < MIN_RING_SECONDS) return this.miss(call, 'max-wait', now);
+    const attempts = await this.d.calls.attemptsOf(call.id);
+    const next = await this.offers.offerNext(call, attempts, now);
+    if (!next) return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
+    return this.docs.ring(call, next, now, this.d.speaker.text.holdOn);
   }
 
   /** Progress of an agent's leg (initiated, ringing, answered, completed), possibly repeated or out of order. */
@@ -231,7 +198,7 @@ export class HotlineService {
       receivedAt: now,
       durationSeconds: p.callDuration ?? null,
     });
-    if (TERMINAL_LEG.has(p.callStatus)) await this.d.coordinator.releaseClaim(attempt.agentId, holderOf(attempt.callId, attempt.seq));
+    if (TERMINAL_LEG.has(p.callStatus)) await this.release(attempt, now);
   }
 
   /** The hotline call's own status: when the caller's leg is over, the call ends whatever else was lost. */
@@ -252,10 +219,6 @@ export class HotlineService {
     // Connected but its <Dial> not yet over: only the Dial action (which Twilio sends even after the
     // caller hung up, in either order with this callback) can tell a talk from a bridge that never happened.
     if (call.state === 'connected' && unfinished.some((a) => a.acceptedAt)) return;
-    for (const a of unfinished) {
-      if (call.state === 'hunting') await this.d.calls.finishAttempt(a.id, { outcome: 'caller-gone', dialCallStatus: 'caller-hung-up', at: now });
-      await this.d.coordinator.releaseClaim(a.agentId, holderOf(a.callId, a.seq));
-    }
     await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
   }
 
@@ -279,9 +242,54 @@ export class HotlineService {
     if (!call || call.state !== 'connected') return null;
     for (const a of (await this.d.calls.attemptsOf(call.id)).filter((x) => !x.finishedAt)) {
       await this.d.calls.finishAttempt(a.id, { outcome: a.acceptedAt && !e.neverBridged ? 'accepted' : 'not-bridged', dialCallStatus: 'settled-without-action', at: e.at });
-      await this.d.coordinator.releaseClaim(a.agentId, holderOf(a.callId, a.seq));
+      await this.release(a, e.at);
     }
     return this.end(call, { outcome: 'abandoned', at: e.at, endedBy: e.endedBy, neverBridged: e.neverBridged });
+  }
+
+  /**
+   * Offers free agents to the waiting line, longest-waiting caller first, and moves each caller
+   * who got one by a REST redirect; callers with nothing left to wait for are moved on to the end
+   * of their wait. Runs whenever an agent may have become free, and every few seconds as a sweep
+   * (claims can also expire silently). `self` is the call of the request running this, which is
+   * not redirected: its offered attempt is returned for that request to dial.
+   */
+  async promoteWaiting(now: Date = this.d.clock.now(), self?: string): Promise<RingAttempt | null> {
+    let mine: RingAttempt | null = null;
+    for (const callId of await this.line.members(LINE_SCAN)) {
+      const call = await this.d.calls.getCall(callId);
+      if (!call || call.state !== 'hunting') {
+        await this.line.leave(callId, now);
+        continue;
+      }
+      const attempts = await this.d.calls.attemptsOf(call.id);
+      if (attempts.some((a) => !a.finishedAt)) continue; // being moved to an agent already
+      if (this.docs.remainingWait(call, now) < MIN_RING_SECONDS || (await this.offers.untried(attempts)).length === 0) {
+        // Nothing left to wait for: /voice/hold ends the wait (missed, with the callback offer).
+        if (callId !== self && (await this.line.leave(call.id, now))) await this.moveCaller(call, null, now);
+        continue;
+      }
+      const offered = await this.offers.offerNext(call, attempts, now);
+      if (!offered) continue;
+      if (!(await this.line.leave(call.id, now))) continue; // another instance, or the caller's own request, moved it
+      if (callId === self) mine = offered;
+      else await this.moveCaller(call, offered, now);
+    }
+    return mine;
+  }
+
+  /** Sends a waiting caller to /voice/hold, which rings the agent offered to them (or ends their wait). */
+  private async moveCaller(call: Call, offered: RingAttempt | null, now: Date): Promise<void> {
+    try {
+      await this.d.redirectCall(call.callSid, this.webhookUrl('hold', { call: call.id }));
+    } catch (err) {
+      // The caller hung up meanwhile, or Twilio could not be reached: give the agent back and keep
+      // the caller's place; the hold document asks again when its music ends.
+      this.d.logger.warn('could not move a waiting caller', { callSid: call.callSid, err });
+      if (offered) await this.letGo(offered, 'withdrawn', now);
+      const fresh = await this.d.calls.getCall(call.id);
+      if (fresh?.state === 'hunting') await this.line.join(fresh, now);
+    }
   }
 
   private async notifyConnected(callId: string): Promise<void> {
@@ -305,50 +313,36 @@ export class HotlineService {
     return { attempt, call };
   }
 
-  /** Claims the next free agent in this call's hunt order and records the attempt. */
-  private async offerNext(call: Call, attempts: RingAttempt[], now: Date): Promise<RingAttempt | null> {
-    const order = huntOrder(await this.d.agents.listRoutable(), call.rotationOffset, new Set(attempts.map((a) => a.agentId)));
-    const seq = attempts.length;
-    const holder = holderOf(call.id, seq);
-    const ringTtl = (this.d.settings.agentRingSeconds + 5 + this.d.settings.screenTimeoutSeconds + CLAIM_SLACK_SECONDS) * 1000;
-    const agentId = await this.d.coordinator.claimFirstFree(
-      order.map((a) => a.id),
-      holder,
-      ringTtl,
-    );
-    const agent = order.find((a) => a.id === agentId);
-    if (!agent) return null;
-    const { attempt, created } = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
-    // A concurrent repeat of this request recorded attempt `seq` first: give back what we claimed.
-    if (!created && attempt.agentId !== agent.id) await this.d.coordinator.releaseClaim(agent.id, holder);
-    return attempt;
-  }
-
-  /** What the caller hears before an agent is rung; with a waiting offer it listens for the key too. */
-  private holdPrompt(res: ReturnType<typeof newResponse>, call: Call, text: string): void {
-    const offer = this.waitingOffer;
-    if (!offer) {
-      if (text) this.d.speaker.say(res, text);
-      return;
+  /**
+   * No free agent for this call right now. While agents it has not tried are only busy with
+   * other calls and its wait has not run out, the caller waits in line; otherwise the call ends
+   * missed, as when every agent has been tried.
+   */
+  private async waitOrMiss(call: Call, attempts: RingAttempt[], now: Date, reason: string): Promise<string> {
+    if ((await this.offers.untried(attempts)).length === 0) {
+      await this.line.leave(call.id, now);
+      return this.miss(call, attempts.length === 0 ? reason : 'all-agents-tried', now);
     }
-    const gather = res.gather({ input: ['dtmf'], numDigits: 1, timeout: offer.timeoutSeconds, action: offer.actionUrl(call), method: 'POST' });
-    this.d.speaker.say(gather, text + offer.prompt);
+    if (this.docs.remainingWait(call, now) < MIN_RING_SECONDS) {
+      await this.line.leave(call.id, now);
+      return this.miss(call, 'max-wait', now);
+    }
+    await this.line.join(call, now);
+    // An agent may have freed up between our look and joining the line: offer in line order.
+    const offered = await this.promoteWaiting(now, call.id);
+    if (offered) return this.docs.ring(call, offered, now);
+    return this.docs.hold(call, await this.line.ahead(call.id));
   }
 
-  private dial(res: ReturnType<typeof newResponse>, call: Call, attempt: RingAttempt, now: Date): void {
-    const endpoint = parseEndpoint(attempt.endpoint);
-    if (!endpoint) throw new Error(`attempt ${attempt.id} has an endpoint that is neither E.164 nor SIP`);
-    const remaining = this.d.settings.maxCallerWaitSeconds - secondsBetween(call.startedAt, now);
-    const q = { attempt: attempt.id };
-    dialAgent(res, {
-      endpoint,
-      timeoutSeconds: dialTimeoutFor(this.d.settings.agentRingSeconds, remaining),
-      timeLimitSeconds: this.d.settings.maxTalkSeconds,
-      callerId: call.to,
-      actionUrl: this.webhookUrl('dial-result', q),
-      screenUrl: this.webhookUrl('screen', q),
-      statusUrl: this.webhookUrl('leg-status', q),
-    });
+  /** An agent's claim for this attempt is over: free them, and offer them to the waiting line. */
+  private async release(attempt: RingAttempt, now: Date): Promise<void> {
+    if (await this.offers.release(attempt)) await this.promoteWaiting(now);
+  }
+
+  /** An offered agent who will not be rung for this call after all. */
+  private async letGo(attempt: RingAttempt, outcome: 'callback-requested' | 'withdrawn' | 'caller-gone', now: Date): Promise<void> {
+    await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: 'not-dialled', at: now });
+    await this.release(attempt, now);
   }
 
   private async miss(call: Call, reason: string, now: Date): Promise<string> {
@@ -359,6 +353,9 @@ export class HotlineService {
   private async end(call: Call, e: Parameters<CallStore['endCall']>[1]): Promise<Call | null> {
     const ended = await this.d.calls.endCall(call.id, e);
     if (!ended) return null;
+    // Nothing of an ended call stays behind: its place in the line, or an agent offered to it.
+    await this.d.coordinator.leaveLine(ended.id);
+    for (const a of (await this.d.calls.attemptsOf(ended.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) await this.letGo(a, 'caller-gone', e.at);
     for (const l of this.d.listeners) {
       try {
         await l.callEnded(ended);
@@ -379,12 +376,15 @@ export class HotlineService {
     if (call.state === 'connected') return emptyTwiml();
     const now = this.d.clock.now();
     const attempts = await this.d.calls.attemptsOf(call.id);
+    const open = attempts.find((a) => !a.finishedAt);
+    if (open) return this.docs.ring(call, open, now);
+    if (call.waitingSince) return this.docs.hold(call, await this.line.ahead(call.id));
     // A repeat that overtook the first request before it recorded an agent offers one itself;
     // if both do, the attempt number makes them agree on one agent.
-    const open = attempts.find((a) => !a.finishedAt) ?? (attempts.length === 0 ? await this.offerNext(call, [], now) : null);
-    if (!open) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
-    const res = newResponse();
-    this.dial(res, call, open, now);
-    return res.toString();
+    if (attempts.length === 0) {
+      const offered = await this.offers.offerNext(call, [], now);
+      if (offered) return this.docs.ring(call, offered, now);
+    }
+    return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
   }
 }

@@ -4,8 +4,16 @@ import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 export type PromptLanguage = 'zh-CN' | 'en-US';
 
 export interface Prompts {
+  /** Only with GREETING_BEFORE_RING: said before the first agent's phone rings. */
   greeting: string;
-  whisper: (opts: { apologise: boolean; thresholdSeconds: number }) => string;
+  /** The whisper on the agent's phone; as short as a person still understands, since the caller waits through it. */
+  whisper: (opts: { apologise: boolean }) => string;
+  /** Said to the agent after their key press when the caller waited past the rule and the whisper had not asked yet. */
+  apologyCue: string;
+  /** Before the next agent's phone rings (the callback offer follows it when callbacks are on). */
+  holdOn: string;
+  /** Every agent who could take the call is busy: the waiting line, with the callers ahead. */
+  allBusy: (ahead: number) => string;
   noAgent: string;
   thanks: string;
   systemError: string;
@@ -17,13 +25,16 @@ export interface Prompts {
   ratingGoodbye: string;
 }
 
-// The greeting is spoken before the first agent's phone rings, and the caller's wait (judged
-// against the 10-second rule) runs through it: every word here costs ringing time.
+// The caller's wait (judged against the 10-second rule) runs through every prompt said before
+// they are put through, the agent's whisper included: every character here costs about 0.2 s
+// in Mandarin (see domain/speech.ts).
 export const prompts: Record<PromptLanguage, Prompts> = {
   'zh-CN': {
     greeting: '您好，正在为您接通客服，请稍候。',
-    whisper: ({ apologise, thresholdSeconds }) =>
-      '这是客服热线来电。' + (apologise ? `客户已等待超过${thresholdSeconds}秒，接通后请先向客户致歉。` : '') + '接听请按1。',
+    whisper: ({ apologise }) => (apologise ? '客户久等，请先致歉。' : '') + '热线来电，按1接听。',
+    apologyCue: '请先向客户致歉。',
+    holdOn: '请稍候，',
+    allBusy: (ahead) => (ahead > 0 ? `客服正忙，您前面还有${ahead}位客户，请稍候。` : '客服正忙，请稍候。'),
     noAgent: '非常抱歉，客服人员暂时无法接听。我们已记录您的来电，会尽快给您回电。再见。',
     thanks: '感谢您的来电，再见。',
     systemError: '非常抱歉，系统暂时出现故障。',
@@ -35,8 +46,10 @@ export const prompts: Record<PromptLanguage, Prompts> = {
   },
   'en-US': {
     greeting: 'Connecting you to an agent, please hold.',
-    whisper: ({ apologise, thresholdSeconds }) =>
-      'Hotline call. ' + (apologise ? `The caller has waited more than ${thresholdSeconds} seconds; please apologise for the wait. ` : '') + 'Press 1 to accept.',
+    whisper: ({ apologise }) => (apologise ? 'Caller waited: apologise first. ' : '') + 'Hotline call, press 1.',
+    apologyCue: 'Please apologise for the wait.',
+    holdOn: 'Please hold. ',
+    allBusy: (ahead) => (ahead > 0 ? `All agents are busy. ${ahead} ${ahead === 1 ? 'caller is' : 'callers are'} ahead of you. Please hold. ` : 'All agents are busy. Please hold. '),
     noAgent: 'We are sorry, no agent can take your call right now. We have noted your call and will call you back soon. Goodbye.',
     thanks: 'Thank you for calling. Goodbye.',
     systemError: 'We are sorry, the hotline has a technical problem.',

@@ -85,8 +85,12 @@ describe('the admin API', () => {
 
     const s = await h.api.get('/api/analytics/summary?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z');
     expect(s.body).toMatchObject({ offered: 4, answered: 2, missed: 1, abandoned: 1, answerRate: 0.5, serviceLevel: 0.25, abandonmentRate: 0.25 });
-    // waits: 1 + 2 + 2 = 5 s and 1 + 12 + 2 = 15 s
-    expect(s.body.averageSpeedOfAnswerSeconds).toBe(10);
+    // waits: 1 s to the first ring + 2 s ringing + 1 s to press 1 = 4 s, and 1 + 12 + 1 = 14 s
+    expect(s.body.averageSpeedOfAnswerSeconds).toBe(9);
+    // Every call rang its first phone within a second of arriving (Twilio's Timestamps are whole seconds).
+    expect(s.body.firstRingSeconds.mean).toBeGreaterThan(0);
+    expect(s.body.firstRingSeconds.mean).toBeLessThanOrEqual(1);
+    expect(s.body.firstRingSeconds.p90).toBeLessThanOrEqual(1);
     // 02:00Z-02:04Z is 10:00 in Shanghai: all four calls in one hour
     expect(s.body.byHour).toEqual([{ hour: 10, offered: 4, answered: 2, abandoned: 1, answerRate: 0.5, serviceLevel: 0.25 }]);
     const empty = await h.api.get('/api/analytics/summary?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z');

@@ -5,7 +5,7 @@ import { CallNotesStore } from '../../src/postgres/call-notes-store';
 import { prompts } from '../../src/twiml/prompts';
 import { afterCallOf, interceptAfterCallRest, pagePathIn, rates, type AfterCallRest } from '../support/after-call';
 import { HOTLINE, PUBLIC_BASE_URL, startHotline, type Hotline } from '../support/hotline-harness';
-import { find } from '../support/twiml';
+import { find } from '../../src/simulator/twiml-tree';
 
 const CALLER = '+8613911112222';
 const A = '+8613800000001';

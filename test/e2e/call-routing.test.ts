@@ -28,42 +28,72 @@ describe('an incoming hotline call', () => {
     return list.body.calls[0];
   };
 
-  it('is answered by the first agent, who confirms with 1, within the 10-second rule', async () => {
-    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'accept', ringSeconds: 3, talkSeconds: 90 } } });
+  it('rings the first agent from the first second; a second-ring answer with 1 a second later is within the rule, recorded as lived', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'accept', ringSeconds: 6, pressAfterSeconds: 1, talkSeconds: 90 } } });
+    // The incoming answer is the <Dial> itself: the caller hears ringing, the call is not yet answered.
+    const first = t.documents[0]!;
+    expect(first.children.map((c) => c.name)).toEqual(['Dial']);
+    expect(first.children[0]!.attrs.answerOnBridge).toBe('true');
     expect(t.dialed).toEqual([A]);
     expect(t.bridgedTo).toBe(A);
-    expect(t.callerHeard[0]).toContain('正在为您接通');
-    expect(t.whispers.join()).toContain('接听请按1');
-    expect(t.whispers.join()).not.toContain('致歉');
+    expect(t.whispers).toEqual(['热线来电，按1接听。']);
 
+    // 1 s of post-dial delay, 6 s ringing, 1 s to press 1 (the key cuts the whisper short).
+    expect(t.firstRingAfterSeconds).toBe(1);
+    expect(t.waitedSeconds).toBeCloseTo(8, 5);
     const call = await onlyCall();
-    expect(call).toMatchObject({
-      callSid: t.callSid,
-      from: CALLER,
-      to: HOTLINE,
-      outcome: 'answered',
-      answeredByAgentId: agents[A],
-      withinAnswerRule: true,
-      endedBy: 'agent',
-    });
-    // 1 s to ringing, 3 s ringing, 2 s to press 1
-    expect(call.waitSeconds).toBe(6);
+    expect(call).toMatchObject({ callSid: t.callSid, from: CALLER, to: HOTLINE, outcome: 'answered', answeredByAgentId: agents[A], withinAnswerRule: true, endedBy: 'agent', lineWaitSeconds: 0 });
+    expect(Math.abs(call.waitSeconds - t.waitedSeconds!)).toBeLessThanOrEqual(1);
+    // Twilio's Timestamps have whole seconds: the recorded first ring is within a second of the lived one.
+    expect(Math.abs(call.firstRingSeconds - t.firstRingAfterSeconds!)).toBeLessThanOrEqual(1);
     expect(call.talkSeconds).toBe(90);
-    expect(call.attempts).toEqual([expect.objectContaining({ agentId: agents[A], ringSeconds: 3, outcome: 'accepted' })]);
+    expect(call.attempts).toEqual([expect.objectContaining({ agentId: agents[A], ringSeconds: 6, outcome: 'accepted' })]);
   });
 
-  it('offers the second agent when the first rings out, and asks that agent to apologise', async () => {
-    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [B]: { does: 'accept', ringSeconds: 2 } } });
+  it('on the second agent\'s turn the hold prompt is part of the wait, and the wait on record is the one lived', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [B]: { does: 'accept', ringSeconds: 6, pressAfterSeconds: 1 } } });
     expect(t.dialed).toEqual([A, B]);
     expect(t.bridgedTo).toBe(B);
-    expect(t.whispers.join()).toContain('请先向客户致歉');
+    // After the first agent: a short hold message with the callback offer, then the next phone rings.
+    const second = t.documents[1]!;
+    expect(second.children.map((c) => c.name)).toEqual(['Gather', 'Dial']);
+    expect(t.callerHeard[0]).toBe('请稍候，如需回电请按1。');
+    // The caller has waited past the rule by the time the whisper plays: the agent is asked to apologise first.
+    expect(t.whispers.join()).toContain('请先致歉');
 
     const call = await onlyCall();
     expect(call.outcome).toBe('answered');
     expect(call.answeredByAgentId).toBe(agents[B]);
     expect(call.withinAnswerRule).toBe(false);
-    expect(call.waitSeconds).toBeGreaterThan(10);
+    expect(Math.abs(call.waitSeconds - t.waitedSeconds!)).toBeLessThanOrEqual(1);
+    // 15 s of the first Dial (10 s timeout + Twilio's 5 s), ~3.2 s of hold prompt and key window, 1 + 6 + 1.
+    expect(t.waitedSeconds!).toBeGreaterThan(25);
+    expect(t.waitedSeconds!).toBeLessThan(27);
     expect(call.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['no-answer', 'accepted']);
+  });
+
+  it('asks for the apology at the key press when the agent took long enough to push the caller past the rule', async () => {
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'accept', ringSeconds: 5, pressAfterSeconds: 5 } } });
+    // The whisper started 6 s in (no apology due yet); the 1 came at 11 s.
+    expect(t.whispers).toEqual(['热线来电，按1接听。', '请先向客户致歉。']);
+    const call = await onlyCall();
+    expect(call.withinAnswerRule).toBe(false);
+    expect(call.waitSeconds).toBeCloseTo(11, 0);
+  });
+
+  it('can say a recorded greeting before ringing (GREETING_BEFORE_RING), at the cost of the caller\'s seconds', async () => {
+    await h.close();
+    h = await startHotline({ GREETING_BEFORE_RING: 'true' });
+    agents = {};
+    for (const phone of [A, B, C]) agents[phone] = (await h.api.addAgent(phone, phone)).id;
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'accept', ringSeconds: 6, pressAfterSeconds: 1 } } });
+    expect(t.documents[0]!.children.map((c) => c.name)).toEqual(['Gather', 'Dial']);
+    expect(t.callerHeard[0]).toContain('正在为您接通');
+    // The same second-ring answer now falls outside the rule: the greeting and its key window cost ~5.4 s.
+    expect(t.firstRingAfterSeconds!).toBeGreaterThan(6);
+    const call = await onlyCall();
+    expect(call.withinAnswerRule).toBe(false);
+    expect(Math.abs(call.waitSeconds - t.waitedSeconds!)).toBeLessThanOrEqual(1);
   });
 
   it('never lets voicemail take the call: a pick-up without a key press moves on', async () => {

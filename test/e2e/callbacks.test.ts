@@ -92,7 +92,10 @@ describe('a caller nobody answered', () => {
     expect(rest.calls[0]!.params.get('To')).toBe(B);
   });
 
-  it('lets the caller press 1 for a callback instead of holding', async () => {
+  it('lets the caller press 1 for a callback during a greeting before ringing (GREETING_BEFORE_RING)', async () => {
+    await h.close();
+    h = await startHotline({ GREETING_BEFORE_RING: 'true' }, START);
+    for (const [name, phone] of [['Agent A', A], ['Agent B', B], ['Agent C', C]] as const) agents[phone] = (await h.api.addAgent(name, phone)).id;
     const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, pressWhileHolding: { beforeAttempt: 0, digit: '1' } });
     expect(t.callerHeard[0]).toContain('如需回电请按1');
     expect(t.dialed).toEqual([]);
@@ -117,8 +120,10 @@ describe('a caller nobody answered', () => {
     const [cb] = await callbacks();
     expect(cb!.ownerAgentId).toBe(agents[A]);
 
-    const other = await h.twilio.placeCall({ from: '+8613977778888', to: HOTLINE, pressWhileHolding: { beforeAttempt: 0, digit: '5' }, agents: { [A]: { does: 'accept' }, [B]: { does: 'accept' }, [C]: { does: 'accept' } } });
-    expect(other.bridgedTo).not.toBeNull();
+    // The rotation starts this call at B, who lets it ring; a 5 before C is rung changes nothing.
+    const other = await h.twilio.placeCall({ from: '+8613977778888', to: HOTLINE, pressWhileHolding: { beforeAttempt: 1, digit: '5' }, agents: { [B]: { does: 'ring-out' }, [C]: { does: 'accept' } } });
+    expect(other.dialed).toEqual([B, C]);
+    expect(other.bridgedTo).toBe(C);
   });
 
   it('keeps a voice message with the callback, visible only through the admin API', async () => {

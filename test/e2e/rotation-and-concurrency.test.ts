@@ -40,13 +40,15 @@ describe('rotation', () => {
     const rung = replies.map((r) => firstDialled(r.text));
     expect(new Set(rung).size).toBe(3);
 
-    // A fourth caller finds everyone ringing: missed at once, with an apology, never silence.
+    // A fourth caller finds everyone ringing: they wait in line (a message, then hold music), never silence,
+    // and no agent is rung twice.
     const fourth = await incoming(randomSid());
     expect(fourth.status).toBe(200);
     expect(fourth.text).toContain('<Say');
-    expect(fourth.text).toContain('<Hangup/>');
+    expect(fourth.text).toContain('<Play>');
+    expect(fourth.text).not.toContain('<Dial');
     const calls = await h.api.get('/api/calls');
-    expect(calls.body.calls.filter((c: { outcome: string }) => c.outcome === 'missed')).toHaveLength(1);
+    expect(calls.body.calls.filter((c: { state: string; waitingSince: string | null }) => c.state === 'hunting' && c.waitingSince)).toHaveLength(1);
   });
 
   it('keeps an agent who is talking out of other calls until the talk ends', async () => {

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import type { AfterCallFeature } from '../../src/after-call/after-call-feature';
 import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, TWILIO_API, type Hotline } from './hotline-harness';
-import type { TwimlNode } from './twiml';
+import type { TwimlNode } from '../../src/simulator/twiml-tree';
 import { randomSid, type GatherReply } from './twilio-driver';
 
 export const afterCallOf = (h: Hotline) => h.container.features.find((f) => f.name === 'after-call') as AfterCallFeature;
@@ -32,12 +32,13 @@ export function interceptAfterCallRest(h: Hotline): AfterCallRest {
     .persist()
     .post(new RegExp(`^${account}/Calls/CA[0-9a-f]{32}\\.json$`))
     .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
-    .reply(200, (uri, body) => {
+    .reply((uri, body) => {
       const sid = /Calls\/(CA[0-9a-f]{32})\.json/.exec(uri)![1]!;
       const params = Object.fromEntries(new URLSearchParams(String(body)));
       rest.redirects.push({ sid, ...params });
-      if (params.Url) h.twilio.redirectCall(sid, params.Url);
-      return { sid, status: 'in-progress' };
+      // Twilio answers 404 for a call that is no longer live.
+      if (params.Url && !h.twilio.redirectCall(sid, params.Url)) return [404, { code: 20404, message: 'The requested resource was not found', status: 404 }];
+      return [200, { sid, status: 'in-progress' }];
     });
   return rest;
 }

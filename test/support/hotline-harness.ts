@@ -49,18 +49,23 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     clock,
     db: testDb.db,
     coordinator,
-    logger: createLogger('error', !process.env.TEST_LOGS),
+    logger: createLogger(process.env.TEST_LOGS ? 'info' : 'error', !process.env.TEST_LOGS),
   });
   installFeatures(container);
   const app = createApp(container);
+  const driver = new TwilioDriver(app, AUTH_TOKEN, PUBLIC_BASE_URL, clock);
+  // The waiting line's sweep, as the server runs it (WAITING_LINE_SWEEP_SECONDS), in virtual time.
+  driver.timeline.every(config.WAITING_LINE_SWEEP_SECONDS, () => container.hotline.promoteWaiting());
   return {
     app,
     container,
     config,
     clock,
-    twilio: new TwilioDriver(app, AUTH_TOKEN, PUBLIC_BASE_URL, clock),
+    twilio: driver,
     api: new ApiClient(app, ADMIN_TOKEN),
     async close() {
+      // Interceptors hold on to this hotline's driver: the next test's must not reach it.
+      nock.cleanAll();
       await container.close();
       await testDb.drop();
     },

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import type { ManualClock } from './manual-clock';
-import { find, parseTwiml, saysOf, type TwimlNode } from './twiml';
+import { find, parseTwiml, saysOf, type TwimlNode } from '../../src/simulator/twiml-tree';
 import { randomSid, type TwilioDriver } from './twilio-driver';
 
 /**

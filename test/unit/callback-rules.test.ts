@@ -15,6 +15,7 @@ const attempt = (seq: number, agentId: string, o: Partial<RingAttempt>): RingAtt
   ringingAt: null,
   answeredAt: null,
   screenedAt: null,
+  apologyCued: false,
   acceptedAt: null,
   ringSeconds: null,
   outcome: null,

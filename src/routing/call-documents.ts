@@ -1,0 +1,88 @@
+import { dialTimeoutFor } from '../domain/answer-time';
+import { secondsBetween } from '../domain/clock';
+import { parseEndpoint } from '../domain/endpoint';
+import type { Call, RingAttempt } from '../domain/ports';
+import { newResponse, type Speaker, type TwimlResponse } from '../twiml/hotline-twiml';
+import { dialAgent, holdTwiml } from './routing-twiml';
+
+/**
+ * A key the caller may press while holding (the callback offer). Twilio only hears the caller's
+ * keys outside a <Dial>, so the offer is a short <Gather> before each further agent and around
+ * the hold music of the waiting line.
+ */
+export interface WaitingOffer {
+  /** Said after the hold message. */
+  prompt: string;
+  /** Seconds the <Gather> waits for the key after the prompt before ringing goes on. */
+  timeoutSeconds: number;
+  actionUrl(call: Call): string;
+}
+
+export interface DocumentSettings {
+  publicBaseUrl: string;
+  agentRingSeconds: number;
+  maxCallerWaitSeconds: number;
+  maxTalkSeconds: number;
+  holdMusicUrl: string;
+}
+
+/** The TwiML documents of a hotline call, as the caller hears them. */
+export class CallDocuments {
+  offer: WaitingOffer | null = null;
+
+  constructor(
+    private readonly s: DocumentSettings,
+    private readonly speaker: Speaker,
+  ) {}
+
+  webhookUrl(name: string, query: Record<string, string>): string {
+    return `${this.s.publicBaseUrl}/webhooks/voice/${name}?${new URLSearchParams(query).toString()}`;
+  }
+
+  remainingWait(call: Call, now: Date): number {
+    return this.s.maxCallerWaitSeconds - secondsBetween(call.startedAt, now);
+  }
+
+  /** Rings the attempt's agent, after `prompt` (with the callback offer when there is one). */
+  ring(call: Call, attempt: RingAttempt, now: Date, prompt?: string): string {
+    const res = newResponse();
+    if (prompt !== undefined) this.holdPrompt(res, call, prompt);
+    this.dial(res, call, attempt, now);
+    return res.toString();
+  }
+
+  /** The waiting line: how many are ahead, hold music, the callback offer, and a recheck when the music ends. */
+  hold(call: Call, ahead: number): string {
+    return holdTwiml(this.speaker, {
+      text: this.speaker.text.allBusy(ahead),
+      musicUrl: this.s.holdMusicUrl,
+      keyAction: this.offer ? { prompt: this.offer.prompt, actionUrl: this.offer.actionUrl(call) } : undefined,
+      recheckUrl: this.webhookUrl('hold', { call: call.id }),
+    });
+  }
+
+  /** What the caller hears before an agent is rung; with a waiting offer it listens for the key too. */
+  private holdPrompt(res: TwimlResponse, call: Call, text: string): void {
+    if (!this.offer) {
+      if (text) this.speaker.say(res, text);
+      return;
+    }
+    const gather = res.gather({ input: ['dtmf'], numDigits: 1, timeout: this.offer.timeoutSeconds, action: this.offer.actionUrl(call), method: 'POST' });
+    this.speaker.say(gather, text + this.offer.prompt);
+  }
+
+  private dial(res: TwimlResponse, call: Call, attempt: RingAttempt, now: Date): void {
+    const endpoint = parseEndpoint(attempt.endpoint);
+    if (!endpoint) throw new Error(`attempt ${attempt.id} has an endpoint that is neither E.164 nor SIP`);
+    const q = { attempt: attempt.id };
+    dialAgent(res, {
+      endpoint,
+      timeoutSeconds: dialTimeoutFor(this.s.agentRingSeconds, this.remainingWait(call, now)),
+      timeLimitSeconds: this.s.maxTalkSeconds,
+      callerId: call.to,
+      actionUrl: this.webhookUrl('dial-result', q),
+      screenUrl: this.webhookUrl('screen', q),
+      statusUrl: this.webhookUrl('leg-status', q),
+    });
+  }
+}

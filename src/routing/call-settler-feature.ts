@@ -1,0 +1,24 @@
+import { BackgroundLoop } from '../background-loop';
+import type { Container, Feature } from '../container';
+import { CallSettler } from './call-settler';
+
+export interface CallSettlerFeature extends Feature {
+  /** Tests call settler.settleStale(now) themselves; the loop runs only in the server. */
+  settler: CallSettler;
+}
+
+/**
+ * Every CALL_SETTLE_SECONDS, ends the connected calls whose <Dial> action was lost (see
+ * CallSettler). Installed first, so it is stopped first: a run in progress tells the other
+ * features' listeners of the calls it ends before those features stop.
+ */
+export function callSettlerFeature(c: Container): CallSettlerFeature {
+  const settler = new CallSettler({ calls: c.calls, hotline: c.hotline, twilio: c.twilio, logger: c.logger, maxTalkSeconds: c.config.MAX_TALK_SECONDS });
+  const loop = new BackgroundLoop('call settler', c.config.CALL_SETTLE_SECONDS, () => settler.settleStale(c.clock.now()), c.logger);
+  return {
+    name: 'call-settler',
+    settler,
+    start: () => loop.start(),
+    stop: () => loop.stop(),
+  };
+}

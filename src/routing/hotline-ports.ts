@@ -1,0 +1,62 @@
+import type { Clock } from '../domain/clock';
+import type { AgentStore, Call, CallStore, Coordinator } from '../domain/ports';
+import type { Logger } from '../logger';
+import type { Speaker } from '../twiml/hotline-twiml';
+
+/** What the routing core is built from, and what later features (callbacks, after-call) plug into it. */
+
+export interface HotlineSettings {
+  publicBaseUrl: string;
+  answerThresholdSeconds: number;
+  agentRingSeconds: number;
+  maxCallerWaitSeconds: number;
+  screenTimeoutSeconds: number;
+  maxTalkSeconds: number;
+  /** Say the greeting (and the callback offer) before the first agent's phone rings. */
+  greetingBeforeRing: boolean;
+  holdMusicUrl: string;
+}
+
+/** Told once when a call ends, whatever the outcome (callbacks, notes, reports hang off this). */
+export interface CallEndedListener {
+  callEnded(call: Call): Promise<void>;
+  /** Told when an agent has accepted and the caller is being bridged; must not hold up the bridge. */
+  callConnected?(call: Call): Promise<void>;
+}
+
+/**
+ * What the caller hears at the two ends of a call that the routing core does not own:
+ * after the agent hangs up first (the rating), and when nobody could take the call (the callback).
+ */
+export interface CallFlowEndings {
+  afterTalk(call: Call): Promise<string>;
+  whenMissed(call: Call): Promise<string>;
+}
+
+export interface HotlineDeps {
+  settings: HotlineSettings;
+  agents: AgentStore;
+  calls: CallStore;
+  coordinator: Coordinator;
+  clock: Clock;
+  speaker: Speaker;
+  logger: Logger;
+  listeners: CallEndedListener[];
+  /** Moves a live call to a new TwiML document (Twilio's REST call update). */
+  redirectCall(callSid: string, url: string): Promise<void>;
+  endings?: Partial<CallFlowEndings>;
+}
+
+export interface DialResult {
+  callStatus?: string;
+  dialCallStatus: string;
+  dialBridged?: string;
+}
+
+export interface LegStatus {
+  childCallSid: string;
+  callStatus: string;
+  sequenceNumber: number;
+  timestamp?: string;
+  callDuration?: number;
+}

@@ -1,0 +1,44 @@
+import type { Call, CallStore, Coordinator } from '../domain/ports';
+
+/**
+ * The line of callers waiting for a free agent. Its order lives in the coordinator (Redis or
+ * in-process), so every instance sees one line, longest-waiting first; the time each caller
+ * spends in it is written on their call record, apart from the ringing.
+ *
+ * A call is in the line while it is hunting with no agent to ring: every agent it has not yet
+ * tried is busy with another call. It leaves when an agent is offered to it, when its wait runs
+ * out, when the caller asks for a callback, or when the call ends.
+ */
+export class WaitingLine {
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly calls: CallStore,
+  ) {}
+
+  /** Puts the caller in the line (keeping their place if already in it); returns how many are ahead. */
+  async join(call: Call, now: Date): Promise<number> {
+    await this.coordinator.enterLine(call.id, call.startedAt.getTime());
+    await this.calls.markWaiting(call.id, now);
+    return (await this.coordinator.linePosition(call.id)) ?? 0;
+  }
+
+  /** Takes the caller out; true for the one request (on any instance) that did. */
+  async leave(callId: string, now: Date): Promise<boolean> {
+    const took = await this.coordinator.leaveLine(callId);
+    if (took) await this.calls.stopWaiting(callId, now);
+    return took;
+  }
+
+  async ahead(callId: string): Promise<number> {
+    return (await this.coordinator.linePosition(callId)) ?? 0;
+  }
+
+  /** The calls in the line, longest-waiting first. */
+  members(limit: number): Promise<string[]> {
+    return this.coordinator.lineMembers(limit);
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.coordinator.lineMembers(1)).length === 0;
+  }
+}

@@ -1,0 +1,505 @@
+import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
+import { speechSeconds } from '../domain/speech';
+import { Wakeup, type Timeline } from './timeline';
+import { find, parseTwiml, saysOf, type TwimlNode } from './twiml-tree';
+
+/**
+ * A model of Twilio's voice platform, in virtual time: it places a call, signs every webhook the
+ * way Twilio does, follows the TwiML it gets back (<Say> spoken at a realistic pace, <Gather>
+ * cut short by a key, <Play>, <Dial> with an agent's phone that rings, picks up and runs the
+ * whisper, <Record>, <Redirect>), obeys REST redirects of a live call, and sends the agent leg's
+ * status callbacks with Twilio's Timestamps and SequenceNumbers. The tests drive the server with
+ * it; it records what the caller lived through (when the first phone rang, when they were put
+ * through) so that tests compare the record with the lived call.
+ */
+export type AgentBehaviour =
+  | {
+      does: 'accept';
+      /** Seconds the phone rings before the agent picks up (default 3). */
+      ringSeconds?: number;
+      /** Seconds after picking up that the agent presses 1 (default 1; a key press cuts the whisper short). */
+      pressAfterSeconds?: number;
+      talkSeconds?: number;
+      hangsUpFirst?: 'agent' | 'caller';
+      /** Runs at the end of the talk while both are still on the line (e.g. the agent uses their call page). */
+      whileTalking?: () => Promise<void>;
+    }
+  | { does: 'ring-out' }
+  | { does: 'busy' }
+  | { does: 'fail' }
+  | { does: 'voicemail'; ringSeconds?: number }
+  | { does: 'press'; digit: string; ringSeconds?: number; pressAfterSeconds?: number };
+
+export type GatherReply = { digits: string } | 'silence' | 'hang-up';
+
+export interface CallScript {
+  from: string;
+  to: string;
+  callSid?: string;
+  /** How each agent endpoint behaves when rung for this call; unlisted endpoints ring out. */
+  agents?: Record<string, AgentBehaviour>;
+  /** The caller hangs up 3 s into the ringing of this attempt (0-based). */
+  callerHangsUpDuringAttempt?: number;
+  /** The caller hangs up after this many seconds if still holding (on their own leg, not during a ring). */
+  hangsUpAfterSeconds?: number;
+  legEvents?: 'in-order' | 'reversed' | 'duplicated';
+  /** The caller's answer to a <Gather> that asks something of them (e.g. the rating); default: hangs up. */
+  onGather?: (gather: TwimlNode, transcript: CallTranscript) => GatherReply;
+  /** Twilio's CallerName (caller ID name lookup), when the number has it. */
+  callerName?: string;
+  /** Skip the number's final "completed" status callback (a lost callback). */
+  skipFinalStatus?: boolean;
+  /** Presses a key during the hold prompt before attempt n (or in the waiting line), `afterSeconds` into it (default 1). */
+  pressWhileHolding?: { beforeAttempt: number; digit: string; afterSeconds?: number };
+  /** Leaves a voice message at a <Record>; otherwise the caller hangs up at the beep. */
+  voiceMessage?: { seconds: number };
+}
+
+export interface CallTranscript {
+  callSid: string;
+  arrivedAt: Date;
+  callerHeard: string[];
+  whispers: string[];
+  dialed: string[];
+  dialTimeouts: number[];
+  childCallSids: string[];
+  bridgedTo: string | null;
+  callerHungUp: boolean;
+  documents: TwimlNode[];
+  voiceMessageSid?: string;
+  /** Seconds from arrival until the first agent's phone rang, as the caller lived it. */
+  firstRingAfterSeconds: number | null;
+  /** Seconds from arrival until the caller was put through to a person, as they lived it. */
+  waitedSeconds: number | null;
+  /** Seconds the caller spent on hold documents (hold music) waiting for a free agent. */
+  heldSeconds: number;
+}
+
+/** Delivers a signed webhook to the server under test and returns its answer. */
+export type Transport = (url: string, params: Record<string, string>, signature: string) => Promise<{ status: number; text: string }>;
+
+export interface ModelOptions {
+  authToken: string;
+  accountSid: string;
+  timeline: Timeline;
+  transport: Transport;
+  /** Seconds between a <Dial> starting and the agent's phone ringing (carrier post-dial delay). */
+  postDialDelaySeconds?: number;
+  /** Seconds one <Play> lasts (hold music files are minutes long; a test wants less). */
+  playSeconds?: number;
+}
+
+export const randomSid = (prefix = 'CA') => prefix + randomBytes(16).toString('hex');
+
+/** Verbs Twilio runs on a <Number url> (the whisper): anything else fails the agent's leg. */
+const WHISPER_VERBS = new Set(['Say', 'Play', 'Pause', 'Gather', 'Hangup']);
+
+interface LegEvent {
+  CallStatus: string;
+  SequenceNumber: number;
+  Timestamp: string;
+  CallDuration?: number;
+}
+
+/** A live caller leg: REST redirects reach it here. */
+interface LiveCall {
+  redirectTo: string | null;
+  wakeup: Wakeup;
+}
+
+type Step = { next: TwimlNode } | { end: true } | { redirected: true } | null;
+
+export class TwilioModel {
+  private readonly live = new Map<string, LiveCall>();
+  /** Endpoints with a leg up right now: ringing one twice at once is a routing fault. */
+  private readonly busyEndpoints = new Set<string>();
+  /** Endpoints that were rung while already on a leg. */
+  readonly doubleRung: string[] = [];
+
+  constructor(private readonly o: ModelOptions) {}
+
+  private get t(): Timeline {
+    return this.o.timeline;
+  }
+
+  /** POSTs form parameters to a webhook URL, signed with the account's auth token. */
+  async post(url: string, params: Record<string, string>, signature?: string) {
+    return this.o.transport(url, params, signature ?? twilio.getExpectedTwilioSignature(this.o.authToken, url, params));
+  }
+
+  private async fetchTwiml(url: string, params: Record<string, string>): Promise<TwimlNode> {
+    const res = await this.post(url, params);
+    if (res.status !== 200) throw new Error(`Twilio got ${res.status} from ${url}: ${res.text}`);
+    return parseTwiml(res.text);
+  }
+
+  /** What Twilio does on a REST call update: the caller's leg leaves its current TwiML for url. */
+  redirectCall(callSid: string, url: string): boolean {
+    const leg = this.live.get(callSid);
+    if (!leg) return false;
+    leg.redirectTo = url;
+    leg.wakeup.fire();
+    return true;
+  }
+
+  isLive(callSid: string): boolean {
+    return this.live.has(callSid);
+  }
+
+  /** Starts one inbound call on the timeline, `afterSeconds` from now; resolves when the caller's leg is over. */
+  placeCall(script: CallScript, urls: { incoming: string; status: string }, afterSeconds = 0): Promise<CallTranscript> {
+    return this.t.spawn(async () => {
+      if (afterSeconds > 0) await this.t.sleep(afterSeconds);
+      return this.runCall(script, urls.incoming, urls.status);
+    });
+  }
+
+  private async runCall(script: CallScript, incomingUrl: string, statusUrl: string): Promise<CallTranscript> {
+    const callSid = script.callSid ?? randomSid();
+    const arrivedAt = this.t.now();
+    const t: CallTranscript = { callSid, arrivedAt, callerHeard: [], whispers: [], dialed: [], dialTimeouts: [], childCallSids: [], bridgedTo: null, callerHungUp: false, documents: [], firstRingAfterSeconds: null, waitedSeconds: null, heldSeconds: 0 };
+    const base: Record<string, string> = { AccountSid: this.o.accountSid, CallSid: callSid, From: script.from, To: script.to, Caller: script.from, Called: script.to, Direction: 'inbound', ApiVersion: '2010-04-01', ...(script.callerName ? { CallerName: script.callerName } : {}) };
+    const leg: LiveCall = { redirectTo: null, wakeup: new Wakeup() };
+    this.live.set(callSid, leg);
+    const run = new CallRun(this, script, t, base, leg);
+    try {
+      let doc: TwimlNode | null = await this.fetchTwiml(incomingUrl, { ...base, CallStatus: 'ringing' });
+      for (let step = 0; doc && step < 200; step++) doc = await run.document(doc);
+    } finally {
+      this.live.delete(callSid);
+    }
+    if (!script.skipFinalStatus) await this.callStatus(statusUrl, callSid, 'completed', base);
+    return t;
+  }
+
+  /** The number's "call status changes" webhook for the caller's leg. */
+  async callStatus(url: string, callSid: string, status: string, base: Record<string, string> = {}) {
+    const res = await this.post(url, { ...base, CallSid: callSid, CallStatus: status, Timestamp: this.t.now().toUTCString(), CallbackSource: 'call-progress-events' });
+    if (res.status >= 300) throw new Error(`status callback got ${res.status}: ${res.text}`);
+  }
+
+  /** @internal the pieces CallRun uses */
+  get timeline(): Timeline {
+    return this.t;
+  }
+  get options(): ModelOptions {
+    return this.o;
+  }
+  fetch(url: string, params: Record<string, string>): Promise<TwimlNode> {
+    return this.fetchTwiml(url, params);
+  }
+  legUp(endpoint: string): boolean {
+    if (this.busyEndpoints.has(endpoint)) {
+      this.doubleRung.push(endpoint);
+      return false;
+    }
+    this.busyEndpoints.add(endpoint);
+    return true;
+  }
+  legDown(endpoint: string): void {
+    this.busyEndpoints.delete(endpoint);
+  }
+}
+
+/** One caller's leg following its TwiML, verb by verb. */
+class CallRun {
+  private attempt = 0;
+
+  constructor(
+    private readonly m: TwilioModel,
+    private readonly script: CallScript,
+    private readonly t: CallTranscript,
+    private readonly base: Record<string, string>,
+    private readonly leg: LiveCall,
+  ) {}
+
+  private get time(): Timeline {
+    return this.m.timeline;
+  }
+
+  private inProgress(extra: Record<string, string> = {}) {
+    return { ...this.base, CallStatus: 'in-progress', ...extra };
+  }
+
+  /** Runs one document; returns the next one, or null when the call is over. */
+  async document(doc: TwimlNode): Promise<TwimlNode | null> {
+    this.t.documents.push(doc);
+    for (const verb of doc.children) {
+      const step = await this.verb(verb, doc);
+      if (!step) continue;
+      if ('next' in step) return step.next;
+      if ('end' in step) return null;
+      return this.followRedirect();
+    }
+    // A REST redirect that arrived while the last verb ran still moves the call.
+    if (this.leg.redirectTo) return this.followRedirect();
+    return null;
+  }
+
+  private async followRedirect(): Promise<TwimlNode> {
+    const url = this.leg.redirectTo!;
+    this.leg.redirectTo = null;
+    this.leg.wakeup.consume();
+    return this.m.fetch(url, this.inProgress());
+  }
+
+  /** The caller listens for `seconds`: false if a REST redirect or their own hang-up cut it short. */
+  private async listen(seconds: number): Promise<'done' | 'redirected' | 'hung-up'> {
+    const limit = this.script.hangsUpAfterSeconds;
+    const left = limit === undefined ? Infinity : limit - this.time.since(this.t.arrivedAt);
+    const woke = await this.time.waitFor(this.leg.wakeup, Math.min(seconds, Math.max(0, left)));
+    if (woke === 'woken') return 'redirected';
+    if (left <= seconds) {
+      this.t.callerHungUp = true;
+      return 'hung-up';
+    }
+    return 'done';
+  }
+
+  private async verb(verb: TwimlNode, doc: TwimlNode): Promise<Step> {
+    switch (verb.name) {
+      case 'Say':
+        this.t.callerHeard.push(verb.text);
+        return this.listenStep(speechSeconds(verb.text));
+      case 'Play':
+        return this.listenStep(this.playSeconds(verb));
+      case 'Pause':
+        return this.listenStep(Number(verb.attrs.length ?? 1));
+      case 'Gather':
+        return this.gather(verb);
+      case 'Dial':
+        return this.dial(verb);
+      case 'Redirect':
+        return { next: await this.m.fetch(verb.text, this.inProgress()) };
+      case 'Record':
+        if (!this.script.voiceMessage) return { end: true };
+        return { next: await this.leaveMessage(verb, this.script.voiceMessage.seconds) };
+      case 'Hangup':
+      case 'Reject':
+        return { end: true };
+      default:
+        throw new Error(`Twilio cannot run <${verb.name}> in a caller's document: ${JSON.stringify(doc)}`);
+    }
+  }
+
+  private playSeconds(verb: TwimlNode): number {
+    const loops = Number(verb.attrs.loop ?? 1);
+    return (this.m.options.playSeconds ?? 30) * (loops > 0 ? loops : 1000);
+  }
+
+  private async listenStep(seconds: number): Promise<Step> {
+    const r = await this.listen(seconds);
+    if (r === 'redirected') return { redirected: true };
+    if (r === 'hung-up') return { end: true };
+    return null;
+  }
+
+  /**
+   * A <Gather> on the caller's leg: its nested prompts play until a key cuts them short. The
+   * caller's key comes from the script: a press while holding (callback offer), or their answer
+   * to a question (the rating).
+   */
+  private async gather(gather: TwimlNode): Promise<Step> {
+    const holding = this.isHoldPrompt(gather);
+    const started = this.time.now();
+    if (holding && this.script.pressWhileHolding?.beforeAttempt === this.attempt) {
+      const press = this.script.pressWhileHolding;
+      this.t.callerHeard.push(...saysOf(gather));
+      const r = await this.listen(press.afterSeconds ?? 1);
+      if (r === 'redirected') return { redirected: true };
+      if (r === 'hung-up') return { end: true };
+      return { next: await this.m.fetch(gather.attrs.action!, this.inProgress({ Digits: press.digit })) };
+    }
+    if (!holding) {
+      this.t.callerHeard.push(...saysOf(gather));
+      const reply = this.script.onGather ? this.script.onGather(gather, this.t) : 'hang-up';
+      if (reply === 'hang-up') {
+        this.t.callerHungUp = true;
+        return { end: true };
+      }
+      const prompt = this.promptSeconds(gather);
+      if (reply !== 'silence') {
+        await this.time.sleep(prompt + 2);
+        return { next: await this.m.fetch(gather.attrs.action!, this.inProgress({ Digits: reply.digits })) };
+      }
+      await this.time.sleep(prompt + Number(gather.attrs.timeout ?? 5));
+      if (gather.attrs.actionOnEmptyResult === 'true') return { next: await this.m.fetch(gather.attrs.action!, this.inProgress({ Digits: '' })) };
+      return null;
+    }
+    // Holding without a key: the nested prompts, then the Gather's timeout, then what follows it.
+    for (const child of gather.children) {
+      const step = await this.verb(child, gather);
+      if (step) return this.countHeld(started, step);
+    }
+    return this.countHeld(started, await this.listenStep(Number(gather.attrs.timeout ?? 5)));
+  }
+
+  private countHeld(started: Date, step: Step): Step {
+    this.t.heldSeconds += this.time.since(started);
+    return step;
+  }
+
+  /** Prompts the caller only listens to (the hold message, the waiting line), as opposed to a question. */
+  private isHoldPrompt(gather: TwimlNode): boolean {
+    const action = gather.attrs.action ?? '';
+    return action.includes('/voice/callback-offer') || gather.children.some((c) => c.name === 'Play');
+  }
+
+  private promptSeconds(node: TwimlNode): number {
+    return node.children.reduce((s, c) => s + (c.name === 'Say' ? speechSeconds(c.text) : c.name === 'Pause' ? Number(c.attrs.length ?? 1) : 0), 0);
+  }
+
+  /** The caller speaks after the beep and presses #: Twilio posts the <Record> action and the recording status. */
+  private async leaveMessage(record: TwimlNode, seconds: number): Promise<TwimlNode> {
+    await this.time.sleep(seconds);
+    const sid = randomSid('RE');
+    this.t.voiceMessageSid = sid;
+    const recording = { RecordingSid: sid, RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${this.base.AccountSid}/Recordings/${sid}`, RecordingDuration: String(seconds) };
+    const next = await this.m.fetch(record.attrs.action!, this.inProgress({ Digits: '#', ...recording }));
+    if (record.attrs.recordingStatusCallback) {
+      const res = await this.m.post(record.attrs.recordingStatusCallback, { AccountSid: this.base.AccountSid!, CallSid: this.base.CallSid!, ...recording, RecordingStatus: 'completed', RecordingChannels: '1', RecordingSource: 'RecordVerb' });
+      if (res.status >= 300) throw new Error(`recording status got ${res.status}: ${res.text}`);
+    }
+    return next;
+  }
+
+  /** One <Dial>: ring the agent as scripted, run the whisper, then ask the Dial action what next. */
+  private async dial(dial: TwimlNode): Promise<Step> {
+    const attempt = this.attempt++;
+    const number = dial.children[0]!;
+    const endpoint = number.text;
+    const script = this.script;
+    let behaviour: AgentBehaviour = script.agents?.[endpoint] ?? { does: 'ring-out' };
+    const timeout = Number(dial.attrs.timeout ?? 30);
+    const childSid = randomSid();
+    const parentSid = this.base.CallSid!;
+    this.t.dialed.push(endpoint);
+    this.t.dialTimeouts.push(timeout);
+    this.t.childCallSids.push(childSid);
+    const childBase = { AccountSid: this.base.AccountSid!, CallSid: childSid, ParentCallSid: parentSid, From: this.base.To!, To: endpoint, Direction: 'outbound-dial' };
+    const events: LegEvent[] = [];
+    let seq = 0;
+    const event = (status: string, duration?: number) =>
+      events.push({ CallStatus: status, SequenceNumber: seq++, Timestamp: this.time.now().toUTCString(), ...(duration !== undefined ? { CallDuration: duration } : {}) });
+
+    // A phone already on a hotline leg answers busy (and the model notes the fault).
+    const up = this.m.legUp(endpoint);
+    if (!up) behaviour = { does: 'busy' };
+    let dialStatus = 'no-answer';
+    let bridged = false;
+    let parentStatus = 'in-progress';
+    const callerLeaves = script.callerHangsUpDuringAttempt === attempt;
+    try {
+      event('initiated');
+      if (behaviour.does === 'busy' || behaviour.does === 'fail') {
+        dialStatus = behaviour.does === 'busy' ? 'busy' : 'failed';
+        event(dialStatus, 0);
+      } else {
+        const postDial = this.m.options.postDialDelaySeconds ?? 1;
+        await this.time.sleep(postDial);
+        event('ringing');
+        this.t.firstRingAfterSeconds ??= this.time.since(this.t.arrivedAt);
+        if (callerLeaves) {
+          await this.time.sleep(3);
+          event('canceled', 0);
+          dialStatus = 'canceled';
+          parentStatus = 'completed';
+        } else if (behaviour.does === 'ring-out') {
+          await this.time.sleep(timeout + 5 - postDial);
+          event('no-answer', 0);
+        } else {
+          await this.time.sleep(behaviour.ringSeconds ?? 3);
+          const answeredAt = this.time.now();
+          event('in-progress');
+          await this.sendLegEvents(number, childSid, events.splice(0));
+          bridged = await this.whisper(number, behaviour, childBase);
+          dialStatus = 'completed';
+          if (bridged) {
+            this.t.bridgedTo = endpoint;
+            this.t.waitedSeconds = this.time.since(this.t.arrivedAt);
+            if (behaviour.does === 'accept') {
+              const talk = await this.time.waitFor(this.leg.wakeup, behaviour.talkSeconds ?? 60);
+              if (talk === 'timeout' && behaviour.whileTalking) await behaviour.whileTalking();
+              if (behaviour.hangsUpFirst === 'caller' && !this.leg.redirectTo) parentStatus = 'completed';
+            }
+          }
+          event('completed', Math.round(this.time.since(answeredAt)));
+        }
+      }
+    } finally {
+      if (up) this.m.legDown(endpoint);
+    }
+    await this.sendLegEvents(number, childSid, events);
+    const next = await this.m.fetch(dial.attrs.action!, {
+      ...this.base,
+      CallStatus: parentStatus,
+      DialCallStatus: dialStatus,
+      DialCallSid: childSid,
+      DialBridged: String(bridged),
+      ...(bridged ? { DialCallDuration: '60' } : {}),
+    });
+    if (parentStatus === 'completed') {
+      this.t.callerHungUp = true;
+      return { end: true };
+    }
+    // After a REST redirect Twilio still posts the old <Dial> action but ignores its reply.
+    if (this.leg.redirectTo) return { redirected: true };
+    return { next };
+  }
+
+  /** The whisper on the agent's phone, in time; returns whether Twilio would bridge the caller. */
+  private async whisper(number: TwimlNode, behaviour: AgentBehaviour, childBase: Record<string, string>): Promise<boolean> {
+    if (!number.attrs.url) return true;
+    const doc = await this.m.fetch(number.attrs.url, { ...childBase, CallStatus: 'in-progress' });
+    const bad = doc.children.find((c) => !WHISPER_VERBS.has(c.name));
+    if (bad) throw new Error(`Twilio cannot run <${bad.name}> in a whisper: the agent's leg fails`);
+    this.t.whispers.push(...saysOf(doc));
+    const digit = behaviour.does === 'accept' ? '1' : behaviour.does === 'press' ? behaviour.digit : null;
+    const pressAfter = behaviour.does === 'accept' || behaviour.does === 'press' ? (behaviour.pressAfterSeconds ?? 1) : Infinity;
+    let heard = 0;
+    for (const verb of doc.children) {
+      if (verb.name === 'Hangup') return false;
+      if (verb.name !== 'Gather') {
+        const s = verb.name === 'Say' ? speechSeconds(verb.text) : verb.name === 'Pause' ? Number(verb.attrs.length ?? 1) : (this.m.options.playSeconds ?? 30);
+        await this.time.sleep(s);
+        heard += s;
+        continue;
+      }
+      const listening = this.promptSeconds(verb) + Number(verb.attrs.timeout ?? 5);
+      if (digit === null || pressAfter - heard > listening) {
+        await this.time.sleep(listening);
+        heard += listening;
+        continue;
+      }
+      await this.time.sleep(Math.max(0, pressAfter - heard));
+      const result = await this.m.fetch(verb.attrs.action!, { ...childBase, CallStatus: 'in-progress', Digits: digit });
+      if (find(result, 'Hangup')) return false;
+      // Whatever the result says (an apology cue) plays to the agent before the bridge.
+      for (const say of result.children.filter((c) => c.name === 'Say')) {
+        this.t.whispers.push(say.text);
+        await this.time.sleep(speechSeconds(say.text));
+      }
+      return true;
+    }
+    return true;
+  }
+
+  private async sendLegEvents(number: TwimlNode, childSid: string, events: LegEvent[]) {
+    const url = number.attrs.statusCallback;
+    if (!url || events.length === 0) return;
+    const order = this.script.legEvents ?? 'in-order';
+    const batch = order === 'reversed' ? [...events].reverse() : order === 'duplicated' ? events.flatMap((e) => [e, e]) : events;
+    for (const e of batch) {
+      const res = await this.m.post(url, {
+        CallSid: childSid,
+        CallStatus: e.CallStatus,
+        SequenceNumber: String(e.SequenceNumber),
+        Timestamp: e.Timestamp,
+        CallbackSource: 'call-progress-events',
+        ...(e.CallDuration !== undefined ? { CallDuration: String(e.CallDuration) } : {}),
+      });
+      if (res.status >= 300) throw new Error(`leg status got ${res.status}: ${res.text}`);
+    }
+  }
+}
