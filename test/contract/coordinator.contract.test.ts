@@ -9,6 +9,10 @@ import { RedisCoordinator } from '../../src/redis/redis-coordinator';
 import { realRedisUrl } from '../support/backends';
 import { ManualClock } from '../support/manual-clock';
 
+/** A short claim, and how long past its end the test waits for it to be gone. */
+const CLAIM_MS = 1_000;
+const EXPIRY_MARGIN_MS = 500;
+
 /**
  * One contract, every implementation: the in-process twin earns its place by behaving exactly
  * like Redis. The Redis run needs REDIS_URL (CI's second pass sets it).
@@ -104,9 +108,11 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
   });
 
   it('lets a claim expire so a lost callback cannot lock an agent out', async () => {
-    expect(await a.claimFirstFree(['w1'], 'lost', 150)).toBe('w1');
+    // Redis ages claims in real time: the claim must outlive a slow round trip on a busy machine
+    // (a second is ample), and the wait must run well past it (Redis expires to the millisecond).
+    expect(await a.claimFirstFree(['w1'], 'lost', CLAIM_MS)).toBe('w1');
     expect(await b.claimFirstFree(['w1'], 'next', 60_000)).toBeNull();
-    await subject.age(400);
+    await subject.age(CLAIM_MS + EXPIRY_MARGIN_MS);
     expect(await b.claimFirstFree(['w1'], 'next', 60_000)).toBe('w1');
   });
 
