@@ -11,16 +11,26 @@ import { randomSid, type TwilioDriver } from './twilio-driver';
 export interface RestCapture {
   sms: Record<string, string>[];
   calls: { params: URLSearchParams; sid: string }[];
+  /** Set it to make the next n SMS sends fail with Twilio's 500; those are not kept in `sms`. */
+  failNextSms: number;
+  /** SMS sends that got the 500. */
+  failedSms: Record<string, string>[];
 }
 
 export function interceptTwilioRest(apiBase: string, accountSid: string): RestCapture {
-  const capture: RestCapture = { sms: [], calls: [] };
+  const capture: RestCapture = { sms: [], calls: [], failNextSms: 0, failedSms: [] };
   nock(apiBase)
     .persist()
     .post(`/2010-04-01/Accounts/${accountSid}/Messages.json`)
-    .reply(201, (_uri, body) => {
-      capture.sms.push(Object.fromEntries(new URLSearchParams(String(body))));
-      return { sid: randomSid('SM'), status: 'queued' };
+    .reply((_uri, body) => {
+      const sms = Object.fromEntries(new URLSearchParams(String(body)));
+      if (capture.failNextSms > 0) {
+        capture.failNextSms--;
+        capture.failedSms.push(sms);
+        return [500, { code: 20500, message: 'Internal Server Error', status: 500 }];
+      }
+      capture.sms.push(sms);
+      return [201, { sid: randomSid('SM'), status: 'queued' }];
     });
   nock(apiBase)
     .persist()
@@ -33,9 +43,13 @@ export function interceptTwilioRest(apiBase: string, accountSid: string): RestCa
   return capture;
 }
 
-export type OwnerBehaviour = { does: 'press'; digit: string } | { does: 'no-answer' };
+export type OwnerBehaviour =
+  | { does: 'press'; digit: string }
+  | { does: 'no-answer' }
+  /** Presses 1 and hangs up before the customer's <Dial> starts (during the "connecting" prompt). */
+  | { does: 'press-then-hang-up'; beforeHangingUp?: () => Promise<void> };
 export type CustomerBehaviour =
-  | { does: 'answer'; talkSeconds?: number }
+  | { does: 'answer'; talkSeconds?: number; whileTalking?: () => Promise<void> }
   | { does: 'voicemail'; detected: 'before-the-end' | 'after-the-end' }
   | { does: 'no-answer' }
   | { does: 'busy' };
@@ -44,6 +58,13 @@ export interface CallbackCallTranscript {
   ownerHeard: string[];
   dial: TwimlNode | null;
   dialedNumber: string | null;
+  /** The answer to the customer <Dial>'s action: what the owner's leg does next. */
+  afterDial: TwimlNode | null;
+}
+
+export interface CallbackCallHooks {
+  /** Runs when the customer's leg is over, just before Twilio posts the <Dial> action. */
+  beforeDialAction?: () => Promise<void>;
 }
 
 /** Plays out one REST-created callback call the way Twilio would report it. */
@@ -53,6 +74,7 @@ export async function playCallbackCall(
   created: { params: URLSearchParams; sid: string },
   owner: OwnerBehaviour,
   customer: CustomerBehaviour = { does: 'answer' },
+  hooks: CallbackCallHooks = {},
 ): Promise<CallbackCallTranscript> {
   const p = created.params;
   const accountSid = 'AC' + 'a1'.repeat(16);
@@ -68,7 +90,7 @@ export async function playCallbackCall(
     if (res.status !== 200) throw new Error(`Twilio got ${res.status} from ${url}: ${res.text}`);
     return parseTwiml(res.text);
   };
-  const t: CallbackCallTranscript = { ownerHeard: [], dial: null, dialedNumber: null };
+  const t: CallbackCallTranscript = { ownerHeard: [], dial: null, dialedNumber: null, afterDial: null };
 
   await status(ownerStatus, created.sid, 'initiated', seq++);
   clock.advance(1);
@@ -84,11 +106,19 @@ export async function playCallbackCall(
   t.ownerHeard.push(...saysOf(whisper));
   const gather = find(whisper, 'Gather')!;
   clock.advance(2);
-  const next = await twiml(gather.attrs.action!, { ...base, CallStatus: 'in-progress', Digits: owner.digit });
+  const next = await twiml(gather.attrs.action!, { ...base, CallStatus: 'in-progress', Digits: owner.does === 'press' ? owner.digit : '1' });
   t.ownerHeard.push(...saysOf(next));
   const dial = find(next, 'Dial');
+  if (owner.does === 'press-then-hang-up') {
+    // Gone during the prompt before the <Dial>: Twilio never starts the customer's leg nor posts the action.
+    t.dial = dial ?? null;
+    await owner.beforeHangingUp?.();
+    clock.advance(1);
+    await status(ownerStatus, created.sid, 'completed', seq++, { CallDuration: '6' });
+    return t;
+  }
   if (dial) {
-    t.dial = dial;
+    t.dial = dial ?? null;
     const leg = dial.children[0]!;
     t.dialedNumber = leg.text;
     const childSid = randomSid('CA');
@@ -111,6 +141,7 @@ export async function playCallbackCall(
       else lateDetection = 'machine_start';
       const talk = customer.does === 'answer' ? (customer.talkSeconds ?? 45) : 20;
       clock.advance(talk);
+      if (customer.does === 'answer') await customer.whileTalking?.();
       await status(leg.attrs.statusCallback!, childSid, 'completed', cseq++, { CallDuration: String(talk) });
       dialStatus = 'completed';
     } else {
@@ -118,6 +149,7 @@ export async function playCallbackCall(
       dialStatus = customer.does === 'busy' ? 'busy' : 'no-answer';
       await status(leg.attrs.statusCallback!, childSid, dialStatus, cseq++, { CallDuration: '0' });
     }
+    await hooks.beforeDialAction?.();
     const after = await twiml(dial.attrs.action!, {
       ...base,
       CallStatus: 'in-progress',
@@ -125,6 +157,7 @@ export async function playCallbackCall(
       DialCallSid: childSid,
       DialBridged: String(dialStatus === 'completed'),
     });
+    t.afterDial = after;
     t.ownerHeard.push(...saysOf(after));
     if (lateDetection) await answeredBy(lateDetection);
   }
