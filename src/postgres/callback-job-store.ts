@@ -52,8 +52,8 @@ export class PostgresCallbackJobStore {
     const rows = await this.db.query<{ status: 'pending' | 'failed' }>(
       `UPDATE callback_jobs SET
          status = CASE WHEN runs >= $4 THEN 'failed' ELSE 'pending' END,
-         run_at = CASE WHEN runs >= $4 THEN run_at ELSE $3 END,
-         finished_at = CASE WHEN runs >= $4 THEN $5 ELSE NULL END,
+         run_at = CASE WHEN runs >= $4 THEN run_at ELSE $3::timestamptz END,
+         finished_at = CASE WHEN runs >= $4 THEN $5::timestamptz ELSE NULL END,
          result = $2, lease_until = NULL
        WHERE id = $1 AND status = 'running' AND runs = $6 RETURNING status`,
       [job.id, error.slice(0, 500), retryAt, maxRuns, at, job.runs],

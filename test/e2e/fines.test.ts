@@ -92,6 +92,28 @@ describe('late callbacks and the fines ledger', () => {
     expect((await h.api.get('/api/fines?month=2026-13')).body.error.field).toBe('month');
   });
 
+  it('retries an SMS whose send failed, and the owner is texted once', async () => {
+    rest.failNextSms = 1;
+    const cb = await missedCallFrom('+8613911110013');
+    const f = featureOf(h);
+    await f.scheduler.runDue(h.clock.now());
+    expect(rest.failedSms.map((m) => m.To)).toEqual([A]);
+    expect(rest.sms).toEqual([]);
+    let notify = (await h.api.get(`/api/callbacks/${cb.id}`)).body.jobs.find((j: { kind: string }) => j.kind === 'notify');
+    expect(notify).toMatchObject({ status: 'pending', runs: 1 });
+
+    // Not before its retry time...
+    await f.scheduler.runDue(h.clock.now());
+    expect(rest.sms).toEqual([]);
+    // ...then once.
+    h.clock.advance(61);
+    await f.scheduler.runDue(h.clock.now());
+    await f.scheduler.runDue(h.clock.now());
+    expect(rest.sms.filter((m) => m.To === A)).toHaveLength(1);
+    notify = (await h.api.get(`/api/callbacks/${cb.id}`)).body.jobs.find((j: { kind: string }) => j.kind === 'notify');
+    expect(notify).toMatchObject({ status: 'done', runs: 2 });
+  });
+
   it('flags a night callback that runs past 24 hours without fining anyone', async () => {
     h.clock.set('2026-11-23T14:00:00Z'); // 22:00 in Shanghai
     const cb = await missedCallFrom('+8613911110009');
