@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, playCallbackCall, type RestCapture } from '../support/outbound-call';
@@ -92,6 +92,25 @@ describe('late callbacks and the fines ledger', () => {
     expect((await h.api.get('/api/fines?month=2026-13')).body.error.field).toBe('month');
   });
 
+  it("keeps a waived fine's place on the ladder: the next lapse of the month is the second", async () => {
+    const first = await missedCallFrom('+8613911110011');
+    h.clock.set(new Date(new Date(first.dueAt).getTime() + MIN));
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    const [twenty] = (await finesOf('2026-11')).agents[0].fines;
+    expect(twenty).toMatchObject({ callbackId: first.id, amount: 20 });
+    expect((await h.api.post(`/api/fines/${twenty.id}/waive`, { reason: 'the roster was wrong' })).status).toBe(200);
+
+    const second = await missedCallFrom('+8613911110012');
+    h.clock.set(new Date(new Date(second.dueAt).getTime() + MIN));
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    const mine = (await finesOf('2026-11')).agents[0];
+    expect(mine.fines.map((f: { callbackId: string; amount: number; ordinal: number }) => [f.callbackId, f.ordinal, f.amount])).toEqual([
+      [first.id, 1, 20],
+      [second.id, 2, 50],
+    ]);
+    expect(mine).toMatchObject({ lapses: 2, total: 50, waivedTotal: 20 });
+  });
+
   it('retries an SMS whose send failed, and the owner is texted once', async () => {
     rest.failNextSms = 1;
     const cb = await missedCallFrom('+8613911110013');
@@ -112,6 +131,25 @@ describe('late callbacks and the fines ledger', () => {
     expect(rest.sms.filter((m) => m.To === A)).toHaveLength(1);
     notify = (await h.api.get(`/api/callbacks/${cb.id}`)).body.jobs.find((j: { kind: string }) => j.kind === 'notify');
     expect(notify).toMatchObject({ status: 'done', runs: 2 });
+  });
+
+  it('runs due jobs on its own, every SCHEDULER_INTERVAL_SECONDS, once started', async () => {
+    await h.close();
+    h = await startHotline({ ADMIN_ALERT_PHONES: ADMIN, SCHEDULER_INTERVAL_SECONDS: '1' }, START);
+    rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+    agentA = (await h.api.addAgent('Agent A', A)).id;
+    const cb = await missedCallFrom('+8613911110014');
+    const f = featureOf(h);
+    f.scheduler.start();
+    // Starting runs what is due (the owner's SMS)...
+    await vi.waitFor(() => expect(rest.sms.filter((m) => m.To === A)).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    // ...and the loop, not a wake-up, runs what falls due later: the reminder, then the deadline.
+    h.clock.set(new Date(new Date(cb.dueAt).getTime() - 29 * MIN));
+    await vi.waitFor(() => expect(rest.sms.filter((m) => m.To === A)).toHaveLength(2), { timeout: 10_000, interval: 50 });
+    expect(rest.sms[1]!.Body).toContain('回电提醒');
+    h.clock.set(new Date(new Date(cb.dueAt).getTime() + MIN));
+    await vi.waitFor(() => expect(adminAlerts()).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    expect((await finesOf('2026-11')).agents[0]).toMatchObject({ lapses: 1, total: 20 });
   });
 
   it('flags a night callback that runs past 24 hours without fining anyone', async () => {
