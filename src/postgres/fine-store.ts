@@ -13,6 +13,8 @@ export interface Fine {
   createdAt: Date;
   waivedAt: Date | null;
   waivedReason: string | null;
+  /** Who waived it: 'account:<username>', or 'admin-token' for the shared API token. */
+  waivedBy: string | null;
 }
 
 type Row = Record<string, unknown>;
@@ -27,6 +29,7 @@ const toFine = (r: Row): Fine => ({
   createdAt: r.created_at as Date,
   waivedAt: (r.waived_at as Date | null) ?? null,
   waivedReason: (r.waived_reason as string | null) ?? null,
+  waivedBy: (r.waived_by as string | null) ?? null,
 });
 
 /** The fines ledger: append-only; a waiver is written beside the fine, never instead of it. */
@@ -64,8 +67,8 @@ export class PostgresFineStore {
     return rows.map(toFine);
   }
 
-  async waive(id: string, reason: string, at: Date): Promise<Fine | null> {
-    const rows = await this.db.query<Row>('UPDATE fines SET waived_at = $2, waived_reason = $3 WHERE id = $1 AND waived_at IS NULL RETURNING *', [id, at, reason]);
+  async waive(id: string, reason: string, at: Date, by: string): Promise<Fine | null> {
+    const rows = await this.db.query<Row>('UPDATE fines SET waived_at = $2, waived_reason = $3, waived_by = $4 WHERE id = $1 AND waived_at IS NULL RETURNING *', [id, at, reason, by]);
     if (rows[0]) return toFine(rows[0]);
     const fine = await this.get(id);
     if (fine) throw new ConflictError('this fine was already waived', 'id');

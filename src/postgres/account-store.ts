@@ -1,0 +1,115 @@
+import type { Role } from '../domain/console-roles';
+import { ConflictError } from '../errors';
+import type { Db } from './db';
+
+export interface Account {
+  id: string;
+  username: string;
+  role: Role;
+  active: boolean;
+  createdAt: Date;
+}
+
+export interface Session {
+  account: Account;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+type Row = Record<string, unknown>;
+const toAccount = (r: Row): Account => ({
+  id: r.id as string,
+  username: r.username as string,
+  role: r.role as Role,
+  active: r.active as boolean,
+  createdAt: r.created_at as Date,
+});
+
+/** The console's accounts, their server-side sessions, and the record of failed sign-ins. */
+export class PostgresAccountStore {
+  constructor(private readonly db: Db) {}
+
+  async create(a: { username: string; passwordHash: string; role: Role; now: Date }): Promise<Account> {
+    const rows = await this.db.query<Row>(
+      `INSERT INTO console_accounts (username, password_hash, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (username) DO NOTHING RETURNING *`,
+      [a.username, a.passwordHash, a.role, a.now],
+    );
+    if (!rows[0]) throw new ConflictError(`username: ${a.username} is taken`, 'username');
+    return toAccount(rows[0]);
+  }
+
+  async list(): Promise<Account[]> {
+    return (await this.db.query<Row>('SELECT * FROM console_accounts ORDER BY username')).map(toAccount);
+  }
+
+  async get(id: string): Promise<Account | null> {
+    const rows = await this.db.query<Row>('SELECT * FROM console_accounts WHERE id = $1', [id]);
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  /** The account and its password hash, for checking a sign-in. */
+  async credentials(username: string): Promise<{ account: Account; passwordHash: string } | null> {
+    const rows = await this.db.query<Row>('SELECT * FROM console_accounts WHERE username = $1', [username]);
+    return rows[0] ? { account: toAccount(rows[0]), passwordHash: rows[0].password_hash as string } : null;
+  }
+
+  async update(id: string, changes: { role?: Role; active?: boolean; passwordHash?: string }, now: Date): Promise<Account | null> {
+    const rows = await this.db.query<Row>(
+      `UPDATE console_accounts SET role = COALESCE($2, role), active = COALESCE($3, active),
+         password_hash = COALESCE($4, password_hash), updated_at = $5 WHERE id = $1 RETURNING *`,
+      [id, changes.role ?? null, changes.active ?? null, changes.passwordHash ?? null, now],
+    );
+    // A deactivated account or a new password ends every session it had.
+    if (rows[0] && (changes.active === false || changes.passwordHash)) await this.db.query('DELETE FROM console_sessions WHERE account_id = $1', [id]);
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  async startSession(s: { idHash: string; accountId: string; csrfToken: string; now: Date; expiresAt: Date }): Promise<void> {
+    await this.db.query('INSERT INTO console_sessions (id_hash, account_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+      s.idHash,
+      s.accountId,
+      s.csrfToken,
+      s.now,
+      s.expiresAt,
+    ]);
+  }
+
+  /** A live session of an active account; expired ones are dropped on the way. */
+  async session(idHash: string, now: Date): Promise<Session | null> {
+    const rows = await this.db.query<Row>(
+      `SELECT s.csrf_token, s.expires_at, a.* FROM console_sessions s JOIN console_accounts a ON a.id = s.account_id
+        WHERE s.id_hash = $1 AND s.expires_at > $2 AND a.active`,
+      [idHash, now],
+    );
+    if (!rows[0]) {
+      await this.db.query('DELETE FROM console_sessions WHERE expires_at <= $1', [now]);
+      return null;
+    }
+    return { account: toAccount(rows[0]), csrfToken: rows[0].csrf_token as string, expiresAt: rows[0].expires_at as Date };
+  }
+
+  async endSession(idHash: string): Promise<void> {
+    await this.db.query('DELETE FROM console_sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async recordFailure(username: string, address: string, at: Date): Promise<void> {
+    await this.db.query('INSERT INTO console_sign_in_failures (username, address, at) VALUES ($1, $2, $3)', [username, address, at]);
+  }
+
+  /** Failed sign-ins since `since` for this username or from this address, whichever has more. */
+  async recentFailures(username: string, address: string, since: Date): Promise<Date[]> {
+    const rows = await this.db.query<{ at: Date; by: string }>(
+      `SELECT at, 'user' AS by FROM console_sign_in_failures WHERE username = $1 AND at > $3
+       UNION ALL SELECT at, 'address' AS by FROM console_sign_in_failures WHERE address = $2 AND at > $3`,
+      [username, address, since],
+    );
+    const byUser = rows.filter((r) => r.by === 'user').map((r) => r.at);
+    const byAddress = rows.filter((r) => r.by === 'address').map((r) => r.at);
+    return byUser.length >= byAddress.length ? byUser : byAddress;
+  }
+
+  async clearFailures(username: string): Promise<void> {
+    await this.db.query('DELETE FROM console_sign_in_failures WHERE username = $1', [username]);
+  }
+}
