@@ -30,8 +30,11 @@ export function fallbackTwiml(speaker: Speaker, fallbackNumber: string | undefin
 
 /** Webhooks that run on an agent's phone rather than the caller's: the whisper and its key press. */
 const WHISPER_PATHS = new Set(['/voice/screen', '/voice/screen-result']);
-/** Webhooks of an agent's outbound callback leg. */
-const AGENT_CALL_PATHS = new Set(['/voice/callback-owner', '/voice/callback-owner-confirm']);
+/**
+ * Webhooks whose TwiML runs on an agent's outbound callback leg: the owner's whisper, their key,
+ * and what follows the customer's <Dial> (still the owner's phone). The duty line is for callers.
+ */
+const AGENT_CALL_PATHS = new Set(['/voice/callback-owner', '/voice/callback-owner-confirm', '/voice/callback-dial-result']);
 
 /**
  * The fallback for a failed webhook, by whose phone it runs on. A whisper may not <Dial> (and

@@ -1,13 +1,15 @@
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, playCallbackCall, type RestCapture } from '../support/outbound-call';
+import { find } from '../../src/simulator/twiml-tree';
 
 const CALLER = '+8613911112222';
 const A = '+8613800000001';
 const B = '+8613800000002';
 const C = '+8613800000003';
+const DUTY = '+8613000000000';
 // The harness clock starts at 2026-11-23 10:00 in Shanghai: inside the day window.
 const START = '2026-11-23T02:00:00Z';
 
@@ -199,6 +201,24 @@ describe('a caller nobody answered', () => {
     now = await attempt({ does: 'press', digit: '1' }, { does: 'no-answer' });
     expect(now.status).toBe('unreachable');
     expect(now.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['owner-no-answer', 'customer-no-answer', 'customer-busy', 'customer-no-answer']);
+  });
+
+  it("never sends the owner's leg to the duty number when a callback webhook fails", async () => {
+    await h.close();
+    h = await startHotline({ FALLBACK_NUMBER: DUTY }, START);
+    rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+    for (const [name, phone] of [['Agent A', A], ['Agent B', B], ['Agent C', C]] as const) agents[phone] = (await h.api.addAgent(name, phone)).id;
+    await missedCall();
+    const [cb] = await callbacks();
+    expect((await h.api.post(`/api/callbacks/${cb!.id}/dial`)).status).toBe(202);
+    const t = await playCallbackCall(h.twilio, h.clock, rest.calls[0]!, { does: 'press', digit: '1' }, { does: 'no-answer' }, {
+      // The database fails just as the customer's <Dial> reports back.
+      beforeDialAction: async () => void vi.spyOn(featureOf(h).callbacks, 'getAttempt').mockRejectedValueOnce(new Error('database down')),
+    });
+    expect(t.afterDial).not.toBeNull();
+    expect(find(t.afterDial!, 'Dial')).toBeUndefined();
+    expect(JSON.stringify(t.afterDial)).not.toContain(DUTY);
+    expect(find(t.afterDial!, 'Hangup')).toBeDefined();
   });
 
   it('closes itself when the caller phones again and is answered', async () => {
