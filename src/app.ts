@@ -1,6 +1,9 @@
 import express, { Router, type ErrorRequestHandler, type Express } from 'express';
 import { twilioWebhooks } from '../webhooks';
 import { requireAdmin } from './api/admin-auth';
+import { auditChanges } from './api/api-audit';
+import { PostgresApiTokenStore } from './postgres/api-token-store';
+import { PostgresAuditStore } from './postgres/audit-store';
 import { agentsRoutes } from './api/agents-routes';
 import { analyticsRoutes } from './api/analytics-routes';
 import { callsRoutes } from './routing/calls-routes';
@@ -72,7 +75,8 @@ export function createApp(c: Container): Express {
 
   const api = Router();
   api.use(express.json({ limit: '100kb' }));
-  api.use(requireAdmin(c.config.ADMIN_TOKEN));
+  api.use(requireAdmin(c.config.ADMIN_TOKEN, { tokens: new PostgresApiTokenStore(c.db), clock: c.clock }));
+  api.use(auditChanges(new PostgresAuditStore(c.db), c.clock, c.logger));
   api.use(agentsRoutes(c.agents));
   api.use(callsRoutes(c.calls));
   api.use(analyticsRoutes(c.analytics, c.clock, c.config.ANSWER_THRESHOLD_SECONDS, c.config.TIME_ZONE));

@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock';
 import type { CallStore } from '../domain/ports';
 import { BadRequestError, NotFoundError } from '../errors';
 import { parseInput } from '../validation';
+import { actorOf } from '../api/admin-auth';
 import type { CallNotesStore } from '../postgres/call-notes-store';
 import type { Customer, CustomerStore } from '../postgres/customer-store';
 
@@ -40,12 +41,12 @@ const customerJson = (c: Customer) => ({
   updatedAt: c.updatedAt.toISOString(),
 });
 
-/** Admin API: write up a call (audited as 'admin'), read its notes' history, and the customer files. */
+/** Admin API: write up a call (audited with the token's actor), read its notes' history, and the customer files. */
 export function notesRoutes(router: Router, d: NotesRoutesDeps): void {
   router.patch('/calls/:id', async (req, res) => {
     const { id } = parseInput(callId, req.params);
     const update = parseNotesUpdate(req.body);
-    const result = await d.notes.update(id, update, 'admin', d.clock.now());
+    const result = await d.notes.update(id, update, actorOf(res), d.clock.now());
     if (!result) throw new NotFoundError(`no call ${id}`);
     res.json((await callsJson(d.calls, [result.call]))[0]);
   });

@@ -27,62 +27,67 @@ export function reportsRoutes(d: ReportDeps): Router {
   const router = Router();
   router.get('/reports/weekly', async (req, res) => {
     const q = parseInput(weekQuery, req.query);
-    const now = d.clock.now();
-    const range = q.week ? isoWeekRange(q.week, d.timeZone) : lastCompleteWeek(now, d.timeZone);
-    if (!range) throw new BadRequestError('week: must be an ISO week such as 2026-W48', 'week');
-    const { from, to } = range;
-    const [calls, days, types, callbacks, ratings, fines, perAgent, offers, roster] = await Promise.all([
-      d.analytics.callSummary(from, to),
-      d.analytics.outcomesBy('day', from, to, d.timeZone),
-      d.reports.byType(from, to),
-      d.reports.callbacks(from, to, now),
-      d.reports.ratings(from, to),
-      d.reports.fines(from, to),
-      d.reports.agents(from, to, now),
-      d.analytics.agentSummary(from, to),
-      d.agents.list({ includeInactive: true }),
-    ]);
-    const byDay = new Map(days.map((x) => [x.key, x]));
-    const agentIds = new Set([...perAgent.map((a) => a.agentId), ...offers.map((o) => o.agentId)]);
-    res.json({
-      week: range.week,
-      timeZone: d.timeZone,
-      from: from.toISOString(),
-      to: to.toISOString(),
-      complete: to <= now,
-      calls: {
-        ...callFigures(calls),
-        byType: types,
-      },
-      days: weekDates(range, d.timeZone).map((date) => {
-        const x = byDay.get(date);
-        return { date, offered: x?.offered ?? 0, answered: x?.answered ?? 0, missed: x?.missed ?? 0, abandoned: x?.abandoned ?? 0, serviceLevel: x ? ratio(x.answeredWithinRule, x.offered) : null };
-      }),
-      callbacks: { ...callbacks, onTimeRate: ratio(callbacks.onTime, callbacks.onTime + callbacks.late) },
-      ratings,
-      fines,
-      agents: [...agentIds].map((id) => {
-        const a = perAgent.find((p) => p.agentId === id);
-        const o = offers.find((p) => p.agentId === id);
-        return {
-          agentId: id,
-          name: roster.find((r) => r.id === id)?.name ?? null,
-          offers: o?.offers ?? 0,
-          accepted: o?.accepted ?? 0,
-          acceptRate: ratio(o?.accepted ?? 0, o?.offers ?? 0),
-          answeredWithinRule: a?.answeredWithinRule ?? 0,
-          averageSpeedOfAnswerSeconds: a?.averageSpeedOfAnswerSeconds ?? null,
-          averageTalkSeconds: a?.averageTalkSeconds ?? null,
-          ratings: a?.ratings ?? 0,
-          averageRating: a?.averageRating ?? null,
-          callbacksOwned: a?.callbacksOwned ?? 0,
-          callbacksOnTime: a?.callbacksOnTime ?? 0,
-          callbacksLate: a?.callbacksLate ?? 0,
-          fines: a?.fines ?? 0,
-          fineTotal: a?.fineTotal ?? 0,
-        };
-      }).sort((x, y) => String(x.name).localeCompare(String(y.name))),
-    });
+    res.json(await weeklyReport(d, q.week));
   });
   return router;
+}
+
+/** The weekly summary of an ISO week (default: the last complete one), as the API and the console show it. */
+export async function weeklyReport(d: ReportDeps, week: string | undefined) {
+  const now = d.clock.now();
+  const range = week ? isoWeekRange(week, d.timeZone) : lastCompleteWeek(now, d.timeZone);
+  if (!range) throw new BadRequestError('week: must be an ISO week such as 2026-W48', 'week');
+  const { from, to } = range;
+  const [calls, days, types, callbacks, ratings, fines, perAgent, offers, roster] = await Promise.all([
+    d.analytics.callSummary(from, to),
+    d.analytics.outcomesBy('day', from, to, d.timeZone),
+    d.reports.byType(from, to),
+    d.reports.callbacks(from, to, now),
+    d.reports.ratings(from, to),
+    d.reports.fines(from, to),
+    d.reports.agents(from, to, now),
+    d.analytics.agentSummary(from, to),
+    d.agents.list({ includeInactive: true }),
+  ]);
+  const byDay = new Map(days.map((x) => [x.key, x]));
+  const agentIds = new Set([...perAgent.map((a) => a.agentId), ...offers.map((o) => o.agentId)]);
+  return {
+    week: range.week,
+    timeZone: d.timeZone,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    complete: to <= now,
+    calls: {
+      ...callFigures(calls),
+      byType: types,
+    },
+    days: weekDates(range, d.timeZone).map((date) => {
+      const x = byDay.get(date);
+      return { date, offered: x?.offered ?? 0, answered: x?.answered ?? 0, missed: x?.missed ?? 0, abandoned: x?.abandoned ?? 0, serviceLevel: x ? ratio(x.answeredWithinRule, x.offered) : null };
+    }),
+    callbacks: { ...callbacks, onTimeRate: ratio(callbacks.onTime, callbacks.onTime + callbacks.late) },
+    ratings,
+    fines,
+    agents: [...agentIds].map((id) => {
+      const a = perAgent.find((p) => p.agentId === id);
+      const o = offers.find((p) => p.agentId === id);
+      return {
+        agentId: id,
+        name: roster.find((r) => r.id === id)?.name ?? null,
+        offers: o?.offers ?? 0,
+        accepted: o?.accepted ?? 0,
+        acceptRate: ratio(o?.accepted ?? 0, o?.offers ?? 0),
+        answeredWithinRule: a?.answeredWithinRule ?? 0,
+        averageSpeedOfAnswerSeconds: a?.averageSpeedOfAnswerSeconds ?? null,
+        averageTalkSeconds: a?.averageTalkSeconds ?? null,
+        ratings: a?.ratings ?? 0,
+        averageRating: a?.averageRating ?? null,
+        callbacksOwned: a?.callbacksOwned ?? 0,
+        callbacksOnTime: a?.callbacksOnTime ?? 0,
+        callbacksLate: a?.callbacksLate ?? 0,
+        fines: a?.fines ?? 0,
+        fineTotal: a?.fineTotal ?? 0,
+      };
+    }).sort((x, y) => String(x.name).localeCompare(String(y.name))),
+  };
 }

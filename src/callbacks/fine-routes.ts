@@ -6,6 +6,7 @@ import type { AgentStore } from '../domain/ports';
 import { NotFoundError } from '../errors';
 import type { Fine, PostgresFineStore } from '../postgres/fine-store';
 import { parseInput } from '../validation';
+import { actorOf } from '../api/admin-auth';
 
 const fineJson = (f: Fine) => ({
   id: f.id,
@@ -19,6 +20,7 @@ const fineJson = (f: Fine) => ({
   waived: f.waivedAt !== null,
   waivedAt: f.waivedAt ? f.waivedAt.toISOString() : null,
   waivedReason: f.waivedReason,
+  waivedBy: f.waivedBy,
 });
 
 const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM').optional() });
@@ -52,7 +54,7 @@ export function fineRoutes(router: Router, fines: PostgresFineStore, agents: Age
   r.post('/fines/:id/waive', async (req, res) => {
     const { id } = parseInput(idParam, req.params);
     const { reason } = parseInput(waiveBody, req.body);
-    const fine = await fines.waive(id, reason, clock.now());
+    const fine = await fines.waive(id, reason, clock.now(), actorOf(res));
     if (!fine) throw new NotFoundError(`no fine ${id}`);
     res.json(fineJson(fine));
   });

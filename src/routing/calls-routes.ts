@@ -70,7 +70,7 @@ export function encodeCursor(c: Call): string {
   return Buffer.from(`${c.startedAt.toISOString()}|${c.id}`).toString('base64url');
 }
 
-function decodeCursor(raw: string): { startedAt: Date; id: string } {
+export function decodeCursor(raw: string): { startedAt: Date; id: string } {
   const [at, id] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
   const startedAt = new Date(at ?? '');
   if (!id || Number.isNaN(startedAt.getTime()) || !z.string().uuid().safeParse(id).success) {

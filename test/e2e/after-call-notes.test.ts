@@ -48,10 +48,10 @@ describe('call notes, filters and customer files', () => {
     await h.api.patch(`/api/calls/${call.id}`, { type: 'complaint', summary: 'Invoice sent twice; refund promised' });
     const history = (await h.api.get(`/api/calls/${call.id}/notes-history`)).body.changes;
     expect(history).toEqual([
-      { field: 'type', oldValue: null, newValue: 'complaint', changedBy: 'admin', changedAt: expect.any(String) },
-      { field: 'summary', oldValue: null, newValue: 'Invoice sent twice', changedBy: 'admin', changedAt: expect.any(String) },
-      { field: 'callerName', oldValue: null, newValue: '王先生', changedBy: 'admin', changedAt: expect.any(String) },
-      { field: 'summary', oldValue: 'Invoice sent twice', newValue: 'Invoice sent twice; refund promised', changedBy: 'admin', changedAt: h.clock.now().toISOString() },
+      { field: 'type', oldValue: null, newValue: 'complaint', changedBy: 'admin-token', changedAt: expect.any(String) },
+      { field: 'summary', oldValue: null, newValue: 'Invoice sent twice', changedBy: 'admin-token', changedAt: expect.any(String) },
+      { field: 'callerName', oldValue: null, newValue: '王先生', changedBy: 'admin-token', changedAt: expect.any(String) },
+      { field: 'summary', oldValue: 'Invoice sent twice', newValue: 'Invoice sent twice; refund promised', changedBy: 'admin-token', changedAt: h.clock.now().toISOString() },
     ]);
   });
 
