@@ -1,5 +1,6 @@
 import { repeatWindowStart } from '../domain/call-notes';
 import type { Call } from '../domain/ports';
+import { isWithheldNumber } from '../domain/withheld-number';
 import type { Db } from './db';
 
 export interface Customer {
@@ -41,9 +42,10 @@ export class CustomerStore {
   /**
    * Files the call under its caller's customer (made on first contact) and marks it a repeat
    * call when the same number called within `repeatDays` before. Safe to repeat: a linked call is left alone.
+   * A withheld number is nobody's: the call stays unfiled (no customer, never a repeat caller).
    */
   async linkCall(call: Call, repeatDays: number, at: Date): Promise<void> {
-    if (call.customerId) return;
+    if (call.customerId || isWithheldNumber(call.from)) return;
     await this.db.transaction(async (tx) => {
       const customer = (
         await tx.query<CustomerRow>(
