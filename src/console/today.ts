@@ -1,0 +1,131 @@
+import { DateTime } from 'luxon';
+import { callFigures } from '../api/json';
+import type { CallbackFeature } from '../callbacks/callback-feature';
+import type { Container } from '../container';
+import type { Agent, Call } from '../domain/ports';
+import type { CallInProgress, PostgresConsoleStore } from '../postgres/console-store';
+import type { PostgresAuditStore } from '../postgres/audit-store';
+import { html, type SafeHtml } from './html';
+import { t } from './i18n';
+import { label, localTime, percent, secondsText, shownNumber } from './layout';
+import type { Viewer } from './session';
+
+export type AgentState = 'ringing' | 'talking' | 'onDuty' | 'paused' | 'inactive';
+
+/** The Today page's figures and live lists, as one snapshot; the live stream pushes it when it changes. */
+export interface TodaySnapshot {
+  from: Date;
+  to: Date;
+  figures: ReturnType<typeof callFigures>;
+  callbacksOpen: number;
+  callbacksLate: number;
+  inProgress: CallInProgress[];
+  agents: { agent: Agent; state: AgentState; pauseReason: string | null }[];
+  latest: Call[];
+}
+
+export interface TodayDeps {
+  c: Container;
+  store: PostgresConsoleStore;
+  audit: PostgresAuditStore;
+  callbacks: () => CallbackFeature | undefined;
+}
+
+/** Today, in the hotline's zone: from local midnight to now; the same figures as GET /api/analytics/summary for that range. */
+export async function todaySnapshot(d: TodayDeps): Promise<TodaySnapshot> {
+  const to = d.c.clock.now();
+  const from = DateTime.fromJSDate(to, { zone: d.c.config.TIME_ZONE }).startOf('day').toJSDate();
+  const cb = d.callbacks();
+  const [summary, open, attempted, inProgress, roster, latest, pauses] = await Promise.all([
+    d.c.analytics.callSummary(from, to),
+    cb ? cb.callbacks.list({ status: 'open', limit: 500 }) : [],
+    cb ? cb.callbacks.list({ status: 'attempted', limit: 500 }) : [],
+    d.store.callsInProgress(),
+    d.c.agents.list({ includeInactive: false }),
+    d.c.calls.listCalls({ from, to: new Date(to.getTime() + 1), limit: 10 }),
+    d.audit.recent({ actionPrefix: 'agent.pause', limit: 200 }),
+  ]);
+  const pending = [...open, ...attempted];
+  const states = await Promise.all(
+    roster.map(async (agent) => {
+      const talking = inProgress.some((x) => x.state === 'connected' && x.answeredByAgentId === agent.id);
+      const ringing = !talking && (inProgress.some((x) => x.ringingAgentId === agent.id) || (await d.c.coordinator.holderOf(agent.id)) !== null);
+      const state: AgentState = talking ? 'talking' : ringing ? 'ringing' : agent.paused ? 'paused' : 'onDuty';
+      const reason = agent.paused ? ((pauses.find((p) => p.target === agent.id)?.detail?.reason as string | undefined) ?? null) : null;
+      return { agent, state, pauseReason: reason };
+    }),
+  );
+  return {
+    from,
+    to,
+    figures: callFigures(summary),
+    callbacksOpen: pending.length,
+    callbacksLate: pending.filter((x) => x.lapsedAt !== null || x.dueAt < to).length,
+    inProgress,
+    agents: states,
+    latest,
+  };
+}
+
+/** What changes on screen; the tick pushes only when this differs from the last push. */
+export const snapshotKey = (s: TodaySnapshot) =>
+  JSON.stringify([s.figures, s.callbacksOpen, s.callbacksLate, s.inProgress, s.agents.map((a) => [a.agent.id, a.state, a.pauseReason]), s.latest.map((c) => [c.id, c.state, c.outcome])]);
+
+const tile = (key: string, name: string, value: number | null, shown: string, bad = false) =>
+  html`<div class="tile ${bad ? 'bad' : ''}" data-tile="${key}" data-value="${value === null ? '' : String(value)}"><div class="k">${name}</div><div class="v">${shown}</div></div>`;
+
+export function renderTiles(s: TodaySnapshot, v: Viewer): SafeHtml {
+  const f = s.figures;
+  const l = v.lang;
+  return html`${tile('answerRate', t(l, 'answerRate'), f.answerRate, percent(f.answerRate))}
+    ${tile('serviceLevel', t(l, 'serviceLevel'), f.serviceLevel, percent(f.serviceLevel))}
+    ${tile('averageSpeedOfAnswerSeconds', t(l, 'speedOfAnswer'), f.averageSpeedOfAnswerSeconds, secondsText(f.averageSpeedOfAnswerSeconds))}
+    ${tile('offered', t(l, 'offered'), f.offered, String(f.offered))}
+    ${tile('answered', t(l, 'answered'), f.answered, String(f.answered))}
+    ${tile('abandoned', t(l, 'abandoned'), f.abandoned, String(f.abandoned), f.abandoned > 0)}
+    ${tile('missed', t(l, 'missed'), f.missed, String(f.missed), f.missed > 0)}
+    ${tile('callbacksOpen', t(l, 'callbacksOpen'), s.callbacksOpen, String(s.callbacksOpen))}
+    ${tile('callbacksLate', t(l, 'callbacksLate'), s.callbacksLate, String(s.callbacksLate), s.callbacksLate > 0)}`;
+}
+
+export function renderLive(s: TodaySnapshot, v: Viewer, timeZone: string): { inProgress: SafeHtml; agents: SafeHtml; latest: SafeHtml } {
+  const l = v.lang;
+  const names = new Map(s.agents.map((a) => [a.agent.id, a.agent.name]));
+  const callState = (x: CallInProgress) => (x.state === 'connected' ? 'talking' : x.waitingSince ? 'waiting' : x.ringingAgentId ? 'ringing' : 'hunting');
+  const inProgress = s.inProgress.length
+    ? html`<div class="scroll"><table><thead><tr><th>${t(l, 'caller')}</th><th>${t(l, 'status')}</th><th>${t(l, 'agent')}</th><th>${t(l, 'arrived')}</th></tr></thead><tbody>
+      ${s.inProgress.map(
+        (x) => html`<tr data-call="${x.id}"><td><a href="/console/calls/${x.id}">${shownNumber(v, x.from)}</a></td>
+          <td><span class="pill ${callState(x)}">${t(l, `state_${callState(x)}`)}</span></td>
+          <td>${names.get(x.answeredByAgentId ?? x.ringingAgentId ?? '') ?? ''}</td><td>${localTime(x.startedAt, timeZone, 'HH:mm:ss')}</td></tr>`,
+      )}</tbody></table></div>`
+    : html`<p class="muted">${t(l, 'noCallsInProgress')}</p>`;
+  const agents = html`<div class="scroll"><table><thead><tr><th>${t(l, 'agent')}</th><th>${t(l, 'status')}</th></tr></thead><tbody>
+    ${s.agents.map(
+      (a) => html`<tr data-agent="${a.agent.id}"><td>${a.agent.name}</td><td><span class="pill ${a.state}" data-state="${a.state}">${t(l, `state_${a.state}`)}</span>${
+        a.pauseReason ? html` <span class="muted">${a.pauseReason}</span>` : ''
+      }</td></tr>`,
+    )}</tbody></table></div>`;
+  const latest = html`<div class="scroll"><table><thead><tr><th>${t(l, 'arrived')}</th><th>${t(l, 'caller')}</th><th>${t(l, 'outcome')}</th><th>${t(l, 'agent')}</th><th>${t(l, 'wait')}</th></tr></thead><tbody>
+    ${s.latest.map(
+      (c) => html`<tr data-call="${c.id}"><td>${localTime(c.startedAt, timeZone, 'HH:mm:ss')}</td><td><a href="/console/calls/${c.id}">${shownNumber(v, c.from)}</a></td>
+        <td>${c.outcome ? label(l, 'outcome', c.outcome) : t(l, `state_${c.state === 'connected' ? 'talking' : 'hunting'}`)}</td><td>${names.get(c.answeredByAgentId ?? '') ?? ''}</td><td>${secondsText(c.waitSeconds)}</td></tr>`,
+    )}</tbody></table></div>`;
+  return { inProgress, agents, latest };
+}
+
+/** The parts of the Today page the live stream replaces, by element id. */
+export function todayParts(s: TodaySnapshot, v: Viewer, timeZone: string): Record<string, string> {
+  const live = renderLive(s, v, timeZone);
+  return { tiles: renderTiles(s, v).value, 'in-progress': live.inProgress.value, 'agent-states': live.agents.value, latest: live.latest.value };
+}
+
+export function todayContent(s: TodaySnapshot, v: Viewer, timeZone: string): SafeHtml {
+  const live = renderLive(s, v, timeZone);
+  const l = v.lang;
+  return html`<div data-live="/console/events"><p class="muted"><span class="live-dot"></span>${t(l, 'live')} · ${localTime(s.from, timeZone, 'yyyy-MM-dd')} (${timeZone})</p>
+    <section class="tiles" id="tiles">${renderTiles(s, v)}</section>
+    <h2>${t(l, 'inProgress')}</h2><section class="card" id="in-progress">${live.inProgress}</section>
+    <h2>${t(l, 'agentStates')}</h2><section class="card" id="agent-states">${live.agents}</section>
+    <h2>${t(l, 'recentCalls')}</h2><section class="card" id="latest">${live.latest}</section></div>`;
+}

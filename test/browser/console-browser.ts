@@ -1,0 +1,87 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { AccountService } from '../../src/console/account-service';
+import type { ConsoleFeature } from '../../src/console/console-feature';
+import type { Role } from '../../src/domain/console-roles';
+import type { Hotline } from '../support/hotline-harness';
+
+/**
+ * Debian's Chromium driven by playwright-core (never a downloaded browser), headless; one per
+ * test file, a new context (no cookies) per test. playwright-core itself gives each launch a
+ * fresh --user-data-dir in the temp folder (it refuses one passed in args) and removes it on close.
+ */
+export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+/** The hotline's app on a loopback port, as a browser reaches it (plain http: cookies are not Secure outside production). */
+export async function listen(h: Hotline): Promise<{ base: string; close(): Promise<void> }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = h.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const consoleOf = (h: Hotline) => h.container.features.find((f) => f.name === 'console') as ConsoleFeature;
+
+export async function createAccount(h: Hotline, username: string, role: Role, password = `${username}-password-1`): Promise<{ username: string; password: string }> {
+  const accounts: AccountService = consoleOf(h).accounts;
+  await accounts.create(username, password, role);
+  return { username, password };
+}
+
+export const DESKTOP = { width: 1280, height: 860 };
+export const PHONE = { width: 390, height: 844 };
+
+export async function signIn(context: BrowserContext, base: string, who: { username: string; password: string }): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${base}/console/`);
+  await page.fill('input[name=username]', who.username);
+  await page.fill('input[name=password]', who.password);
+  await Promise.all([page.waitForURL(`${base}/console/`), page.click('button[type=submit]')]);
+  return page;
+}
+
+/**
+ * Screenshots for docs/: written when CONSOLE_SCREENSHOTS names a folder (how docs/ was made:
+ * CONSOLE_SCREENSHOTS=docs npx vitest run test/browser), else taken and thrown away, so a test
+ * run leaves the work tree alone while the pages are still rendered whole.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.CONSOLE_SCREENSHOTS;
+  await page.screenshot({ fullPage: true, ...(dir ? { path: path.join(dir, `${name}.png`) } : {}) });
+}
+
+/** The page is no wider than the window: nothing to scroll sideways but the tables that scroll inside their box. */
+export async function fitsWidth(page: Page): Promise<boolean> {
+  // A string, not a function: the tests compile without the DOM's types.
+  return page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1');
+}
