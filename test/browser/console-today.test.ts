@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
+import { ACCOUNT_SID, HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
 import { consoleOf, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
 
 const A = '+8613800000001';
@@ -125,6 +126,26 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
     await page.setViewportSize(PHONE);
     expect(await fitsWidth(page)).toBe(true);
     await screenshot(page, 'console-today-390');
+  });
+
+  it('lists a call whose agent is ringing as in progress, and drops it live when the caller hangs up', async () => {
+    const page = await signIn(context, web.base, admin);
+    await expect(page.locator('#in-progress').textContent()).resolves.toContain('当前没有通话');
+    h.clock.advance(60);
+    // Twilio's incoming webhook alone: the first agent's phone is now ringing, nobody has answered.
+    const callSid = `CA${randomBytes(16).toString('hex')}`;
+    const incoming = await h.twilio.post(h.twilio.url('/webhooks/voice/incoming'), { CallSid: callSid, From: '+8613911110006', To: HOTLINE, CallStatus: 'ringing', AccountSid: ACCOUNT_SID });
+    expect(incoming.status).toBe(200);
+    await expect.poll(() => page.locator('#in-progress [data-call]').count(), { timeout: 10_000 }).toBe(1);
+    const row = await page.locator('#in-progress [data-call]').textContent();
+    expect(row).toContain('+8613911110006');
+    expect(row).toContain('振铃中');
+    const ringing = await page.locator('#agent-states [data-state=ringing]').count();
+    expect(ringing).toBe(1);
+
+    await h.twilio.callStatus(callSid, 'completed');
+    await expect.poll(() => page.locator('#in-progress [data-call]').count(), { timeout: 10_000 }).toBe(0);
+    await expect(page.locator('#agent-states [data-state=ringing]').count()).resolves.toBe(0);
   });
 
   it('lists calls with filters, shows a call with its timeline and saves notes with their author', async () => {
