@@ -6,6 +6,8 @@ import type { Viewer } from './session';
 interface Subscriber {
   res: Response;
   viewer: Viewer;
+  /** The HTTP server it came through: once that stops listening (SIGTERM), the stream ends so shutdown is not held up. */
+  server: { listening: boolean } | undefined;
 }
 
 /**
@@ -29,7 +31,7 @@ export class LiveFeed {
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
-    const sub = { res, viewer };
+    const sub: Subscriber = { res, viewer, server: (req.socket as typeof req.socket & { server?: { listening: boolean } }).server };
     this.subscribers.add(sub);
     req.on('close', () => this.subscribers.delete(sub));
     // The page was rendered a moment ago; send the current state so nothing in between is lost.
@@ -70,8 +72,16 @@ export class LiveFeed {
 
   start(): void {
     this.timer = setInterval(() => {
-      // A comment line keeps proxies from closing an idle stream.
-      for (const sub of this.subscribers) sub.res.write(': tick\n\n');
+      for (const sub of this.subscribers) {
+        if (sub.server && !sub.server.listening) {
+          // The browser reconnects (retry: 3000) to an instance that is still up.
+          sub.res.end();
+          this.subscribers.delete(sub);
+        } else {
+          // A comment line keeps proxies from closing an idle stream.
+          sub.res.write(': tick\n\n');
+        }
+      }
       this.nudge();
     }, this.d.tickSeconds * 1000);
     this.timer.unref();
