@@ -49,7 +49,9 @@ export async function todaySnapshot(d: TodayDeps): Promise<TodaySnapshot> {
   const states = await Promise.all(
     roster.map(async (agent) => {
       const talking = inProgress.some((x) => x.state === 'connected' && x.answeredByAgentId === agent.id);
-      const ringing = !talking && (inProgress.some((x) => x.ringingAgentId === agent.id) || (await d.c.coordinator.holderOf(agent.id)) !== null);
+      // A claim counts only for a call still live: one left by an ended call lapses on its own, later.
+      const claimedFor = (await d.c.coordinator.holderOf(agent.id))?.split(':')[0];
+      const ringing = !talking && inProgress.some((x) => x.ringingAgentId === agent.id || x.id === claimedFor);
       const state: AgentState = talking ? 'talking' : ringing ? 'ringing' : agent.paused ? 'paused' : 'onDuty';
       const reason = agent.paused ? ((pauses.find((p) => p.target === agent.id)?.detail?.reason as string | undefined) ?? null) : null;
       return { agent, state, pauseReason: reason };

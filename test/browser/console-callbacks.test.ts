@@ -2,8 +2,9 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
-import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
-import { createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
+import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { interceptTwilioRest } from '../support/outbound-call';
+import { consoleOf as consoleFeature, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -105,7 +106,7 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
     expect(res.body.waivedBy).toBe('admin-token');
   });
 
-  it('lists open callbacks late first and hands one over to another agent', async () => {
+  it('lists open callbacks late first, hands one over to another agent and places it', async () => {
     const page = await signIn(context, web.base, supervisor);
     await page.goto(`${web.base}/console/callbacks`);
     const rows = page.locator('tr[data-callback]');
@@ -120,8 +121,23 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
     await expect(page.locator('[role=status]').textContent()).resolves.toBe('已转交给 李娜');
     await expect(page.locator(`tr[data-callback="${id}"] [data-owner]`).textContent()).resolves.toBe('李娜');
     expect((await h.api.get(`/api/callbacks/${id}`)).body.ownerAgentId).toBe(agentB);
-    const audit = await (h.container.features.find((f) => f.name === 'console') as import('../../src/console/console-feature').ConsoleFeature).audit.recent({ target: id, limit: 5 });
+    const audit = await consoleFeature(h).audit.recent({ target: id, limit: 5 });
     expect(audit[0]).toMatchObject({ actor: 'account:zhou', action: 'callback.hand-over' });
+
+    // Placing it calls the owner's phone first, through Twilio's REST API.
+    const rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+    await Promise.all([page.waitForURL(/placed=1/), page.locator(`tr[data-callback="${id}"] form[action$="/dial"] button`).click()]);
+    await expect(page.locator('[role=status]').textContent()).resolves.toBe('正在呼叫负责人的电话');
+    expect(rest.calls.map((c) => c.params.get('To'))).toEqual([B]);
+    const dialled = await consoleFeature(h).audit.recent({ target: id, limit: 5 });
+    expect(dialled[0]).toMatchObject({ actor: 'account:zhou', action: 'callback.dial' });
+    // A second press while the owner's phone rings is a conflict, and places nothing.
+    await page.goto(`${web.base}/console/callbacks`);
+    const [again] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator(`tr[data-callback="${id}"] form[action$="/dial"] button`).click()]);
+    expect(again.status()).toBe(409);
+    expect(rest.calls).toHaveLength(1);
+
+    await page.goto(`${web.base}/console/callbacks`);
     await screenshot(page, 'console-callbacks');
     await page.setViewportSize(PHONE);
     expect(await fitsWidth(page)).toBe(true);
