@@ -14,7 +14,7 @@ import { callbacksPages } from './callbacks-pages';
 import { callsPages } from './calls-pages';
 import { callbacksOf, type ConsoleDeps } from './console-deps';
 import { html } from './html';
-import { t } from './i18n';
+import { langOf, t } from './i18n';
 import { page } from './layout';
 import { LiveFeed } from './live-feed';
 import { reportsPages } from './reports-pages';
@@ -22,7 +22,6 @@ import { checkCsrf, cookiesOf, requireSession, viewerOf } from './session';
 import { signInRoutes, signOutRoute } from './sign-in-routes';
 import { todayContent, todaySnapshot } from './today';
 import { tokensPages } from './tokens-pages';
-import { langOf } from './i18n';
 
 export interface ConsoleFeature extends Feature {
   accounts: AccountService;
@@ -76,7 +75,10 @@ export function consoleFeature(c: Container): ConsoleFeature {
     const heading = { 400: t(lang, 'badRequest'), 403: t(lang, 'forbidden'), 404: t(lang, 'notFound'), 409: t(lang, 'conflict') }[status] ?? `${status}`;
     const message = err instanceof AppError ? err.message : 'internal error';
     const viewer = res.locals.viewer ? viewerOf(res) : null;
-    res.status(status).type('html').send(page(viewer, { title: heading }, html`<p class="error" role="alert" data-status="${String(status)}">${message}</p><p><a href="javascript:history.back()">←</a></p>`));
+    // Back to the page the form was on, when it was one of ours.
+    const from = req.header('Referer') ? new URL(req.header('Referer')!, 'http://console.invalid') : null;
+    const back = from && from.pathname.startsWith('/console/') ? from.pathname + from.search : '/console/';
+    res.status(status).type('html').send(page(viewer, { title: heading }, html`<p class="error" role="alert" data-status="${String(status)}">${message}</p><p><a href="${back}">←</a></p>`));
   };
 
   const router = Router();
