@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './domain/clock';
 import type { Coordinator } from './domain/ports';
 import { createLogger, type Logger } from './logger';
 import { PostgresAgentStore } from './postgres/agent-store';
+import { PostgresCallEndEffectStore } from './postgres/call-end-effect-store';
 import { PostgresAnalyticsStore } from './postgres/analytics-store';
 import { PostgresCallStore } from './postgres/call-store';
 import { databaseCounter } from './postgres/counter-store';
@@ -11,7 +12,8 @@ import { pgDb, pgliteDb, type Db } from './postgres/db';
 import { migrate } from './postgres/migrate';
 import { InProcessCoordinator } from './redis/in-process-coordinator';
 import { RedisCoordinator } from './redis/redis-coordinator';
-import { HotlineService } from './routing/hotline-service';
+import { CallEndOutbox } from './routing/call-end-outbox';
+import { HotlineService, type CallEndedListener } from './routing/hotline-service';
 import { speaker, type Speaker } from './twiml/hotline-twiml';
 import { createTwilioClient, type TwilioClient } from './twilio-client';
 import { twilioSms, type SmsSender } from './sms';
@@ -40,6 +42,8 @@ export interface Container {
   calls: PostgresCallStore;
   analytics: PostgresAnalyticsStore;
   hotline: HotlineService;
+  /** The call-ended outbox: runs each listener's effect when a call ends, and retries it until done. */
+  callEnds: CallEndOutbox;
   twilio: TwilioClient;
   sms: SmsSender;
   features: Feature[];
@@ -66,7 +70,10 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
   const twilioClient = o.twilio ?? createTwilioClient(config);
   const agents = new PostgresAgentStore(db);
-  const calls = new PostgresCallStore(db);
+  // Features add call-ended listeners; every call's end owes each one an effect in the outbox.
+  const listeners: CallEndedListener[] = [];
+  const calls = new PostgresCallStore(db, () => listeners.map((l) => l.name));
+  const callEnds = new CallEndOutbox({ effects: new PostgresCallEndEffectStore(db), calls, listeners, clock, logger });
   const hotline = new HotlineService({
     settings: {
       publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -84,7 +91,8 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     clock,
     speaker: say,
     logger,
-    listeners: [],
+    listeners,
+    callEnds,
     redirectCall: async (callSid, url) => {
       await twilioClient.calls(callSid).update({ url, method: 'POST' });
     },
@@ -100,6 +108,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     calls,
     analytics: new PostgresAnalyticsStore(db),
     hotline,
+    callEnds,
     twilio: twilioClient,
     sms: twilioSms(twilioClient, config.SMS_FROM, logger),
     features: [],

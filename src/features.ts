@@ -1,5 +1,7 @@
 import { afterCallFeature } from './after-call/after-call-feature';
 import { callbackFeature } from './callbacks/callback-feature';
+import { consoleFeature } from './console/console-feature';
+import { callEndOutboxFeature } from './routing/call-end-outbox-feature';
 import { callSettlerFeature } from './routing/call-settler-feature';
 import { waitingLineFeature } from './routing/waiting-line-feature';
 import type { Container, Feature } from './container';
@@ -9,8 +11,10 @@ export function installFeatures(c: Container): Feature[] {
   const features: Feature[] = [];
   features.push(waitingLineFeature(c));
   features.push(callSettlerFeature(c));
+  features.push(callEndOutboxFeature(c));
   features.push(callbackFeature(c));
   features.push(afterCallFeature(c));
+  features.push(consoleFeature(c));
   c.features.push(...features);
   return features;
 }

@@ -44,25 +44,31 @@ export function afterCallFeature(c: Container): AfterCallFeature {
   });
   const handover = new Handover({ calls: c.calls, notes, hotline: c.hotline, twilio: c.twilio, clock: c.clock, logger: c.logger });
 
-  // Webhook replies must not wait on Twilio's REST API, so the SMS runs beside them.
+  // Webhook replies must not wait on Twilio's REST API, so the SMS runs beside them; settled() waits for it.
   const pending = new Set<Promise<void>>();
-  const inBackground = (what: string, call: Call, work: () => Promise<void>) => {
-    const p: Promise<void> = work()
-      .catch((err: unknown) => void c.logger.error(`${what} failed`, { callSid: call.callSid, err }))
-      .finally(() => pending.delete(p));
+  const tracked = (work: Promise<void>): Promise<void> => {
+    const p: Promise<void> = work.catch(() => undefined).finally(() => pending.delete(p));
     pending.add(p);
+    return work;
   };
-  const fileAndNotify = async (call: Call) => {
-    // The customer file is part of the record, so it is written before the webhook answers.
-    await customers.linkCall(call, c.config.REPEAT_CALLER_DAYS, c.clock.now());
-    // Sent when connected; the end of an answered call retries a send that failed or never started.
-    if (call.answeredByAgentId) inBackground('notes link', call, async () => notesLinks.send((await c.calls.getCall(call.id)) ?? call));
+  // The customer file is part of the record, so it is written before the webhook answers. Filing
+  // twice is harmless: a call already linked is left alone, and a number has one customer.
+  const file = (call: Call) => customers.linkCall(call, c.config.REPEAT_CALLER_DAYS, c.clock.now());
+  // Sent once per call (claimed on the call row): when connected, and at the end if that send
+  // failed or never started. A failed send at the end is retried by the call-ended outbox.
+  const sendLink = async (call: Call) => {
+    if (call.answeredByAgentId) await notesLinks.send((await c.calls.getCall(call.id)) ?? call);
   };
 
   c.hotline.setEnding('afterTalk', (call) => ratings.offer(call));
+  c.hotline.addListener({ name: 'customer-file', callConnected: file, callEnded: file });
   c.hotline.addListener({
-    callConnected: fileAndNotify,
-    callEnded: fileAndNotify,
+    name: 'notes-sms',
+    inBackground: true,
+    callConnected: async (call) => {
+      tracked(sendLink(call)).catch((err: unknown) => void c.logger.error('notes link failed', { callSid: call.callSid, err }));
+    },
+    callEnded: (call) => tracked(sendLink(call)),
   });
 
   return {

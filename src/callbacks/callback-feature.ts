@@ -41,6 +41,7 @@ export function callbackFeature(c: Container): CallbackFeature {
     hotline: c.hotline,
     agents: c.agents,
     calls: c.calls,
+    coordinator: c.coordinator,
     callbacks,
     twilio: c.twilio,
     speaker: c.speaker,
@@ -53,7 +54,7 @@ export function callbackFeature(c: Container): CallbackFeature {
   scheduler = newScheduler();
   const running = scheduler;
 
-  c.hotline.addListener(service);
+  c.hotline.addListener({ name: 'callbacks', callEnded: (call) => service.callEnded(call) });
   c.hotline.setEnding('whenMissed', (call) => service.whenMissed(call));
   c.hotline.setWaitingOffer({
     prompt: texts.offer,

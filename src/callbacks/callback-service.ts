@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { callbackDeadline, type DeadlineRules } from '../domain/callback-deadline';
-import { chooseOwner, jobsFor, legOutcome, rangUnanswered, type CallbackAttemptOutcome } from '../domain/callback-rules';
+import { chooseOwner, dayOwner, jobsFor, legOutcome, type CallbackAttemptOutcome } from '../domain/callback-rules';
 import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
-import type { AgentStore, Call, CallStore } from '../domain/ports';
+import { isWithheldNumber } from '../domain/withheld-number';
+import type { AgentStore, Call, CallStore, Coordinator } from '../domain/ports';
 import { signLink } from '../domain/signed-link';
+import { speechSeconds } from '../domain/speech';
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import type { Callback, CallbackAttempt, PostgresCallbackStore } from '../postgres/callback-store';
@@ -13,8 +16,11 @@ import { emptyTwiml, hangupTwiml, sayAndHangUp, type Speaker } from '../twiml/ho
 import type { TwilioClient } from '../twilio-client';
 import { dialCustomerTwiml, ownerWhisperTwiml, recordMessageTwiml, CALLBACK_LEG_EVENTS } from './callback-twiml';
 import { localTime, type CallbackTexts } from './callback-texts';
+import { OwnerClaims } from './owner-claims';
 
 export const DIAL_LINK_PURPOSE = 'callback-dial';
+/** How long a report of the customer's leg may trail the owner's hang-up before the deadline is judged again. */
+const LATE_LEG_REPORT_MS = 60_000;
 
 export interface CallbackServiceDeps {
   config: Config;
@@ -23,6 +29,8 @@ export interface CallbackServiceDeps {
   hotline: HotlineService;
   agents: AgentStore;
   calls: CallStore;
+  /** Shared with the hotline's hunt: a callback call claims its owner like a hotline call does. */
+  coordinator: Coordinator;
   callbacks: PostgresCallbackStore;
   twilio: TwilioClient;
   speaker: Speaker;
@@ -50,16 +58,28 @@ export function deadlineRules(c: Config): DeadlineRules {
  * settles each attempt from Twilio's callbacks. Every webhook method is safe to repeat.
  */
 export class CallbackService {
-  constructor(private readonly d: CallbackServiceDeps) {}
+  private readonly claims: OwnerClaims;
+
+  constructor(private readonly d: CallbackServiceDeps) {
+    this.claims = new OwnerClaims({ coordinator: d.coordinator, logger: d.logger, released: () => d.hotline.promoteWaiting() });
+  }
 
   private get lang() {
     return this.d.config.PROMPT_LANGUAGE;
   }
 
-  /** The hotline's call-ended listener: a miss opens or joins a callback; an answered call closes one. */
+  /**
+   * The hotline's call-ended listener: a miss opens or joins a callback; an answered call closes
+   * one. Safe to run again for the same call (the outbox retries a run that may have got far).
+   */
   async callEnded(call: Call): Promise<void> {
     const log = this.d.logger.child({ callSid: call.callSid });
     const at = call.endedAt ?? this.d.clock.now();
+    if (isWithheldNumber(call.from)) {
+      // Shared by every hidden caller and reaching nobody: no callback to open, join or close.
+      if (call.outcome !== 'answered') log.info('no callback: the caller withheld their number', { callId: call.id, outcome: call.outcome });
+      return;
+    }
     if (call.outcome === 'answered') {
       const closed = await this.d.callbacks.closeForCaller(call.from, call.id, at);
       if (closed) log.info('callback closed: the caller got through', { callbackId: closed.id });
@@ -71,15 +91,19 @@ export class CallbackService {
       log.warn('no callback: the caller number cannot be dialled', { from: call.from, callId: call.id });
       return;
     }
+    // Already in a callback (open, or since returned): a second callback, or a second join, would count this miss twice.
+    if (await this.d.callbacks.byCallId(call.id)) return;
     const requested = call.missedReason === 'callback-requested';
     const joined = await this.d.callbacks.join(call.from, call.id, requested, at);
     if (joined) return;
     const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config));
     const attempts = await this.d.calls.attemptsOf(call.id);
     const rotationAgentIds = (await this.d.agents.listRoutable()).map((a) => a.id);
+    // Whose miss it is depends on how long each phone rang, not on which request came first.
+    const ownerRule = { answerThresholdSeconds: this.d.config.ANSWER_THRESHOLD_SECONDS, callEndedAt: at };
     // Only take a rotation step when it decides the owner, so day misses do not skew the night rota.
-    const needsRotation = window === 'night' || !attempts.some(rangUnanswered);
-    const owner = chooseOwner({ window, attempts, rotationAgentIds, rotation: needsRotation ? await this.d.nextOwnerRotation() : 0 });
+    const needsRotation = window === 'night' || !dayOwner(attempts, ownerRule);
+    const owner = chooseOwner({ window, attempts, rotationAgentIds, rotation: needsRotation ? await this.d.nextOwnerRotation() : 0, ...ownerRule });
     const input = {
       phone: call.from,
       hotlineNumber: call.to,
@@ -148,7 +172,8 @@ export class CallbackService {
 
   /**
    * Places a callback: Twilio rings the owner's phone from the hotline number; the owner presses 1
-   * and the customer is dialled. Refused while another attempt is in flight or once it is settled.
+   * and the customer is dialled. Refused while another attempt is in flight, while the owner is
+   * ringing or talking for another call (hotline or callback), or once it is settled.
    */
   async dial(callbackId: string, via: 'admin' | 'link', asAgentId?: string): Promise<CallbackAttempt> {
     const cb = await this.d.callbacks.get(callbackId);
@@ -158,7 +183,18 @@ export class CallbackService {
     const owner = await this.d.agents.get(cb.ownerAgentId);
     if (!owner || !owner.active) throw new ConflictError('the owner is no longer on the roster: give the callback to another agent (PATCH /api/callbacks/:id)', 'ownerAgentId');
     const now = this.d.clock.now();
-    const attempt = await this.d.callbacks.addAttempt(cb.id, owner.id, via, now);
+    // The attempt's id names the owner's claim, so it is chosen before the claim is taken.
+    const attemptId = randomUUID();
+    const refusal = await this.claims.claim(owner.id, attemptId, this.d.config.CALLBACK_RING_SECONDS);
+    if (refusal === 'on-hotline-call') throw new ConflictError('the owner is on a hotline call (ringing or talking): place the callback once they are free', 'ownerAgentId');
+    if (refusal) throw new ConflictError('the owner is already on a callback call: place this one once it is over', 'ownerAgentId');
+    let attempt: CallbackAttempt;
+    try {
+      attempt = await this.d.callbacks.addAttempt(cb.id, owner.id, via, now, attemptId);
+    } catch (err) {
+      await this.claims.release(owner.id, attemptId);
+      throw err;
+    }
     const q = { attempt: attempt.id };
     try {
       const created = await this.d.twilio.calls.create({
@@ -176,6 +212,7 @@ export class CallbackService {
       return { ...attempt, ownerCallSid: created.sid };
     } catch (err) {
       await this.d.callbacks.finishAttempt(attempt.id, 'not-placed', now, this.d.config.CALLBACK_MAX_ATTEMPTS);
+      await this.claims.release(owner.id, attempt.id);
       this.d.logger.error('callback call could not be placed', { callbackId: cb.id, attemptId: attempt.id, err });
       throw new AppError(502, 'twilio_error', `Twilio refused the call: ${(err as Error).message}`);
     }
@@ -194,8 +231,10 @@ export class CallbackService {
     await this.d.callbacks.setOwnerCallSid(attempt.id, callSid);
     if (attempt.outcome) return hangupTwiml();
     await this.d.callbacks.markOwnerAnswered(attempt.id, this.d.clock.now());
+    const text = this.d.texts.ownerWhisper({ phone: cb.phone, calledAt: localTime(cb.firstCallAt, this.d.config.TIME_ZONE, this.lang) });
+    await this.claims.hold(attempt.agentId, attempt.id, speechSeconds(text) + this.d.config.SCREEN_TIMEOUT_SECONDS);
     return ownerWhisperTwiml(this.d.speaker, {
-      text: this.d.texts.ownerWhisper({ phone: cb.phone, calledAt: localTime(cb.firstCallAt, this.d.config.TIME_ZONE, this.lang) }),
+      text,
       timeoutSeconds: this.d.config.SCREEN_TIMEOUT_SECONDS,
       actionUrl: this.d.hotline.webhookUrl('callback-owner-confirm', { attempt: attempt.id }),
     });
@@ -211,6 +250,8 @@ export class CallbackService {
       return sayAndHangUp(this.d.speaker, this.d.texts.ownerDeclined);
     }
     await this.d.callbacks.markCustomerDialled(attempt.id, now);
+    // The owner stays claimed while the customer's phone rings and while they talk.
+    await this.claims.hold(attempt.agentId, attempt.id, this.d.config.CALLBACK_RING_SECONDS + this.d.config.MAX_TALK_SECONDS);
     const q = { attempt: attempt.id };
     return dialCustomerTwiml(this.d.speaker, {
       say: this.d.texts.connectingCustomer,
@@ -244,8 +285,10 @@ export class CallbackService {
 
   /**
    * Status callbacks of either leg. They back up the action URLs: an owner leg that ends before the
-   * customer was dialled settles the attempt as the owner's miss; a customer leg that was answered
-   * settles it as connected even if the Dial action never arrives.
+   * customer was dialled settles the attempt as the owner's miss, and one that ends after the
+   * owner's 1 with no sign of the customer's leg as `owner-hung-up`; a customer leg that was
+   * answered settles it as connected even if the Dial action never arrives. The end of the owner's
+   * leg frees the owner's claim.
    */
   async legStatus(attemptId: string, leg: 'owner' | 'customer', p: { callSid: string; callStatus: string; sequenceNumber?: number; eventAt: Date; callDuration?: number }): Promise<void> {
     const { attempt } = await this.loadAttempt(attemptId);
@@ -263,9 +306,21 @@ export class CallbackService {
     if (p.callStatus === 'in-progress') await this.d.callbacks.markOwnerAnswered(attempt.id, p.eventAt);
     const ended = p.callStatus === 'completed' ? 'owner-declined' : legOutcome('owner', p.callStatus);
     if (!ended) return;
-    // Once the customer was dialled, the customer's leg decides the outcome, not the owner's hang-up.
+    // The owner's leg is over (the customer's leg hangs off it): their phone is free for the hotline.
+    await this.claims.release(attempt.agentId, attempt.id);
     const fresh = await this.d.callbacks.getAttempt(attempt.id);
-    if (fresh && !fresh.customerDialledAt) await this.settle(fresh, ended);
+    if (!fresh || fresh.outcome) return;
+    if (!fresh.customerDialledAt) await this.settle(fresh, ended);
+    // Once the customer's leg started, it decides the outcome, not the owner's hang-up. With no sign
+    // of it the owner hung up before it started: Twilio then neither rings the customer nor posts
+    // the Dial action, so nothing else would ever settle the attempt.
+    else if (!fresh.customerCallSid) await this.ownerHungUp(fresh);
+  }
+
+  private async ownerHungUp(attempt: CallbackAttempt): Promise<void> {
+    const now = this.d.clock.now();
+    const cb = await this.d.callbacks.settleOwnerHungUp(attempt.id, now, new Date(now.getTime() + LATE_LEG_REPORT_MS));
+    if (cb) this.d.logger.info('callback attempt settled: the owner hung up before the customer was dialled', { callbackId: cb.id, attemptId: attempt.id, status: cb.status });
   }
 
   private async settle(attempt: CallbackAttempt, outcome: CallbackAttemptOutcome): Promise<void> {

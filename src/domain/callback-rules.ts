@@ -1,3 +1,4 @@
+import { secondsBetween } from './clock';
 import type { RingAttempt } from './ports';
 import type { CallbackWindow } from './callback-deadline';
 
@@ -15,30 +16,72 @@ import type { CallbackWindow } from './callback-deadline';
  *   open | attempted -> closed
  *
  * Only a dial of the customer counts as an attempt ("called back"): an owner who lets their
- * own phone ring out has not called anyone.
+ * own phone ring out has not called anyone. An owner who presses 1 and hangs up before the
+ * customer's leg starts (`owner-hung-up`) has not either: the callback goes back to where it was
+ * (open, or attempted if another try reached the customer), can lapse and be fined, and is
+ * placed again. Only failed customer dials count towards `unreachable`; the owner's own misses,
+ * that one included, never do, since the customer's phone never rang.
  */
 export type CallbackStatus = 'open' | 'attempted' | 'done' | 'unreachable' | 'closed';
 export const OPEN_STATUSES: readonly CallbackStatus[] = ['open', 'attempted'];
 
 /** Attempt outcomes that did reach the customer's phone (the attempt counts towards the deadline). */
 export type CustomerOutcome = 'connected' | 'customer-voicemail' | 'customer-no-answer' | 'customer-busy' | 'customer-failed' | 'customer-canceled';
-export type OwnerOutcome = 'owner-declined' | 'owner-no-answer' | 'owner-busy' | 'owner-failed' | 'owner-canceled' | 'not-placed';
+export type OwnerOutcome = 'owner-declined' | 'owner-hung-up' | 'owner-no-answer' | 'owner-busy' | 'owner-failed' | 'owner-canceled' | 'not-placed';
 export type CallbackAttemptOutcome = CustomerOutcome | OwnerOutcome;
 
-/** Did this agent's phone ring for the call without them taking it? (R3 fines "an agent who failed to answer".) */
-export function rangUnanswered(a: RingAttempt): boolean {
-  if (a.outcome === 'accepted' || a.acceptedAt) return false;
-  return a.ringingAt !== null || a.answeredAt !== null || a.outcome === 'no-answer' || a.outcome === 'rejected-by-screen';
+/**
+ * Whose miss is it? (R3 fines "an agent who failed to answer a forwarded call".) By day an agent
+ * owns a call they did not take when, on their attempt:
+ *
+ *   - their phone rang for at least the answer threshold (ANSWER_THRESHOLD_SECONDS, three rings):
+ *     from Twilio's `ringing` Timestamp to the end of the ringing (the pick-up, else the end of
+ *     the attempt, else the end of the call); or
+ *   - something on their phone picked up and turned the whisper away (their voicemail, or they
+ *     answered and did not press 1): `rejected-by-screen` after the whisper was played.
+ *
+ * Never an agent who pressed 1 (even if Twilio then failed to bridge them), whose phone answered
+ * busy or failed (a decline, another call or the network: Twilio cannot tell them apart, and it
+ * cost the caller no ring), or who was never rung (withdrawn, the caller pressed 1 first). So a
+ * phone that rang for a second before the caller hung up makes nobody the owner.
+ *
+ * Every input is a fact about the attempt, not about the order its requests arrived in. If the
+ * `ringing` event is not in yet, the ring is measured from the offer instead, which is earlier by
+ * the carrier's post-dial delay (about a second).
+ */
+export function ownsMiss(a: RingAttempt, rule: OwnerRule): boolean {
+  if (a.acceptedAt || a.outcome === 'accepted' || a.outcome === 'not-bridged') return false;
+  if (a.outcome === 'busy' || a.outcome === 'failed' || a.outcome === 'withdrawn' || a.outcome === 'callback-requested') return false;
+  if (a.outcome === 'rejected-by-screen' && a.screenedAt) return true;
+  return ringDuration(a, rule.callEndedAt) >= rule.answerThresholdSeconds;
+}
+
+export interface OwnerRule {
+  answerThresholdSeconds: number;
+  /** When the call ended: an attempt not finished by then rang until then. */
+  callEndedAt: Date;
+}
+
+/** How long the agent's phone rang for this attempt, in seconds. */
+export function ringDuration(a: RingAttempt, callEndedAt: Date): number {
+  const start = a.ringingAt ?? a.initiatedAt ?? a.offeredAt;
+  const end = a.answeredAt ?? a.finishedAt ?? callEndedAt;
+  return Math.max(0, secondsBetween(start, end));
+}
+
+/** The day owner: the first agent in ring order whose miss it is (see ownsMiss), or null. */
+export function dayOwner(attempts: readonly RingAttempt[], rule: OwnerRule): string | null {
+  return [...attempts].sort((a, b) => a.seq - b.seq).find((a) => ownsMiss(a, rule))?.agentId ?? null;
 }
 
 /**
- * Who must return the call: by day the first agent whose phone rang and who did not take it;
- * by night, or when nobody was rung, the next agent in the owner rotation.
+ * Who must return the call: by day the day owner (see ownsMiss); by night, or when the miss is
+ * nobody's, the next agent in the owner rotation.
  */
-export function chooseOwner(o: { window: CallbackWindow; attempts: readonly RingAttempt[]; rotationAgentIds: readonly string[]; rotation: number }): string | null {
+export function chooseOwner(o: OwnerRule & { window: CallbackWindow; attempts: readonly RingAttempt[]; rotationAgentIds: readonly string[]; rotation: number }): string | null {
   if (o.window === 'day') {
-    const first = [...o.attempts].sort((a, b) => a.seq - b.seq).find(rangUnanswered);
-    if (first) return first.agentId;
+    const owner = dayOwner(o.attempts, o);
+    if (owner) return owner;
   }
   if (o.rotationAgentIds.length === 0) return null;
   const n = o.rotationAgentIds.length;
@@ -86,6 +129,15 @@ export function statusAfterAttempt(outcome: CallbackAttemptOutcome, failedCustom
   if (outcome === 'connected') return 'done';
   if (!outcome.startsWith('customer-')) return current;
   return failedCustomerDials >= maxAttempts ? 'unreachable' : 'attempted';
+}
+
+/**
+ * The owner hung up before the customer's leg started: the attempt did not dial anyone, so the
+ * callback is attempted only if another attempt reached the customer's phone.
+ */
+export function statusAfterOwnerHungUp(current: CallbackStatus, anotherDial: boolean): CallbackStatus {
+  if (current !== 'open' && current !== 'attempted') return current;
+  return anotherDial ? 'attempted' : 'open';
 }
 
 /**

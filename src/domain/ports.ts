@@ -154,8 +154,11 @@ export interface CallStore {
   getCallBySid(callSid: string): Promise<Call | null>;
   listCalls(q: CallListQuery): Promise<Call[]>;
 
-  /** Adds attempt number seq; if another request already added it, returns that one and created=false. */
-  addAttempt(a: { callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }): Promise<{ attempt: RingAttempt; created: boolean }>;
+  /**
+   * Adds attempt number seq; if another request already added it, returns that one and
+   * created=false; null when the call is no longer hunting (it ended meanwhile).
+   */
+  addAttempt(a: { callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }): Promise<{ attempt: RingAttempt; created: boolean } | null>;
   getAttempt(id: string): Promise<RingAttempt | null>;
   attemptsOf(callId: string): Promise<RingAttempt[]>;
   attemptsOfCalls(callIds: string[]): Promise<Map<string, RingAttempt[]>>;

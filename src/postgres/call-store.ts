@@ -4,6 +4,7 @@ import type { CallType } from '../domain/call-notes';
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
 import type { SurveyStatus } from '../domain/rating';
 import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt } from '../domain/ports';
+import { recordCallEndEffects } from './call-end-effect-store';
 import type { Db, Queryable } from './db';
 
 interface CallRow {
@@ -115,7 +116,11 @@ const toAttempt = (r: AttemptRow): RingAttempt => ({
 
 
 export class PostgresCallStore implements CallStore {
-  constructor(private readonly db: Db) {}
+  /** `endEffects` names the work every call's end is owed (the call-ended outbox), written with the end. */
+  constructor(
+    private readonly db: Db,
+    private readonly endEffects: () => readonly string[] = () => [],
+  ) {}
 
   async createCall(c: NewCall, rotationOffset: () => Promise<number>): Promise<{ call: Call; created: boolean }> {
     const existing = await this.getCallBySid(c.callSid);
@@ -196,14 +201,20 @@ export class PostgresCallStore implements CallStore {
   }
 
   async addAttempt(a: { callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }) {
-    const rows = await this.db.query<AttemptRow>(
-      `INSERT INTO ring_attempts (call_id, seq, agent_id, endpoint, offered_at)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
-      [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt],
-    );
-    if (rows[0]) return { attempt: toAttempt(rows[0]), created: true };
-    const existing = await this.db.query<AttemptRow>('SELECT * FROM ring_attempts WHERE call_id = $1 AND seq = $2', [a.callId, a.seq]);
-    return { attempt: toAttempt(existing[0]!), created: false };
+    return this.db.transaction(async (tx) => {
+      // The call row is held while the attempt is added, so a call that ends meanwhile either
+      // sees this attempt (and finishes it) or is seen ended here (and gets none).
+      const call = (await tx.query<{ state: string }>('SELECT state FROM calls WHERE id = $1 FOR SHARE', [a.callId]))[0];
+      if (!call || call.state !== 'hunting') return null;
+      const rows = await tx.query<AttemptRow>(
+        `INSERT INTO ring_attempts (call_id, seq, agent_id, endpoint, offered_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
+        [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt],
+      );
+      if (rows[0]) return { attempt: toAttempt(rows[0]), created: true };
+      const existing = await tx.query<AttemptRow>('SELECT * FROM ring_attempts WHERE call_id = $1 AND seq = $2', [a.callId, a.seq]);
+      return { attempt: toAttempt(existing[0]!), created: false };
+    });
   }
 
   async getAttempt(id: string): Promise<RingAttempt | null> {
@@ -328,6 +339,7 @@ export class PostgresCallStore implements CallStore {
          WHERE id = $1 RETURNING *`,
         [callId, outcome, e.at, endedBy, outcome === 'missed' ? (e.missedReason ?? null) : null, talk, wait, answered],
       );
+      if (rows[0]) await recordCallEndEffects(tx, callId, this.endEffects(), e.at);
       return rows[0] ? toCall(rows[0]) : null;
     });
   }

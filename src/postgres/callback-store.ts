@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { CallbackWindow } from '../domain/callback-deadline';
-import { answeredByMachine, statusAfterAttempt, type CallbackAttemptOutcome, type CallbackJobKind, type CallbackStatus } from '../domain/callback-rules';
+import { answeredByMachine, statusAfterAttempt, statusAfterOwnerHungUp, type CallbackAttemptOutcome, type CallbackJobKind, type CallbackStatus } from '../domain/callback-rules';
 import { ConflictError } from '../errors';
 import type { Db, Queryable } from './db';
 
@@ -202,11 +203,14 @@ export class PostgresCallbackStore {
     });
   }
 
-  /** The caller got through on their own: their open callback has nothing left to return. */
+  /**
+   * The caller got through on their own: their open callback has nothing left to return. Only one
+   * opened before that call ended: a retried run must not close a callback for a later miss.
+   */
   async closeForCaller(phone: string, callId: string, at: Date): Promise<Callback | null> {
     const rows = await this.db.query<Row>(
       `UPDATE callbacks SET status = 'closed', closed_at = $3, closed_by_call_id = $2, updated_at = $3
-       WHERE phone = $1 AND status IN ('open', 'attempted') RETURNING *`,
+       WHERE phone = $1 AND status IN ('open', 'attempted') AND created_at <= $3 RETURNING *`,
       [phone, callId, at],
     );
     return (await this.withCallIds(this.db, rows))[0] ?? null;
@@ -230,8 +234,8 @@ export class PostgresCallbackStore {
     await this.db.query('UPDATE callbacks SET r4_breached_at = COALESCE(r4_breached_at, $2) WHERE id = $1', [id, at]);
   }
 
-  /** Records a new attempt; refuses while another one is still ringing or talking. */
-  async addAttempt(callbackId: string, agentId: string, placedVia: string, at: Date): Promise<CallbackAttempt> {
+  /** Records a new attempt (under `id` when given); refuses while another one is still ringing or talking. */
+  async addAttempt(callbackId: string, agentId: string, placedVia: string, at: Date, id: string = randomUUID()): Promise<CallbackAttempt> {
     return this.db.transaction(async (tx) => {
       const cb = (await tx.query<Row>('SELECT id, status FROM callbacks WHERE id = $1 FOR UPDATE', [callbackId]))[0];
       if (!cb) throw new ConflictError(`no callback ${callbackId}`);
@@ -240,8 +244,8 @@ export class PostgresCallbackStore {
       const busy = previous.find((a) => a.outcome === null && at.getTime() - (a.placed_at as Date).getTime() < ATTEMPT_IN_FLIGHT_MS);
       if (busy) throw new ConflictError('a callback call for this customer is already in progress');
       const rows = await tx.query<Row>(
-        'INSERT INTO callback_attempts (callback_id, seq, agent_id, placed_via, placed_at) VALUES ($1, $2, $3, $4, $5) RETURNING *',
-        [callbackId, previous.length, agentId, placedVia, at],
+        'INSERT INTO callback_attempts (id, callback_id, seq, agent_id, placed_via, placed_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+        [id, callbackId, previous.length, agentId, placedVia, at],
       );
       return toAttempt(rows[0]!);
     });
@@ -305,10 +309,6 @@ export class PostgresCallbackStore {
   }
 
   /**
-   * Settles an attempt once (later reports of the same attempt are no-ops) and moves the
-   * callback on: done when the customer answered, unreachable after maxAttempts failed dials.
-   */
-  /**
    * Answering machine detection reported on the customer's leg. When it says machine after the
    * attempt already counted as connected, the attempt becomes a voicemail and a callback it had
    * made done goes back to attempted (or unreachable after the last try).
@@ -331,23 +331,70 @@ export class PostgresCallbackStore {
     });
   }
 
+  /**
+   * Settles an attempt once (later reports of the same attempt are no-ops, except that a report of
+   * the customer's leg replaces 'owner-hung-up') and moves the callback on: done when the customer
+   * answered, unreachable after maxAttempts failed dials.
+   */
   async finishAttempt(attemptId: string, reported: CallbackAttemptOutcome, at: Date, maxAttempts: number): Promise<Callback | null> {
     return this.db.transaction(async (tx) => {
-      const row = (await tx.query<Row>('SELECT callback_id, outcome, customer_answered_by FROM callback_attempts WHERE id = $1 FOR UPDATE', [attemptId]))[0];
-      if (!row || row.outcome !== null) return null;
+      const row = (await tx.query<Row>('SELECT callback_id, outcome, customer_answered_by, customer_dialled_at FROM callback_attempts WHERE id = $1 FOR UPDATE', [attemptId]))[0];
+      if (!row) return null;
+      // 'owner-hung-up' was read from the owner's end alone; a report of the customer's leg is the better word.
+      const overrides = row.outcome === 'owner-hung-up' && reachedCustomer(reported);
+      if (row.outcome !== null && !overrides) return null;
       // A leg that was "answered" by a voicemail (detection came first) is no callback.
       const outcome: CallbackAttemptOutcome = reported === 'connected' && answeredByMachine(row.customer_answered_by as string | null) ? 'customer-voicemail' : reported;
       await tx.query('UPDATE callback_attempts SET outcome = $2, finished_at = $3 WHERE id = $1', [attemptId, outcome, at]);
       const cb = (await tx.query<Row>('SELECT * FROM callbacks WHERE id = $1 FOR UPDATE', [row.callback_id]))[0]!;
       const failed = Number(cb.failed_attempts) + (outcome.startsWith('customer-') ? 1 : 0);
       const status = statusAfterAttempt(outcome, failed, maxAttempts, cb.status as CallbackStatus);
+      // A dial of the customer counts from the owner's key (LEAST ignores a null: owner outcomes change nothing).
+      const dialledAt = reachedCustomer(outcome) ? ((row.customer_dialled_at as Date | null) ?? null) : null;
       const rows = await tx.query<Row>(
         `UPDATE callbacks SET status = $2, failed_attempts = $3, updated_at = $4,
-           done_at = CASE WHEN $2 = 'done' THEN COALESCE(done_at, $4) ELSE done_at END
+           done_at = CASE WHEN $2 = 'done' THEN COALESCE(done_at, $4) ELSE done_at END,
+           first_attempt_at = LEAST(first_attempt_at, $5::timestamptz)
          WHERE id = $1 RETURNING *`,
-        [cb.id, status, failed, at],
+        [cb.id, status, failed, at, dialledAt],
       );
       return (await this.withCallIds(tx, rows))[0] ?? null;
     });
   }
+
+  /**
+   * The owner pressed 1 but hung up before the customer's leg started: the attempt dialled nobody,
+   * so the callback is put back as if the key had not been pressed (open, unless another attempt
+   * reached the customer). A deadline or 24-hour check already judged on that key press is judged
+   * again, from `rejudgeAt` (leaving time for a late report of the customer's leg to override).
+   */
+  async settleOwnerHungUp(attemptId: string, at: Date, rejudgeAt: Date): Promise<Callback | null> {
+    return this.db.transaction(async (tx) => {
+      const row = (await tx.query<Row>('SELECT callback_id, outcome, customer_call_sid FROM callback_attempts WHERE id = $1 FOR UPDATE', [attemptId]))[0];
+      if (!row || row.outcome !== null || row.customer_call_sid !== null) return null;
+      await tx.query(`UPDATE callback_attempts SET outcome = 'owner-hung-up', finished_at = $2 WHERE id = $1`, [attemptId, at]);
+      const cb = (await tx.query<Row>('SELECT * FROM callbacks WHERE id = $1 FOR UPDATE', [row.callback_id]))[0]!;
+      const firstDial = (
+        await tx.query<{ first: Date | null }>(
+          `SELECT MIN(customer_dialled_at) AS first FROM callback_attempts
+            WHERE callback_id = $1 AND customer_dialled_at IS NOT NULL AND outcome IS DISTINCT FROM 'owner-hung-up'`,
+          [cb.id],
+        )
+      )[0]?.first ?? null;
+      const status = statusAfterOwnerHungUp(cb.status as CallbackStatus, firstDial !== null);
+      const rows = await tx.query<Row>('UPDATE callbacks SET status = $2, first_attempt_at = $3, updated_at = $4 WHERE id = $1 RETURNING *', [cb.id, status, firstDial, at]);
+      const before = (cb.first_attempt_at as Date | null)?.getTime() ?? null;
+      if (before !== (firstDial?.getTime() ?? null)) {
+        await tx.query(
+          `UPDATE callback_jobs SET status = 'pending', run_at = GREATEST(run_at, $2::timestamptz), lease_until = NULL, result = NULL, finished_at = NULL
+            WHERE callback_id = $1 AND kind IN ('remind', 'deadline', 'r4') AND status = 'skipped'`,
+          [cb.id, rejudgeAt],
+        );
+      }
+      return (await this.withCallIds(tx, rows))[0] ?? null;
+    });
+  }
 }
+
+/** The customer's phone was dialled: the attempt counts as a call back (connected or not). */
+const reachedCustomer = (o: CallbackAttemptOutcome) => o === 'connected' || o.startsWith('customer-');

@@ -43,10 +43,11 @@ export class AgentOffers {
     );
     const agent = order.find((a) => a.id === agentId);
     if (!agent) return null;
-    const { attempt, created } = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
-    // A concurrent repeat of this request recorded attempt `seq` first: give back what we claimed.
-    if (!created && attempt.agentId !== agent.id) await this.d.coordinator.releaseClaim(agent.id, holder);
-    return attempt;
+    const added = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
+    // The call ended meanwhile (the caller hung up), or a concurrent repeat of this request
+    // recorded attempt `seq` first: give back what we claimed.
+    if (!added || (!added.created && added.attempt.agentId !== agent.id)) await this.d.coordinator.releaseClaim(agent.id, holder);
+    return added?.attempt ?? null;
   }
 
   /** The agent accepted: they stay claimed while they talk; the claim still expires if the end is never reported. */

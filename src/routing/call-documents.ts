@@ -1,6 +1,7 @@
 import { dialTimeoutFor } from '../domain/answer-time';
 import { secondsBetween } from '../domain/clock';
 import { parseEndpoint } from '../domain/endpoint';
+import { speechSeconds } from '../domain/speech';
 import type { Call, RingAttempt } from '../domain/ports';
 import { newResponse, type Speaker, type TwimlResponse } from '../twiml/hotline-twiml';
 import { dialAgent, holdTwiml } from './routing-twiml';
@@ -26,6 +27,13 @@ export interface DocumentSettings {
   holdMusicUrl: string;
 }
 
+/**
+ * The shortest ring worth starting: Twilio's minimum <Dial timeout> (5 s) plus the ~5 s it adds
+ * to every timeout. A phone cannot be rung for less, so below this much remaining wait another
+ * ring would run past the caller's maximum.
+ */
+const MIN_RING_SECONDS = 10;
+
 /** The TwiML documents of a hotline call, as the caller hears them. */
 export class CallDocuments {
   offer: WaitingOffer | null = null;
@@ -43,11 +51,22 @@ export class CallDocuments {
     return this.s.maxCallerWaitSeconds - secondsBetween(call.startedAt, now);
   }
 
+  /** Seconds the caller hears `prompt` (and the callback offer's key window) before the phone rings. */
+  private secondsBeforeRing(prompt?: string): number {
+    if (prompt === undefined) return 0;
+    return speechSeconds(prompt + (this.offer?.prompt ?? '')) + (this.offer?.timeoutSeconds ?? 0);
+  }
+
+  /** Whether another agent can still be rung, after `prompt`, within the caller's maximum wait. */
+  canRing(call: Call, now: Date, prompt?: string): boolean {
+    return this.remainingWait(call, now) - this.secondsBeforeRing(prompt) >= MIN_RING_SECONDS;
+  }
+
   /** Rings the attempt's agent, after `prompt` (with the callback offer when there is one). */
   ring(call: Call, attempt: RingAttempt, now: Date, prompt?: string): string {
     const res = newResponse();
     if (prompt !== undefined) this.holdPrompt(res, call, prompt);
-    this.dial(res, call, attempt, now);
+    this.dial(res, call, attempt, this.remainingWait(call, now) - this.secondsBeforeRing(prompt));
     return res.toString();
   }
 
@@ -71,13 +90,13 @@ export class CallDocuments {
     this.speaker.say(gather, text + this.offer.prompt);
   }
 
-  private dial(res: TwimlResponse, call: Call, attempt: RingAttempt, now: Date): void {
+  private dial(res: TwimlResponse, call: Call, attempt: RingAttempt, remainingWait: number): void {
     const endpoint = parseEndpoint(attempt.endpoint);
     if (!endpoint) throw new Error(`attempt ${attempt.id} has an endpoint that is neither E.164 nor SIP`);
     const q = { attempt: attempt.id };
     dialAgent(res, {
       endpoint,
-      timeoutSeconds: dialTimeoutFor(this.s.agentRingSeconds, this.remainingWait(call, now)),
+      timeoutSeconds: dialTimeoutFor(this.s.agentRingSeconds, remainingWait),
       timeLimitSeconds: this.s.maxTalkSeconds,
       callerId: call.to,
       actionUrl: this.webhookUrl('dial-result', q),

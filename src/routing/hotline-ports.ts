@@ -17,9 +17,17 @@ export interface HotlineSettings {
   holdMusicUrl: string;
 }
 
-/** Told once when a call ends, whatever the outcome (callbacks, notes, reports hang off this). */
+/**
+ * Told when a call ends, whatever the outcome (callbacks, notes, reports hang off this). Its work
+ * is an effect in the call-ended outbox (src/routing/call-end-outbox.ts): retried until it
+ * succeeds, so callEnded may run more than once for one call and must be safe to repeat.
+ */
 export interface CallEndedListener {
+  /** The effect's name in the outbox (call_end_effects.effect): stable across releases. */
+  name: string;
   callEnded(call: Call): Promise<void>;
+  /** The request that ended the call does not wait for it (it calls Twilio's REST API); it is still recorded and retried. */
+  inBackground?: boolean;
   /** Told when an agent has accepted and the caller is being bridged; must not hold up the bridge. */
   callConnected?(call: Call): Promise<void>;
 }
@@ -42,6 +50,8 @@ export interface HotlineDeps {
   speaker: Speaker;
   logger: Logger;
   listeners: CallEndedListener[];
+  /** Runs the listeners' effects for a call this request has just ended (the call-ended outbox). */
+  callEnds: { dispatch(call: Call): Promise<void> };
   /** Moves a live call to a new TwiML document (Twilio's REST call update). */
   redirectCall(callSid: string, url: string): Promise<void>;
   endings?: Partial<CallFlowEndings>;

@@ -14,8 +14,6 @@ export type { WaitingOffer } from './call-documents';
 export type { CallEndedListener, CallFlowEndings, DialResult, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
-/** Below this much remaining wait another agent is not worth ringing (Twilio's minimum Dial timeout). */
-const MIN_RING_SECONDS = 5;
 /** How many waiting callers one pass over the line looks at. */
 const LINE_SCAN = 50;
 
@@ -141,11 +139,14 @@ export class HotlineService {
     const { attempt, call } = await this.load(attemptId);
     if (digits !== '1') return hangupTwiml();
     const now = this.d.clock.now();
-    const accepted = await this.d.calls.acceptAttempt(attempt.id, now, this.d.settings.answerThresholdSeconds);
+    const cue = !attempt.apologyCued && owesApology(call.startedAt, now, this.d.settings.answerThresholdSeconds);
+    // The caller is put through when the cue has been said: their wait runs until then.
+    const putThrough = cue ? new Date(now.getTime() + speechSeconds(this.d.speaker.text.apologyCue) * 1000) : now;
+    const accepted = await this.d.calls.acceptAttempt(attempt.id, putThrough, this.d.settings.answerThresholdSeconds);
     if (!accepted) return hangupTwiml();
     await this.offers.holdForTalk(attempt);
     await this.notifyConnected(attempt.callId);
-    return acceptedTwiml(this.d.speaker, !attempt.apologyCued && owesApology(call.startedAt, now, this.d.settings.answerThresholdSeconds));
+    return acceptedTwiml(this.d.speaker, cue);
   }
 
   /** The <Dial> of one agent ended: the talk is over, or the next agent is rung, or the call waits or is missed. */
@@ -154,8 +155,10 @@ export class HotlineService {
     const { attempt } = loaded;
     let { call } = loaded;
     const now = this.d.clock.now();
-    const bridged = p.dialBridged === 'true' || (p.dialBridged === undefined && attempt.acceptedAt !== null && p.dialCallStatus === 'completed');
     const callerGone = callerHasLeft(p.callStatus);
+    const bridged = await this.wasBridged(attempt, p, callerGone);
+    // Twilio bridged a leg whose key press is not on record (a lost request): that agent took the call.
+    if (bridged && !attempt.acceptedAt) await this.d.calls.acceptAttempt(attempt.id, now, this.d.settings.answerThresholdSeconds);
     const acceptedNotBridged = !bridged && !callerGone && attempt.acceptedAt !== null;
     const outcome = acceptedNotBridged ? 'not-bridged' : attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
     const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
@@ -177,11 +180,26 @@ export class HotlineService {
     // The agent pressed 1 but was never put through: the caller is still waiting, so hunt on.
     if (acceptedNotBridged) call = (await this.d.calls.reopenHunt(call.id)) ?? call;
     if (call.state !== 'hunting') return hangupTwiml();
-    if (this.docs.remainingWait(call, now) < MIN_RING_SECONDS) return this.miss(call, 'max-wait', now);
+    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.miss(call, 'max-wait', now);
     const attempts = await this.d.calls.attemptsOf(call.id);
     const next = await this.offers.offerNext(call, attempts, now);
     if (!next) return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
     return this.docs.ring(call, next, now, this.d.speaker.text.holdOn);
+  }
+
+  /**
+   * Whether the caller was put through to this leg. Twilio says so in DialBridged; without it, a
+   * key press counts only if the caller was still there a second after it (their leg's end at
+   * Twilio's Timestamp, or this action if that is not on record yet, came later): a caller who
+   * hung up at the press was never bridged.
+   */
+  private async wasBridged(attempt: RingAttempt, p: DialResult, callerGone: boolean): Promise<boolean> {
+    if (p.dialBridged !== undefined) return p.dialBridged === 'true';
+    if (!attempt.acceptedAt || p.dialCallStatus !== 'completed') return false;
+    if (!callerGone) return true;
+    const { caller } = await this.d.calls.terminalEventsOf(attempt.callId);
+    const callerLeftAt = caller?.at ?? this.d.clock.now();
+    return callerLeftAt.getTime() > attempt.acceptedAt.getTime() + 1000;
   }
 
   /** Progress of an agent's leg (initiated, ringing, answered, completed), possibly repeated or out of order. */
@@ -264,7 +282,7 @@ export class HotlineService {
       }
       const attempts = await this.d.calls.attemptsOf(call.id);
       if (attempts.some((a) => !a.finishedAt)) continue; // being moved to an agent already
-      if (this.docs.remainingWait(call, now) < MIN_RING_SECONDS || (await this.offers.untried(attempts)).length === 0) {
+      if (!this.docs.canRing(call, now) || (await this.offers.untried(attempts)).length === 0) {
         // Nothing left to wait for: /voice/hold ends the wait (missed, with the callback offer).
         if (callId !== self && (await this.line.leave(call.id, now))) await this.moveCaller(call, null, now);
         continue;
@@ -323,7 +341,7 @@ export class HotlineService {
       await this.line.leave(call.id, now);
       return this.miss(call, attempts.length === 0 ? reason : 'all-agents-tried', now);
     }
-    if (this.docs.remainingWait(call, now) < MIN_RING_SECONDS) {
+    if (!this.docs.canRing(call, now)) {
       await this.line.leave(call.id, now);
       return this.miss(call, 'max-wait', now);
     }
@@ -356,13 +374,8 @@ export class HotlineService {
     // Nothing of an ended call stays behind: its place in the line, or an agent offered to it.
     await this.d.coordinator.leaveLine(ended.id);
     for (const a of (await this.d.calls.attemptsOf(ended.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) await this.letGo(a, 'caller-gone', e.at);
-    for (const l of this.d.listeners) {
-      try {
-        await l.callEnded(ended);
-      } catch (err) {
-        this.d.logger.error('call-ended listener failed', { callSid: ended.callSid, err });
-      }
-    }
+    // The listeners' effects were written with the end; whatever fails here is retried (call-end-outbox.ts).
+    await this.d.callEnds.dispatch(ended);
     return ended;
   }
 

@@ -41,7 +41,7 @@ export interface CallScript {
   agents?: Record<string, AgentBehaviour>;
   /** The caller hangs up 3 s into the ringing of this attempt (0-based). */
   callerHangsUpDuringAttempt?: number;
-  /** The caller hangs up after this many seconds if still holding (on their own leg, not during a ring). */
+  /** The caller hangs up this many seconds after arriving, wherever the call is then (holding, ringing, whisper, talk). */
   hangsUpAfterSeconds?: number;
   legEvents?: 'in-order' | 'reversed' | 'duplicated';
   /** The caller's answer to a <Gather> that asks something of them (e.g. the rating); default: hangs up. */
@@ -74,10 +74,29 @@ export interface CallTranscript {
   waitedSeconds: number | null;
   /** Seconds the caller spent on hold documents (hold music) waiting for a free agent. */
   heldSeconds: number;
+  /** The hotline ended the call (an apology, a <Hangup/>, the voice message) before the caller hung up. */
+  endedByHotline: boolean;
+  /** What the agent who was put through heard before the bridge (whisper, cue). */
+  bridgedWhispers: string[];
+  /** When the caller's leg ended. */
+  hungUpAt: Date | null;
 }
 
 /** Delivers a signed webhook to the server under test and returns its answer. */
 export type Transport = (url: string, params: Record<string, string>, signature: string) => Promise<{ status: number; text: string }>;
+
+/**
+ * How Twilio's requests travel, for tests of order and failure. Status callbacks are separate
+ * HTTP requests with no guaranteed order: each may arrive late or twice. A request Twilio waits
+ * on (the agent's key press) may be answered too late, past Twilio's 15 s: Twilio then carries
+ * on as if it failed, and the server still handles the request afterwards.
+ */
+export interface Network {
+  callback(): { delaySeconds: number; twice: boolean };
+  lateKeyPress(): number | null;
+  /** Which of `n` server instances (behind a load balancer) gets the next request. */
+  instance?(n: number): number;
+}
 
 export interface ModelOptions {
   authToken: string;
@@ -88,6 +107,8 @@ export interface ModelOptions {
   postDialDelaySeconds?: number;
   /** Seconds one <Play> lasts (hold music files are minutes long; a test wants less). */
   playSeconds?: number;
+  /** Without it, every callback arrives once, in order, before Twilio's next request. */
+  network?: Network;
 }
 
 export const randomSid = (prefix = 'CA') => prefix + randomBytes(16).toString('hex');
@@ -158,7 +179,7 @@ export class TwilioModel {
   private async runCall(script: CallScript, incomingUrl: string, statusUrl: string): Promise<CallTranscript> {
     const callSid = script.callSid ?? randomSid();
     const arrivedAt = this.t.now();
-    const t: CallTranscript = { callSid, arrivedAt, callerHeard: [], whispers: [], dialed: [], dialTimeouts: [], childCallSids: [], bridgedTo: null, callerHungUp: false, documents: [], firstRingAfterSeconds: null, waitedSeconds: null, heldSeconds: 0 };
+    const t: CallTranscript = { callSid, arrivedAt, callerHeard: [], whispers: [], dialed: [], dialTimeouts: [], childCallSids: [], bridgedTo: null, callerHungUp: false, documents: [], firstRingAfterSeconds: null, waitedSeconds: null, heldSeconds: 0, endedByHotline: false, bridgedWhispers: [], hungUpAt: null };
     const base: Record<string, string> = { AccountSid: this.o.accountSid, CallSid: callSid, From: script.from, To: script.to, Caller: script.from, Called: script.to, Direction: 'inbound', ApiVersion: '2010-04-01', ...(script.callerName ? { CallerName: script.callerName } : {}) };
     const leg: LiveCall = { redirectTo: null, wakeup: new Wakeup() };
     this.live.set(callSid, leg);
@@ -169,14 +190,47 @@ export class TwilioModel {
     } finally {
       this.live.delete(callSid);
     }
-    if (!script.skipFinalStatus) await this.callStatus(statusUrl, callSid, 'completed', base);
+    t.hungUpAt = this.t.now();
+    if (!script.skipFinalStatus) await this.deliver(statusUrl, { ...base, CallSid: callSid, CallStatus: 'completed', Timestamp: this.t.now().toUTCString(), CallbackSource: 'call-progress-events' });
     return t;
   }
 
   /** The number's "call status changes" webhook for the caller's leg. */
   async callStatus(url: string, callSid: string, status: string, base: Record<string, string> = {}) {
-    const res = await this.post(url, { ...base, CallSid: callSid, CallStatus: status, Timestamp: this.t.now().toUTCString(), CallbackSource: 'call-progress-events' });
-    if (res.status >= 300) throw new Error(`status callback got ${res.status}: ${res.text}`);
+    await this.send(url, { ...base, CallSid: callSid, CallStatus: status, Timestamp: this.t.now().toUTCString(), CallbackSource: 'call-progress-events' });
+  }
+
+  /** A status callback: at once, or (with a Network) late and perhaps twice, in its own process. */
+  async deliver(url: string, params: Record<string, string>): Promise<void> {
+    const net = this.o.network;
+    if (!net) return this.send(url, params);
+    const { delaySeconds, twice } = net.callback();
+    void this.t
+      .spawn(async () => {
+        await this.t.sleep(delaySeconds);
+        await this.send(url, params);
+        if (twice) {
+          await this.t.sleep(net.callback().delaySeconds);
+          await this.send(url, params);
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /** Sends a request whose answer Twilio ignores, later, in its own process (a late key press). */
+  sendLate(url: string, params: Record<string, string>, afterSeconds: number): void {
+    void this.t
+      .spawn(async () => {
+        await this.t.sleep(afterSeconds);
+        const res = await this.post(url, params);
+        if (res.status >= 500) throw new Error(`late request got ${res.status} from ${url}: ${res.text}`);
+      })
+      .catch(() => undefined);
+  }
+
+  private async send(url: string, params: Record<string, string>): Promise<void> {
+    const res = await this.post(url, params);
+    if (res.status >= 300) throw new Error(`status callback got ${res.status} from ${url}: ${res.text}`);
   }
 
   /** @internal the pieces CallRun uses */
@@ -234,6 +288,7 @@ class CallRun {
     }
     // A REST redirect that arrived while the last verb ran still moves the call.
     if (this.leg.redirectTo) return this.followRedirect();
+    this.t.endedByHotline = true;
     return null;
   }
 
@@ -244,17 +299,31 @@ class CallRun {
     return this.m.fetch(url, this.inProgress());
   }
 
-  /** The caller listens for `seconds`: false if a REST redirect or their own hang-up cut it short. */
-  private async listen(seconds: number): Promise<'done' | 'redirected' | 'hung-up'> {
+  /** Seconds until the caller hangs up of their own accord (Infinity if they never do). */
+  private patience(): number {
     const limit = this.script.hangsUpAfterSeconds;
-    const left = limit === undefined ? Infinity : limit - this.time.since(this.t.arrivedAt);
-    const woke = await this.time.waitFor(this.leg.wakeup, Math.min(seconds, Math.max(0, left)));
+    return limit === undefined ? Infinity : Math.max(0, limit - this.time.since(this.t.arrivedAt));
+  }
+
+  /** The caller listens for `seconds`, unless a REST redirect moves the call or they hang up first. */
+  private async listen(seconds: number): Promise<'done' | 'redirected' | 'hung-up'> {
+    const left = this.patience();
+    const woke = await this.time.waitFor(this.leg.wakeup, Math.min(seconds, left));
     if (woke === 'woken') return 'redirected';
     if (left <= seconds) {
       this.t.callerHungUp = true;
       return 'hung-up';
     }
     return 'done';
+  }
+
+  /** A stretch of a <Dial> (ringing, whisper, talk): true when the caller hung up during it. */
+  private async callerGoneDuring(seconds: number): Promise<boolean> {
+    const left = this.patience();
+    await this.time.sleep(Math.min(seconds, left));
+    if (left > seconds) return false;
+    this.t.callerHungUp = true;
+    return true;
   }
 
   private async verb(verb: TwimlNode, doc: TwimlNode): Promise<Step> {
@@ -273,10 +342,12 @@ class CallRun {
       case 'Redirect':
         return { next: await this.m.fetch(verb.text, this.inProgress()) };
       case 'Record':
+        this.t.endedByHotline = true;
         if (!this.script.voiceMessage) return { end: true };
         return { next: await this.leaveMessage(verb, this.script.voiceMessage.seconds) };
       case 'Hangup':
       case 'Reject':
+        this.t.endedByHotline = !this.t.callerHungUp;
         return { end: true };
       default:
         throw new Error(`Twilio cannot run <${verb.name}> in a caller's document: ${JSON.stringify(doc)}`);
@@ -307,6 +378,7 @@ class CallRun {
       const press = this.script.pressWhileHolding;
       this.t.callerHeard.push(...saysOf(gather));
       const r = await this.listen(press.afterSeconds ?? 1);
+      this.t.heldSeconds += this.time.since(started);
       if (r === 'redirected') return { redirected: true };
       if (r === 'hung-up') return { end: true };
       return { next: await this.m.fetch(gather.attrs.action!, this.inProgress({ Digits: press.digit })) };
@@ -364,142 +436,170 @@ class CallRun {
     return next;
   }
 
-  /** One <Dial>: ring the agent as scripted, run the whisper, then ask the Dial action what next. */
+  /**
+   * One <Dial>: the agent's phone rings, picks up and runs the whisper, as the script says; the
+   * caller may hang up at any point of it. Then Twilio asks the Dial action what next.
+   */
   private async dial(dial: TwimlNode): Promise<Step> {
     const attempt = this.attempt++;
     const number = dial.children[0]!;
     const endpoint = number.text;
-    const script = this.script;
-    let behaviour: AgentBehaviour = script.agents?.[endpoint] ?? { does: 'ring-out' };
+    let behaviour: AgentBehaviour = this.script.agents?.[endpoint] ?? { does: 'ring-out' };
     const timeout = Number(dial.attrs.timeout ?? 30);
     const childSid = randomSid();
-    const parentSid = this.base.CallSid!;
     this.t.dialed.push(endpoint);
     this.t.dialTimeouts.push(timeout);
     this.t.childCallSids.push(childSid);
-    const childBase = { AccountSid: this.base.AccountSid!, CallSid: childSid, ParentCallSid: parentSid, From: this.base.To!, To: endpoint, Direction: 'outbound-dial' };
-    const events: LegEvent[] = [];
-    let seq = 0;
-    const event = (status: string, duration?: number) =>
-      events.push({ CallStatus: status, SequenceNumber: seq++, Timestamp: this.time.now().toUTCString(), ...(duration !== undefined ? { CallDuration: duration } : {}) });
+    const childBase = { AccountSid: this.base.AccountSid!, CallSid: childSid, ParentCallSid: this.base.CallSid!, From: this.base.To!, To: endpoint, Direction: 'outbound-dial' };
+    const leg = new AgentLeg(this.m, number, childSid, this.script.legEvents);
 
     // A phone already on a hotline leg answers busy (and the model notes the fault).
     const up = this.m.legUp(endpoint);
     if (!up) behaviour = { does: 'busy' };
     let dialStatus = 'no-answer';
     let bridged = false;
-    let parentStatus = 'in-progress';
-    const callerLeaves = script.callerHangsUpDuringAttempt === attempt;
+    let callerGone = false;
     try {
-      event('initiated');
+      leg.event('initiated');
       if (behaviour.does === 'busy' || behaviour.does === 'fail') {
         dialStatus = behaviour.does === 'busy' ? 'busy' : 'failed';
-        event(dialStatus, 0);
+        leg.event(dialStatus, 0);
       } else {
         const postDial = this.m.options.postDialDelaySeconds ?? 1;
-        await this.time.sleep(postDial);
-        event('ringing');
-        this.t.firstRingAfterSeconds ??= this.time.since(this.t.arrivedAt);
-        if (callerLeaves) {
-          await this.time.sleep(3);
-          event('canceled', 0);
+        callerGone = await this.callerGoneDuring(postDial);
+        if (!callerGone) {
+          leg.event('ringing');
+          this.t.firstRingAfterSeconds ??= this.time.since(this.t.arrivedAt);
+        }
+        const ringFor = this.script.callerHangsUpDuringAttempt === attempt ? 3 : behaviour.does === 'ring-out' ? timeout + 5 - postDial : (behaviour.ringSeconds ?? 3);
+        if (!callerGone) callerGone = await this.callerGoneDuring(ringFor);
+        if (!callerGone && this.script.callerHangsUpDuringAttempt === attempt) callerGone = this.t.callerHungUp = true;
+        if (callerGone) {
           dialStatus = 'canceled';
-          parentStatus = 'completed';
+          leg.event('canceled', 0);
         } else if (behaviour.does === 'ring-out') {
-          await this.time.sleep(timeout + 5 - postDial);
-          event('no-answer', 0);
+          leg.event('no-answer', 0);
         } else {
-          await this.time.sleep(behaviour.ringSeconds ?? 3);
           const answeredAt = this.time.now();
-          event('in-progress');
-          await this.sendLegEvents(number, childSid, events.splice(0));
-          bridged = await this.whisper(number, behaviour, childBase);
+          leg.event('in-progress');
+          await leg.flush();
+          const whisper = await this.whisper(number, behaviour, childBase);
+          callerGone = whisper === 'caller-gone';
+          bridged = whisper === 'bridged';
           dialStatus = 'completed';
           if (bridged) {
             this.t.bridgedTo = endpoint;
             this.t.waitedSeconds = this.time.since(this.t.arrivedAt);
             if (behaviour.does === 'accept') {
-              const talk = await this.time.waitFor(this.leg.wakeup, behaviour.talkSeconds ?? 60);
-              if (talk === 'timeout' && behaviour.whileTalking) await behaviour.whileTalking();
-              if (behaviour.hangsUpFirst === 'caller' && !this.leg.redirectTo) parentStatus = 'completed';
+              const talk = behaviour.talkSeconds ?? 60;
+              const patience = this.patience();
+              const woke = await this.time.waitFor(this.leg.wakeup, Math.min(talk, patience));
+              if (woke === 'timeout' && patience < talk) callerGone = this.t.callerHungUp = true;
+              else if (woke === 'timeout' && behaviour.whileTalking) await behaviour.whileTalking();
+              if (!callerGone && behaviour.hangsUpFirst === 'caller' && !this.leg.redirectTo) callerGone = this.t.callerHungUp = true;
             }
           }
-          event('completed', Math.round(this.time.since(answeredAt)));
+          leg.event('completed', Math.round(this.time.since(answeredAt)));
         }
       }
     } finally {
       if (up) this.m.legDown(endpoint);
     }
-    await this.sendLegEvents(number, childSid, events);
+    await leg.flush();
     const next = await this.m.fetch(dial.attrs.action!, {
       ...this.base,
-      CallStatus: parentStatus,
+      CallStatus: callerGone ? 'completed' : 'in-progress',
       DialCallStatus: dialStatus,
       DialCallSid: childSid,
       DialBridged: String(bridged),
       ...(bridged ? { DialCallDuration: '60' } : {}),
     });
-    if (parentStatus === 'completed') {
-      this.t.callerHungUp = true;
-      return { end: true };
-    }
+    if (callerGone) return { end: true };
     // After a REST redirect Twilio still posts the old <Dial> action but ignores its reply.
     if (this.leg.redirectTo) return { redirected: true };
     return { next };
   }
 
-  /** The whisper on the agent's phone, in time; returns whether Twilio would bridge the caller. */
-  private async whisper(number: TwimlNode, behaviour: AgentBehaviour, childBase: Record<string, string>): Promise<boolean> {
-    if (!number.attrs.url) return true;
+  /** The whisper on the agent's phone, in time: bridged, turned away, or the caller hung up meanwhile. */
+  private async whisper(number: TwimlNode, behaviour: AgentBehaviour, childBase: Record<string, string>): Promise<'bridged' | 'not-bridged' | 'caller-gone'> {
+    if (!number.attrs.url) return 'bridged';
     const doc = await this.m.fetch(number.attrs.url, { ...childBase, CallStatus: 'in-progress' });
     const bad = doc.children.find((c) => !WHISPER_VERBS.has(c.name));
     if (bad) throw new Error(`Twilio cannot run <${bad.name}> in a whisper: the agent's leg fails`);
-    this.t.whispers.push(...saysOf(doc));
+    const heard = saysOf(doc);
+    this.t.whispers.push(...heard);
     const digit = behaviour.does === 'accept' ? '1' : behaviour.does === 'press' ? behaviour.digit : null;
     const pressAfter = behaviour.does === 'accept' || behaviour.does === 'press' ? (behaviour.pressAfterSeconds ?? 1) : Infinity;
-    let heard = 0;
+    let elapsed = 0;
     for (const verb of doc.children) {
-      if (verb.name === 'Hangup') return false;
+      if (verb.name === 'Hangup') return 'not-bridged';
       if (verb.name !== 'Gather') {
         const s = verb.name === 'Say' ? speechSeconds(verb.text) : verb.name === 'Pause' ? Number(verb.attrs.length ?? 1) : (this.m.options.playSeconds ?? 30);
-        await this.time.sleep(s);
-        heard += s;
+        if (await this.callerGoneDuring(s)) return 'caller-gone';
+        elapsed += s;
         continue;
       }
       const listening = this.promptSeconds(verb) + Number(verb.attrs.timeout ?? 5);
-      if (digit === null || pressAfter - heard > listening) {
-        await this.time.sleep(listening);
-        heard += listening;
+      if (digit === null || pressAfter - elapsed > listening) {
+        if (await this.callerGoneDuring(listening)) return 'caller-gone';
+        elapsed += listening;
         continue;
       }
-      await this.time.sleep(Math.max(0, pressAfter - heard));
-      const result = await this.m.fetch(verb.attrs.action!, { ...childBase, CallStatus: 'in-progress', Digits: digit });
-      if (find(result, 'Hangup')) return false;
-      // Whatever the result says (an apology cue) plays to the agent before the bridge.
-      for (const say of result.children.filter((c) => c.name === 'Say')) {
-        this.t.whispers.push(say.text);
-        await this.time.sleep(speechSeconds(say.text));
+      if (await this.callerGoneDuring(Math.max(0, pressAfter - elapsed))) return 'caller-gone';
+      const keyPress = { ...childBase, CallStatus: 'in-progress', Digits: digit };
+      const late = this.m.options.network?.lateKeyPress() ?? null;
+      if (late !== null) {
+        // Past Twilio's 15 s the key press counts as failed: the agent's leg is hung up unbridged,
+        // and the server handles the request afterwards all the same.
+        this.m.sendLate(verb.attrs.action!, keyPress, late);
+        await this.time.sleep(15);
+        return 'not-bridged';
       }
-      return true;
+      const result = await this.m.fetch(verb.attrs.action!, keyPress);
+      if (find(result, 'Hangup')) return 'not-bridged';
+      // Whatever the result says (an apology cue) plays to the agent before the bridge.
+      const cues = result.children.filter((c) => c.name === 'Say').map((c) => c.text);
+      this.t.whispers.push(...cues);
+      for (const cue of cues) if (await this.callerGoneDuring(speechSeconds(cue))) return 'caller-gone';
+      this.t.bridgedWhispers = [...heard, ...cues];
+      return 'bridged';
     }
-    return true;
+    this.t.bridgedWhispers = heard;
+    return 'bridged';
+  }
+}
+
+/** The agent's leg of one <Dial>: its status callbacks, numbered and stamped as Twilio does. */
+class AgentLeg {
+  private readonly events: LegEvent[] = [];
+  private seq = 0;
+
+  constructor(
+    private readonly m: TwilioModel,
+    private readonly number: TwimlNode,
+    private readonly childSid: string,
+    private readonly order: CallScript['legEvents'] = 'in-order',
+  ) {}
+
+  event(status: string, duration?: number): void {
+    this.events.push({ CallStatus: status, SequenceNumber: this.seq++, Timestamp: this.m.timeline.now().toUTCString(), ...(duration !== undefined ? { CallDuration: duration } : {}) });
   }
 
-  private async sendLegEvents(number: TwimlNode, childSid: string, events: LegEvent[]) {
-    const url = number.attrs.statusCallback;
+  /** Sends the events so far: before the whisper, and when the leg is over. */
+  async flush(): Promise<void> {
+    const url = this.number.attrs.statusCallback;
+    const events = this.events.splice(0);
     if (!url || events.length === 0) return;
-    const order = this.script.legEvents ?? 'in-order';
-    const batch = order === 'reversed' ? [...events].reverse() : order === 'duplicated' ? events.flatMap((e) => [e, e]) : events;
+    const batch = this.order === 'reversed' ? [...events].reverse() : this.order === 'duplicated' ? events.flatMap((e) => [e, e]) : events;
     for (const e of batch) {
-      const res = await this.m.post(url, {
-        CallSid: childSid,
+      await this.m.deliver(url, {
+        CallSid: this.childSid,
         CallStatus: e.CallStatus,
         SequenceNumber: String(e.SequenceNumber),
         Timestamp: e.Timestamp,
         CallbackSource: 'call-progress-events',
         ...(e.CallDuration !== undefined ? { CallDuration: String(e.CallDuration) } : {}),
       });
-      if (res.status >= 300) throw new Error(`leg status got ${res.status}: ${res.text}`);
     }
   }
 }

@@ -44,14 +44,21 @@ describe('call store', () => {
       calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) }),
       calls.addAttempt({ callId: call.id, seq: 0, agentId: other, endpoint: '+8613800000002', offeredAt: at(1) }),
     ]);
-    expect([x.created, y.created].sort()).toEqual([false, true]);
-    expect(x.attempt.id).toBe(y.attempt.id);
+    expect([x!.created, y!.created].sort()).toEqual([false, true]);
+    expect(x!.attempt.id).toBe(y!.attempt.id);
     expect(await calls.attemptsOf(call.id)).toHaveLength(1);
+  });
+
+  it('adds no attempt to a call that has ended', async () => {
+    const { call } = await calls.createCall(newCall('CA' + 'e'.repeat(32)), nextOffset);
+    await calls.endCall(call.id, { outcome: 'abandoned', at: at(2), endedBy: 'caller' });
+    expect(await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(3) })).toBeNull();
+    expect(await calls.attemptsOf(call.id)).toEqual([]);
   });
 
   it('stores a repeated leg event once and derives ring time from the earliest timestamps', async () => {
     const { call } = await calls.createCall(newCall('CA' + '3'.repeat(32)), nextOffset);
-    const { attempt } = await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) });
+    const { attempt } = (await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) }))!;
     const child = 'CA' + '4'.repeat(32);
     const ev = (status: string, seq: number, s: number) => ({ childCallSid: child, sequenceNumber: seq, attemptId: attempt.id, callStatus: status, eventAt: at(s), receivedAt: at(30), durationSeconds: null });
     expect((await calls.recordLegEvent(ev('in-progress', 2, 9))).inserted).toBe(true);
@@ -64,7 +71,7 @@ describe('call store', () => {
 
   it('accepts once, ends once, and keeps an accepted call answered whatever ends it', async () => {
     const { call } = await calls.createCall(newCall('CA' + '5'.repeat(32)), nextOffset);
-    const { attempt } = await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) });
+    const { attempt } = (await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) }))!;
     expect(await calls.acceptAttempt(attempt.id, at(8), 10)).toBe(true);
     expect(await calls.acceptAttempt(attempt.id, at(9), 10)).toBe(true);
     const ended = await calls.endCall(call.id, { outcome: 'abandoned', at: at(68), endedBy: 'caller' });
@@ -77,7 +84,7 @@ describe('call store', () => {
 
   it('refuses to connect a call the caller already left', async () => {
     const { call } = await calls.createCall(newCall('CA' + '6'.repeat(32)), nextOffset);
-    const { attempt } = await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) });
+    const { attempt } = (await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) }))!;
     await calls.endCall(call.id, { outcome: 'abandoned', at: at(5), endedBy: 'caller' });
     expect(await calls.acceptAttempt(attempt.id, at(6), 10)).toBe(false);
     expect((await calls.getCall(call.id))?.outcome).toBe('abandoned');

@@ -54,7 +54,7 @@ describe('settling connected calls whose Dial action was lost', () => {
     interceptAfterCallRest(h);
     agentId = (await h.api.addAgent('Agent A', A)).id;
     ended = [];
-    h.container.hotline.addListener({ callEnded: async (call) => void ended.push(call) });
+    h.container.hotline.addListener({ name: 'test-ended', callEnded: async (call) => void ended.push(call) });
   });
   afterEach(async () => {
     await h.close();

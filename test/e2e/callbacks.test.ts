@@ -4,11 +4,13 @@ import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, playCallbackCall, type RestCapture } from '../support/outbound-call';
 import { find } from '../../src/simulator/twiml-tree';
+import { randomSid } from '../support/twilio-driver';
 
 const CALLER = '+8613911112222';
 const A = '+8613800000001';
 const B = '+8613800000002';
 const C = '+8613800000003';
+const OTHER = '+8613977778888';
 const DUTY = '+8613000000000';
 // The harness clock starts at 2026-11-23 10:00 in Shanghai: inside the day window.
 const START = '2026-11-23T02:00:00Z';
@@ -116,6 +118,18 @@ describe('a caller nobody answered', () => {
     expect(summary.body).toMatchObject({ offered: 1, missed: 1, agents: [] });
   });
 
+  it('is owned by nobody who rang only a moment before the caller hung up: the owner rotation decides', async () => {
+    // A's phone is busy, B's rings for 3 s, then the caller gives up (~7 s in all, no misdial).
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'busy' }, [B]: { does: 'ring-out' } }, callerHangsUpDuringAttempt: 1 });
+    expect(t.dialed.slice(0, 2)).toEqual([A, B]);
+    const call = (await h.api.get('/api/calls')).body.calls[0];
+    expect(call).toMatchObject({ outcome: 'abandoned' });
+    const [cb] = await callbacks();
+    expect(cb!.ownerAgentId).not.toBe(agents[B]);
+    // The owner rotation's first turn: the first agent on the roster.
+    expect(cb!.ownerAgentId).toBe(agents[A]);
+  });
+
   it('between two agents, a 1 makes the agent who let it ring the owner; another key carries on', async () => {
     const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, pressWhileHolding: { beforeAttempt: 1, digit: '1' } });
     expect(t.dialed).toEqual([A]);
@@ -201,6 +215,135 @@ describe('a caller nobody answered', () => {
     now = await attempt({ does: 'press', digit: '1' }, { does: 'no-answer' });
     expect(now.status).toBe('unreachable');
     expect(now.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['owner-no-answer', 'customer-no-answer', 'customer-busy', 'customer-no-answer']);
+  });
+
+  it('is never opened for a withheld number: each miss stays visible as missed, with no customer file and no owner', async () => {
+    const withheld = ['+266696687', '+266696687', '+86282452253', 'anonymous'];
+    for (const from of withheld) await missedCall({ from });
+    expect(await callbacks()).toEqual([]);
+    const calls = (await h.api.get('/api/calls')).body.calls as Record<string, unknown>[];
+    expect(calls).toHaveLength(4);
+    for (const call of calls) expect(call).toMatchObject({ outcome: 'missed', customerId: null, repeatCaller: false });
+    expect((await h.api.get(`/api/customers/${encodeURIComponent('+266696687')}`)).status).toBe(404);
+    // Nobody is texted, and nothing lapses into a fine.
+    h.clock.advance(3 * 3600);
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    expect(rest.sms.filter((m) => m.Body?.includes('【热线回电】'))).toEqual([]);
+    expect((await h.api.get('/api/fines?month=2026-11')).body.agents).toEqual([]);
+  });
+
+  describe('the owner pressed 1 and hung up before the customer was dialled', () => {
+    const ownerHangsUp = async (cbId: string, beforeHangingUp?: () => Promise<void>) => {
+      expect((await h.api.post(`/api/callbacks/${cbId}/dial`)).status).toBe(202);
+      return playCallbackCall(h.twilio, h.clock, rest.calls.at(-1)!, { does: 'press-then-hang-up', beforeHangingUp });
+    };
+
+    it('is back to open at once, can be placed again, and still lapses and fines its owner', async () => {
+      await missedCall();
+      const [cb] = await callbacks();
+      const t = await ownerHangsUp(cb!.id);
+      expect(t.dial).not.toBeNull(); // the customer's <Dial> was on its way
+      let now = (await h.api.get(`/api/callbacks/${cb!.id}`)).body;
+      expect(now).toMatchObject({ status: 'open', firstAttemptAt: null });
+      expect(now.attempts).toEqual([expect.objectContaining({ outcome: 'owner-hung-up', finishedAt: expect.any(String) })]);
+
+      // Nothing is left in flight: it is placed again, and the owner lets it ring this time.
+      expect((await h.api.post(`/api/callbacks/${cb!.id}/dial`)).status).toBe(202);
+      await playCallbackCall(h.twilio, h.clock, rest.calls.at(-1)!, { does: 'no-answer' });
+
+      h.clock.set(new Date(new Date(cb!.dueAt).getTime() + 60_000));
+      await featureOf(h).scheduler.runDue(h.clock.now());
+      now = (await h.api.get(`/api/callbacks/${cb!.id}`)).body;
+      expect(now).toMatchObject({ status: 'open', lapsedAt: cb!.dueAt });
+      const fines = (await h.api.get('/api/fines?month=2026-11')).body.agents;
+      expect(fines).toEqual([expect.objectContaining({ agentId: agents[A], lapses: 1, total: 20 })]);
+    });
+
+    it('lapses even when its deadline was judged between the key and the hang-up', async () => {
+      await missedCall();
+      const [cb] = await callbacks();
+      const due = new Date(cb!.dueAt).getTime();
+      h.clock.set(new Date(due - 60_000)); // the key comes some seconds later, before the deadline
+      await ownerHangsUp(cb!.id, async () => {
+        // The deadline is judged while the press still looks like a dial of the customer.
+        h.clock.set(new Date(due + 1_000));
+        await featureOf(h).scheduler.runDue(h.clock.now());
+        const judged = (await h.api.get(`/api/callbacks/${cb!.id}`)).body;
+        expect(judged).toMatchObject({ status: 'attempted', lapsedAt: null });
+        expect(judged.jobs.find((j: { kind: string }) => j.kind === 'deadline').status).toBe('skipped');
+      });
+      h.clock.advance(120);
+      await featureOf(h).scheduler.runDue(h.clock.now());
+      expect((await h.api.get(`/api/callbacks/${cb!.id}`)).body).toMatchObject({ status: 'open', lapsedAt: cb!.dueAt });
+      expect((await h.api.get('/api/fines?month=2026-11')).body.agents).toEqual([expect.objectContaining({ agentId: agents[A], total: 20 })]);
+    });
+
+    it("counts the customer's leg after all when its reports come after the owner's hang-up", async () => {
+      await missedCall();
+      const [cb] = await callbacks();
+      const t = await ownerHangsUp(cb!.id);
+      // The owner hung up while the customer's phone rang: Twilio's reports of that leg arrive last.
+      const leg = t.dial!.children[0]!;
+      const child = randomSid('CA');
+      const base = { AccountSid: ACCOUNT_SID, CallSid: child, CallbackSource: 'call-progress-events', Timestamp: h.clock.now().toUTCString() };
+      for (const [i, CallStatus] of ['initiated', 'ringing', 'canceled'].entries()) {
+        expect((await h.twilio.post(leg.attrs.statusCallback!, { ...base, CallStatus, SequenceNumber: String(i) })).status).toBe(204);
+      }
+      const owner = rest.calls.at(-1)!;
+      await h.twilio.post(t.dial!.attrs.action!, { AccountSid: ACCOUNT_SID, CallSid: owner.sid, CallStatus: 'completed', DialCallStatus: 'canceled', DialCallSid: child, DialBridged: 'false' });
+      const now = (await h.api.get(`/api/callbacks/${cb!.id}`)).body;
+      expect(now).toMatchObject({ status: 'attempted', firstAttemptAt: expect.any(String) });
+      expect(now.attempts).toEqual([expect.objectContaining({ outcome: 'customer-canceled' })]);
+    });
+  });
+
+  describe("the owner's phone is one agent's phone", () => {
+    it('is claimed for the whole callback call: no hotline call rings the owner meanwhile, and they are free once it ends', async () => {
+      await missedCall();
+      const [cb] = await callbacks();
+      // Only the owner is on duty now.
+      await h.api.delete(`/api/agents/${agents[B]}`);
+      await h.api.delete(`/api/agents/${agents[C]}`);
+      const placed = await h.api.post(`/api/callbacks/${cb!.id}/dial`);
+      expect(placed.status).toBe(202);
+      // A hotline caller who would give up after waiting a while (for no longer than a phone rings).
+      const hotlineCall = (hangsUpAfterSeconds?: number) => h.twilio.placeCall({ from: OTHER, to: HOTLINE, hangsUpAfterSeconds, agents: { [A]: { does: 'accept', talkSeconds: 5 } } });
+
+      // While the owner's phone rings for the callback...
+      expect((await hotlineCall(8)).dialed).toEqual([]);
+      // ...and while they talk to the customer.
+      let duringTalk: string[] | undefined;
+      await playCallbackCall(h.twilio, h.clock, rest.calls[0]!, { does: 'press', digit: '1' }, {
+        does: 'answer',
+        whileTalking: async () => void (duringTalk = (await hotlineCall()).dialed),
+      });
+      expect(duringTalk).toEqual([]);
+      expect((await h.api.get(`/api/callbacks/${cb!.id}`)).body.status).toBe('done');
+      expect(await h.container.coordinator.holderOf(agents[A]!)).toBeNull();
+      expect((await hotlineCall()).bridgedTo).toBe(A);
+    });
+
+    it('is refused (409) while the owner is ringing or talking for a hotline call, and placed once they are free', async () => {
+      await missedCall();
+      const [cb] = await callbacks();
+      let refused: { status: number; body: any } | undefined;
+      // B and C are busy, so the hotline call is A's.
+      const t = await h.twilio.placeCall({
+        from: OTHER,
+        to: HOTLINE,
+        agents: {
+          [A]: { does: 'accept', whileTalking: async () => void (refused = await h.api.post(`/api/callbacks/${cb!.id}/dial`)) },
+          [B]: { does: 'busy' },
+          [C]: { does: 'busy' },
+        },
+      });
+      expect(t.bridgedTo).toBe(A);
+      expect(refused!.status).toBe(409);
+      expect(refused!.body.error.message).toContain('hotline call');
+      expect(rest.calls).toEqual([]);
+      expect((await h.api.get(`/api/callbacks/${cb!.id}`)).body.attempts).toEqual([]);
+      expect((await h.api.post(`/api/callbacks/${cb!.id}/dial`)).status).toBe(202);
+    });
   });
 
   it("never sends the owner's leg to the duty number when a callback webhook fails", async () => {

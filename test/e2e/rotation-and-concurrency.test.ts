@@ -81,7 +81,7 @@ describe.runIf(realDatabaseUrl && realRedisUrl)('two server instances sharing Po
     const two = await buildContainer(config, { clock, logger, coordinator: new RedisCoordinator(realRedisUrl!, prefix) });
     try {
       for (const phone of AGENTS) await one.agents.create({ name: phone, phone });
-      const drivers = [one, two].map((c) => new TwilioDriver(createApp(c), AUTH_TOKEN, PUBLIC_BASE_URL, clock));
+      const drivers = [one, two].map((c) => new TwilioDriver([createApp(c)], AUTH_TOKEN, PUBLIC_BASE_URL, clock));
       const replies = await Promise.all(
         [0, 1, 2].map((i) => drivers[i % 2]!.post(`${PUBLIC_BASE_URL}/webhooks/voice/incoming`, { CallSid: randomSid(), From: '+8613911112222', To: HOTLINE })),
       );

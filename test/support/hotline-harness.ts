@@ -8,6 +8,7 @@ import { installFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
 import { freshCoordinator, freshDatabase, type TestDatabase } from './backends';
 import { ManualClock } from './manual-clock';
+import type { Network } from '../../src/simulator/twilio-model';
 import { TwilioDriver } from './twilio-driver';
 
 export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
@@ -20,6 +21,8 @@ export const HOTLINE = '+864008001234';
 export interface Hotline {
   app: Express;
   container: Container;
+  /** Every instance (the first is `app`/`container`), sharing one database and one coordinator. */
+  instances: { app: Express; container: Container }[];
   config: Config;
   clock: ManualClock;
   twilio: TwilioDriver;
@@ -28,7 +31,14 @@ export interface Hotline {
 }
 
 /** A whole server (real database, real coordination, signed webhooks) with its clock in the test's hand. */
-export async function startHotline(env: Record<string, string> = {}, start?: string): Promise<Hotline> {
+export interface HotlineOptions {
+  /** Server instances sharing the database and the coordinator; Twilio's requests go to any of them. */
+  instances?: number;
+  /** How Twilio's requests travel (late, twice, to which instance); default: in order, to the first. */
+  network?: Network;
+}
+
+export async function startHotline(env: Record<string, string> = {}, start?: string, opts: HotlineOptions = {}): Promise<Hotline> {
   const clock = new ManualClock(start);
   // Features reach Twilio's REST API in the background (SMS to agents): nothing leaves the machine
   // unless a test intercepts it with nock; the app itself is reached over loopback.
@@ -45,20 +55,27 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     ...env,
   });
   const coordinator = freshCoordinator(testDb.db, clock);
-  const container = await buildContainer(config, {
+  const logger = createLogger(process.env.TEST_LOGS ? 'info' : 'error', !process.env.TEST_LOGS);
+  const instances: { app: Express; container: Container }[] = [];
+  for (let i = 0; i < (opts.instances ?? 1); i++) {
+    const c = await buildContainer(config, { clock, db: testDb.db, coordinator, logger });
+    installFeatures(c);
+    instances.push({ app: createApp(c), container: c });
+  }
+  const { app, container } = instances[0]!;
+  const driver = new TwilioDriver(
+    instances.map((x) => x.app),
+    AUTH_TOKEN,
+    PUBLIC_BASE_URL,
     clock,
-    db: testDb.db,
-    coordinator,
-    logger: createLogger(process.env.TEST_LOGS ? 'info' : 'error', !process.env.TEST_LOGS),
-  });
-  installFeatures(container);
-  const app = createApp(container);
-  const driver = new TwilioDriver(app, AUTH_TOKEN, PUBLIC_BASE_URL, clock);
-  // The waiting line's sweep, as the server runs it (WAITING_LINE_SWEEP_SECONDS), in virtual time.
-  driver.timeline.every(config.WAITING_LINE_SWEEP_SECONDS, () => container.hotline.promoteWaiting());
+    opts.network,
+  );
+  // The waiting line's sweep, as each server runs it (WAITING_LINE_SWEEP_SECONDS), in virtual time.
+  for (const x of instances) driver.timeline.every(config.WAITING_LINE_SWEEP_SECONDS, () => x.container.hotline.promoteWaiting());
   return {
     app,
     container,
+    instances,
     config,
     clock,
     twilio: driver,
@@ -66,7 +83,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     async close() {
       // Interceptors hold on to this hotline's driver: the next test's must not reach it.
       nock.cleanAll();
-      await container.close();
+      for (const x of [...instances].reverse()) await x.container.close();
       await testDb.drop();
     },
   };

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import twilio from 'twilio';
 import { Timeline } from '../../src/simulator/timeline';
-import { TwilioModel, type CallScript, type CallTranscript } from '../../src/simulator/twilio-model';
+import { TwilioModel, type CallScript, type CallTranscript, type Network } from '../../src/simulator/twilio-model';
 import type { ManualClock } from './manual-clock';
 
 export { randomSid, type AgentBehaviour, type CallScript, type CallTranscript, type GatherReply } from '../../src/simulator/twilio-model';
@@ -16,20 +16,27 @@ export class TwilioDriver {
   readonly timeline: Timeline;
   readonly model: TwilioModel;
 
+  private readonly app: Express;
+
+  /** `apps`: the server instances; with a network that says so, each request goes to any of them. */
   constructor(
-    private readonly app: Express,
+    private readonly apps: Express[],
     authToken: string,
     private readonly publicBaseUrl: string,
     clock: ManualClock,
+    network?: Network,
     accountSid = 'AC' + 'a1'.repeat(16),
   ) {
+    this.app = apps[0]!;
     this.timeline = new Timeline(clock);
     this.model = new TwilioModel({
       authToken,
       accountSid,
       timeline: this.timeline,
+      network,
       transport: async (url, params, signature) => {
-        const res = await request(this.app).post(this.pathOf(url)).type('form').set('X-Twilio-Signature', signature).send(params);
+        const app = this.apps[network?.instance?.(this.apps.length) ?? 0]!;
+        const res = await request(app).post(this.pathOf(url)).type('form').set('X-Twilio-Signature', signature).send(params);
         return { status: res.status, text: res.text };
       },
     });

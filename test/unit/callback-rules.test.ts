@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answeredByMachine, breachesR4, chooseOwner, jobsFor, lapsed, legOutcome, statusAfterAttempt } from '../../src/domain/callback-rules';
+import { answeredByMachine, breachesR4, chooseOwner, dayOwner, jobsFor, lapsed, legOutcome, ringDuration, statusAfterAttempt, statusAfterOwnerHungUp } from '../../src/domain/callback-rules';
 import type { RingAttempt } from '../../src/domain/ports';
 
 const at = (iso: string) => new Date(iso);
@@ -23,23 +23,68 @@ const attempt = (seq: number, agentId: string, o: Partial<RingAttempt>): RingAtt
   finishedAt: null,
   ...o,
 });
-const rang = { ringingAt: at('2026-11-23T02:00:01Z'), outcome: 'no-answer' as const };
+const rang = { ringingAt: at('2026-11-23T02:00:01Z'), outcome: 'no-answer' as const, finishedAt: at('2026-11-23T02:00:15Z') };
+const rule = { answerThresholdSeconds: 10, callEndedAt: at('2026-11-23T02:01:00Z') };
+const owner = (attempts: RingAttempt[], o: Partial<Parameters<typeof chooseOwner>[0]> = {}) =>
+  chooseOwner({ window: 'day', attempts, rotationAgentIds: ['X', 'Y'], rotation: 0, ...rule, ...o });
 
 describe('who owns a callback', () => {
-  it('by day, the first agent whose phone rang and who did not take it', () => {
+  it('by day, the first agent whose phone rang at least the answer threshold and who did not take it', () => {
     const attempts = [attempt(1, 'B', rang), attempt(0, 'A', { outcome: 'busy' }), attempt(2, 'C', rang)];
-    expect(chooseOwner({ window: 'day', attempts, rotationAgentIds: ['X', 'Y'], rotation: 0 })).toBe('B');
+    expect(owner(attempts)).toBe('B');
   });
 
-  it('counts a phone that voicemail picked up as rung, and one never dialled (callback pressed) as not', () => {
-    const attempts = [attempt(0, 'A', { outcome: 'callback-requested' }), attempt(1, 'B', { answeredAt: at('2026-11-23T02:00:03Z'), outcome: 'rejected-by-screen' })];
-    expect(chooseOwner({ window: 'day', attempts, rotationAgentIds: ['X'], rotation: 0 })).toBe('B');
+  it('not an agent whose phone rang only briefly before the caller hung up: the rotation decides', () => {
+    const brief = attempt(0, 'A', { ringingAt: at('2026-11-23T02:00:01Z'), outcome: 'caller-gone', finishedAt: at('2026-11-23T02:00:02Z') });
+    expect(owner([brief])).toBe('X');
+    expect(owner([brief], { rotation: 1 })).toBe('Y');
   });
 
-  it('by night, or when nobody was rung, the next agent in the rotation', () => {
-    expect(chooseOwner({ window: 'night', attempts: [attempt(0, 'A', rang)], rotationAgentIds: ['X', 'Y', 'Z'], rotation: 4 })).toBe('Y');
-    expect(chooseOwner({ window: 'day', attempts: [attempt(0, 'A', { outcome: 'busy' })], rotationAgentIds: ['X', 'Y'], rotation: 1 })).toBe('Y');
-    expect(chooseOwner({ window: 'night', attempts: [], rotationAgentIds: [], rotation: 3 })).toBeNull();
+  it('measures the ring from the ringing Timestamp to the end of the attempt: the threshold itself counts, a second less does not', () => {
+    const ringFor = (s: number) => attempt(0, 'A', { ringingAt: at('2026-11-23T02:00:00Z'), outcome: 'caller-gone', finishedAt: new Date(at('2026-11-23T02:00:00Z').getTime() + s * 1000) });
+    expect(ringDuration(ringFor(10), rule.callEndedAt)).toBe(10);
+    expect(owner([ringFor(10)])).toBe('A');
+    expect(owner([ringFor(9)])).toBe('X');
+    expect(owner([ringFor(9)], { answerThresholdSeconds: 8 })).toBe('A');
+  });
+
+  it('ends the ring when the phone was picked up: a caller who left during the whisper after a quick pick-up is nobody’s miss', () => {
+    const pickedUp = (s: number) => attempt(0, 'A', { ringingAt: at('2026-11-23T02:00:01Z'), answeredAt: new Date(at('2026-11-23T02:00:01Z').getTime() + s * 1000), outcome: 'caller-gone', finishedAt: at('2026-11-23T02:00:30Z') });
+    expect(owner([pickedUp(3)])).toBe('X');
+    expect(owner([pickedUp(12)])).toBe('A');
+  });
+
+  it('counts a phone whose voicemail or holder turned the whisper away, however soon, and one never dialled (callback pressed) as not', () => {
+    const attempts = [attempt(0, 'A', { outcome: 'callback-requested', finishedAt: at('2026-11-23T02:00:30Z') }), attempt(1, 'B', { answeredAt: at('2026-11-23T02:00:03Z'), screenedAt: at('2026-11-23T02:00:03Z'), outcome: 'rejected-by-screen' })];
+    expect(owner(attempts)).toBe('B');
+    // A whisper that never played (our failure) is no refusal: only the ring counts.
+    expect(owner([attempt(0, 'B', { ringingAt: at('2026-11-23T02:00:01Z'), answeredAt: at('2026-11-23T02:00:03Z'), outcome: 'rejected-by-screen', finishedAt: at('2026-11-23T02:00:04Z') })])).toBe('X');
+  });
+
+  it('never an agent who took it, was busy, failed, or was withdrawn, however long ago they were offered', () => {
+    const long = { offeredAt: at('2026-11-23T01:59:00Z'), finishedAt: at('2026-11-23T02:00:30Z') };
+    for (const outcome of ['accepted', 'not-bridged', 'busy', 'failed', 'withdrawn', 'callback-requested'] as const) expect(owner([attempt(0, 'A', { ...long, outcome })]), outcome).toBe('X');
+    expect(owner([attempt(0, 'A', { ...long, ringingAt: long.offeredAt, acceptedAt: at('2026-11-23T02:00:12Z'), outcome: null })])).toBe('X');
+  });
+
+  it('decides the same whatever order the attempts and their events were recorded in', () => {
+    const a = attempt(0, 'A', { ringingAt: at('2026-11-23T02:00:01Z'), outcome: 'no-answer', finishedAt: at('2026-11-23T02:00:03Z') });
+    const b = attempt(1, 'B', rang);
+    expect(owner([a, b])).toBe('B');
+    expect(owner([b, a])).toBe('B');
+    // The ringing event not in yet: the ring is measured from the offer, a post-dial delay longer.
+    const noEvents = (x: RingAttempt): RingAttempt => ({ ...x, ringingAt: null, initiatedAt: null, offeredAt: new Date(x.ringingAt!.getTime() - 1000) });
+    expect(owner([noEvents(a), b])).toBe('B');
+    expect(owner([a, noEvents(b)])).toBe('B');
+    // Not finished yet when the call ended: it rang until the end of the call.
+    expect(owner([{ ...a, finishedAt: null, outcome: null }])).toBe('A');
+  });
+
+  it('by night, or when nobody owns the miss, the next agent in the rotation', () => {
+    expect(chooseOwner({ window: 'night', attempts: [attempt(0, 'A', rang)], rotationAgentIds: ['X', 'Y', 'Z'], rotation: 4, ...rule })).toBe('Y');
+    expect(owner([attempt(0, 'A', { outcome: 'busy' })], { rotation: 1 })).toBe('Y');
+    expect(dayOwner([attempt(0, 'A', { outcome: 'busy' })], rule)).toBeNull();
+    expect(chooseOwner({ window: 'night', attempts: [], rotationAgentIds: [], rotation: 3, ...rule })).toBeNull();
   });
 });
 
@@ -93,6 +138,13 @@ describe('after an attempt', () => {
     expect(statusAfterAttempt('customer-busy', 3, 3, 'attempted')).toBe('unreachable');
     expect(statusAfterAttempt('owner-no-answer', 0, 3, 'open')).toBe('open');
     expect(statusAfterAttempt('connected', 0, 3, 'closed')).toBe('closed');
+  });
+  it('is back where it was when the owner hung up before the customer was dialled: not a failed try', () => {
+    expect(statusAfterAttempt('owner-hung-up', 2, 3, 'attempted')).toBe('attempted');
+    expect(statusAfterOwnerHungUp('attempted', false)).toBe('open');
+    expect(statusAfterOwnerHungUp('attempted', true)).toBe('attempted');
+    expect(statusAfterOwnerHungUp('open', false)).toBe('open');
+    expect(statusAfterOwnerHungUp('closed', false)).toBe('closed');
   });
   it('reads Twilio final statuses per leg', () => {
     expect(legOutcome('owner', 'no-answer')).toBe('owner-no-answer');
