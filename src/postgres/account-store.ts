@@ -95,6 +95,8 @@ export class PostgresAccountStore {
 
   async recordFailure(username: string, address: string, at: Date): Promise<void> {
     await this.db.query('INSERT INTO console_sign_in_failures (username, address, at) VALUES ($1, $2, $3)', [username, address, at]);
+    // Only the last day matters to the throttle: older failures are dropped as new ones come.
+    await this.db.query(`DELETE FROM console_sign_in_failures WHERE at < $1`, [new Date(at.getTime() - 24 * 3600 * 1000)]);
   }
 
   /** Failed sign-ins since `since` for this username or from this address, whichever has more. */
