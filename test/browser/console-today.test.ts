@@ -79,6 +79,9 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
 
     await page.goto(`${web.base}/console/sign-in`);
     await screenshot(page, 'console-sign-in');
+    await page.setViewportSize(PHONE);
+    expect(await fitsWidth(page)).toBe(true);
+    await screenshot(page, 'console-sign-in-390');
   });
 
   it('shows on the Today tiles the figures /api/analytics/summary gives for the same calls', async () => {
