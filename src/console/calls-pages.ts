@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { parseNotesUpdate } from '../api/notes-input';
 import { CALL_TYPES } from '../domain/call-notes';
-import { callsJson, decodeCursor, encodeCursor } from '../routing/calls-routes';
+import { callListFilters, callsJson, encodeCursor } from '../routing/calls-routes';
 import { NotFoundError } from '../errors';
 import { parseInput } from '../validation';
 import type { ConsoleDeps } from './console-deps';
@@ -53,17 +53,7 @@ export function callsPages(d: ConsoleDeps): Router {
     const l = v.lang;
     const q = parseInput(filtersSchema, req.query);
     const day = (s: string | undefined, plus: number) => (s ? DateTime.fromISO(s, { zone: tz }).plus({ days: plus }).toJSDate() : undefined);
-    const rows = await d.c.calls.listCalls({
-      from: day(q.from, 0),
-      to: day(q.to, 1),
-      limit: PAGE + 1,
-      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
-      outcome: q.outcome,
-      agentId: q.agent,
-      type: q.type,
-      rating: q.rating,
-      callerNumber: q.caller,
-    });
+    const rows = await d.c.calls.listCalls({ from: day(q.from, 0), to: day(q.to, 1), limit: PAGE + 1, ...callListFilters(q) });
     const items = rows.slice(0, PAGE);
     const calls = await callsJson(d.c.calls, items);
     const roster = await d.c.agents.list({ includeInactive: true });

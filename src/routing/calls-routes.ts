@@ -70,6 +70,18 @@ export function encodeCursor(c: Call): string {
   return Buffer.from(`${c.startedAt.toISOString()}|${c.id}`).toString('base64url');
 }
 
+/** The call list's filters as the API and the console take them, in the store's words. */
+export function callListFilters(q: Pick<z.infer<typeof listQuery>, 'cursor' | 'outcome' | 'agent' | 'type' | 'rating' | 'caller'>): Partial<CallListQuery> {
+  return {
+    cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+    outcome: q.outcome,
+    agentId: q.agent,
+    type: q.type,
+    rating: q.rating,
+    callerNumber: q.caller,
+  };
+}
+
 export function decodeCursor(raw: string): { startedAt: Date; id: string } {
   const [at, id] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
   const startedAt = new Date(at ?? '');
@@ -92,18 +104,7 @@ export function callsRoutes(calls: CallStore): Router {
 
   const page = async (query: unknown, forced: Partial<CallListQuery> = {}) => {
     const q = parseInput(listQuery, query);
-    const rows = await calls.listCalls({
-      from: q.from,
-      to: q.to,
-      limit: q.limit + 1,
-      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
-      outcome: q.outcome,
-      agentId: q.agent,
-      type: q.type,
-      rating: q.rating,
-      callerNumber: q.caller,
-      ...forced,
-    });
+    const rows = await calls.listCalls({ from: q.from, to: q.to, limit: q.limit + 1, ...callListFilters(q), ...forced });
     const items = rows.slice(0, q.limit);
     return { calls: await callsJson(calls, items), nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1]!) : null };
   };
