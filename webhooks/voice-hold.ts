@@ -4,7 +4,7 @@ import type { HotlineService } from '../src/routing/hotline-service';
 import { callSid, parse } from './params';
 import { sendTwiml } from './twiml-reply';
 
-const callQuery = z.object({ call: z.string().uuid('must be a call id') });
+const callQuery = z.object({ call: z.string().uuid('must be a call id'), recheck: z.literal('1').optional() });
 
 /**
  * The waiting line's document, asked for by the hold music's <Redirect> and by the REST redirect
@@ -12,8 +12,8 @@ const callQuery = z.object({ call: z.string().uuid('must be a call id') });
  */
 export function voiceHold(hotline: HotlineService): RequestHandler {
   return async (req, res) => {
-    const { call } = parse(callQuery, req.query);
+    const { call, recheck } = parse(callQuery, req.query);
     parse(z.object({ CallSid: callSid }), req.body);
-    sendTwiml(res, await hotline.hold(call));
+    sendTwiml(res, await hotline.hold(call, recheck === '1'));
   };
 }

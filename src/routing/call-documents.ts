@@ -76,7 +76,7 @@ export class CallDocuments {
       text: this.speaker.text.allBusy(ahead),
       musicUrl: this.s.holdMusicUrl,
       keyAction: this.offer ? { prompt: this.offer.prompt, actionUrl: this.offer.actionUrl(call) } : undefined,
-      recheckUrl: this.webhookUrl('hold', { call: call.id }),
+      recheckUrl: this.webhookUrl('hold', { call: call.id, recheck: '1' }),
     });
   }
 

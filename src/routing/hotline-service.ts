@@ -97,16 +97,18 @@ export class HotlineService {
 
   /**
    * Where a waiting caller is sent, by REST when an agent is free for them and by the hold
-   * document itself when its music ends: ring the agent offered to them, take a free one,
-   * keep holding, or end the wait.
+   * document itself when its music ends (`recheck`): ring the agent offered to them, take a free
+   * one, keep holding, or end the wait. A recheck never rings the agent offered by a REST move
+   * still on its way: Twilio would ring that phone twice when the move lands.
    */
-  async hold(callId: string): Promise<string> {
+  async hold(callId: string, recheck = false): Promise<string> {
     const call = await this.d.calls.getCall(callId);
     if (!call) throw new NotFoundError(`no call ${callId}`);
     if (call.state !== 'hunting') return this.replay(call);
     const now = this.d.clock.now();
     const attempts = await this.d.calls.attemptsOf(call.id);
     const open = attempts.find((a) => !a.finishedAt);
+    if (open && recheck) return this.docs.hold(call, 0);
     if (open) {
       await this.line.leave(call.id, now);
       return this.docs.ring(call, open, now);
@@ -158,7 +160,7 @@ export class HotlineService {
     const callerGone = callerHasLeft(p.callStatus);
     const bridged = await this.wasBridged(attempt, p, callerGone);
     // Twilio bridged a leg whose key press is not on record (a lost request): that agent took the call.
-    if (bridged && !attempt.acceptedAt) await this.d.calls.acceptAttempt(attempt.id, now, this.d.settings.answerThresholdSeconds);
+    if (bridged && !attempt.acceptedAt) await this.d.calls.acceptAttempt(attempt.id, attempt.answeredAt ?? now, this.d.settings.answerThresholdSeconds);
     const acceptedNotBridged = !bridged && !callerGone && attempt.acceptedAt !== null;
     const outcome = acceptedNotBridged ? 'not-bridged' : attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
     const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
@@ -301,12 +303,19 @@ export class HotlineService {
     try {
       await this.d.redirectCall(call.callSid, this.webhookUrl('hold', { call: call.id }));
     } catch (err) {
-      // The caller hung up meanwhile, or Twilio could not be reached: give the agent back and keep
-      // the caller's place; the hold document asks again when its music ends.
       this.d.logger.warn('could not move a waiting caller', { callSid: call.callSid, err });
       if (offered) await this.letGo(offered, 'withdrawn', now);
       const fresh = await this.d.calls.getCall(call.id);
-      if (fresh?.state === 'hunting') await this.line.join(fresh, now);
+      if (fresh?.state !== 'hunting') return;
+      // Twilio no longer knows the call: the caller hung up and their status callback was lost.
+      // Their wait is over; anything else (Twilio unreachable) keeps their place, and the hold
+      // document asks again when its music ends.
+      if ((err as { status?: number }).status === 404) {
+        const { caller } = await this.d.calls.terminalEventsOf(fresh.id);
+        await this.end(fresh, { outcome: 'abandoned', at: caller?.at ?? now, endedBy: 'caller' });
+        return;
+      }
+      await this.line.join(fresh, now);
     }
   }
 

@@ -1,6 +1,9 @@
+import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { find, parseTwiml } from '../../src/simulator/twiml-tree';
 import { interceptAfterCallRest } from '../support/after-call';
-import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
+import { HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { randomSid } from '../support/twilio-driver';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -91,5 +94,56 @@ describe('when every agent is busy, callers wait in a fair line', () => {
     const s = await callOf(second!.callSid);
     expect(s.attempts.map((x) => x.outcome)).toEqual(['no-answer', 'accepted']);
     expect(s.lineWaitSeconds).toBeGreaterThan(0);
+  });
+
+  it('ends the wait of a caller Twilio no longer knows (their hang-up was lost) as abandoned, with a callback', async () => {
+    const [, gone] = await h.twilio.placeCalls([
+      { from: FIRST, to: HOTLINE, agents: { [A]: { does: 'accept', talkSeconds: 40 } } },
+      // Holds, hangs up after 20 s, and the status callback saying so never arrives.
+      { from: SECOND, to: HOTLINE, arriveAfterSeconds: 5, hangsUpAfterSeconds: 20, skipFinalStatus: true },
+    ]);
+    expect(gone!.dialed).toEqual([]);
+    const g = await callOf(gone!.callSid);
+    // Moving the caller to the freed agent got Twilio's 404: the wait is over, the caller is owed a call.
+    expect(g).toMatchObject({ outcome: 'abandoned', answeredByAgentId: null });
+    expect(await h.container.coordinator.lineMembers(10)).toEqual([]);
+    const callbacks = await h.api.get('/api/callbacks');
+    expect(callbacks.body.callbacks.map((c: { phone: string }) => c.phone)).toEqual([SECOND]);
+  });
+});
+
+describe('a waiting caller moved to a free agent', () => {
+  let h: Hotline;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('is not rung by the hold music\'s recheck while the REST move is on its way, only by the move', async () => {
+    h = await startHotline();
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    // Twilio accepts the move but has not fetched the new document yet.
+    nock(TWILIO_API).persist().post(/\/Calls\/CA[0-9a-f]{32}\.json$/).reply(200, { status: 'in-progress' });
+    const hook = (path: string) => h.twilio.url(`/webhooks/voice/${path}`);
+    const talkingSid = randomSid();
+    const talking = await h.twilio.post(hook('incoming'), { CallSid: talkingSid, From: FIRST, To: HOTLINE });
+    const first = /dial-result\?attempt=([0-9a-f-]{36})/.exec(talking.text)![1]!;
+    const child = randomSid();
+    await h.twilio.post(hook(`screen?attempt=${first}`), { CallSid: child });
+    await h.twilio.post(hook(`screen-result?attempt=${first}`), { CallSid: child, Digits: '1' });
+    const waitingSid = randomSid();
+    const held = await h.twilio.post(hook('incoming'), { CallSid: waitingSid, From: SECOND, To: HOTLINE });
+    const recheck = find(parseTwiml(held.text), 'Redirect')!.text;
+    expect(recheck).toContain('recheck=1');
+    // A's talk ends: A is offered to the waiting caller and the caller is being moved.
+    h.clock.advance(30);
+    await h.twilio.post(hook(`dial-result?attempt=${first}`), { CallSid: talkingSid, CallStatus: 'completed', DialCallStatus: 'completed', DialBridged: 'true' });
+    // The music ends before the move lands: the recheck holds the caller, it does not dial A.
+    const early = await h.twilio.post(recheck, { CallSid: waitingSid });
+    expect(early.text).not.toContain('<Dial');
+    expect(early.text).toContain('<Play>');
+    // The move lands: now A rings, once.
+    const moved = await h.twilio.post(recheck.replace('&recheck=1', ''), { CallSid: waitingSid });
+    expect(find(find(parseTwiml(moved.text), 'Dial')!, 'Number')!.text).toBe(A);
+    expect(await h.container.coordinator.holderOf(a)).not.toBeNull();
   });
 });
