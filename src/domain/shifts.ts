@@ -77,9 +77,11 @@ function weeklySpans(weekly: readonly WeeklySlot[], firstDay: DateTime, lastDay:
       if (slot.day !== day.weekday) continue;
       const s = minutesOf(slot.start);
       const e = minutesOf(slot.end);
-      const start = day.plus({ minutes: s });
+      // Wall-clock times: on a DST change day 22:00 is still 22:00, not 22 hours after midnight.
+      const wall = (d: DateTime, m: number) => d.set({ hour: Math.floor(m / 60), minute: m % 60 });
+      const start = wall(day, s);
       // An end at or before the start runs into the next day (20:00–08:00; 00:00–00:00 is 24 h).
-      const end = e > s ? day.plus({ minutes: e }) : day.plus({ days: 1, minutes: e });
+      const end = e > s ? wall(day, e) : wall(day.plus({ days: 1 }), e);
       spans.push({ start: start.toJSDate(), end: end.toJSDate() });
     }
   }

@@ -25,8 +25,6 @@ export interface RosterServiceDeps {
   autoPauseAfter: number;
   autoPauseResumeMinutes: number | undefined;
   language: 'zh-CN' | 'en-US';
-  /** Where SMS go from when SMS_FROM is not set and no call says which number (the first hotline's). */
-  defaultFrom?: string;
 }
 
 /**
@@ -122,7 +120,9 @@ export class RosterService implements RosterPort {
   async text(agent: Agent, body: string, from?: string): Promise<void> {
     if (!isE164(agent.phone)) return;
     try {
-      await this.d.sms.send(agent.phone, body, { from: from ?? this.d.defaultFrom });
+      // Without SMS_FROM a text goes out from a hotline number: the call's, else the first on record.
+      const sender = from ?? (await this.d.store.listHotlines())[0]?.number;
+      await this.d.sms.send(agent.phone, body, { from: sender });
     } catch (err) {
       this.d.logger.warn('roster sms failed', { to: maskPhone(agent.phone), err });
     }
@@ -145,8 +145,8 @@ export class RosterService implements RosterPort {
   /** Hands the open callbacks of agents whose leave has begun to their substitutes, who are texted. */
   async moveCallbacksOfBegunLeaves(now: Date): Promise<void> {
     for (const leave of await this.d.store.takeBegunLeaves(now)) {
-      const rows = await this.d.db.query<{ id: string }>(
-        `UPDATE callbacks SET owner_agent_id = $2, updated_at = $3 WHERE owner_agent_id = $1 AND status IN ('open', 'attempted') RETURNING id`,
+      const rows = await this.d.db.query<{ id: string; hotline_number: string }>(
+        `UPDATE callbacks SET owner_agent_id = $2, updated_at = $3 WHERE owner_agent_id = $1 AND status IN ('open', 'attempted') RETURNING id, hotline_number`,
         [leave.agentId, leave.substituteAgentId, now],
       );
       if (rows.length === 0) continue;
@@ -158,7 +158,7 @@ export class RosterService implements RosterPort {
         at: now,
       });
       const [absent, substitute] = await Promise.all([this.d.agents.get(leave.agentId), this.d.agents.get(leave.substituteAgentId)]);
-      if (substitute) await this.text(substitute, this.texts.callbacksMoved(absent?.name ?? '', rows.length));
+      if (substitute) await this.text(substitute, this.texts.callbacksMoved(absent?.name ?? '', rows.length), rows[0]!.hotline_number);
     }
   }
 }
