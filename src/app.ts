@@ -77,7 +77,7 @@ export function createApp(c: Container): Express {
   api.use(express.json({ limit: '100kb' }));
   api.use(requireAdmin(c.config.ADMIN_TOKEN, { tokens: new PostgresApiTokenStore(c.db), clock: c.clock }));
   api.use(auditChanges(new PostgresAuditStore(c.db), c.clock, c.logger));
-  api.use(agentsRoutes(c.agents));
+  api.use(agentsRoutes(c.agents, c.roster));
   api.use(callsRoutes(c.calls));
   api.use(analyticsRoutes(c.analytics, c.clock, c.config.ANSWER_THRESHOLD_SECONDS, c.config.TIME_ZONE));
   api.use(reportsRoutes({ analytics: c.analytics, reports: new PostgresReportStore(c.db), agents: c.agents, clock: c.clock, timeZone: c.config.TIME_ZONE }));

@@ -110,6 +110,10 @@ export const configSchema = z
       for (const p of phones) if (!e164.test(p)) throw new Error(`'${p}' is not an E.164 number such as +8613800000000`);
       return phones;
     }),
+    // Consecutive offers an agent lets go by (ring out, voicemail, declined) before they are paused.
+    AUTO_PAUSE_AFTER: seconds(2, 1, 50),
+    // Minutes after which an auto-paused agent is taken back on; 0 leaves them paused until they text ON.
+    AUTO_PAUSE_RESUME_MINUTES: seconds(0, 0, 24 * 60),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   })
   .superRefine((c, ctx) => {

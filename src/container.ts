@@ -17,6 +17,9 @@ import { HotlineService, type CallEndedListener } from './routing/hotline-servic
 import { speaker, type Speaker } from './twiml/hotline-twiml';
 import { createTwilioClient, type TwilioClient } from './twilio-client';
 import { twilioSms, type SmsSender } from './sms';
+import { PostgresAuditStore } from './postgres/audit-store';
+import { PostgresRosterStore } from './postgres/roster-store';
+import { RosterService } from './roster/roster-service';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
@@ -46,6 +49,9 @@ export interface Container {
   callEnds: CallEndOutbox;
   twilio: TwilioClient;
   sms: SmsSender;
+  /** Who is on duty, on leave, paused; the hunt asks it for each call's candidates. */
+  roster: RosterService;
+  rosterStore: PostgresRosterStore;
   features: Feature[];
   close(): Promise<void>;
 }
@@ -74,6 +80,22 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   const listeners: CallEndedListener[] = [];
   const calls = new PostgresCallStore(db, () => listeners.map((l) => l.name));
   const callEnds = new CallEndOutbox({ effects: new PostgresCallEndEffectStore(db), calls, listeners, clock, logger });
+  const sms = twilioSms(twilioClient, config.SMS_FROM, logger);
+  const rosterStore = new PostgresRosterStore(db);
+  const roster = new RosterService({
+    db,
+    store: rosterStore,
+    agents,
+    calls,
+    audit: new PostgresAuditStore(db),
+    sms,
+    clock,
+    logger,
+    rules: { timeZone: config.TIME_ZONE, holidays: config.HOLIDAYS },
+    autoPauseAfter: config.AUTO_PAUSE_AFTER,
+    autoPauseResumeMinutes: config.AUTO_PAUSE_RESUME_MINUTES || undefined,
+    language: config.PROMPT_LANGUAGE,
+  });
   const hotline = new HotlineService({
     settings: {
       publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -93,6 +115,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     logger,
     listeners,
     callEnds,
+    roster,
     redirectCall: async (callSid, url) => {
       await twilioClient.calls(callSid).update({ url, method: 'POST' });
     },
@@ -110,7 +133,9 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     hotline,
     callEnds,
     twilio: twilioClient,
-    sms: twilioSms(twilioClient, config.SMS_FROM, logger),
+    sms,
+    roster,
+    rosterStore,
     features: [],
     async close() {
       for (const f of container.features) await f.stop?.();

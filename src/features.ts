@@ -3,6 +3,7 @@ import { callbackFeature } from './callbacks/callback-feature';
 import { consoleFeature } from './console/console-feature';
 import { callEndOutboxFeature } from './routing/call-end-outbox-feature';
 import { callSettlerFeature } from './routing/call-settler-feature';
+import { rosterFeature } from './roster/roster-feature';
 import { waitingLineFeature } from './routing/waiting-line-feature';
 import type { Container, Feature } from './container';
 
@@ -12,6 +13,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(waitingLineFeature(c));
   features.push(callSettlerFeature(c));
   features.push(callEndOutboxFeature(c));
+  features.push(rosterFeature(c));
   features.push(callbackFeature(c));
   features.push(afterCallFeature(c));
   features.push(consoleFeature(c));

@@ -24,13 +24,21 @@ export const agentJson = (a: Agent) => ({
   phone: a.phone,
   active: a.active,
   paused: a.paused,
+  pausedReason: a.pausedReason,
+  pausedAt: a.pausedAt ? a.pausedAt.toISOString() : null,
   position: a.position,
   createdAt: a.createdAt.toISOString(),
   updatedAt: a.updatedAt.toISOString(),
 });
 
 /** The roster: who answers the hotline, in which rotation position, and who is paused. */
-export function agentsRoutes(agents: AgentStore): Router {
+export interface AgentRosterState {
+  onDuty: boolean;
+  onLeave: boolean;
+  coveringFor: string[];
+}
+
+export function agentsRoutes(agents: AgentStore, roster?: { describe(agent: Agent): Promise<AgentRosterState> }): Router {
   const router = Router();
 
   router.post('/agents', async (req, res) => {
@@ -47,7 +55,8 @@ export function agentsRoutes(agents: AgentStore): Router {
     const { id } = parseInput(agentId, req.params);
     const agent = await agents.get(id);
     if (!agent) throw new NotFoundError(`no agent ${id}`);
-    res.json(agentJson(agent));
+    const state = roster ? await roster.describe(agent) : null;
+    res.json({ ...agentJson(agent), ...(state && { onDuty: state.onDuty, onLeave: state.onLeave, coveringFor: state.coveringFor }) });
   });
 
   router.patch('/agents/:id', async (req, res) => {

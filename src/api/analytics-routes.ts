@@ -9,6 +9,7 @@ import { callFigures, ratio } from './json';
 const rangeQuery = z.object({
   from: z.coerce.date({ message: 'must be an ISO 8601 date-time' }).optional(),
   to: z.coerce.date({ message: 'must be an ISO 8601 date-time' }).optional(),
+  hotline: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be the hotline number (E.164)').optional(),
 });
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -24,17 +25,18 @@ export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock,
     const to = q.to ?? clock.now();
     const from = q.from ?? new Date(to.getTime() - WEEK_MS);
     if (from >= to) throw new BadRequestError('from: must be before to', 'from');
-    const s = await analytics.callSummary(from, to);
+    const s = await analytics.callSummary(from, to, q.hotline);
     res.json({
       from: from.toISOString(),
       to: to.toISOString(),
+      hotline: q.hotline ?? null,
       answerThresholdSeconds: thresholdSeconds,
       ...callFigures(s),
       averageAbandonWaitSeconds: s.averageAbandonWaitSeconds,
       averageTalkSeconds: s.averageTalkSeconds,
-      agents: (await analytics.agentSummary(from, to)).map((a) => ({ ...a, acceptRate: ratio(a.accepted, a.offers) })),
+      agents: (await analytics.agentSummary(from, to, q.hotline)).map((a) => ({ ...a, acceptRate: ratio(a.accepted, a.offers) })),
       timeZone,
-      byHour: (await analytics.outcomesBy('hour', from, to, timeZone)).map((h) => ({
+      byHour: (await analytics.outcomesBy('hour', from, to, timeZone, q.hotline)).map((h) => ({
         hour: Number(h.key),
         offered: h.offered,
         answered: h.answered,

@@ -52,6 +52,7 @@ const listQuery = z.object({
     .transform((v) => v === 'true')
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  hotline: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be the hotline number (E.164)').optional(),
 });
 const idParam = z.object({ id: z.string().uuid('must be a callback id') });
 const reassignBody = z.object({ ownerAgentId: z.string().uuid('must be an agent id') }).strict();

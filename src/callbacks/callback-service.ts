@@ -96,8 +96,10 @@ export class CallbackService {
     const requested = call.missedReason === 'callback-requested';
     const joined = await this.d.callbacks.join(call.from, call.id, requested, at);
     if (joined) return;
-    const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config));
     const attempts = await this.d.calls.attemptsOf(call.id);
+    // Missed before anyone could be offered it: nobody was on duty (the roster), so the night rule applies.
+    const nobodyOnDuty = call.missedReason === 'no-agent-available' && attempts.length === 0;
+    const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config), { nobodyOnDuty });
     const rotationAgentIds = (await this.d.agents.listRoutable()).map((a) => a.id);
     // Whose miss it is depends on how long each phone rang, not on which request came first.
     const ownerRule = { answerThresholdSeconds: this.d.config.ANSWER_THRESHOLD_SECONDS, callEndedAt: at };

@@ -82,13 +82,18 @@ function nextWindowOpen(local: DateTime, rules: DeadlineRules): DateTime | null 
   return null;
 }
 
+/**
+ * `nobodyOnDuty`: the call came when the roster had nobody on duty (a gap in 7×24 cover), so the
+ * night rule applies whatever the hour: the callback is due after the day window next opens.
+ */
 export function callbackDeadline(
   createdAt: Date,
   rules: DeadlineRules = defaultDeadlineRules,
+  opts: { nobodyOnDuty?: boolean } = {},
 ): { dueAt: Date; window: CallbackWindow } {
   const local = toLocal(createdAt, rules.timeZone);
   const cap = createdAt.getTime() + rules.maxHours * 60 * MINUTE_MS;
-  if (inDayWindow(local, rules)) {
+  if (!opts.nobodyOnDuty && inDayWindow(local, rules)) {
     const due = createdAt.getTime() + rules.dayDueMinutes * MINUTE_MS;
     return { dueAt: new Date(Math.min(due, cap)), window: 'day' };
   }

@@ -10,10 +10,15 @@ export interface Agent {
   phone: string;
   active: boolean;
   paused: boolean;
+  /** Who paused the agent: an admin, the agent by SMS, or the auto-pause after missed offers. */
+  pausedReason: PausedReason | null;
+  pausedAt: Date | null;
   position: number;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export type PausedReason = 'admin' | 'sms' | 'auto-pause';
 
 export interface NewAgent {
   name: string;
@@ -145,6 +150,8 @@ export interface CallListQuery {
   type?: CallType | 'none';
   rating?: number;
   callerNumber?: string;
+  /** The number the call came in on. */
+  hotlineNumber?: string;
 }
 
 export interface CallStore {
@@ -163,6 +170,8 @@ export interface CallStore {
   attemptsOf(callId: string): Promise<RingAttempt[]>;
   attemptsOfCalls(callIds: string[]): Promise<Map<string, RingAttempt[]>>;
   ratingsOfCalls(callIds: string[]): Promise<Map<string, CallRating>>;
+  /** Why the hunt passed over agents, per call (the roster records it). */
+  skipsOfCalls(callIds: string[]): Promise<Map<string, SkippedAgent[]>>;
 
   /** Records a leg status event (a repeat is a no-op) and refreshes the attempt's timings from all its events. */
   recordLegEvent(e: LegEvent): Promise<{ inserted: boolean; attempt: RingAttempt | null }>;
@@ -196,8 +205,11 @@ export interface CallStore {
 
 /** Coordination shared by every server instance: the rotation counter and agent claims. */
 export interface Coordinator {
-  /** The next rotation offset; strictly increasing across instances and restarts. */
-  nextRotation(): Promise<number>;
+  /**
+   * The next rotation offset; strictly increasing across instances and restarts. Each key (a
+   * hotline number) has its own counter, so calls to each number are spread over its own group.
+   */
+  nextRotation(key?: string): Promise<number>;
   /**
    * Atomically claims the first agent in order whose claim is free, or already held by this
    * holder (a repeated request claims the same agent again); returns its id or null.
@@ -222,4 +234,24 @@ export interface Coordinator {
   linePosition(callId: string): Promise<number | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export type SkipReason = 'off-duty' | 'on-leave' | 'paused' | 'busy';
+
+export interface SkippedAgent {
+  agentId: string;
+  reason: SkipReason;
+}
+
+/**
+ * Who a call may ring at an instant (the roster: shifts, leave, pauses, the hotline's group),
+ * and what the roster hears back about each offer. Without one, every routable agent is a candidate.
+ */
+export interface RosterPort {
+  /** The agents of this call's group on duty at `at` (roster order), and those passed over with why. */
+  candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }>;
+  /** Records why agents were passed over for this call (the first reason per agent stays). */
+  noteSkipped(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void>;
+  /** An offer's <Dial> ended with this outcome (feeds the auto-pause). */
+  offerEnded(attempt: RingAttempt, outcome: AttemptOutcome, at: Date): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Agent, AgentChanges, AgentStore, NewAgent } from '../domain/ports';
+import type { Agent, AgentChanges, AgentStore, NewAgent, PausedReason } from '../domain/ports';
 import { ConflictError } from '../errors';
 import type { Db } from './db';
 
@@ -8,6 +8,8 @@ interface AgentRow {
   phone: string;
   active: boolean;
   paused: boolean;
+  paused_reason: PausedReason | null;
+  paused_at: Date | null;
   position: number;
   created_at: Date;
   updated_at: Date;
@@ -19,6 +21,8 @@ const toAgent = (r: AgentRow): Agent => ({
   phone: r.phone,
   active: r.active,
   paused: r.paused,
+  pausedReason: r.paused ? (r.paused_reason ?? 'admin') : null,
+  pausedAt: r.paused ? r.paused_at : null,
   position: Number(r.position),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -34,8 +38,8 @@ export class PostgresAgentStore implements AgentStore {
   async create(agent: NewAgent): Promise<Agent> {
     try {
       const rows = await this.db.query<AgentRow>(
-        `INSERT INTO agents (name, phone, paused, position)
-         VALUES ($1, $2, $3, COALESCE($4, (SELECT COALESCE(MAX(position), 0) + 1 FROM agents)))
+        `INSERT INTO agents (name, phone, paused, paused_reason, paused_at, position)
+         VALUES ($1, $2, $3, CASE WHEN $3 THEN 'admin' END, CASE WHEN $3 THEN now() END, COALESCE($4, (SELECT COALESCE(MAX(position), 0) + 1 FROM agents)))
          RETURNING *`,
         [agent.name, agent.phone, agent.paused ?? false, agent.position ?? null],
       );
@@ -72,6 +76,10 @@ export class PostgresAgentStore implements AgentStore {
            phone = COALESCE($3, phone),
            active = COALESCE($4, active),
            paused = COALESCE($5, paused),
+           -- A pause or resume through the API is the admin's; the roster's own go through setPaused.
+           paused_reason = CASE WHEN $5::boolean IS NULL THEN paused_reason WHEN $5::boolean THEN 'admin' END,
+           paused_at = CASE WHEN $5::boolean IS NULL THEN paused_at WHEN $5::boolean THEN now() END,
+           missed_offers = CASE WHEN $5::boolean = false THEN 0 ELSE missed_offers END,
            position = COALESCE($6, position),
            updated_at = now()
          WHERE id = $1 RETURNING *`,

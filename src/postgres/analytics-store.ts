@@ -41,7 +41,8 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 export class PostgresAnalyticsStore {
   constructor(private readonly db: Db) {}
 
-  async callSummary(from: Date, to: Date): Promise<CallSummaryRow> {
+  /** `hotline`: only calls to that number (R13). */
+  async callSummary(from: Date, to: Date, hotline?: string): Promise<CallSummaryRow> {
     const [r] = await this.db.query<Record<string, unknown>>(
       `SELECT
          COUNT(*) FILTER (WHERE outcome IS NOT NULL)                        AS offered,
@@ -54,8 +55,8 @@ export class PostgresAnalyticsStore {
          percentile_cont(0.9) WITHIN GROUP (ORDER BY first_ring_seconds) FILTER (WHERE outcome IS NOT NULL) AS first_ring_p90,
          AVG(wait_seconds) FILTER (WHERE outcome = 'abandoned')             AS abandon_wait,
          AVG(talk_seconds) FILTER (WHERE outcome = 'answered')              AS talk
-       FROM calls WHERE started_at >= $1 AND started_at < $2`,
-      [from, to],
+       FROM calls WHERE started_at >= $1 AND started_at < $2 AND ($3::text IS NULL OR to_number = $3::text)`,
+      [from, to, hotline ?? null],
     );
     return {
       offered: Number(r!.offered),
@@ -71,7 +72,7 @@ export class PostgresAnalyticsStore {
     };
   }
 
-  async agentSummary(from: Date, to: Date): Promise<AgentSummaryRow[]> {
+  async agentSummary(from: Date, to: Date, hotline?: string): Promise<AgentSummaryRow[]> {
     const rows = await this.db.query<Record<string, unknown>>(
       `SELECT a.agent_id, g.name,
          COUNT(*)                                                  AS offers,
@@ -83,12 +84,12 @@ export class PostgresAnalyticsStore {
        FROM ring_attempts a
        JOIN calls c ON c.id = a.call_id
        JOIN agents g ON g.id = a.agent_id
-       WHERE c.started_at >= $1 AND c.started_at < $2
+       WHERE c.started_at >= $1 AND c.started_at < $2 AND ($3::text IS NULL OR c.to_number = $3::text)
          -- an offer is a phone that was rung: not one let go before dialling (callback asked, caller gone first)
          AND (a.initiated_at IS NOT NULL OR a.outcome IN ('accepted', 'no-answer', 'busy', 'failed', 'rejected-by-screen', 'not-bridged'))
        GROUP BY a.agent_id, g.name
        ORDER BY g.name`,
-      [from, to],
+      [from, to, hotline ?? null],
     );
     return rows.map((r) => ({
       agentId: String(r.agent_id),
@@ -106,7 +107,7 @@ export class PostgresAnalyticsStore {
    * Ended calls grouped by local hour of arrival (0-23, where the staffing gaps are) or by local
    * date, in the hotline's time zone.
    */
-  async outcomesBy(unit: 'hour' | 'day', from: Date, to: Date, timeZone: string): Promise<OutcomeRow[]> {
+  async outcomesBy(unit: 'hour' | 'day', from: Date, to: Date, timeZone: string, hotline?: string): Promise<OutcomeRow[]> {
     const rows = await this.db.query<Record<string, unknown>>(
       `SELECT to_char(started_at AT TIME ZONE $3, $4) AS key,
          COUNT(*)                                                           AS offered,
@@ -114,9 +115,9 @@ export class PostgresAnalyticsStore {
          COUNT(*) FILTER (WHERE outcome = 'missed')                         AS missed,
          COUNT(*) FILTER (WHERE outcome = 'abandoned')                      AS abandoned,
          COUNT(*) FILTER (WHERE outcome = 'answered' AND within_answer_rule) AS within_rule
-       FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL
+       FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL AND ($5::text IS NULL OR to_number = $5::text)
        GROUP BY 1 ORDER BY 1`,
-      [from, to, timeZone, unit === 'hour' ? 'HH24' : 'YYYY-MM-DD'],
+      [from, to, timeZone, unit === 'hour' ? 'HH24' : 'YYYY-MM-DD', hotline ?? null],
     );
     return rows.map((r) => ({
       key: String(r.key),

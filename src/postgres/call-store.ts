@@ -3,7 +3,7 @@ import { secondsBetween } from '../domain/clock';
 import type { CallType } from '../domain/call-notes';
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
 import type { SurveyStatus } from '../domain/rating';
-import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt } from '../domain/ports';
+import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt, SkippedAgent, SkipReason } from '../domain/ports';
 import { recordCallEndEffects } from './call-end-effect-store';
 import type { Db, Queryable } from './db';
 
@@ -156,6 +156,7 @@ export class PostgresCallStore implements CallStore {
           AND ($8::text IS NULL OR ($8::text = 'none' AND call_type IS NULL) OR call_type = $8::text)
           AND ($9::int IS NULL OR EXISTS (SELECT 1 FROM call_ratings r WHERE r.call_id = calls.id AND r.score = $9::int))
           AND ($10::text IS NULL OR from_number = $10::text)
+          AND ($11::text IS NULL OR to_number = $11::text)
         ORDER BY started_at DESC, id DESC
         LIMIT $5`,
       [
@@ -169,9 +170,21 @@ export class PostgresCallStore implements CallStore {
         q.type ?? null,
         q.rating ?? null,
         q.callerNumber ?? null,
+        q.hotlineNumber ?? null,
       ],
     );
     return rows.map(toCall);
+  }
+
+  async skipsOfCalls(callIds: string[]): Promise<Map<string, SkippedAgent[]>> {
+    const byCall = new Map<string, SkippedAgent[]>();
+    if (callIds.length === 0) return byCall;
+    const rows = await this.db.query<{ call_id: string; agent_id: string; reason: SkipReason }>(
+      'SELECT call_id, agent_id, reason FROM call_skips WHERE call_id = ANY($1::uuid[]) ORDER BY at, agent_id',
+      [callIds],
+    );
+    for (const r of rows) byCall.set(r.call_id, [...(byCall.get(r.call_id) ?? []), { agentId: r.agent_id, reason: r.reason }]);
+    return byCall;
   }
 
   /** Each call's survey; callerGone says whether the caller's leg has since ended (hung up during it). */

@@ -134,13 +134,14 @@ export class PostgresCallbackStore {
   }
 
   /** Newest first; `late` keeps only (or leaves out) callbacks whose deadline lapsed. */
-  async list(q: { status?: CallbackStatus; late?: boolean; limit: number }): Promise<Callback[]> {
+  async list(q: { status?: CallbackStatus; late?: boolean; limit: number; hotline?: string }): Promise<Callback[]> {
     const rows = await this.db.query<Row>(
       `SELECT * FROM callbacks
         WHERE ($1::text IS NULL OR status = $1::text)
           AND ($2::boolean IS NULL OR (lapsed_at IS NOT NULL) = $2::boolean)
+          AND ($4::text IS NULL OR hotline_number = $4::text)
         ORDER BY created_at DESC, id DESC LIMIT $3`,
-      [q.status ?? null, q.late ?? null, q.limit],
+      [q.status ?? null, q.late ?? null, q.limit, q.hotline ?? null],
     );
     return this.withCallIds(this.db, rows);
   }

@@ -12,7 +12,8 @@ export class InProcessCoordinator implements Coordinator {
   private line: { callId: string; arrivedAtMs: number }[] = [];
 
   constructor(
-    private readonly counter: () => Promise<number>,
+    /** The rotation counter of a key (none: the shared one). */
+    private readonly counter: (key?: string) => Promise<number>,
     private readonly clock: Clock,
   ) {}
 
@@ -25,8 +26,8 @@ export class InProcessCoordinator implements Coordinator {
     return claim;
   }
 
-  nextRotation(): Promise<number> {
-    return this.counter();
+  nextRotation(key?: string): Promise<number> {
+    return this.counter(key);
   }
 
   // No await between the check and the set: within one process this is atomic.

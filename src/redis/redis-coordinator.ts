@@ -31,8 +31,8 @@ export class RedisCoordinator implements Coordinator {
     return `${this.prefix}claim:${agentId}`;
   }
 
-  async nextRotation(): Promise<number> {
-    return (await this.redis.incr(`${this.prefix}rotation`)) - 1;
+  async nextRotation(key?: string): Promise<number> {
+    return (await this.redis.incr(key ? `${this.prefix}rotation:${key}` : `${this.prefix}rotation`)) - 1;
   }
 
   async claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null> {

@@ -1,4 +1,7 @@
-import type { AgentStore, Call, CallStore, Coordinator, RingAttempt } from '../domain/ports';
+import type { AttemptOutcome } from '../domain/call-states';
+import type { Clock } from '../domain/clock';
+import type { Agent, AgentStore, Call, CallStore, Coordinator, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
+import type { Logger } from '../logger';
 import { huntOrder } from '../domain/rotation';
 
 /** Seconds of slack on a claim beyond the ring and the screen, so a slow callback never frees a ringing agent. */
@@ -23,17 +26,28 @@ export class AgentOffers {
       coordinator: Coordinator;
       ringClaimSeconds: number;
       talkClaimSeconds: number;
+      clock: Clock;
+      logger: Logger;
+      roster?: RosterPort;
     },
   ) {}
 
-  /** The routable agents this call has not tried yet, in its hunt order. */
-  async untried(attempts: RingAttempt[], call?: Call) {
-    return huntOrder(await this.d.agents.listRoutable(), call?.rotationOffset ?? 0, triedAgents(attempts));
+  /** Who the roster puts up for this call now (on duty, in its hotline's group), and who it passes over. */
+  private async candidates(call: Call, now: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }> {
+    if (!this.d.roster) return { agents: await this.d.agents.listRoutable(), skipped: [] };
+    return this.d.roster.candidates(call, now);
   }
 
-  /** Claims the next free agent in this call's hunt order and records the attempt. */
+  /** The agents this call may ring now and has not tried yet, in its hunt order. */
+  async untried(attempts: RingAttempt[], call: Call): Promise<Agent[]> {
+    const { agents } = await this.candidates(call, this.d.clock.now());
+    return huntOrder(agents, call.rotationOffset, triedAgents(attempts));
+  }
+
+  /** Claims the next free agent in this call's hunt order and records the attempt, and why others were passed over. */
   async offerNext(call: Call, attempts: RingAttempt[], now: Date): Promise<RingAttempt | null> {
-    const order = await this.untried(attempts, call);
+    const { agents, skipped } = await this.candidates(call, now);
+    const order = huntOrder(agents, call.rotationOffset, triedAgents(attempts));
     const seq = attempts.length;
     const holder = holderOf({ callId: call.id, seq });
     const agentId = await this.d.coordinator.claimFirstFree(
@@ -41,6 +55,10 @@ export class AgentOffers {
       holder,
       (this.d.ringClaimSeconds + CLAIM_SLACK_SECONDS) * 1000,
     );
+    // Everyone ahead of the claimed agent in the hunt was ringing or talking for another call.
+    const busyUntil = agentId === null ? order.length : order.findIndex((a) => a.id === agentId);
+    const passedOver = [...skipped, ...order.slice(0, busyUntil).map((a) => ({ agentId: a.id, reason: 'busy' as const }))];
+    if (passedOver.length > 0) await this.d.roster?.noteSkipped(call.id, passedOver, now);
     const agent = order.find((a) => a.id === agentId);
     if (!agent) return null;
     const added = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
@@ -53,6 +71,15 @@ export class AgentOffers {
   /** The agent accepted: they stay claimed while they talk; the claim still expires if the end is never reported. */
   async holdForTalk(attempt: RingAttempt): Promise<void> {
     await this.d.coordinator.extendClaim(attempt.agentId, holderOf(attempt), (this.d.talkClaimSeconds + CLAIM_SLACK_SECONDS) * 1000);
+  }
+
+  /** An offer's <Dial> is over: the roster counts missed offers (auto-pause). Never fails the call flow. */
+  async ended(attempt: RingAttempt, outcome: AttemptOutcome, now: Date): Promise<void> {
+    try {
+      await this.d.roster?.offerEnded(attempt, outcome, now);
+    } catch (err) {
+      this.d.logger.error('roster could not note the end of an offer', { attemptId: attempt.id, err });
+    }
   }
 
   /** Frees the agent of this attempt; true when this call did release a claim (the agent may now be free). */

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { CALL_TYPES } from '../domain/call-notes';
-import type { Call, CallListQuery, CallRating, CallStore, RingAttempt } from '../domain/ports';
+import type { Call, CallListQuery, CallRating, CallStore, RingAttempt, SkippedAgent } from '../domain/ports';
 import { ratingStatus } from '../domain/rating';
 import { BadRequestError, NotFoundError } from '../errors';
 import { parseInput } from '../validation';
@@ -21,7 +21,7 @@ export const attemptJson = (a: RingAttempt) => ({
   dialCallStatus: a.dialCallStatus,
 });
 
-export const callJson = (c: Call, attempts: RingAttempt[], rating?: CallRating) => ({
+export const callJson = (c: Call, attempts: RingAttempt[], rating?: CallRating, skipped: SkippedAgent[] = []) => ({
   id: c.id,
   callSid: c.callSid,
   from: c.from,
@@ -50,6 +50,8 @@ export const callJson = (c: Call, attempts: RingAttempt[], rating?: CallRating) 
   rating: rating?.score ?? null,
   ratingStatus: ratingStatus({ outcome: c.outcome, endedBy: c.endedBy, survey: rating ?? null, callerGone: rating?.callerGone ?? false }),
   attempts: attempts.map(attemptJson),
+  /** Agents the hunt passed over, and why (off-duty, on-leave, paused, busy). */
+  skipped: skipped.map((s) => ({ agentId: s.agentId, reason: s.reason })),
 });
 
 const dateParam = z.coerce.date({ message: 'must be an ISO 8601 date-time' }).optional();
@@ -63,6 +65,7 @@ const listQuery = z.object({
   type: z.enum([...CALL_TYPES, 'none'], { message: `must be one of ${CALL_TYPES.join(', ')}, or none` }).optional(),
   rating: z.coerce.number().int('must be 1 to 5').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5').optional(),
   caller: z.string().trim().min(1).max(200).optional(),
+  hotline: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be the hotline number (E.164)').optional(),
 });
 const callId = z.object({ id: z.string().uuid('must be a call id') });
 
@@ -71,8 +74,9 @@ export function encodeCursor(c: Call): string {
 }
 
 /** The call list's filters as the API and the console take them, in the store's words. */
-export function callListFilters(q: Pick<z.infer<typeof listQuery>, 'cursor' | 'outcome' | 'agent' | 'type' | 'rating' | 'caller'>): Partial<CallListQuery> {
+export function callListFilters(q: Pick<z.infer<typeof listQuery>, 'cursor' | 'outcome' | 'agent' | 'type' | 'rating' | 'caller'> & { hotline?: string }): Partial<CallListQuery> {
   return {
+    hotlineNumber: q.hotline,
     cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
     outcome: q.outcome,
     agentId: q.agent,
@@ -94,8 +98,8 @@ export function decodeCursor(raw: string): { startedAt: Date; id: string } {
 /** Calls in the API's shape, with their ring attempts and ratings, loaded in two queries. */
 export async function callsJson(calls: CallStore, items: Call[]) {
   const ids = items.map((c) => c.id);
-  const [attempts, ratings] = await Promise.all([calls.attemptsOfCalls(ids), calls.ratingsOfCalls(ids)]);
-  return items.map((c) => callJson(c, attempts.get(c.id) ?? [], ratings.get(c.id)));
+  const [attempts, ratings, skips] = await Promise.all([calls.attemptsOfCalls(ids), calls.ratingsOfCalls(ids), calls.skipsOfCalls(ids)]);
+  return items.map((c) => callJson(c, attempts.get(c.id) ?? [], ratings.get(c.id), skips.get(c.id)));
 }
 
 /** Every call on record, newest first, with its ring attempts; filtered by outcome, agent, type, rating, caller. */

@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock';
-import type { AgentStore, Call, CallStore, Coordinator } from '../domain/ports';
+import type { AgentStore, Call, CallStore, Coordinator, RosterPort } from '../domain/ports';
 import type { Logger } from '../logger';
 import type { Speaker } from '../twiml/hotline-twiml';
 
@@ -55,6 +55,8 @@ export interface HotlineDeps {
   /** Moves a live call to a new TwiML document (Twilio's REST call update). */
   redirectCall(callSid: string, url: string): Promise<void>;
   endings?: Partial<CallFlowEndings>;
+  /** Who is on duty for a call (src/roster/); without it every routable agent may be rung. */
+  roster?: RosterPort;
 }
 
 export interface DialResult {

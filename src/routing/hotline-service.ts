@@ -36,7 +36,16 @@ export class HotlineService {
     };
     this.docs = new CallDocuments(d.settings, d.speaker);
     const { agentRingSeconds, screenTimeoutSeconds, maxTalkSeconds } = d.settings;
-    this.offers = new AgentOffers({ agents: d.agents, calls: d.calls, coordinator: d.coordinator, ringClaimSeconds: agentRingSeconds + 5 + screenTimeoutSeconds, talkClaimSeconds: maxTalkSeconds });
+    this.offers = new AgentOffers({
+      agents: d.agents,
+      calls: d.calls,
+      coordinator: d.coordinator,
+      ringClaimSeconds: agentRingSeconds + 5 + screenTimeoutSeconds,
+      talkClaimSeconds: maxTalkSeconds,
+      clock: d.clock,
+      logger: d.logger,
+      roster: d.roster,
+    });
     this.line = new WaitingLine(d.coordinator, d.calls);
   }
 
@@ -67,7 +76,7 @@ export class HotlineService {
     const now = this.d.clock.now();
     const { call, created } = await this.d.calls.createCall(
       { callSid: p.callSid, from: p.from, to: p.to, callerName: p.callerName ?? null, startedAt: now },
-      () => this.d.coordinator.nextRotation(),
+      () => this.d.coordinator.nextRotation(p.to),
     );
     if (!created) return this.replay(call);
     if (!(await this.line.isEmpty())) return this.waitOrMiss(call, [], now, 'no-agent-available');
@@ -164,6 +173,8 @@ export class HotlineService {
     const acceptedNotBridged = !bridged && !callerGone && attempt.acceptedAt !== null;
     const outcome = acceptedNotBridged ? 'not-bridged' : attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
     const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
+    // Before the release: an agent the auto-pause takes off is not offered to the waiting line.
+    if (first) await this.offers.ended(attempt, outcome, now);
     await this.release(attempt, now);
     // A repeat, or an action arriving after the call was settled without it: a caller who is gone hears nothing.
     if (!first) return callerGone ? emptyTwiml() : this.replay((await this.d.calls.getCall(call.id)) ?? call);
@@ -284,7 +295,7 @@ export class HotlineService {
       }
       const attempts = await this.d.calls.attemptsOf(call.id);
       if (attempts.some((a) => !a.finishedAt)) continue; // being moved to an agent already
-      if (!this.docs.canRing(call, now) || (await this.offers.untried(attempts)).length === 0) {
+      if (!this.docs.canRing(call, now) || (await this.offers.untried(attempts, call)).length === 0) {
         // Nothing left to wait for: /voice/hold ends the wait (missed, with the callback offer).
         if (callId !== self && (await this.line.leave(call.id, now))) await this.moveCaller(call, null, now);
         continue;
@@ -346,7 +357,7 @@ export class HotlineService {
    * missed, as when every agent has been tried.
    */
   private async waitOrMiss(call: Call, attempts: RingAttempt[], now: Date, reason: string): Promise<string> {
-    if ((await this.offers.untried(attempts)).length === 0) {
+    if ((await this.offers.untried(attempts, call)).length === 0) {
       await this.line.leave(call.id, now);
       return this.miss(call, attempts.length === 0 ? reason : 'all-agents-tried', now);
     }

@@ -76,6 +76,14 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
     expect(Math.max(...seen) - Math.min(...seen)).toBe(19);
   });
 
+  it('keeps a rotation counter per key (each hotline number), apart from the shared one', async () => {
+    const shared = await a.nextRotation();
+    const first = await a.nextRotation('+864008001111');
+    expect(await b.nextRotation('+864008001111')).toBe(first + 1);
+    expect(await b.nextRotation('+864008002222')).toBe(0);
+    expect(await a.nextRotation()).toBe(shared + 1);
+  });
+
   it('claims the first free agent of the order and skips claimed ones', async () => {
     expect(await a.claimFirstFree(['x1', 'x2', 'x3'], 'call-1', 60_000)).toBe('x1');
     expect(await b.claimFirstFree(['x1', 'x2', 'x3'], 'call-2', 60_000)).toBe('x2');

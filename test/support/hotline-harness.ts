@@ -52,6 +52,9 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     ADMIN_TOKEN,
     LOG_LEVEL: 'error',
+    // Flows that let agents miss calls on purpose would otherwise pause them (the roster's
+    // auto-pause); test/e2e/roster.test.ts sets it back to the default of 2.
+    AUTO_PAUSE_AFTER: '50',
     ...env,
   });
   const coordinator = freshCoordinator(testDb.db, clock);
@@ -104,6 +107,9 @@ export class ApiClient {
   }
   patch(path: string, body: object) {
     return request(this.app).patch(path).set('Authorization', `Bearer ${this.token}`).send(body);
+  }
+  put(path: string, body: object) {
+    return request(this.app).put(path).set('Authorization', `Bearer ${this.token}`).send(body);
   }
   delete(path: string) {
     return request(this.app).delete(path).set('Authorization', `Bearer ${this.token}`);

@@ -190,3 +190,14 @@ describe('parseHolidays', () => {
     expect(() => parseHolidays(`2026-10-01,${bad}`)).toThrow(`holiday '${bad}'`);
   });
 });
+
+describe('a call when nobody was on duty (the roster had a gap)', () => {
+  it('follows the night rule by day: due after the window next opens, not two hours later', () => {
+    const r = rules({});
+    const monday10 = at('2026-11-23T10:00:00+08:00');
+    expect(callbackDeadline(monday10, r).window).toBe('day');
+    const gap = callbackDeadline(monday10, r, { nobodyOnDuty: true });
+    expect(gap.window).toBe('night');
+    expect(gap.dueAt).toEqual(at('2026-11-24T10:00:00+08:00'));
+  });
+});

@@ -1,0 +1,164 @@
+import type { AttemptOutcome } from '../domain/call-states';
+import type { Clock } from '../domain/clock';
+import { isE164, maskPhone } from '../domain/endpoint';
+import type { Agent, AgentStore, Call, CallStore, PausedReason, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
+import { dutyAt, isMissedOffer, type DutyRules } from '../domain/shifts';
+import type { Logger } from '../logger';
+import type { PostgresAuditStore } from '../postgres/audit-store';
+import type { Db } from '../postgres/db';
+import type { PostgresRosterStore } from '../postgres/roster-store';
+import type { SmsSender } from '../sms';
+import { rosterTexts, type RosterTexts } from './roster-texts';
+
+const DAY_MS = 24 * 3600_000;
+
+export interface RosterServiceDeps {
+  db: Db;
+  store: PostgresRosterStore;
+  agents: AgentStore;
+  calls: CallStore;
+  audit: PostgresAuditStore;
+  sms: SmsSender;
+  clock: Clock;
+  logger: Logger;
+  rules: DutyRules;
+  autoPauseAfter: number;
+  autoPauseResumeMinutes: number | undefined;
+  language: 'zh-CN' | 'en-US';
+}
+
+/**
+ * The roster seen from the call flow (who a call may ring now, and why others are passed over),
+ * and the changes the roster makes on its own: the auto-pause after missed offers, agents' own
+ * pause and resume by SMS, and handing an absent agent's callbacks to their substitute.
+ */
+export class RosterService implements RosterPort {
+  readonly texts: RosterTexts;
+
+  constructor(private readonly d: RosterServiceDeps) {
+    this.texts = rosterTexts(d.language);
+  }
+
+  async candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }> {
+    const [active, hotline] = await Promise.all([this.d.agents.list(), this.d.store.hotlineByNumber(call.to)]);
+    const ids = active.map((a) => a.id);
+    const [plans, leaves] = await Promise.all([
+      this.d.store.plans(ids, new Date(at.getTime() - 2 * DAY_MS), new Date(at.getTime() + 1)),
+      this.d.store.leavesOverlapping(at, new Date(at.getTime() + 1)),
+    ]);
+    const duty = dutyAt(plans, leaves, at, this.d.rules);
+    // A number without a record is answered by everyone; a group also takes in the substitutes of its absent members.
+    let group: Set<string> | null = null;
+    if (hotline) {
+      group = new Set(hotline.agentIds);
+      for (const l of leaves) if (group.has(l.agentId)) group.add(l.substituteAgentId);
+    }
+    const agents: Agent[] = [];
+    const skipped: SkippedAgent[] = [];
+    for (const a of active) {
+      if (group && !group.has(a.id)) continue;
+      const s = duty.get(a.id);
+      if (s && !s.onDuty) skipped.push({ agentId: a.id, reason: s.reason });
+      else if (a.paused) skipped.push({ agentId: a.id, reason: 'paused' });
+      else agents.push(a);
+    }
+    return { agents, skipped };
+  }
+
+  noteSkipped(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void> {
+    return this.d.store.noteSkipped(callId, skipped, at);
+  }
+
+  /** The agent's state now, for the admin API: on duty, on leave, covering for whom. */
+  async describe(agent: Agent, at: Date = this.d.clock.now()) {
+    const active = await this.d.agents.list();
+    const ids = [...new Set([...active.map((a) => a.id), agent.id])];
+    const [plans, leaves] = await Promise.all([
+      this.d.store.plans(ids, new Date(at.getTime() - 2 * DAY_MS), new Date(at.getTime() + 1)),
+      this.d.store.leavesOverlapping(at, new Date(at.getTime() + 1)),
+    ]);
+    const s = dutyAt(plans, leaves, at, this.d.rules).get(agent.id);
+    const onLeave = leaves.find((l) => l.agentId === agent.id) ?? null;
+    return {
+      onDuty: agent.active && !agent.paused && !!s?.onDuty,
+      onLeave: onLeave !== null,
+      leaveId: onLeave?.id ?? null,
+      coveringFor: leaves.filter((l) => l.substituteAgentId === agent.id).map((l) => l.agentId),
+    };
+  }
+
+  async offerEnded(attempt: RingAttempt, outcome: AttemptOutcome, at: Date): Promise<void> {
+    if (outcome === 'accepted') return this.d.store.resetMissedOffers(attempt.agentId);
+    if (!isMissedOffer(outcome)) return;
+    const streak = await this.d.store.countMissedOffer(attempt.agentId);
+    if (streak < this.d.autoPauseAfter) return;
+    const changed = await this.setPaused(attempt.agentId, true, 'auto-pause', 'auto-pause', at, { missedOffers: streak });
+    if (!changed) return;
+    const call = await this.d.calls.getCall(attempt.callId);
+    await this.text(changed, this.texts.autoPaused(streak), call?.to);
+  }
+
+  /**
+   * Pauses or resumes an agent and audits it (who, before, after); returns the agent when
+   * something changed.
+   */
+  async setPaused(agentId: string, paused: boolean, reason: PausedReason, actor: string, at: Date, detail: Record<string, unknown> = {}): Promise<Agent | null> {
+    const before = await this.d.agents.get(agentId);
+    if (!before || !(await this.d.store.setPaused(agentId, paused, reason, at))) return null;
+    await this.d.audit.record({
+      actor,
+      action: paused ? 'roster.pause' : 'roster.resume',
+      target: `agent:${agentId}`,
+      detail: { before: { paused: before.paused, pausedReason: before.pausedReason }, after: { paused, pausedReason: paused ? reason : null }, ...detail },
+      at,
+    });
+    this.d.logger.info(paused ? 'agent paused' : 'agent resumed', { agentId, reason, actor });
+    return this.d.agents.get(agentId);
+  }
+
+  /** A text to an agent's phone; a SIP agent has no SMS, and a failed send is logged, not thrown. */
+  async text(agent: Agent, body: string, from?: string): Promise<void> {
+    if (!isE164(agent.phone)) return;
+    try {
+      // Without SMS_FROM a text goes out from a hotline number: the call's, else the first on record.
+      const sender = from ?? (await this.d.store.listHotlines())[0]?.number;
+      await this.d.sms.send(agent.phone, body, { from: sender });
+    } catch (err) {
+      this.d.logger.warn('roster sms failed', { to: maskPhone(agent.phone), err });
+    }
+  }
+
+  /** Brings back agents the auto-pause took off more than AUTO_PAUSE_RESUME_MINUTES ago. */
+  async resumeAutoPaused(now: Date): Promise<number> {
+    if (!this.d.autoPauseResumeMinutes) return 0;
+    let n = 0;
+    for (const id of await this.d.store.autoPausedBefore(new Date(now.getTime() - this.d.autoPauseResumeMinutes * 60_000))) {
+      const agent = await this.setPaused(id, false, 'auto-pause', 'auto-pause', now);
+      if (agent) {
+        n++;
+        await this.text(agent, this.texts.autoResumed);
+      }
+    }
+    return n;
+  }
+
+  /** Hands the open callbacks of agents whose leave has begun to their substitutes, who are texted. */
+  async moveCallbacksOfBegunLeaves(now: Date): Promise<void> {
+    for (const leave of await this.d.store.takeBegunLeaves(now)) {
+      const rows = await this.d.db.query<{ id: string; hotline_number: string }>(
+        `UPDATE callbacks SET owner_agent_id = $2, updated_at = $3 WHERE owner_agent_id = $1 AND status IN ('open', 'attempted') RETURNING id, hotline_number`,
+        [leave.agentId, leave.substituteAgentId, now],
+      );
+      if (rows.length === 0) continue;
+      await this.d.audit.record({
+        actor: 'roster',
+        action: 'roster.callbacks-moved',
+        target: `leave:${leave.id}`,
+        detail: { before: { ownerAgentId: leave.agentId }, after: { ownerAgentId: leave.substituteAgentId }, callbackIds: rows.map((r) => r.id) },
+        at: now,
+      });
+      const [absent, substitute] = await Promise.all([this.d.agents.get(leave.agentId), this.d.agents.get(leave.substituteAgentId)]);
+      if (substitute) await this.text(substitute, this.texts.callbacksMoved(absent?.name ?? '', rows.length), rows[0]!.hotline_number);
+    }
+  }
+}
