@@ -110,6 +110,9 @@ export const configSchema = z
       for (const p of phones) if (!e164.test(p)) throw new Error(`'${p}' is not an E.164 number such as +8613800000000`);
       return phones;
     }),
+    // On: a call from an internal number or an agent's own phone rings agents like any call (a
+    // test call); it is still marked internal, kept out of the figures and never a callback.
+    INTERNAL_TEST_CALLS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   })
   .superRefine((c, ctx) => {

@@ -1,6 +1,7 @@
 import { afterCallFeature } from './after-call/after-call-feature';
 import { callbackFeature } from './callbacks/callback-feature';
 import { consoleFeature } from './console/console-feature';
+import { protectionFeature } from './protection/protection-feature';
 import { callEndOutboxFeature } from './routing/call-end-outbox-feature';
 import { callSettlerFeature } from './routing/call-settler-feature';
 import { waitingLineFeature } from './routing/waiting-line-feature';
@@ -12,6 +13,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(waitingLineFeature(c));
   features.push(callSettlerFeature(c));
   features.push(callEndOutboxFeature(c));
+  features.push(protectionFeature(c));
   features.push(callbackFeature(c));
   features.push(afterCallFeature(c));
   features.push(consoleFeature(c));
