@@ -110,6 +110,9 @@ export const configSchema = z
       for (const p of phones) if (!e164.test(p)) throw new Error(`'${p}' is not an E.164 number such as +8613800000000`);
       return phones;
     }),
+    COMPLAINT_REPLY_MINUTES: seconds(30, 1, 24 * 60),
+    COMPLAINT_REMINDER_MINUTES: seconds(10, 0, 24 * 60),
+    COMPLAINT_SWEEP_SECONDS: seconds(30, 1, 3600),
     // On: a call from an internal number or an agent's own phone rings agents like any call (a
     // test call); it is still marked internal, kept out of the figures and never a callback.
     INTERNAL_TEST_CALLS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),

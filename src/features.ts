@@ -1,5 +1,6 @@
 import { afterCallFeature } from './after-call/after-call-feature';
 import { callbackFeature } from './callbacks/callback-feature';
+import { complaintFeature } from './complaints/complaint-feature';
 import { consoleFeature } from './console/console-feature';
 import { protectionFeature } from './protection/protection-feature';
 import { callEndOutboxFeature } from './routing/call-end-outbox-feature';
@@ -16,6 +17,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(protectionFeature(c));
   features.push(callbackFeature(c));
   features.push(afterCallFeature(c));
+  features.push(complaintFeature(c));
   features.push(consoleFeature(c));
   c.features.push(...features);
   return features;
