@@ -170,6 +170,31 @@ export class PostgresComplaintStore {
     return rows.length > 0;
   }
 
+  /**
+   * Per owner, the cases opened in [from, to): their weight, and the weight of those answered in
+   * time (a progress reply by the deadline) and resolved (closed); and the hotline's total.
+   */
+  async figures(from: Date, to: Date): Promise<{ total: boolean; agentId: string | null; cases: number; weight: number; answeredInTime: number; resolved: number; weightResolvedInTime: number }[]> {
+    const rows = await this.db.query<Row>(
+      `SELECT owner_agent_id, GROUPING(owner_agent_id) AS total, COUNT(*) AS cases, SUM(weight) AS weight,
+         COUNT(*) FILTER (WHERE replied_at IS NOT NULL AND replied_at <= reply_due_at) AS in_time,
+         COUNT(*) FILTER (WHERE status = 'closed') AS resolved,
+         COALESCE(SUM(weight) FILTER (WHERE replied_at IS NOT NULL AND replied_at <= reply_due_at AND status = 'closed'), 0) AS weight_ok
+       FROM complaint_cases WHERE opened_at >= $1 AND opened_at < $2
+       GROUP BY ROLLUP (owner_agent_id)`,
+      [from, to],
+    );
+    return rows.map((r) => ({
+      total: Number(r.total) === 1,
+      agentId: r.owner_agent_id === null ? null : String(r.owner_agent_id),
+      cases: Number(r.cases),
+      weight: Number(r.weight),
+      answeredInTime: Number(r.in_time),
+      resolved: Number(r.resolved),
+      weightResolvedInTime: Number(r.weight_ok),
+    }));
+  }
+
   private async withDetail(cases: ComplaintCase[]): Promise<ComplaintCase[]> {
     if (cases.length === 0) return cases;
     const ids = cases.map((c) => c.id);
