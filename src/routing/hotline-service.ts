@@ -7,7 +7,7 @@ import { emptyTwiml, hangupTwiml, rejectTwiml, sayAndHangUp } from '../twiml/hot
 import { AgentOffers } from './agent-offers';
 import { CallDocuments, type WaitingOffer } from './call-documents';
 import { acceptedTwiml, screenTwiml } from './routing-twiml';
-import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, GateVerdict, HotlineDeps, LegStatus } from './hotline-ports';
+import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
 import { WaitingLine } from './waiting-line';
 
 export type { WaitingOffer } from './call-documents';
@@ -51,7 +51,7 @@ export class HotlineService {
     this.docs.offer = offer;
   }
 
-  /** Lets the protection feature screen callers before a call is recorded or rung. */
+  /** Lets the protection feature screen callers before a call is recorded or rung (its check must not throw). */
   setGate(gate: CallerGate): void {
     this.gate = gate;
   }
@@ -71,7 +71,7 @@ export class HotlineService {
    */
   async incoming(p: { callSid: string; from: string; to: string; callerName?: string }): Promise<string> {
     const now = this.d.clock.now();
-    const verdict = await this.screenCaller(p.from, now);
+    const verdict = await this.gate.check(p.from, now);
     const refused = verdict === 'reject' || verdict === 'internal';
     const screening = { blocked: verdict === 'reject', internal: verdict === 'internal' || verdict === 'internal-test', warned: verdict === 'warn', refused };
     const { call, created } = await this.d.calls.createCall(
@@ -85,16 +85,6 @@ export class HotlineService {
     if (!attempt) return this.waitOrMiss(call, [], now, 'no-agent-available');
     const said = [call.warned ? this.d.speaker.text.callerWarning : '', this.d.settings.greetingBeforeRing ? this.d.speaker.text.greeting : ''].join('');
     return this.docs.ring(call, attempt, now, said || undefined);
-  }
-
-  /** The gate's verdict; if it cannot answer, the caller is let through rather than refused. */
-  private async screenCaller(from: string, now: Date): Promise<GateVerdict> {
-    try {
-      return await this.gate.check(from, now);
-    } catch (err) {
-      this.d.logger.error('caller screening failed: the call is let through', { err });
-      return 'pass';
-    }
   }
 
   /**

@@ -49,3 +49,19 @@ describe('the verdict on an arriving call', () => {
     expect(screenCaller(facts({}))).toBe('pass');
   });
 });
+
+describe('the gate', () => {
+  it('lets a caller through when the facts cannot be read, rather than refusing a customer', async () => {
+    const { ProtectionService } = await import('../../src/protection/caller-gate');
+    const { createLogger } = await import('../../src/logger');
+    const down = () => Promise.reject(new Error('database down'));
+    const gate = new ProtectionService({
+      store: { unliftedRules: down, listInternal: down, standingReports: down } as never,
+      agents: { list: down } as never,
+      clock: { now: () => NOW },
+      logger: createLogger('error', true),
+      allowInternalTestCalls: false,
+    });
+    expect(await gate.check('+8613911112222', NOW)).toBe('pass');
+  });
+});
