@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseHolidays } from './domain/callback-deadline';
 import { parseFineSchedule } from './domain/fines';
+import { parseGradeThresholds, parseGradeWeights } from './domain/agent-grade';
 
 /**
  * The whole configuration, read once from the environment. Every problem is reported at once,
@@ -114,6 +115,16 @@ export const configSchema = z
     AUTO_PAUSE_AFTER: seconds(2, 1, 50),
     // Minutes after which an auto-paused agent is taken back on; 0 leaves them paused until they text ON.
     AUTO_PAUSE_RESUME_MINUTES: seconds(0, 0, 24 * 60),
+    COMPLAINT_REPLY_MINUTES: seconds(30, 1, 24 * 60),
+    COMPLAINT_REMINDER_MINUTES: seconds(10, 0, 24 * 60),
+    COMPLAINT_SWEEP_SECONDS: seconds(30, 1, 3600),
+    // The monthly evaluation (README "Monthly evaluation"): each part's weight, the scores for A-D, points per fine.
+    GRADE_WEIGHTS: csvWith('accept:30,withinRule:20,callbacks:20,complaints:15,rating:15', parseGradeWeights),
+    GRADE_THRESHOLDS: csvWith('90,80,70,60', parseGradeThresholds),
+    GRADE_FINE_POINTS: z.coerce.number().min(0).max(100).default(5),
+    // On: a call from an internal number or an agent's own phone rings agents like any call (a
+    // test call); it is still marked internal, kept out of the figures and never a callback.
+    INTERNAL_TEST_CALLS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   })
   .superRefine((c, ctx) => {

@@ -1,6 +1,9 @@
 import { afterCallFeature } from './after-call/after-call-feature';
 import { callbackFeature } from './callbacks/callback-feature';
+import { complaintFeature } from './complaints/complaint-feature';
 import { consoleFeature } from './console/console-feature';
+import { protectionFeature } from './protection/protection-feature';
+import { monthlyReportFeature } from './reports/monthly-report';
 import { callEndOutboxFeature } from './routing/call-end-outbox-feature';
 import { callSettlerFeature } from './routing/call-settler-feature';
 import { rosterFeature } from './roster/roster-feature';
@@ -14,8 +17,11 @@ export function installFeatures(c: Container): Feature[] {
   features.push(callSettlerFeature(c));
   features.push(callEndOutboxFeature(c));
   features.push(rosterFeature(c));
+  features.push(protectionFeature(c));
   features.push(callbackFeature(c));
   features.push(afterCallFeature(c));
+  features.push(complaintFeature(c));
+  features.push(monthlyReportFeature(c));
   features.push(consoleFeature(c));
   c.features.push(...features);
   return features;

@@ -1,3 +1,4 @@
+import { isWithheldNumber } from '../domain/withheld-number';
 import { DateTime } from 'luxon';
 import { CALL_TYPES, type CallType } from '../domain/call-notes';
 import type { Call } from '../domain/ports';
@@ -32,6 +33,9 @@ interface Labels {
   saved: string;
   types: Record<CallType, string>;
   endedBy: Record<string, string>;
+  reportCaller: string;
+  reportHelp: string;
+  reported: string;
 }
 
 const labels: Record<PromptLanguage, Labels> = {
@@ -47,6 +51,9 @@ const labels: Record<PromptLanguage, Labels> = {
     ended: '已结束',
     repeat: '近期再次来电',
     rating: '客户评分',
+    reportCaller: '骚扰来电',
+    reportHelp: '来电方骚扰或辱骂时点此举报：首次举报后其下次来电会先听到警告，再次举报即屏蔽该号码。',
+    reported: '已举报该号码。',
     handover: '转客户评价',
     handoverHelp: '通话结束前，请先询问客户是否还有其他问题并致谢，然后点此把客户转到满意度评价。',
     handedOver: '已将客户转到满意度评价。',
@@ -71,6 +78,9 @@ const labels: Record<PromptLanguage, Labels> = {
     ended: 'Ended',
     repeat: 'Called recently before',
     rating: 'Rating',
+    reportCaller: 'Harassing caller',
+    reportHelp: 'Report an abusive or harassing caller: their next call hears a warning, and a second report blocks the number.',
+    reported: 'The number has been reported.',
     handover: 'Hand over to the rating',
     handoverHelp: 'Before ending, ask if there is anything else and thank the caller, then hand them to the rating here.',
     handedOver: 'The caller was handed to the rating.',
@@ -112,7 +122,7 @@ export interface CallPageView {
   /** The page's own address (with the token); forms post back to it. */
   path: string;
   timeZone: string;
-  notice?: 'saved' | 'handed-over' | 'not-live';
+  notice?: 'saved' | 'handed-over' | 'not-live' | 'reported';
   error?: string;
 }
 
@@ -131,7 +141,7 @@ export function callPage(lang: PromptLanguage, v: CallPageView): string {
     ...(c.repeatCaller ? ([[l.repeat, '✓']] as [string, string][]) : []),
     ...(v.rating !== null ? ([[l.rating, `${v.rating} / 5`]] as [string, string][]) : []),
   ];
-  const notice = v.notice ? { saved: l.saved, 'handed-over': l.handedOver, 'not-live': l.notLive }[v.notice] : null;
+  const notice = v.notice ? { saved: l.saved, 'handed-over': l.handedOver, 'not-live': l.notLive, reported: l.reported }[v.notice] : null;
   const action = escapeHtml(v.path);
   const options = CALL_TYPES.map((t) => `<option value="${t}"${c.type === t ? ' selected' : ''}>${escapeHtml(l.types[t])}</option>`).join('');
   const body =
@@ -148,6 +158,11 @@ export function callPage(lang: PromptLanguage, v: CallPageView): string {
     `<label for="callerName">${escapeHtml(l.callerName)}</label>` +
     `<input id="callerName" name="callerName" maxlength="100" value="${escapeHtml(c.notedCallerName ?? '')}" placeholder="${escapeHtml(c.callerName ?? '')}">` +
     `<label for="summary">${escapeHtml(l.summary)}</label><textarea id="summary" name="summary" maxlength="2000">${escapeHtml(c.summary ?? '')}</textarea>` +
-    `<button type="submit">${escapeHtml(l.save)}</button></form>`;
+    `<button type="submit">${escapeHtml(l.save)}</button></form>` +
+    // Posted to the protection feature (src/protection/report-button.ts); a withheld number cannot be reported.
+    (isWithheldNumber(c.from)
+      ? ''
+      : `<form class="handover" method="post" action="${action}/report"><p>${escapeHtml(l.reportHelp)}</p>` +
+        `<button type="submit">${escapeHtml(l.reportCaller)}</button></form>`);
   return layout(lang, l.title, body);
 }

@@ -35,7 +35,7 @@ function sendPage(res: Response, status: number, html: string): void {
     .send(html);
 }
 
-const NOTICES = ['saved', 'handed-over', 'not-live'] as const;
+const NOTICES = ['saved', 'handed-over', 'not-live', 'reported'] as const;
 
 /**
  * GET/POST /m/calls/<token>: the answering agent's page for one call, opened from the SMS link.

@@ -7,6 +7,8 @@ export const ratio = (part: number, whole: number) => (whole === 0 ? null : part
 /** The answer figures of a set of calls, as the summary and the weekly report both give them. */
 export function callFigures(s: CallSummaryRow) {
   return {
+    blocked: s.blocked,
+    internal: s.internal,
     offered: s.offered,
     answered: s.answered,
     missed: s.missed,

@@ -38,7 +38,7 @@ export async function weeklyReport(d: ReportDeps, week: string | undefined) {
   const range = week ? isoWeekRange(week, d.timeZone) : lastCompleteWeek(now, d.timeZone);
   if (!range) throw new BadRequestError('week: must be an ISO week such as 2026-W48', 'week');
   const { from, to } = range;
-  const [calls, days, types, callbacks, ratings, fines, perAgent, offers, roster] = await Promise.all([
+  const [calls, days, types, callbacks, ratings, fines, perAgent, offers, roster, internalCalls] = await Promise.all([
     d.analytics.callSummary(from, to),
     d.analytics.outcomesBy('day', from, to, d.timeZone),
     d.reports.byType(from, to),
@@ -48,6 +48,7 @@ export async function weeklyReport(d: ReportDeps, week: string | undefined) {
     d.reports.agents(from, to, now),
     d.analytics.agentSummary(from, to),
     d.agents.list({ includeInactive: true }),
+    d.analytics.internalCalls(from, to),
   ]);
   const byDay = new Map(days.map((x) => [x.key, x]));
   const agentIds = new Set([...perAgent.map((a) => a.agentId), ...offers.map((o) => o.agentId)]);
@@ -65,6 +66,8 @@ export async function weeklyReport(d: ReportDeps, week: string | undefined) {
       const x = byDay.get(date);
       return { date, offered: x?.offered ?? 0, answered: x?.answered ?? 0, missed: x?.missed ?? 0, abandoned: x?.abandoned ?? 0, serviceLevel: x ? ratio(x.answeredWithinRule, x.offered) : null };
     }),
+    // Listed apart: these calls are in no figure above or below.
+    internalCalls: internalCalls.map((x) => ({ callId: x.id, from: x.from, startedAt: x.startedAt.toISOString(), outcome: x.outcome, answeredByAgentId: x.answeredByAgentId })),
     callbacks: { ...callbacks, onTimeRate: ratio(callbacks.onTime, callbacks.onTime + callbacks.late) },
     ratings,
     fines,

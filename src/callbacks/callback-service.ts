@@ -75,6 +75,8 @@ export class CallbackService {
   async callEnded(call: Call): Promise<void> {
     const log = this.d.logger.child({ callSid: call.callSid });
     const at = call.endedAt ?? this.d.clock.now();
+    // Refused (blocked) or internal: nobody to call back, and never a customer's miss.
+    if (call.blocked || call.internal) return;
     if (isWithheldNumber(call.from)) {
       // Shared by every hidden caller and reaching nobody: no callback to open, join or close.
       if (call.outcome !== 'answered') log.info('no callback: the caller withheld their number', { callId: call.id, outcome: call.outcome });

@@ -75,6 +75,12 @@ export interface Call {
   lineWaitSeconds: number;
   /** Set while the caller is in the waiting line. */
   waitingSince: Date | null;
+  /** Refused by the blocklist (R10): ended before it was answered, in no figure. */
+  blocked: boolean;
+  /** From an internal number or an agent's own phone: in no figure, never a callback. */
+  internal: boolean;
+  /** The caller was reported once and heard a warning before the call rang. */
+  warned: boolean;
 }
 
 /** The post-call survey of one answered call. */
@@ -116,6 +122,8 @@ export interface NewCall {
   to: string;
   callerName: string | null;
   startedAt: Date;
+  /** How the caller was screened on arrival; a refused call is recorded already ended. */
+  screening?: { blocked: boolean; internal: boolean; warned: boolean; refused: boolean };
 }
 
 export interface LegEvent {

@@ -1,6 +1,9 @@
 import type { Db } from './db';
 
 export interface CallSummaryRow {
+  /** Refused by the blocklist, and from internal numbers: counted apart, in no other figure (R10). */
+  blocked: number;
+  internal: number;
   offered: number;
   answered: number;
   missed: number;
@@ -35,6 +38,9 @@ export interface OutcomeRow {
   answeredWithinRule: number;
 }
 
+/** Calls that count in the figures: not refused by the blocklist, not from an internal number. */
+export const COUNTED_CALL = '(NOT blocked AND NOT internal)';
+
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** Aggregates over ended calls whose arrival falls in [from, to). */
@@ -55,10 +61,17 @@ export class PostgresAnalyticsStore {
          percentile_cont(0.9) WITHIN GROUP (ORDER BY first_ring_seconds) FILTER (WHERE outcome IS NOT NULL) AS first_ring_p90,
          AVG(wait_seconds) FILTER (WHERE outcome = 'abandoned')             AS abandon_wait,
          AVG(talk_seconds) FILTER (WHERE outcome = 'answered')              AS talk
-       FROM calls WHERE started_at >= $1 AND started_at < $2 AND ($3::text IS NULL OR to_number = $3::text)`,
+       FROM calls WHERE started_at >= $1 AND started_at < $2 AND ${COUNTED_CALL} AND ($3::text IS NULL OR to_number = $3::text)`,
+      [from, to, hotline ?? null],
+    );
+    const [apart] = await this.db.query<Record<string, unknown>>(
+      `SELECT COUNT(*) FILTER (WHERE blocked) AS blocked, COUNT(*) FILTER (WHERE internal AND NOT blocked) AS internal
+       FROM calls WHERE started_at >= $1 AND started_at < $2 AND NOT ${COUNTED_CALL} AND ($3::text IS NULL OR to_number = $3::text)`,
       [from, to, hotline ?? null],
     );
     return {
+      blocked: Number(apart!.blocked),
+      internal: Number(apart!.internal),
       offered: Number(r!.offered),
       answered: Number(r!.answered),
       missed: Number(r!.missed),
@@ -84,7 +97,7 @@ export class PostgresAnalyticsStore {
        FROM ring_attempts a
        JOIN calls c ON c.id = a.call_id
        JOIN agents g ON g.id = a.agent_id
-       WHERE c.started_at >= $1 AND c.started_at < $2 AND ($3::text IS NULL OR c.to_number = $3::text)
+       WHERE c.started_at >= $1 AND c.started_at < $2 AND NOT c.blocked AND NOT c.internal AND ($3::text IS NULL OR c.to_number = $3::text)
          -- an offer is a phone that was rung: not one let go before dialling (callback asked, caller gone first)
          AND (a.initiated_at IS NOT NULL OR a.outcome IN ('accepted', 'no-answer', 'busy', 'failed', 'rejected-by-screen', 'not-bridged'))
        GROUP BY a.agent_id, g.name
@@ -103,6 +116,16 @@ export class PostgresAnalyticsStore {
     }));
   }
 
+  /** The calls from internal numbers, listed apart from the figures (the weekly summary shows them). */
+  async internalCalls(from: Date, to: Date): Promise<{ id: string; from: string; startedAt: Date; outcome: string | null; answeredByAgentId: string | null }[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT id, from_number, started_at, outcome, answered_by_agent_id FROM calls
+       WHERE started_at >= $1 AND started_at < $2 AND internal AND NOT blocked ORDER BY started_at, id`,
+      [from, to],
+    );
+    return rows.map((r) => ({ id: String(r.id), from: String(r.from_number), startedAt: r.started_at as Date, outcome: (r.outcome as string | null) ?? null, answeredByAgentId: (r.answered_by_agent_id as string | null) ?? null }));
+  }
+
   /**
    * Ended calls grouped by local hour of arrival (0-23, where the staffing gaps are) or by local
    * date, in the hotline's time zone.
@@ -115,7 +138,7 @@ export class PostgresAnalyticsStore {
          COUNT(*) FILTER (WHERE outcome = 'missed')                         AS missed,
          COUNT(*) FILTER (WHERE outcome = 'abandoned')                      AS abandoned,
          COUNT(*) FILTER (WHERE outcome = 'answered' AND within_answer_rule) AS within_rule
-       FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL AND ($5::text IS NULL OR to_number = $5::text)
+       FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL AND ${COUNTED_CALL} AND ($5::text IS NULL OR to_number = $5::text)
        GROUP BY 1 ORDER BY 1`,
       [from, to, timeZone, unit === 'hour' ? 'HH24' : 'YYYY-MM-DD', hotline ?? null],
     );

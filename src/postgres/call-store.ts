@@ -34,6 +34,9 @@ interface CallRow {
   first_ring_seconds: number | null;
   line_wait_seconds: number;
   waiting_since: Date | null;
+  blocked: boolean;
+  internal: boolean;
+  warned: boolean;
 }
 
 interface RatingRow {
@@ -92,6 +95,9 @@ export const toCall = (r: CallRow): Call => ({
   firstRingSeconds: r.first_ring_seconds === null ? null : Number(r.first_ring_seconds),
   lineWaitSeconds: Number(r.line_wait_seconds),
   waitingSince: r.waiting_since,
+  blocked: r.blocked === true,
+  internal: r.internal === true,
+  warned: r.warned === true,
 });
 
 const toAttempt = (r: AttemptRow): RingAttempt => ({
@@ -126,10 +132,18 @@ export class PostgresCallStore implements CallStore {
     const existing = await this.getCallBySid(c.callSid);
     if (existing) return { call: existing, created: false };
     const offset = await rotationOffset();
+    const s = c.screening ?? { blocked: false, internal: false, warned: false, refused: false };
+    // A refused call (blocked, or internal and not let through) is over the moment it arrives, with no outcome.
     const rows = await this.db.query<CallRow>(
-      `INSERT INTO calls (call_sid, from_number, to_number, caller_name, started_at, rotation_offset)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (call_sid) DO NOTHING RETURNING *`,
-      [c.callSid, c.from, c.to, c.callerName, c.startedAt, offset],
+      `INSERT INTO calls (call_sid, from_number, to_number, caller_name, started_at, rotation_offset, blocked, internal, warned,
+         state, ended_at, ended_by, missed_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+         CASE WHEN $10::boolean THEN 'ended' ELSE 'hunting' END,
+         CASE WHEN $10::boolean THEN $5::timestamptz END,
+         CASE WHEN $10::boolean THEN 'system' END,
+         CASE WHEN $10::boolean THEN $11::text END)
+       ON CONFLICT (call_sid) DO NOTHING RETURNING *`,
+      [c.callSid, c.from, c.to, c.callerName, c.startedAt, offset, s.blocked, s.internal, s.warned, s.refused, s.blocked ? 'blocked' : 'internal'],
     );
     if (rows[0]) return { call: toCall(rows[0]), created: true };
     return { call: (await this.getCallBySid(c.callSid))!, created: false };

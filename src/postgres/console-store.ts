@@ -52,7 +52,7 @@ export class PostgresConsoleStore {
     const rows = await this.db.query<Row>(
       `SELECT to_char(started_at AT TIME ZONE $3, 'ID') AS weekday, to_char(started_at AT TIME ZONE $3, 'HH24') AS hour,
               COUNT(*) AS offered, COUNT(*) FILTER (WHERE outcome = 'answered') AS answered
-         FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL
+         FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome IS NOT NULL AND NOT blocked AND NOT internal
         GROUP BY 1, 2 ORDER BY 1, 2`,
       [from, to, timeZone],
     );

@@ -56,7 +56,7 @@ export class PostgresReportStore {
   async byType(from: Date, to: Date): Promise<Record<string, number>> {
     const rows = await this.db.query<{ type: string; count: unknown }>(
       `SELECT COALESCE(call_type, 'unrecorded') AS type, COUNT(*) AS count
-       FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome = 'answered'
+       FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome = 'answered' AND NOT blocked AND NOT internal
        GROUP BY 1 ORDER BY 1`,
       [from, to],
     );
@@ -81,7 +81,7 @@ export class PostgresReportStore {
   async ratings(from: Date, to: Date): Promise<RatingFigures> {
     const rows = await this.db.query<Record<string, unknown>>(
       `SELECT r.status, r.score, COUNT(*) AS count
-       FROM call_ratings r JOIN calls c ON c.id = r.call_id
+       FROM call_ratings r JOIN calls c ON c.id = r.call_id AND NOT c.blocked AND NOT c.internal
        WHERE c.started_at >= $1 AND c.started_at < $2
        GROUP BY 1, 2`,
       [from, to],
@@ -117,13 +117,13 @@ export class PostgresReportStore {
         `SELECT answered_by_agent_id AS agent_id, COUNT(*) AS answered,
            COUNT(*) FILTER (WHERE within_answer_rule) AS within_rule,
            AVG(wait_seconds) AS asa, AVG(talk_seconds) AS talk
-         FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome = 'answered'
+         FROM calls WHERE started_at >= $1 AND started_at < $2 AND outcome = 'answered' AND NOT blocked AND NOT internal
          GROUP BY 1`,
         [from, to],
       ),
       this.db.query<Record<string, unknown>>(
         `SELECT r.agent_id, COUNT(*) AS ratings, AVG(r.score) AS average
-         FROM call_ratings r JOIN calls c ON c.id = r.call_id
+         FROM call_ratings r JOIN calls c ON c.id = r.call_id AND NOT c.blocked AND NOT c.internal
          WHERE c.started_at >= $1 AND c.started_at < $2 AND r.status = 'rated'
          GROUP BY 1`,
         [from, to],

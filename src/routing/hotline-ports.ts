@@ -59,6 +59,16 @@ export interface HotlineDeps {
   roster?: RosterPort;
 }
 
+/**
+ * Consulted before an arriving call is recorded or rung (src/protection/): reject refuses it
+ * unanswered, internal tells it the line is for customers, internal-test rings it but keeps it out
+ * of the figures, warn says a warning before it rings, pass rings it as usual.
+ */
+export type GateVerdict = 'reject' | 'internal' | 'internal-test' | 'warn' | 'pass';
+export interface CallerGate {
+  check(from: string, now: Date): Promise<GateVerdict>;
+}
+
 export interface DialResult {
   callStatus?: string;
   dialCallStatus: string;

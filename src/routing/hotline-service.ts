@@ -3,15 +3,15 @@ import { attemptOutcomeFromDial, callerHasLeft } from '../domain/call-states';
 import type { Call, CallStore, RingAttempt } from '../domain/ports';
 import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
-import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
+import { emptyTwiml, hangupTwiml, rejectTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
 import { AgentOffers } from './agent-offers';
 import { CallDocuments, type WaitingOffer } from './call-documents';
 import { acceptedTwiml, screenTwiml } from './routing-twiml';
-import type { CallEndedListener, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
+import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
 import { WaitingLine } from './waiting-line';
 
 export type { WaitingOffer } from './call-documents';
-export type { CallEndedListener, CallFlowEndings, DialResult, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
+export type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, GateVerdict, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 /** How many waiting callers one pass over the line looks at. */
@@ -28,6 +28,7 @@ export class HotlineService {
   private readonly docs: CallDocuments;
   private readonly offers: AgentOffers;
   readonly line: WaitingLine;
+  private gate: CallerGate = { check: async () => 'pass' };
 
   constructor(private readonly d: HotlineDeps) {
     this.endings = {
@@ -59,6 +60,11 @@ export class HotlineService {
     this.docs.offer = offer;
   }
 
+  /** Lets the protection feature screen callers before a call is recorded or rung (its check must not throw). */
+  setGate(gate: CallerGate): void {
+    this.gate = gate;
+  }
+
   addListener(listener: CallEndedListener): void {
     this.d.listeners.push(listener);
   }
@@ -74,15 +80,20 @@ export class HotlineService {
    */
   async incoming(p: { callSid: string; from: string; to: string; callerName?: string }): Promise<string> {
     const now = this.d.clock.now();
+    const verdict = await this.gate.check(p.from, now);
+    const refused = verdict === 'reject' || verdict === 'internal';
+    const screening = { blocked: verdict === 'reject', internal: verdict === 'internal' || verdict === 'internal-test', warned: verdict === 'warn', refused };
     const { call, created } = await this.d.calls.createCall(
-      { callSid: p.callSid, from: p.from, to: p.to, callerName: p.callerName ?? null, startedAt: now },
-      () => this.d.coordinator.nextRotation(p.to),
+      { callSid: p.callSid, from: p.from, to: p.to, callerName: p.callerName ?? null, startedAt: now, screening },
+      // A refused call rings nobody: it takes no step of the rotation.
+      () => (refused ? Promise.resolve(0) : this.d.coordinator.nextRotation(p.to)),
     );
-    if (!created) return this.replay(call);
+    if (!created || refused) return this.replay(call);
     if (!(await this.line.isEmpty())) return this.waitOrMiss(call, [], now, 'no-agent-available');
     const attempt = await this.offers.offerNext(call, [], now);
     if (!attempt) return this.waitOrMiss(call, [], now, 'no-agent-available');
-    return this.docs.ring(call, attempt, now, this.d.settings.greetingBeforeRing ? this.d.speaker.text.greeting : undefined);
+    const said = [call.warned ? this.d.speaker.text.callerWarning : '', this.d.settings.greetingBeforeRing ? this.d.speaker.text.greeting : ''].join('');
+    return this.docs.ring(call, attempt, now, said || undefined);
   }
 
   /**
@@ -401,6 +412,8 @@ export class HotlineService {
 
   /** Answers a repeated request with what the first one answered, from what is on record. */
   private async replay(call: Call): Promise<string> {
+    if (call.blocked) return rejectTwiml();
+    if (call.internal && call.state === 'ended' && call.outcome === null) return sayAndHangUp(this.d.speaker, this.d.speaker.text.internalOnly);
     if (call.state === 'ended') {
       if (call.outcome === 'missed') return this.endings.whenMissed(call);
       if (call.outcome === 'answered' && call.endedBy === 'agent') return this.endings.afterTalk(call);

@@ -31,6 +31,13 @@ export function sayAndHangUp(s: Speaker, ...texts: string[]): string {
   return res.toString();
 }
 
+/** Refuses a call before it is answered: the caller is not charged and hears the network's tone. */
+export const rejectTwiml = (): string => {
+  const res = newResponse();
+  res.reject();
+  return res.toString();
+};
+
 export const emptyTwiml = (): string => newResponse().toString();
 export const hangupTwiml = (): string => {
   const res = newResponse();

@@ -23,6 +23,10 @@ export interface Prompts {
   ratingRetry: string;
   ratingThanks: string;
   ratingGoodbye: string;
+  /** A call from an internal number or an agent's own phone (R10): nobody is rung. */
+  internalOnly: string;
+  /** Said before the call rings anyone when agents have reported the number once. */
+  callerWarning: string;
 }
 
 // The caller's wait (judged against the 10-second rule) runs through every prompt said before
@@ -43,6 +47,8 @@ export const prompts: Record<PromptLanguage, Prompts> = {
     ratingRetry: '抱歉，没有收到有效的按键。请按1到5之间的数字为本次服务评分。',
     ratingThanks: '感谢您的评价，再见。',
     ratingGoodbye: '感谢您的来电，再见。',
+    internalOnly: '本热线仅供客户使用，内部电话请勿占线。再见。',
+    callerWarning: '提示：本通话将被录音，请文明用语，骚扰来电将被屏蔽。',
   },
   'en-US': {
     greeting: 'Connecting you to an agent, please hold.',
@@ -58,6 +64,8 @@ export const prompts: Record<PromptLanguage, Prompts> = {
     ratingRetry: 'Sorry, we did not get a valid key. Please press a number from 1 to 5 to rate our service.',
     ratingThanks: 'Thank you for your rating. Goodbye.',
     ratingGoodbye: 'Thank you for calling. Goodbye.',
+    internalOnly: 'This hotline is for customers. Please do not tie it up with internal calls. Goodbye.',
+    callerWarning: 'Please be courteous. Harassing calls to this hotline will be blocked.',
   },
 };
 

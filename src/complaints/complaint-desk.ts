@@ -1,0 +1,106 @@
+import { complaintClock } from '../domain/complaints';
+import type { Clock } from '../domain/clock';
+import { maskPhone } from '../domain/endpoint';
+import type { AgentStore } from '../domain/ports';
+import { isWithheldNumber } from '../domain/withheld-number';
+import type { Logger } from '../logger';
+import type { ComplaintCase, PostgresComplaintStore } from '../postgres/complaint-store';
+import type { SmsSender } from '../sms';
+import type { PromptLanguage } from '../twiml/prompts';
+
+export interface ComplaintDeskDeps {
+  store: PostgresComplaintStore;
+  agents: AgentStore;
+  sms: SmsSender;
+  clock: Clock;
+  logger: Logger;
+  replyMinutes: number;
+  reminderMinutes: number;
+  adminPhones: string[];
+  language: PromptLanguage;
+  timeZone: string;
+}
+
+const texts: Record<PromptLanguage, { reminder: (phone: string, due: string) => string; alert: (phone: string, owner: string) => string }> = {
+  'zh-CN': {
+    reminder: (phone, due) => `投诉提醒：客户${phone}的投诉须在${due}前给出进展答复，请尽快联系客户并登记答复。`,
+    alert: (phone, owner) => `投诉超时：客户${phone}的投诉已超过答复时限，负责人${owner}尚未答复。`,
+  },
+  'en-US': {
+    reminder: (phone, due) => `Complaint reminder: give caller ${phone} a progress reply before ${due}, then record it.`,
+    alert: (phone, owner) => `Complaint overdue: caller ${phone} has had no progress reply in time (owner: ${owner}).`,
+  },
+};
+
+/**
+ * Complaint cases (R11), run as one background pass: calls typed 'complaint' (on the agent's page,
+ * the console or the API) are taken into their caller's open case or open one; owners are reminded
+ * before the deadline and admins alerted when it passes, each exactly once even with several
+ * instances (the claim is a row update under FOR UPDATE SKIP LOCKED).
+ */
+export class ComplaintDesk {
+  constructor(private readonly d: ComplaintDeskDeps) {}
+
+  async runDue(now: Date = this.d.clock.now()): Promise<{ taken: number; reminded: number; alerted: number }> {
+    const taken = await this.takeNew(now);
+    let reminded = 0;
+    for (const c of await this.d.store.claimReminders(now)) if (await this.remind(c)) reminded++;
+    let alerted = 0;
+    for (const c of await this.d.store.claimAlerts(now)) if (await this.alert(c)) alerted++;
+    return { taken, reminded, alerted };
+  }
+
+  private async takeNew(now: Date): Promise<number> {
+    let taken = 0;
+    for (const u of await this.d.store.untaken(100)) {
+      // The case opens when the call was typed a complaint (this pass may come a few seconds later).
+      const openedAt = u.typedAt && u.typedAt <= now ? u.typedAt : now;
+      const clock = complaintClock(openedAt, this.d.replyMinutes, this.d.reminderMinutes);
+      try {
+        const r = await this.d.store.take({ ...u, withheld: isWithheldNumber(u.phone), openedAt, ...clock });
+        if (r) {
+          taken++;
+          this.d.logger.info(r.joined ? 'complaint joined its open case' : 'complaint case opened', { caseId: r.caseId, from: maskPhone(u.phone) });
+        }
+      } catch (err) {
+        this.d.logger.warn('complaint not taken this pass', { callId: u.callId, err });
+      }
+    }
+    return taken;
+  }
+
+  private async remind(c: ComplaintCase): Promise<boolean> {
+    const owner = c.ownerAgentId ? await this.d.agents.get(c.ownerAgentId) : null;
+    if (!owner) return false;
+    const due = new Intl.DateTimeFormat('en-GB', { timeZone: this.d.timeZone, hour: '2-digit', minute: '2-digit' }).format(c.replyDueAt);
+    try {
+      await this.d.sms.send(owner.phone, texts[this.d.language].reminder(c.phone, due), { from: c.hotlineNumber });
+      return true;
+    } catch (err) {
+      this.d.logger.warn('complaint reminder not sent: retried next pass', { caseId: c.id, err });
+      await this.d.store.unclaim(c.id, 'reminder');
+      return false;
+    }
+  }
+
+  private async alert(c: ComplaintCase): Promise<boolean> {
+    if (this.d.adminPhones.length === 0) {
+      this.d.logger.error('complaint overdue and ADMIN_ALERT_PHONES is empty', { caseId: c.id });
+      return false;
+    }
+    const owner = c.ownerAgentId ? await this.d.agents.get(c.ownerAgentId) : null;
+    const text = texts[this.d.language].alert(maskPhone(c.phone), owner?.name ?? '-');
+    let sent = 0;
+    for (const phone of this.d.adminPhones) {
+      try {
+        await this.d.sms.send(phone, text, { from: c.hotlineNumber });
+        sent++;
+      } catch (err) {
+        this.d.logger.error('complaint alert not sent to an admin', { caseId: c.id, to: maskPhone(phone), err });
+      }
+    }
+    // Nobody could be told: give the claim back. Once any admin was told, the alert is not repeated.
+    if (sent === 0) await this.d.store.unclaim(c.id, 'alert');
+    return sent > 0;
+  }
+}

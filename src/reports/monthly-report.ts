@@ -1,0 +1,119 @@
+import { Router } from 'express';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { ratio } from '../api/json';
+import type { Container, Feature } from '../container';
+import { gradeAgent, type GradeRule } from '../domain/agent-grade';
+import { PostgresComplaintStore } from '../postgres/complaint-store';
+import { PostgresReportStore } from '../postgres/report-store';
+import { parseInput } from '../validation';
+
+const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM, e.g. 2026-11').optional() });
+
+/**
+ * GET /api/reports/monthly?month=YYYY-MM (default: the last complete month, in the hotline's time
+ * zone): the monthly evaluation (R8). The hotline's answer, resolution and callback rates head it;
+ * each agent's figures, score and grade follow (src/domain/agent-grade.ts, README "Monthly evaluation").
+ * Blocked and internal calls are in none of it.
+ */
+export function monthlyReportFeature(c: Container): Feature {
+  const reports = new PostgresReportStore(c.db);
+  const complaints = new PostgresComplaintStore(c.db);
+  const rule: GradeRule = { weights: c.config.GRADE_WEIGHTS, thresholds: c.config.GRADE_THRESHOLDS, finePoints: c.config.GRADE_FINE_POINTS };
+  const tz = c.config.TIME_ZONE;
+
+  const report = async (month: string | undefined) => {
+    const now = c.clock.now();
+    const start = month ? DateTime.fromFormat(month, 'yyyy-MM', { zone: tz }) : DateTime.fromJSDate(now, { zone: tz }).startOf('month').minus({ months: 1 });
+    const from = start.toJSDate();
+    const to = start.plus({ months: 1 }).toJSDate();
+    const [calls, callbacks, perAgent, offers, cases, roster] = await Promise.all([
+      c.analytics.callSummary(from, to),
+      reports.callbacks(from, to, now),
+      reports.agents(from, to, now),
+      c.analytics.agentSummary(from, to),
+      complaints.figures(from, to),
+      c.agents.list({ includeInactive: true }),
+    ]);
+    const total = cases.find((x) => x.total);
+    const ids = new Set([...perAgent.map((a) => a.agentId), ...offers.map((o) => o.agentId), ...cases.filter((x) => !x.total && x.agentId).map((x) => x.agentId!)]);
+    const agents = [...ids].map((agentId) => {
+      const a = perAgent.find((p) => p.agentId === agentId);
+      const o = offers.find((p) => p.agentId === agentId);
+      const k = cases.find((x) => !x.total && x.agentId === agentId);
+      const m = {
+        offers: o?.offers ?? 0,
+        accepted: o?.accepted ?? 0,
+        answered: a?.answered ?? 0,
+        answeredWithinRule: a?.answeredWithinRule ?? 0,
+        callbacksOnTime: a?.callbacksOnTime ?? 0,
+        callbacksLate: a?.callbacksLate ?? 0,
+        complaintWeight: k?.weight ?? 0,
+        complaintWeightResolvedInTime: k?.weightResolvedInTime ?? 0,
+        averageRating: a?.averageRating ?? null,
+        fines: a?.fines ?? 0,
+      };
+      const g = gradeAgent(m, rule);
+      return {
+        agentId,
+        name: roster.find((r) => r.id === agentId)?.name ?? null,
+        offers: m.offers,
+        accepted: m.accepted,
+        acceptRate: g.rates.accept,
+        answered: m.answered,
+        answeredWithinRule: m.answeredWithinRule,
+        withinRuleRate: g.rates.withinRule,
+        callbacksOwned: a?.callbacksOwned ?? 0,
+        callbacksOnTime: m.callbacksOnTime,
+        callbacksLate: m.callbacksLate,
+        returnVisitRate: g.rates.callbacks,
+        complaintCases: k?.cases ?? 0,
+        complaintWeight: m.complaintWeight,
+        complaintsAnsweredInTime: k?.answeredInTime ?? 0,
+        complaintsResolved: k?.resolved ?? 0,
+        resolutionRate: g.rates.complaints,
+        ratings: a?.ratings ?? 0,
+        averageRating: m.averageRating,
+        fines: m.fines,
+        fineTotal: a?.fineTotal ?? 0,
+        score: g.score,
+        grade: g.grade,
+      };
+    });
+    return {
+      month: start.toFormat('yyyy-MM'),
+      timeZone: tz,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      complete: to <= now,
+      hotline: {
+        answerRate: ratio(calls.answered, calls.offered),
+        resolutionRate: ratio(total?.weightResolvedInTime ?? 0, total?.weight ?? 0),
+        callbackRate: ratio(callbacks.onTime, callbacks.onTime + callbacks.late),
+        offered: calls.offered,
+        answered: calls.answered,
+        answeredWithinRule: calls.answeredWithinRule,
+        blocked: calls.blocked,
+        internal: calls.internal,
+        complaintCases: total?.cases ?? 0,
+        complaintWeight: total?.weight ?? 0,
+        callbacksOnTime: callbacks.onTime,
+        callbacksLate: callbacks.late,
+      },
+      gradeRule: rule,
+      agents: agents.sort((x, y) => String(x.name).localeCompare(String(y.name))),
+    };
+  };
+
+  return {
+    name: 'monthly-report',
+    apiRoutes(router) {
+      const r = Router();
+      r.get('/reports/monthly', async (req, res) => {
+        const q = parseInput(monthQuery, req.query);
+        res.json(await report(q.month));
+      });
+      router.use(r);
+    },
+  };
+}
