@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger';
+import { ProtectionService } from '../../src/protection/caller-gate';
 import { normalPattern, parseCallerPattern, patternMatches, ruleIsLive, screenCaller, type ScreeningFacts } from '../../src/domain/caller-screening';
 
 const NOW = new Date('2026-11-23T02:00:00Z');
@@ -52,8 +54,6 @@ describe('the verdict on an arriving call', () => {
 
 describe('the gate', () => {
   it('lets a caller through when the facts cannot be read, rather than refusing a customer', async () => {
-    const { ProtectionService } = await import('../../src/protection/caller-gate');
-    const { createLogger } = await import('../../src/logger');
     const down = () => Promise.reject(new Error('database down'));
     const gate = new ProtectionService({
       store: { unliftedRules: down, listInternal: down, standingReports: down } as never,
