@@ -8,7 +8,8 @@ export default defineConfig({
     // so files can run in parallel; two cores is what CI has.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
+    // Generous: a busy CI machine slows whole call flows down; these limits only catch a hang.
+    testTimeout: 120_000,
     hookTimeout: 60_000,
   },
 });
