@@ -110,6 +110,8 @@ export const configSchema = z
       for (const p of phones) if (!e164.test(p)) throw new Error(`'${p}' is not an E.164 number such as +8613800000000`);
       return phones;
     }),
+    // Unset: no /metrics at all. Set: /metrics answers only this bearer token (README "Metrics").
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   })
   .superRefine((c, ctx) => {

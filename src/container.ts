@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { systemClock, type Clock } from './domain/clock';
 import type { Coordinator } from './domain/ports';
 import { createLogger, type Logger } from './logger';
+import { Metrics } from './metrics/metrics';
 import { PostgresAgentStore } from './postgres/agent-store';
 import { PostgresCallEndEffectStore } from './postgres/call-end-effect-store';
 import { PostgresAnalyticsStore } from './postgres/analytics-store';
@@ -46,6 +47,8 @@ export interface Container {
   callEnds: CallEndOutbox;
   twilio: TwilioClient;
   sms: SmsSender;
+  /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
+  metrics: Metrics;
   features: Feature[];
   close(): Promise<void>;
 }
@@ -111,6 +114,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     callEnds,
     twilio: twilioClient,
     sms: twilioSms(twilioClient, config.SMS_FROM, logger),
+    metrics: new Metrics({ db, coordinator, clock }),
     features: [],
     async close() {
       for (const f of container.features) await f.stop?.();

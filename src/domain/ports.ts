@@ -222,4 +222,6 @@ export interface Coordinator {
   linePosition(callId: string): Promise<number | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Connection errors seen so far (Redis), for /metrics; absent in process. */
+  errorCount?(): number;
 }
