@@ -23,11 +23,12 @@ export interface RunningServer {
 
 /**
  * The whole server (container, features and their background loops, the HTTP app) listening on
- * 127.0.0.1, as `npm start` runs it, but in this process: the demo and the simulator's test use
- * it. PUBLIC_BASE_URL is the loopback address unless `env` names another.
+ * 127.0.0.1, as `npm start` runs it, but in this process: the demo, the simulator's test and the
+ * benchmarks use it. It listens on env.PORT, else a free port; PUBLIC_BASE_URL is the loopback
+ * address unless `env` names another.
  */
 export async function startInProcessServer(env: Record<string, string>, overrides: ContainerOverrides = {}): Promise<RunningServer> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = loadConfig({ PUBLIC_BASE_URL: url, ...env, PORT: String(port) });
   const container = await buildContainer(config, overrides);
