@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import express from 'express';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import twilio from 'twilio';
 import { createLogger } from '../src/logger';
@@ -147,6 +148,11 @@ async function main() {
     await new Promise((r) => setTimeout(r, 1000));
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+    // The run's claims, line and counter, under its own prefix.
+    const r = new Redis(redis);
+    const keys = await r.keys(`threering-bench:${name}:*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
   }
 }
 
