@@ -11,6 +11,7 @@ import { reportsRoutes } from './api/reports-routes';
 import { PostgresReportStore } from './postgres/report-store';
 import type { Container } from './container';
 import { AppError } from './errors';
+import { metricsRoutes } from './metrics/metrics-routes';
 import type { Logger } from './logger';
 
 /** One place turns API errors into JSON: { error: { code, message, field? } }. */
@@ -59,6 +60,8 @@ export function createApp(c: Container): Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: c.db.kind, coordination: c.config.REDIS_URL ? 'redis' : 'in-process', checks });
   });
 
+  app.use(metricsRoutes(c.metrics, c.config.METRICS_TOKEN, c.logger));
+
   app.use(
     '/webhooks',
     twilioWebhooks({
@@ -69,6 +72,7 @@ export function createApp(c: Container): Express {
       fallbackNumber: c.config.FALLBACK_NUMBER,
       logger: c.logger,
       deadlineSeconds: c.config.WEBHOOK_DEADLINE_SECONDS,
+      observe: (route, status, seconds) => c.metrics.observeWebhook(route, status, seconds),
       extraRoutes: (router) => c.features.forEach((f) => f.webhookRoutes?.(router)),
     }),
   );

@@ -125,6 +125,8 @@ export const configSchema = z
     // On: a call from an internal number or an agent's own phone rings agents like any call (a
     // test call); it is still marked internal, kept out of the figures and never a callback.
     INTERNAL_TEST_CALLS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),
+    // Unset: no /metrics at all. Set: /metrics answers only this bearer token (README "Metrics").
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   })
   .superRefine((c, ctx) => {

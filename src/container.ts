@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { systemClock, type Clock } from './domain/clock';
 import type { Coordinator } from './domain/ports';
 import { createLogger, type Logger } from './logger';
+import { Metrics } from './metrics/metrics';
 import { PostgresAgentStore } from './postgres/agent-store';
 import { PostgresCallEndEffectStore } from './postgres/call-end-effect-store';
 import { PostgresAnalyticsStore } from './postgres/analytics-store';
@@ -52,6 +53,8 @@ export interface Container {
   /** Who is on duty, on leave, paused; the hunt asks it for each call's candidates. */
   roster: RosterService;
   rosterStore: PostgresRosterStore;
+  /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
+  metrics: Metrics;
   features: Feature[];
   close(): Promise<void>;
 }
@@ -136,6 +139,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     sms,
     roster,
     rosterStore,
+    metrics: new Metrics({ db, coordinator, clock }),
     features: [],
     async close() {
       for (const f of container.features) await f.stop?.();

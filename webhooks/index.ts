@@ -19,6 +19,8 @@ export interface WebhookDeps {
   logger: Logger;
   /** Twilio gives up on a webhook after 15 s; past this deadline the caller gets the fallback instead. */
   deadlineSeconds: number;
+  /** Told of every answered webhook (the metrics): a known route's path, or "other". */
+  observe?: (route: string, status: number, seconds: number) => void;
   /** Routes that later features add under /webhooks (signature-checked like the rest). */
   extraRoutes?: (router: Router) => void;
 }
@@ -27,7 +29,7 @@ export interface WebhookDeps {
 export function twilioWebhooks(d: WebhookDeps): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
-  router.use(verifyTwilioSignature(d.authToken, d.publicBaseUrl));
+  // Timed and logged from here on, so that refused (unsigned) requests are counted too.
   router.use((req, res, next) => {
     const callSid = typeof req.body?.CallSid === 'string' ? req.body.CallSid : undefined;
     const log = d.logger.child({ callSid, route: req.path });
@@ -39,9 +41,15 @@ export function twilioWebhooks(d: WebhookDeps): Router {
       sendTwiml(res, fallbackFor(req.path, d.speaker, d.fallbackNumber));
     }, d.deadlineSeconds * 1000);
     res.on('close', () => clearTimeout(deadline));
-    res.on('finish', () => log.info('webhook answered', { status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.info('webhook answered', { status: res.statusCode, ms });
+      // Only paths a route answers become labels: made-up paths must not grow the metrics.
+      d.observe?.(known.has(req.path) ? `/webhooks${req.path}` : 'other', res.statusCode, ms / 1000);
+    });
     next();
   });
+  router.use(verifyTwilioSignature(d.authToken, d.publicBaseUrl));
   router.post('/voice/incoming', voiceIncoming(d.hotline));
   router.post('/voice/hold', voiceHold(d.hotline));
   router.post('/voice/screen', voiceScreen(d.hotline));
@@ -52,6 +60,7 @@ export function twilioWebhooks(d: WebhookDeps): Router {
   // The number's Voice Fallback URL: Twilio asks here when the main webhook failed.
   router.post('/voice/fallback', (_req, res) => sendTwiml(res, fallbackTwiml(d.speaker, d.fallbackNumber)));
   d.extraRoutes?.(router);
+  const known = new Set(router.stack.flatMap((layer) => (layer.route?.path && typeof layer.route.path === 'string' ? [layer.route.path] : [])));
   router.use(webhookErrorHandler(d.speaker, d.fallbackNumber, d.logger));
   return router;
 }

@@ -242,6 +242,8 @@ export interface Coordinator {
   linePosition(callId: string): Promise<number | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Connection errors seen so far (Redis), for /metrics; absent in process. */
+  errorCount?(): number;
 }
 
 export type SkipReason = 'off-duty' | 'on-leave' | 'paused' | 'busy';

@@ -18,21 +18,35 @@ export interface Db extends Queryable {
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /** The pool of a real PostgreSQL (none for PGlite), and how many of its queries failed: for /metrics. */
+  poolStats?(): { total: number; idle: number; waiting: number; errors: number };
 }
 
 export function pgDb(connectionString: string, max = 10): Db {
   // Fail fast rather than hang: a webhook must answer Twilio within 15 s, with the fallback if need be.
   const pool = new Pool({ connectionString, max, connectionTimeoutMillis: 5_000, query_timeout: 8_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined);
+  let errors = 0;
+  pool.on('error', () => {
+    errors++;
+  });
+  const counted = async <T>(run: Promise<T>): Promise<T> => {
+    try {
+      return await run;
+    } catch (err) {
+      errors++;
+      throw err;
+    }
+  };
   const onClient = (client: PoolClient): Queryable => ({
-    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    query: async <T>(sql: string, params?: unknown[]) => (await counted(client.query(sql, params))).rows as T[],
   });
   return {
     kind: 'postgres',
-    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    query: async <T>(sql: string, params?: unknown[]) => (await counted(pool.query(sql, params))).rows as T[],
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, errors }),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await counted(pool.connect());
       try {
         await client.query('BEGIN');
         const result = await fn(onClient(client));

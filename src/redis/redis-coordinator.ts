@@ -14,17 +14,25 @@ interface ClaimCommands {
 /** Coordination in Redis, shared by every server instance (scripts in ./lua, registered once). */
 export class RedisCoordinator implements Coordinator {
   private readonly redis: Redis & ClaimCommands;
+  private errors = 0;
 
   constructor(
     url: string,
     private readonly prefix: string,
   ) {
     const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
-    redis.on('error', () => undefined); // reconnects by itself; readiness reports the outage
+    // Reconnects by itself; readiness reports the outage and /metrics counts the errors.
+    redis.on('error', () => {
+      this.errors++;
+    });
     redis.defineCommand('claimFirstFree', { lua: lua('claim-first-free.lua') });
     redis.defineCommand('releaseClaim', { numberOfKeys: 1, lua: lua('release-claim-1.lua') });
     redis.defineCommand('extendClaim', { numberOfKeys: 1, lua: lua('extend-claim-1.lua') });
     this.redis = redis as Redis & ClaimCommands;
+  }
+
+  errorCount(): number {
+    return this.errors;
   }
 
   private claimKey(agentId: string): string {

@@ -48,7 +48,21 @@ export class Wakeup {
   }
 }
 
-export class Timeline {
+/**
+ * What the Twilio model needs of time: the virtual Timeline below (tests), or RealTimeline
+ * (src/simulator/real-time.ts) for the simulator that drives a running server over HTTP.
+ */
+export interface SimTime {
+  now(): Date;
+  since(from: Date): number;
+  sleep(seconds: number): Promise<void>;
+  waitFor(wakeup: Wakeup | null, seconds: number): Promise<'woken' | 'timeout'>;
+  spawn<T>(fn: () => Promise<T>, opts?: { daemon?: boolean }): Promise<T>;
+  every(seconds: number, fn: () => Promise<unknown>): void;
+  run(): Promise<void>;
+}
+
+export class Timeline implements SimTime {
   private timers: Timer[] = [];
   private seq = 0;
   /** Processes that are running (not blocked in sleep/waitFor). */

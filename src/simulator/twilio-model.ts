@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { speechSeconds } from '../domain/speech';
-import { Wakeup, type Timeline } from './timeline';
+import { Wakeup, type SimTime } from './timeline';
 import { find, parseTwiml, saysOf, type TwimlNode } from './twiml-tree';
 
 /**
@@ -101,7 +101,8 @@ export interface Network {
 export interface ModelOptions {
   authToken: string;
   accountSid: string;
-  timeline: Timeline;
+  /** Virtual time (tests) or real time, perhaps scaled (the simulator against a running server). */
+  timeline: SimTime;
   transport: Transport;
   /** Seconds between a <Dial> starting and the agent's phone ringing (carrier post-dial delay). */
   postDialDelaySeconds?: number;
@@ -140,7 +141,7 @@ export class TwilioModel {
 
   constructor(private readonly o: ModelOptions) {}
 
-  private get t(): Timeline {
+  private get t(): SimTime {
     return this.o.timeline;
   }
 
@@ -234,7 +235,7 @@ export class TwilioModel {
   }
 
   /** @internal the pieces CallRun uses */
-  get timeline(): Timeline {
+  get timeline(): SimTime {
     return this.t;
   }
   get options(): ModelOptions {
@@ -268,7 +269,7 @@ class CallRun {
     private readonly leg: LiveCall,
   ) {}
 
-  private get time(): Timeline {
+  private get time(): SimTime {
     return this.m.timeline;
   }
 

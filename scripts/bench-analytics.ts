@@ -1,0 +1,103 @@
+/**
+ * The figures over a year of 1,000,000 calls, on real PostgreSQL:
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx scripts/bench-analytics.ts [--calls 1000000] [--runs 5]
+ *
+ * Creates a scratch database (threering_bench_<random>), migrates it, seeds the calls and one
+ * ring attempt each with one generate_series, then times the admin API over HTTP on loopback
+ * (median and slowest of `runs`, after one warm-up) and drops the database.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { createLogger } from '../src/logger';
+import { startInProcessServer } from '../src/simulator/in-process-server';
+import { percentile } from '../src/simulator/simulation';
+
+async function main() {
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' } }, strict: true });
+  const calls = Number(values.calls);
+  const runs = Number(values.runs);
+  const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `threering_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const adminToken = 'bench-admin-token-0123456789';
+  let server: Awaited<ReturnType<typeof startInProcessServer>> | null = null;
+  try {
+    server = await startInProcessServer({ DATABASE_URL: url.toString(), ADMIN_TOKEN: adminToken, LOG_LEVEL: 'error' }, { logger: createLogger('error', true) });
+    // Seeding takes longer than the server's 8 s query timeout: a connection of its own.
+    const db = new Client({ connectionString: url.toString() });
+    await db.connect();
+    const t0 = performance.now();
+    await db.query(`INSERT INTO agents (name, phone, position) SELECT 'Agent ' || g, '+86138000000' || lpad(g::text, 2, '0'), g FROM generate_series(1, 10) g`);
+    // A year of calls ending now, one every ~31.5 s: 80 % answered (70 % of those within the rule), 12 % missed, 8 % abandoned.
+    await db.query(
+      `INSERT INTO calls (call_sid, from_number, to_number, started_at, rotation_offset, state, outcome, missed_reason, answered_by_agent_id,
+                          accepted_at, wait_seconds, within_answer_rule, ended_at, talk_seconds, ended_by, first_ring_seconds)
+       SELECT 'CA' || lpad(g::text, 32, '0'), '+86139' || lpad((g % 100000000)::text, 8, '0'), '+864008001234',
+              now() - make_interval(secs => g * (365 * 86400.0 / $1)), g, 'ended',
+              CASE WHEN g % 25 < 20 THEN 'answered' WHEN g % 25 < 23 THEN 'missed' ELSE 'abandoned' END,
+              CASE WHEN g % 25 BETWEEN 20 AND 22 THEN 'all-agents-tried' END,
+              CASE WHEN g % 25 < 20 THEN (SELECT id FROM agents ORDER BY position OFFSET (g % 10) LIMIT 1) END,
+              CASE WHEN g % 25 < 20 THEN now() - make_interval(secs => g * (365 * 86400.0 / $1)) + interval '8 seconds' END,
+              CASE WHEN g % 25 < 20 THEN 4 + (g % 13) WHEN g % 25 >= 23 THEN 3 + (g % 30) END,
+              CASE WHEN g % 25 < 20 THEN (4 + (g % 13)) <= 10 END,
+              now() - make_interval(secs => g * (365 * 86400.0 / $1)) + interval '90 seconds',
+              CASE WHEN g % 25 < 20 THEN 30 + (g % 300) END,
+              CASE WHEN g % 25 < 20 THEN 'agent' WHEN g % 25 >= 23 THEN 'caller' ELSE 'system' END,
+              1 + (g % 3)
+       FROM generate_series(1, $1) g`,
+      [calls],
+    );
+    await db.query(
+      `INSERT INTO ring_attempts (call_id, seq, agent_id, endpoint, offered_at, initiated_at, ringing_at, ring_seconds, outcome, dial_call_status, finished_at)
+       SELECT c.id, 0, a.id, a.phone, c.started_at, c.started_at, c.started_at + interval '1 second', 3 + (c.rotation_offset % 8),
+              CASE WHEN c.outcome = 'answered' THEN 'accepted' ELSE 'no-answer' END, 'completed', c.ended_at
+       FROM calls c JOIN agents a ON a.position = 1 + (c.rotation_offset % 10)`,
+    );
+    await db.query('ANALYZE');
+    await db.end();
+    const seeded = (performance.now() - t0) / 1000;
+    const now = new Date();
+    const day = 86400_000;
+    const isoWeek = (() => {
+      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 7));
+      const dayNum = (d.getUTCDay() + 6) % 7;
+      d.setUTCDate(d.getUTCDate() - dayNum + 3);
+      const firstThursday = new Date(Date.UTC(d.getUTCFullYear(), 0, 4));
+      const week = 1 + Math.round(((d.getTime() - firstThursday.getTime()) / day - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+      return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+    })();
+    const cases: [string, string][] = [
+      ['GET /api/analytics/summary, one year', `/api/analytics/summary?from=${new Date(now.getTime() - 365 * day).toISOString()}&to=${now.toISOString()}`],
+      ['GET /api/analytics/summary, one week (default)', '/api/analytics/summary'],
+      [`GET /api/reports/weekly?week=${isoWeek}`, `/api/reports/weekly?week=${isoWeek}`],
+      ['GET /api/calls?limit=50', '/api/calls?limit=50'],
+    ];
+    process.stdout.write(`seeded ${calls} calls and ${calls} ring attempts in ${seeded.toFixed(0)} s (${name})\n| request | median ms | slowest ms |\n|---|---|---|\n`);
+    for (const [label, path] of cases) {
+      const times: number[] = [];
+      for (let i = 0; i <= runs; i++) {
+        const started = performance.now();
+        const res = await fetch(server.url + path, { headers: { authorization: `Bearer ${adminToken}` } });
+        await res.text();
+        if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+        if (i > 0) times.push(performance.now() - started);
+      }
+      process.stdout.write(`| ${label} | ${percentile(times, 50)!.toFixed(0)} | ${Math.max(...times).toFixed(0)} |\n`);
+    }
+  } finally {
+    await server?.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench-analytics: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,162 @@
+/**
+ * The incoming-call webhook against a bare Express route answering a constant TwiML, in the same
+ * run, each server in its own process on 127.0.0.1, on real PostgreSQL and Redis:
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 \
+ *     npx tsx scripts/bench-webhook.ts [--agents 50] [--seconds 10] [--rate 300] [--concurrency 16] [--only]
+ *
+ * For each target: 200 warm-up requests; throughput with `concurrency` requests in flight for
+ * `seconds`/2; then a fixed `rate` of requests a second for `seconds`, timing each (p50, p99).
+ * Every request is a new call (a fresh CallSid, signed as Twilio signs it). Bounded in count and
+ * time; loopback only. A scratch database is created and dropped.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import express from 'express';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import twilio from 'twilio';
+import { createLogger } from '../src/logger';
+import { freePort, startInProcessServer } from '../src/simulator/in-process-server';
+import { percentile } from '../src/simulator/simulation';
+
+const AUTH_TOKEN = 'bench-auth-token-0123456789';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+/** Child mode: serve one target until killed. */
+async function serve(kind: string, port: number) {
+  if (kind === 'bare') {
+    const app = express();
+    app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+    const twiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true" timeout="10"><Number>+8613800000001</Number></Dial></Response>';
+    app.post('/webhooks/voice/incoming', (_req, res) => {
+      res.type('text/xml').send(twiml);
+    });
+    app.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+    return;
+  }
+  const server = await startInProcessServer(
+    { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL!, REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX!, TWILIO_AUTH_TOKEN: AUTH_TOKEN, ADMIN_TOKEN, LOG_LEVEL: 'error', PORT: String(port) },
+    { logger: createLogger('error', true) },
+  );
+  process.stdout.write(`ready ${server.url}\n`);
+  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+function startChild(kind: string, port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve', kind, '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited ${code}`)));
+  });
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      serve: { type: 'string' },
+      port: { type: 'string' },
+      agents: { type: 'string', default: '50' },
+      seconds: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '300' },
+      concurrency: { type: 'string', default: '16' },
+      // Only the incoming webhook (e.g. to compare rosters of 10 and 1,000 agents).
+      only: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.serve) return serve(values.serve, Number(values.port));
+  const seconds = Math.min(Number(values.seconds), 60);
+  const rate = Math.min(Number(values.rate), 2000);
+  const concurrency = Math.min(Number(values.concurrency), 64);
+  const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redis = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const name = `threering_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const dbUrl = new URL(base);
+  dbUrl.pathname = `/${name}`;
+  const children: ChildProcess[] = [];
+  const rows: string[] = [];
+  try {
+    const results: Record<string, { rps: number; p50: number; p99: number; errors: number }> = {};
+    for (const kind of values.only ? ['incoming'] : ['incoming', 'bare']) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = await startChild(kind, port, { DATABASE_URL: dbUrl.toString(), REDIS_URL: redis, REDIS_KEY_PREFIX: `threering-bench:${name}:` });
+      children.push(child);
+      if (kind === 'incoming') {
+        for (let i = 1; i <= Number(values.agents); i++) {
+          const res = await fetch(`${url}/api/agents`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `Agent ${i}`, phone: `+861380000${String(i).padStart(4, '0')}` }) });
+          if (res.status !== 201) throw new Error(`add agent: ${res.status}`);
+        }
+      }
+      let n = 0;
+      let errors = 0;
+      const one = async (): Promise<number> => {
+        const target = `${url}/webhooks/voice/incoming`;
+        const params = { AccountSid: 'AC00000000000000000000000000000000', CallSid: 'CA' + randomBytes(16).toString('hex'), From: `+86139${String(n++ % 1e8).padStart(8, '0')}`, To: '+864008001234', CallStatus: 'ringing', Direction: 'inbound' };
+        const started = performance.now();
+        const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, target, params) }, body: new URLSearchParams(params).toString() });
+        const text = await res.text();
+        if (res.status !== 200 || !text.includes('<Response>')) errors++;
+        return performance.now() - started;
+      };
+      for (let i = 0; i < 200; i++) await one();
+      // Throughput: `concurrency` requests always in flight.
+      const until = performance.now() + (seconds / 2) * 1000;
+      let done = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (performance.now() < until) {
+            await one();
+            done++;
+          }
+        }),
+      );
+      const rps = done / (seconds / 2);
+      // Latency at a fixed rate.
+      const latencies: Promise<number>[] = [];
+      const total = rate * seconds;
+      const t0 = performance.now();
+      for (let i = 0; i < total; i++) {
+        const due = t0 + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        latencies.push(one());
+      }
+      const ms = await Promise.all(latencies);
+      results[kind] = { rps, p50: percentile(ms, 50)!, p99: percentile(ms, 99)!, errors };
+      child.kill('SIGTERM');
+    }
+    const inc = results.incoming!;
+    const bare = results.bare ?? { rps: NaN, p50: NaN, p99: NaN, errors: 0 };
+    rows.push(
+      '| target | requests/s (' + concurrency + ' in flight) | p50 ms at ' + rate + '/s | p99 ms at ' + rate + '/s | errors |',
+      '|---|---|---|---|---|',
+      `| POST /webhooks/voice/incoming (${values.agents} agents) | ${inc.rps.toFixed(0)} | ${inc.p50.toFixed(1)} | ${inc.p99.toFixed(1)} | ${inc.errors} |`,
+      `| bare Express, constant TwiML | ${bare.rps.toFixed(0)} | ${bare.p50.toFixed(1)} | ${bare.p99.toFixed(1)} | ${bare.errors} |`,
+      `| ratio incoming ÷ bare | ${(inc.rps / bare.rps).toFixed(2)}× | | | |`,
+    );
+    process.stdout.write(rows.join('\n') + '\n');
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    // The run's claims, line and counter, under its own prefix.
+    const r = new Redis(redis);
+    const keys = await r.keys(`threering-bench:${name}:*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench-webhook: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
