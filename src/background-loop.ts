@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 export class BackgroundLoop {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private wanted = false;
 
   constructor(
     private readonly name: string,
@@ -16,10 +17,22 @@ export class BackgroundLoop {
     private readonly logger: Logger,
   ) {}
 
-  start(): void {
+  /** Runs the work every interval from now on; `runNow` also runs it at once. */
+  start(runNow = false): void {
     if (this.timer) return;
     this.timer = setInterval(() => this.tick(), this.intervalSeconds * 1000);
     this.timer.unref();
+    if (runNow) this.tick();
+  }
+
+  /**
+   * Runs the work soon rather than at the next interval (new work is waiting); a run already
+   * going is followed by another. Does nothing until started: tests call the work themselves.
+   */
+  wake(): void {
+    if (!this.timer) return;
+    if (this.running) this.wanted = true;
+    else this.tick();
   }
 
   async stop(): Promise<void> {
@@ -35,6 +48,10 @@ export class BackgroundLoop {
       .catch((err) => void this.logger.error(`${this.name} failed`, { err }))
       .finally(() => {
         this.running = null;
+        if (this.wanted && this.timer) {
+          this.wanted = false;
+          this.tick();
+        }
       });
   }
 }

@@ -1,3 +1,4 @@
+import { BackgroundLoop } from '../background-loop';
 import type { Config } from '../config';
 import { breachesR4, lapsed } from '../domain/callback-rules';
 import type { Clock } from '../domain/clock';
@@ -42,44 +43,23 @@ type Outcome = { status: 'done' | 'skipped'; result: string };
  * happens: the ledger allows one fine per callback.
  */
 export class CallbackScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
-  private wakeWanted = false;
+  private readonly loop: BackgroundLoop;
 
-  constructor(private readonly d: SchedulerDeps) {}
+  constructor(private readonly d: SchedulerDeps) {
+    this.loop = new BackgroundLoop('callback scheduler', d.config.SCHEDULER_INTERVAL_SECONDS, () => this.runDue(d.clock.now()), d.logger);
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.wake(), this.d.config.SCHEDULER_INTERVAL_SECONDS * 1000);
-    this.timer.unref();
-    this.wake();
+    this.loop.start(true);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** Runs the due jobs soon, in the background; only once started (tests call runDue themselves). */
   wake(): void {
-    if (!this.timer) return;
-    if (this.running) {
-      this.wakeWanted = true;
-      return;
-    }
-    this.running = this.runDue(this.d.clock.now())
-      .catch((err) => {
-        this.d.logger.error('scheduler run failed', { err });
-        return 0;
-      })
-      .finally(() => {
-        this.running = null;
-        if (this.wakeWanted) {
-          this.wakeWanted = false;
-          this.wake();
-        }
-      });
+    this.loop.wake();
   }
 
   /** Takes and runs every job due at `now`; returns how many this instance ran. */
