@@ -47,6 +47,7 @@ export function callbackFeature(c: Container): CallbackFeature {
     speaker: c.speaker,
     texts,
     nextOwnerRotation: databaseCounter(c.db, 'callback-owner'),
+    roster: c.roster,
     wakeScheduler: () => scheduler?.wake(),
   });
   const newScheduler = () =>

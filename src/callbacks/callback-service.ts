@@ -5,7 +5,7 @@ import { chooseOwner, dayOwner, jobsFor, legOutcome, type CallbackAttemptOutcome
 import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
 import { isWithheldNumber } from '../domain/withheld-number';
-import type { AgentStore, Call, CallStore, Coordinator } from '../domain/ports';
+import type { AgentStore, Call, CallStore, Coordinator, RosterPort } from '../domain/ports';
 import { signLink } from '../domain/signed-link';
 import { speechSeconds } from '../domain/speech';
 import { AppError, BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
@@ -37,6 +37,8 @@ export interface CallbackServiceDeps {
   texts: CallbackTexts;
   /** Next value of the owner rotation (night callbacks, and calls where nobody was rung). */
   nextOwnerRotation(): Promise<number>;
+  /** Who is on duty for a call at an instant (src/roster/): the owner rotation picks among them. */
+  roster?: RosterPort;
   /** Wakes the scheduler so the owner's SMS goes out now rather than at the next tick. */
   wakeScheduler(): void;
 }
@@ -102,7 +104,8 @@ export class CallbackService {
     // Missed before anyone could be offered it: nobody was on duty (the roster), so the night rule applies.
     const nobodyOnDuty = call.missedReason === 'no-agent-available' && attempts.length === 0;
     const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config), { nobodyOnDuty });
-    const rotationAgentIds = (await this.d.agents.listRoutable()).map((a) => a.id);
+    // A night callback is returned by the morning's shift: the rotation is over who works when it falls due.
+    const rotationAgentIds = await this.ownerPool(call, window === 'night' ? dueAt : at);
     // Whose miss it is depends on how long each phone rang, not on which request came first.
     const ownerRule = { answerThresholdSeconds: this.d.config.ANSWER_THRESHOLD_SECONDS, callEndedAt: at };
     // Only take a rotation step when it decides the owner, so day misses do not skew the night rota.
@@ -155,6 +158,12 @@ export class CallbackService {
   }
 
   /** An admin gives the callback to another active agent, who is texted at once. */
+  /** The agents the owner rotation picks from: those on duty for this call at `at`, or every routable agent when the roster has nobody then. */
+  private async ownerPool(call: Call, at: Date): Promise<string[]> {
+    const onDuty = this.d.roster ? (await this.d.roster.candidates(call, at)).agents : [];
+    return (onDuty.length > 0 ? onDuty : await this.d.agents.listRoutable()).map((a) => a.id);
+  }
+
   async reassign(callbackId: string, ownerAgentId: string): Promise<Callback> {
     const agent = await this.d.agents.get(ownerAgentId);
     if (!agent || !agent.active) throw new BadRequestError('ownerAgentId: must be an active agent', 'ownerAgentId');

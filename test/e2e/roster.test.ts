@@ -227,4 +227,18 @@ describe('the roster decides who is rung', { timeout: 180_000 }, () => {
     expect(patched.body.agentIds).toEqual([id[D]]);
     expect((await h.api.get('/api/hotlines')).body.hotlines).toHaveLength(2);
   });
+
+  it('a night callback is owned by an agent on duty when it falls due, not by the night shift or someone off that day', async () => {
+    const ids = await setup(NIGHT);
+    interceptAfterCallRest(h);
+    await schedule(ids[A]!, WEEKDAYS_DAY);
+    await schedule(ids[B]!, EVERY_NIGHT);
+    // C works only at the weekend: not there on Wednesday morning when these fall due.
+    await schedule(ids[C]!, [{ day: 6, start: '08:00', end: '20:00' }]);
+    const callers = ['+8613911110001', '+8613911110002', '+8613911110003'];
+    for (const from of callers) await h.twilio.placeCall({ from, to: HOTLINE, agents: { [A]: accepts, [B]: { does: 'ring-out' }, [C]: accepts } });
+    const cbs = (await h.api.get('/api/callbacks')).body.callbacks as { phone: string; window: string; ownerAgentId: string }[];
+    expect(cbs.map((c) => c.phone).sort()).toEqual(callers);
+    for (const cb of cbs) expect(cb).toMatchObject({ window: 'night', ownerAgentId: ids[A] });
+  });
 });
