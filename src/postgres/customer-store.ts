@@ -41,7 +41,8 @@ export class CustomerStore {
 
   /**
    * Files the call under its caller's customer (made on first contact) and marks it a repeat
-   * call when the same number called within `repeatDays` before. Safe to repeat: a linked call is left alone.
+   * call when the same number called within `repeatDays` before (a refused or internal call
+   * does not count). Safe to repeat: a linked call is left alone.
    * A withheld number is nobody's: the call stays unfiled (no customer, never a repeat caller).
    */
   async linkCall(call: Call, repeatDays: number, at: Date): Promise<void> {
@@ -59,6 +60,7 @@ export class CustomerStore {
         `UPDATE calls SET customer_id = $2, repeat_caller = EXISTS (
             SELECT 1 FROM calls earlier
              WHERE earlier.from_number = calls.from_number AND earlier.id <> calls.id
+               AND NOT earlier.blocked AND NOT earlier.internal
                AND earlier.started_at < calls.started_at AND earlier.started_at >= $3::timestamptz)
           WHERE id = $1 AND customer_id IS NULL`,
         [call.id, customer.id, repeatWindowStart(call.startedAt, repeatDays)],

@@ -69,7 +69,9 @@ describe('who gets through: the blocklist, internal numbers, warn then block', (
     h.clock.advance(3600);
     const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: accepts } });
     expect(t.bridgedTo).toBe(A);
-    expect(await lastCall()).toMatchObject({ blocked: false, outcome: 'answered' });
+    await afterCallOf(h).settled();
+    // The refused call before it does not make this caller a repeat caller.
+    expect(await lastCall()).toMatchObject({ blocked: false, outcome: 'answered', repeatCaller: false });
     expect((await h.api.get('/api/blocklist')).body.rules).toMatchObject([{ id: rule.id, active: false }]);
 
     // Lengthened again by PATCH, then lifted by DELETE: the rule stays on record, lifted.
@@ -79,6 +81,10 @@ describe('who gets through: the blocklist, internal numbers, warn then block', (
     const lifted = await h.api.delete(`/api/blocklist/${rule.id}`);
     expect(lifted.body).toMatchObject({ active: false, liftedBy: 'admin-token' });
     expect((await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: accepts } })).bridgedTo).toBe(A);
+    await afterCallOf(h).settled();
+    // The answered call before it does (refused calls share its arrival second: find it by outcome).
+    const answered = (await h.api.get(`/api/calls?caller=${encodeURIComponent(CALLER)}`)).body.calls.filter((c: { outcome: string }) => c.outcome === 'answered');
+    expect(answered.map((c: { repeatCaller: boolean }) => c.repeatCaller)).toEqual([true, false]);
     expect((await h.api.get('/api/blocklist')).body.rules).toEqual([]);
     expect((await h.api.get('/api/blocklist?all=true')).body.rules).toHaveLength(1);
     expect((await h.api.patch(`/api/blocklist/${rule.id}`, { reason: 'spam' })).status).toBe(409);
