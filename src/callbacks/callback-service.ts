@@ -22,6 +22,9 @@ export const DIAL_LINK_PURPOSE = 'callback-dial';
 /** How long a report of the customer's leg may trail the owner's hang-up before the deadline is judged again. */
 const LATE_LEG_REPORT_MS = 60_000;
 
+/** Where a callback call was placed from: the admin API, the owner's signed link, or the console. */
+export type PlacedVia = 'admin' | 'link' | 'console';
+
 export interface CallbackServiceDeps {
   config: Config;
   clock: Clock;
@@ -188,7 +191,7 @@ export class CallbackService {
    * and the customer is dialled. Refused while another attempt is in flight, while the owner is
    * ringing or talking for another call (hotline or callback), or once it is settled.
    */
-  async dial(callbackId: string, via: 'admin' | 'link', asAgentId?: string): Promise<CallbackAttempt> {
+  async dial(callbackId: string, via: PlacedVia, asAgentId?: string): Promise<CallbackAttempt> {
     const cb = await this.d.callbacks.get(callbackId);
     if (!cb) throw new NotFoundError(`no callback ${callbackId}`);
     if (!cb.ownerAgentId) throw new ConflictError('the callback has no owner to place it: give it to an agent (PATCH /api/callbacks/:id)', 'ownerAgentId');

@@ -68,7 +68,7 @@ export function callbacksPages(d: ConsoleDeps): Router {
   r.post('/callbacks/:id/dial', requirePermission('change'), form, async (req, res) => {
     const v = viewerOf(res);
     const { id } = parseInput(idParam, req.params);
-    const attempt = await callbacksOf(d.c).service.dial(id, 'admin');
+    const attempt = await callbacksOf(d.c).service.dial(id, 'console');
     await d.audit.record({ actor: v.actor, action: 'callback.dial', target: id, detail: { attempt: attempt.id }, at: d.c.clock.now() });
     res.redirect(303, '/console/callbacks?placed=1');
   });

@@ -131,6 +131,7 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
     expect(rest.calls.map((c) => c.params.get('To'))).toEqual([B]);
     const dialled = await consoleFeature(h).audit.recent({ target: id, limit: 5 });
     expect(dialled[0]).toMatchObject({ actor: 'account:zhou', action: 'callback.dial' });
+    expect((await h.api.get(`/api/callbacks/${id}`)).body.attempts).toEqual([expect.objectContaining({ placedVia: 'console' })]);
     // A second press while the owner's phone rings is a conflict, and places nothing.
     await page.goto(`${web.base}/console/callbacks`);
     const [again] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator(`tr[data-callback="${id}"] form[action$="/dial"] button`).click()]);
