@@ -57,7 +57,10 @@ export function createApp(c: Container): Express {
       (err: Error) => (checks.coordination = err.message),
     );
     const ready = Object.values(checks).every((v) => v === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: c.db.kind, coordination: c.config.REDIS_URL ? 'redis' : 'in-process', checks });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: c.db.kind, coordination: c.coordinator.mode?.() ?? (c.config.REDIS_URL ? 'redis' : 'in-process'),
+      ...(c.coordinator.errorCount ? { redisErrors: c.coordinator.errorCount() } : {}),
+      checks,
+    });
   });
 
   app.use(metricsRoutes(c.metrics, c.config.METRICS_TOKEN, c.logger));

@@ -52,6 +52,9 @@ export const configSchema = z
     PGLITE_DATA_DIR: z.string().default('./data/pglite'),
     REDIS_URL: optionalString,
     REDIS_KEY_PREFIX: z.string().default('threering:'),
+    // A Redis command not answered within this many ms fails, and coordination turns to PostgreSQL
+    // (README "When Redis or PostgreSQL is down"): a webhook must not wait on a dead Redis.
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(20).max(5000).default(250),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').default('dev-admin-token-change-me'),
     TIME_ZONE: z
       .string()

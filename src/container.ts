@@ -12,7 +12,9 @@ import { databaseCounter } from './postgres/counter-store';
 import { pgDb, pgliteDb, type Db } from './postgres/db';
 import { migrate } from './postgres/migrate';
 import { InProcessCoordinator } from './redis/in-process-coordinator';
+import { FailoverCoordinator } from './redis/failover-coordinator';
 import { RedisCoordinator } from './redis/redis-coordinator';
+import { PostgresCoordinator } from './postgres/postgres-coordinator';
 import { CallEndOutbox } from './routing/call-end-outbox';
 import { HotlineService, type CallEndedListener } from './routing/hotline-service';
 import { speaker, type Speaker } from './twiml/hotline-twiml';
@@ -67,15 +69,30 @@ export interface ContainerOverrides {
   twilio?: TwilioClient;
 }
 
+/** How long a starting server waits for Redis before it starts coordinating through PostgreSQL. */
+const REDIS_START_WAIT_MS = 2_000;
+
+/** With REDIS_URL: Redis, falling back on PostgreSQL while Redis is down. Without: in process. */
+async function defaultCoordinator(config: Config, db: Db, clock: Clock, logger: Logger): Promise<Coordinator> {
+  if (!config.REDIS_URL) return new InProcessCoordinator(databaseCounter(db, 'rotation'), clock);
+  const coordinator = new FailoverCoordinator({
+    redis: new RedisCoordinator(config.REDIS_URL, config.REDIS_KEY_PREFIX, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
+    // An unfinished attempt holds its agent no longer than the longest claim (a talk) would.
+    postgres: new PostgresCoordinator(db, clock, (config.MAX_TALK_SECONDS + 60) * 1000),
+    clock,
+    logger,
+  });
+  await coordinator.start(REDIS_START_WAIT_MS);
+  return coordinator;
+}
+
 /** Config -> database (real PostgreSQL or embedded PGlite) -> coordination (Redis or in-process) -> services. */
 export async function buildContainer(config: Config, o: ContainerOverrides = {}): Promise<Container> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger(config.LOG_LEVEL);
   const db = o.db ?? (config.DATABASE_URL ? pgDb(config.DATABASE_URL) : await pgliteDb(config.PGLITE_DATA_DIR));
   await migrate(db);
-  const coordinator =
-    o.coordinator ??
-    (config.REDIS_URL ? new RedisCoordinator(config.REDIS_URL, config.REDIS_KEY_PREFIX) : new InProcessCoordinator(databaseCounter(db, 'rotation'), clock));
+  const coordinator = o.coordinator ?? (await defaultCoordinator(config, db, clock, logger));
   const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
   const twilioClient = o.twilio ?? createTwilioClient(config);
   const agents = new PostgresAgentStore(db);

@@ -211,6 +211,12 @@ export interface CallStore {
   stopWaiting(callId: string, at: Date): Promise<void>;
 }
 
+/**
+ * Where coordination happens now: Redis, PostgreSQL while Redis is down (README "When Redis or
+ * PostgreSQL is down"), or this process's memory (a single instance with no REDIS_URL).
+ */
+export type CoordinationMode = 'redis' | 'postgres-fallback' | 'in-process';
+
 /** Coordination shared by every server instance: the rotation counter and agent claims. */
 export interface Coordinator {
   /**
@@ -242,8 +248,10 @@ export interface Coordinator {
   linePosition(callId: string): Promise<number | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
-  /** Connection errors seen so far (Redis), for /metrics; absent in process. */
+  /** Redis errors seen so far (connection errors and failed commands), for /metrics; absent in process. */
   errorCount?(): number;
+  /** Where coordination happens at this moment (absent: fixed by the settings). */
+  mode?(): CoordinationMode;
 }
 
 export type SkipReason = 'off-duty' | 'on-leave' | 'paused' | 'busy';

@@ -128,11 +128,21 @@ export class Metrics {
     });
     new Counter({
       name: 'threering_redis_errors_total',
-      help: 'Redis connection errors seen by this instance (0 with in-process coordination)',
+      help: 'Redis errors seen by this instance: connection errors and commands that failed or timed out (0 with in-process coordination)',
       registers,
       collect() {
         this.reset();
         this.inc(coordinator.errorCount?.() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'threering_coordination_mode',
+      help: 'Where this instance coordinates now: 1 for the mode in use (redis, postgres-fallback while Redis is down, in-process), 0 for the others',
+      labelNames: ['mode'],
+      registers,
+      collect() {
+        const now = coordinator.mode?.();
+        for (const mode of ['redis', 'postgres-fallback', 'in-process']) this.set({ mode }, mode === now ? 1 : 0);
       },
     });
   }

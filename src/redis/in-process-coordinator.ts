@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock';
-import type { Coordinator } from '../domain/ports';
+import type { CoordinationMode, Coordinator } from '../domain/ports';
 
 /**
  * The single-instance twin of RedisCoordinator: claims live in this process's memory (they
@@ -82,6 +82,10 @@ export class InProcessCoordinator implements Coordinator {
   }
 
   async ping(): Promise<void> {}
+
+  mode(): CoordinationMode {
+    return 'in-process';
+  }
 
   async close(): Promise<void> {
     this.claims.clear();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
-import type { Coordinator } from '../domain/ports';
+import type { CoordinationMode, Coordinator } from '../domain/ports';
 
 const lua = (name: string) => readFileSync(path.join(__dirname, 'lua', name), 'utf8');
 
@@ -16,11 +16,22 @@ export class RedisCoordinator implements Coordinator {
   private readonly redis: Redis & ClaimCommands;
   private errors = 0;
 
+  /**
+   * With `commandTimeoutMs` (the failover coordinator) a command fails fast instead of waiting:
+   * no offline queue while disconnected, one retry, and a time limit on each command.
+   */
   constructor(
     url: string,
     private readonly prefix: string,
+    o: { commandTimeoutMs?: number } = {},
   ) {
-    const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    const failFast = o.commandTimeoutMs !== undefined;
+    const redis = new Redis(url, {
+      maxRetriesPerRequest: failFast ? 1 : 2,
+      enableOfflineQueue: !failFast,
+      lazyConnect: false,
+      ...(failFast ? { commandTimeout: o.commandTimeoutMs, connectTimeout: Math.max(1_000, o.commandTimeoutMs! * 4) } : {}),
+    });
     // Reconnects by itself; readiness reports the outage and /metrics counts the errors.
     redis.on('error', () => {
       this.errors++;
@@ -33,6 +44,10 @@ export class RedisCoordinator implements Coordinator {
 
   errorCount(): number {
     return this.errors;
+  }
+
+  mode(): CoordinationMode {
+    return 'redis';
   }
 
   private claimKey(agentId: string): string {
@@ -84,6 +99,40 @@ export class RedisCoordinator implements Coordinator {
 
   async ping(): Promise<void> {
     await this.redis.ping();
+  }
+
+  /** Resolves once connected, or rejects after `ms` (the server starts in fallback then). */
+  connected(ms: number): Promise<void> {
+    if (this.redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.redis.off('ready', onReady);
+        reject(new Error(`Redis not ready within ${ms} ms (${this.redis.status})`));
+      }, ms);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.redis.once('ready', onReady);
+    });
+  }
+
+  /**
+   * Puts back a claim taken in PostgreSQL while Redis was down, for its remaining time. A claim on
+   * that agent held by someone else stays (false): Redis granted it since, and it is the newer.
+   */
+  async restoreClaim(agentId: string, holder: string, ttlMs: number): Promise<boolean> {
+    const key = this.claimKey(agentId);
+    if (await this.redis.set(key, holder, 'PX', Math.ceil(ttlMs), 'NX')) return true;
+    return this.extendClaim(agentId, holder, ttlMs);
+  }
+
+  /** Raises a rotation counter so that its next value is at least `next` (never lowers it). */
+  async raiseRotation(key: string | undefined, next: number): Promise<void> {
+    const k = key ? `${this.prefix}rotation:${key}` : `${this.prefix}rotation`;
+    const current = Number((await this.redis.get(k)) ?? 0);
+    // INCRBY, not SET: an instance incrementing meanwhile is never set back.
+    if (current < next) await this.redis.incrby(k, next - current);
   }
 
   async close(): Promise<void> {

@@ -4,9 +4,14 @@ import type { Coordinator } from '../../src/domain/ports';
 import { databaseCounter } from '../../src/postgres/counter-store';
 import { pgliteDb, type Db } from '../../src/postgres/db';
 import { migrate } from '../../src/postgres/migrate';
+import { PostgresAgentStore } from '../../src/postgres/agent-store';
+import { PostgresCallStore } from '../../src/postgres/call-store';
+import { PostgresCoordinator } from '../../src/postgres/postgres-coordinator';
+import { FailoverCoordinator } from '../../src/redis/failover-coordinator';
 import { InProcessCoordinator } from '../../src/redis/in-process-coordinator';
 import { RedisCoordinator } from '../../src/redis/redis-coordinator';
-import { realRedisUrl } from '../support/backends';
+import { createLogger } from '../../src/logger';
+import { freshDatabase, realRedisUrl } from '../support/backends';
 import { ManualClock } from '../support/manual-clock';
 
 /** A short claim, and how long past its end the test waits for it to be gone. */
@@ -14,11 +19,13 @@ const CLAIM_MS = 1_000;
 const EXPIRY_MARGIN_MS = 500;
 
 /**
- * One contract, every implementation: the in-process twin earns its place by behaving exactly
- * like Redis. The Redis run needs REDIS_URL (CI's second pass sets it).
+ * One contract, every implementation: the in-process twin and the PostgreSQL fallback earn their
+ * place by behaving exactly like Redis. The Redis runs need REDIS_URL (CI's second pass sets it).
  */
 interface Subject {
-  make(): Coordinator;
+  make(): Coordinator | Promise<Coordinator>;
+  /** Each make() is a separate instance on the same backend (otherwise one object plays both). */
+  shared?: boolean;
   /** Lets claims age by this many milliseconds. */
   age(ms: number): Promise<void>;
 }
@@ -37,6 +44,20 @@ const implementations: [string, () => Promise<Subject & { close(): Promise<void>
       };
     },
   ],
+  [
+    // What the hotline coordinates through while Redis is down (PGlite, or PostgreSQL with DATABASE_URL).
+    'postgres-fallback',
+    async () => {
+      const database = await freshDatabase();
+      const clock = new ManualClock();
+      return {
+        make: () => new PostgresCoordinator(database.db, clock, 3_600_000),
+        age: async (ms) => void clock.advance(ms / 1000),
+        close: () => database.drop(),
+        shared: true,
+      };
+    },
+  ],
 ];
 if (realRedisUrl) {
   const url = realRedisUrl;
@@ -48,6 +69,33 @@ if (realRedisUrl) {
         make: () => new RedisCoordinator(url, prefix),
         age: (ms) => new Promise((r) => setTimeout(r, ms)),
         close: async () => undefined,
+        shared: true,
+      };
+    },
+  ]);
+  implementations.push([
+    // The server's coordinator with REDIS_URL, while Redis answers.
+    'failover (Redis up)',
+    async () => {
+      const prefix = `threering-contract:${randomBytes(4).toString('hex')}:`;
+      const database = await freshDatabase();
+      const clock = new ManualClock();
+      const logger = createLogger('error', true);
+      return {
+        make: async () => {
+          const coordinator = new FailoverCoordinator({
+            redis: new RedisCoordinator(url, prefix, { commandTimeoutMs: 1_000 }),
+            postgres: new PostgresCoordinator(database.db, clock, 3_600_000),
+            clock,
+            logger,
+          });
+          await coordinator.start(5_000);
+          expect(coordinator.mode()).toBe('redis');
+          return coordinator;
+        },
+        age: (ms) => new Promise((r) => setTimeout(r, ms)),
+        close: () => database.drop(),
+        shared: true,
       };
     },
   ]);
@@ -60,9 +108,9 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
 
   beforeAll(async () => {
     subject = await setup();
-    a = subject.make();
+    a = await subject.make();
     // a second instance sharing the same backend, as a second server would
-    b = _name === 'redis' ? subject.make() : a;
+    b = subject.shared ? await subject.make() : a;
   });
   afterAll(async () => {
     await a.close();
@@ -126,5 +174,44 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
 
   it('answers ping while connected', async () => {
     await expect(a.ping()).resolves.toBeUndefined();
+  });
+
+  it('keeps one waiting line in arrival order across instances', async () => {
+    await a.enterLine('call-late', 2_000);
+    await b.enterLine('call-early', 1_000);
+    await b.enterLine('call-late', 500);
+    expect(await a.lineMembers(10)).toEqual(['call-early', 'call-late']);
+    expect(await b.linePosition('call-late')).toBe(1);
+    expect(await a.linePosition('call-absent')).toBeNull();
+    const taken = await Promise.all([a.leaveLine('call-early'), b.leaveLine('call-early')]);
+    expect(taken.filter(Boolean)).toHaveLength(1);
+    expect(await b.lineMembers(10)).toEqual(['call-late']);
+    expect(await a.linePosition('call-late')).toBe(0);
+  });
+});
+
+describe('postgres-fallback coordination checks the record', () => {
+  it('counts an agent as busy while an attempt of theirs is unfinished (a claim Redis held before the outage)', async () => {
+    const database = await freshDatabase();
+    try {
+      const clock = new ManualClock();
+      const agents = new PostgresAgentStore(database.db);
+      const calls = new PostgresCallStore(database.db, () => []);
+      const ringing = await agents.create({ name: 'Ringing', phone: '+8613800000001' });
+      const free = await agents.create({ name: 'Free', phone: '+8613800000002' });
+      const { call } = await calls.createCall({ callSid: 'CA' + 'b2'.repeat(16), from: '+8613911112222', to: '+864008001234', callerName: null, startedAt: clock.now() }, async () => 0);
+      const attempt = (await calls.addAttempt({ callId: call.id, seq: 0, agentId: ringing.id, endpoint: ringing.phone, offeredAt: clock.now() }))!.attempt;
+      const fallback = new PostgresCoordinator(database.db, clock, 3_600_000);
+
+      expect(await fallback.claimFirstFree([ringing.id, free.id], 'other-call:0', 60_000)).toBe(free.id);
+      // The attempt's own holder (a repeated request) may claim its agent.
+      expect(await fallback.claimFirstFree([ringing.id], `${call.id}:0`, 60_000)).toBe(ringing.id);
+      expect(await fallback.releaseClaim(ringing.id, `${call.id}:0`)).toBe(true);
+
+      await calls.finishAttempt(attempt.id, { outcome: 'no-answer', dialCallStatus: 'no-answer', at: clock.now() });
+      expect(await fallback.claimFirstFree([ringing.id], 'next-call:0', 60_000)).toBe(ringing.id);
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -1,0 +1,180 @@
+import type { Clock } from '../domain/clock';
+import type { Coordinator } from '../domain/ports';
+import type { Db } from './db';
+
+/** A claim as a row, for copying back into Redis. */
+export interface ClaimRow {
+  agentId: string;
+  holder: string;
+  expiresAt: Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Coordination through PostgreSQL (migration 0017), what the hotline falls back on while Redis is
+ * down. Each claim is one atomic statement (INSERT ... ON CONFLICT DO UPDATE WHERE expired), so
+ * two instances never claim one agent. Claims held in Redis before the outage are not in these
+ * rows, so a claim that checks the record also counts an agent as busy while an attempt of theirs
+ * (a hotline ring or a callback call) is unfinished on record. Time is the clock's, as in process.
+ */
+export class PostgresCoordinator implements Coordinator {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    /** How far back an unfinished attempt still holds its agent: the longest a claim lives (a talk). */
+    private readonly recordHorizonMs: number,
+  ) {}
+
+  /** The next value of a counter, never below `floor` (the last value Redis handed out, plus one). */
+  async nextRotationFrom(key: string | undefined, floor: number): Promise<number> {
+    const rows = await this.db.query<{ value: string | number }>(
+      `INSERT INTO coordination_rotations (key, value) VALUES ($1, $2)
+       ON CONFLICT (key) DO UPDATE SET value = GREATEST(coordination_rotations.value + 1, EXCLUDED.value)
+       RETURNING value`,
+      [key ?? '', floor],
+    );
+    return Number(rows[0]!.value);
+  }
+
+  nextRotation(key?: string): Promise<number> {
+    return this.nextRotationFrom(key, 0);
+  }
+
+  claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
+    return this.claimFirst(agentIds, holder, ttlMs, true);
+  }
+
+  /**
+   * Claims the first agent of the order that is free in these rows and, with `checkRecord`, has no
+   * unfinished attempt on record for another holder. Without it (mirroring a claim Redis granted),
+   * only the rows count.
+   */
+  async claimFirst(agentIds: readonly string[], holder: string, ttlMs: number, checkRecord: boolean): Promise<string | null> {
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    const horizon = new Date(now.getTime() - this.recordHorizonMs);
+    for (const agentId of agentIds) {
+      const rows = await this.db.query<{ agent_id: string }>(
+        `INSERT INTO coordination_claims (agent_id, holder, expires_at)
+         SELECT $1, $2, $3
+         WHERE NOT $5::boolean OR NOT EXISTS (
+           SELECT 1 FROM ring_attempts ra JOIN calls c ON c.id = ra.call_id
+            WHERE ra.agent_id = $6::uuid AND ra.finished_at IS NULL AND c.state <> 'ended'
+              AND ra.offered_at > $7 AND ra.call_id::text || ':' || ra.seq::text <> $2
+           UNION ALL
+           SELECT 1 FROM callback_attempts ca
+            WHERE ca.agent_id = $6::uuid AND ca.finished_at IS NULL AND ca.placed_at > $7
+              AND 'callback:' || ca.id::text <> $2
+         )
+         ON CONFLICT (agent_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE coordination_claims.expires_at <= $4 OR coordination_claims.holder = EXCLUDED.holder
+         RETURNING agent_id`,
+        [agentId, holder, expiresAt, now, checkRecord, UUID.test(agentId) ? agentId : null, horizon],
+      );
+      if (rows.length > 0) return agentId;
+    }
+    return null;
+  }
+
+  /**
+   * Extends the holder's claim. A holder with no row here claimed in Redis before the outage: its
+   * claim is adopted, so the talk keeps its agent, and it is copied back to Redis afterwards.
+   */
+  async extendClaim(agentId: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const rows = await this.db.query(
+      `INSERT INTO coordination_claims (agent_id, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (agent_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE coordination_claims.expires_at <= $4 OR coordination_claims.holder = EXCLUDED.holder
+       RETURNING agent_id`,
+      [agentId, holder, new Date(now.getTime() + ttlMs), now],
+    );
+    return rows.length > 0;
+  }
+
+  async releaseClaim(agentId: string, holder: string): Promise<boolean> {
+    const rows = await this.db.query(`DELETE FROM coordination_claims WHERE agent_id = $1 AND holder = $2 AND expires_at > $3 RETURNING agent_id`, [
+      agentId,
+      holder,
+      this.clock.now(),
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Notes a release Redis did not see, to replay it there when Redis is back. */
+  async noteRelease(agentId: string, holder: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO coordination_releases (agent_id, holder, released_at) VALUES ($1, $2, $3) ON CONFLICT (agent_id, holder) DO NOTHING`,
+      [agentId, holder, this.clock.now()],
+    );
+  }
+
+  async holderOf(agentId: string): Promise<string | null> {
+    const [row] = await this.db.query<{ holder: string }>(`SELECT holder FROM coordination_claims WHERE agent_id = $1 AND expires_at > $2`, [agentId, this.clock.now()]);
+    return row?.holder ?? null;
+  }
+
+  async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
+    await this.db.query(`INSERT INTO coordination_line (call_id, arrived_at_ms) VALUES ($1, $2) ON CONFLICT (call_id) DO NOTHING`, [callId, arrivedAtMs]);
+  }
+
+  async leaveLine(callId: string): Promise<boolean> {
+    return (await this.db.query(`DELETE FROM coordination_line WHERE call_id = $1 RETURNING call_id`, [callId])).length > 0;
+  }
+
+  async lineMembers(limit: number): Promise<string[]> {
+    const rows = await this.db.query<{ call_id: string }>(`SELECT call_id FROM coordination_line ORDER BY arrived_at_ms, call_id LIMIT $1`, [limit]);
+    return rows.map((r) => r.call_id);
+  }
+
+  async linePosition(callId: string): Promise<number | null> {
+    const [row] = await this.db.query<{ ahead: string | number }>(
+      `SELECT (SELECT count(*) FROM coordination_line o WHERE (o.arrived_at_ms, o.call_id) < (m.arrived_at_ms, m.call_id)) AS ahead
+         FROM coordination_line m WHERE m.call_id = $1`,
+      [callId],
+    );
+    return row ? Number(row.ahead) : null;
+  }
+
+  /** Live claims, to copy back into Redis. */
+  async liveClaims(): Promise<ClaimRow[]> {
+    const rows = await this.db.query<{ agent_id: string; holder: string; expires_at: Date }>(
+      `SELECT agent_id, holder, expires_at FROM coordination_claims WHERE expires_at > $1`,
+      [this.clock.now()],
+    );
+    return rows.map((r) => ({ agentId: r.agent_id, holder: r.holder, expiresAt: new Date(r.expires_at) }));
+  }
+
+  /** Drops claims that Redis now holds (and any that have expired). */
+  async forgetClaims(copied: readonly ClaimRow[]): Promise<void> {
+    for (const c of copied) await this.db.query(`DELETE FROM coordination_claims WHERE agent_id = $1 AND holder = $2`, [c.agentId, c.holder]);
+    await this.db.query(`DELETE FROM coordination_claims WHERE expires_at <= $1`, [this.clock.now()]);
+  }
+
+  async releasesToReplay(): Promise<{ agentId: string; holder: string }[]> {
+    const rows = await this.db.query<{ agent_id: string; holder: string }>(`SELECT agent_id, holder FROM coordination_releases ORDER BY released_at`);
+    return rows.map((r) => ({ agentId: r.agent_id, holder: r.holder }));
+  }
+
+  async forgetRelease(agentId: string, holder: string): Promise<void> {
+    await this.db.query(`DELETE FROM coordination_releases WHERE agent_id = $1 AND holder = $2`, [agentId, holder]);
+  }
+
+  async lineEntries(): Promise<{ callId: string; arrivedAtMs: number }[]> {
+    const rows = await this.db.query<{ call_id: string; arrived_at_ms: string | number }>(`SELECT call_id, arrived_at_ms FROM coordination_line ORDER BY arrived_at_ms, call_id`);
+    return rows.map((r) => ({ callId: r.call_id, arrivedAtMs: Number(r.arrived_at_ms) }));
+  }
+
+  async rotations(): Promise<{ key: string | undefined; value: number }[]> {
+    const rows = await this.db.query<{ key: string; value: string | number }>(`SELECT key, value FROM coordination_rotations`);
+    return rows.map((r) => ({ key: r.key === '' ? undefined : r.key, value: Number(r.value) }));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  /** The database belongs to the container; nothing of its own to close. */
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,223 @@
+import type { Clock } from '../domain/clock';
+import type { CoordinationMode, Coordinator } from '../domain/ports';
+import type { Logger } from '../logger';
+import type { PostgresCoordinator } from '../postgres/postgres-coordinator';
+import type { RedisCoordinator } from './redis-coordinator';
+
+/** How often Redis is asked whether it is back, while coordinating through PostgreSQL. */
+const PROBE_MS = 1_000;
+/**
+ * After switching back, how long claims are also written to PostgreSQL, where an instance that
+ * has not noticed Redis is back still claims (its probe runs every PROBE_MS); several probes long.
+ */
+const GRACE_MS = 5_000;
+
+type Attempted<T> = { ok: true; value: T } | { ok: false };
+
+/**
+ * Coordination in Redis that keeps the hotline routing while Redis is down. A Redis command that
+ * fails or times out (REDIS_COMMAND_TIMEOUT_MS) sends this instance to PostgreSQL
+ * (PostgresCoordinator: claims as rows, checked against the record) until a background probe
+ * finds Redis answering; then what was taken meanwhile (claims with their remaining time, the
+ * waiting line, the rotation counters, and releases Redis missed) is copied back. Each instance
+ * decides on its own; the window in which two disagree is in README "When Redis or PostgreSQL is
+ * down".
+ */
+export class FailoverCoordinator implements Coordinator {
+  private current: 'redis' | 'postgres-fallback' = 'redis';
+  private graceUntil = 0;
+  private failures = 0;
+  private probe: NodeJS.Timeout | undefined;
+  private graceEnd: NodeJS.Timeout | undefined;
+  private probing = false;
+  /** The last rotation offset Redis handed this instance, per key: PostgreSQL continues from it. */
+  private readonly lastRotation = new Map<string, number>();
+
+  constructor(
+    private readonly d: {
+      redis: RedisCoordinator;
+      postgres: PostgresCoordinator;
+      clock: Clock;
+      logger: Logger;
+      probeMs?: number;
+      graceMs?: number;
+    },
+  ) {}
+
+  /** Waits up to `ms` for Redis; a server that starts while Redis is down starts in fallback. */
+  async start(ms: number): Promise<void> {
+    await this.d.redis.connected(ms).catch((err: unknown) => this.fail(err));
+  }
+
+  mode(): CoordinationMode {
+    return this.current;
+  }
+
+  errorCount(): number {
+    return this.d.redis.errorCount() + this.failures;
+  }
+
+  private inGrace(): boolean {
+    return Date.now() < this.graceUntil;
+  }
+
+  private fail(err: unknown): void {
+    this.failures++;
+    if (this.current !== 'redis') return;
+    this.current = 'postgres-fallback';
+    this.graceUntil = 0;
+    this.d.logger.warn('coordination switched to PostgreSQL: Redis failed', { error: (err as Error)?.message ?? String(err) });
+    this.probe = setInterval(() => void this.probeRedis(), this.d.probeMs ?? PROBE_MS);
+    this.probe.unref();
+  }
+
+  private async tryRedis<T>(op: (redis: RedisCoordinator) => Promise<T>): Promise<Attempted<T>> {
+    if (this.current !== 'redis') return { ok: false };
+    try {
+      return { ok: true, value: await op(this.d.redis) };
+    } catch (err) {
+      this.fail(err);
+      return { ok: false };
+    }
+  }
+
+  private async probeRedis(): Promise<void> {
+    if (this.probing || this.current === 'redis') return;
+    this.probing = true;
+    try {
+      await this.d.redis.ping();
+    } catch {
+      return;
+    } finally {
+      this.probing = false;
+    }
+    clearInterval(this.probe);
+    this.current = 'redis';
+    const graceMs = this.d.graceMs ?? GRACE_MS;
+    this.graceUntil = Date.now() + graceMs;
+    const copied = await this.copyBack(false);
+    this.d.logger.info('coordination switched back to Redis', copied);
+    // Claims and callers that instances still in fallback added meanwhile come over at the end.
+    this.graceEnd = setTimeout(() => {
+      if (this.current === 'redis') void this.copyBack(true);
+    }, graceMs);
+    this.graceEnd.unref();
+  }
+
+  /**
+   * Copies what PostgreSQL holds into Redis: releases Redis missed first (so a claim from before
+   * the outage, ended during it, does not keep its agent busy), then live claims with their
+   * remaining time, the waiting line, and the rotation counters. With `forget`, the copied rows
+   * are dropped from PostgreSQL. Never throws: a failure is logged and the next copy retries.
+   */
+  private async copyBack(forget: boolean): Promise<{ claims: number; line: number; releases: number }> {
+    const { redis, postgres, clock } = this.d;
+    const done = { claims: 0, line: 0, releases: 0 };
+    try {
+      for (const r of await postgres.releasesToReplay()) {
+        await redis.releaseClaim(r.agentId, r.holder);
+        await postgres.forgetRelease(r.agentId, r.holder);
+        done.releases++;
+      }
+      const now = clock.now().getTime();
+      const copied = [];
+      for (const c of await postgres.liveClaims()) {
+        const left = c.expiresAt.getTime() - now;
+        if (left > 0 && (await redis.restoreClaim(c.agentId, c.holder, left))) copied.push(c);
+        // Redis gave this agent to another holder since: it keeps them (the newer claim).
+        else if (left > 0) this.d.logger.warn('coordination: a claim taken during the Redis outage was not copied back', { agentId: c.agentId });
+      }
+      done.claims = copied.length;
+      const line = await postgres.lineEntries();
+      for (const m of line) await redis.enterLine(m.callId, m.arrivedAtMs);
+      done.line = line.length;
+      for (const r of await postgres.rotations()) await redis.raiseRotation(r.key, r.value + 1);
+      if (forget) {
+        await postgres.forgetClaims(copied);
+        for (const m of line) await postgres.leaveLine(m.callId);
+      }
+    } catch (err) {
+      this.d.logger.error('coordination: copying back to Redis failed', { error: (err as Error).message, ...done });
+    }
+    return done;
+  }
+
+  async nextRotation(key?: string): Promise<number> {
+    const r = await this.tryRedis((redis) => redis.nextRotation(key));
+    if (r.ok) {
+      this.lastRotation.set(key ?? '', r.value);
+      return r.value;
+    }
+    return this.d.postgres.nextRotationFrom(key, (this.lastRotation.get(key ?? '') ?? -1) + 1);
+  }
+
+  async claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
+    let order = [...agentIds];
+    for (;;) {
+      const r = await this.tryRedis((redis) => redis.claimFirstFree(order, holder, ttlMs));
+      if (!r.ok) return this.d.postgres.claimFirstFree(agentIds, holder, ttlMs);
+      const agentId = r.value;
+      if (agentId === null || !this.inGrace()) return agentId;
+      // Another instance may not have noticed Redis is back: its claims in PostgreSQL count too.
+      if ((await this.d.postgres.claimFirst([agentId], holder, ttlMs, false)) === agentId) return agentId;
+      await this.tryRedis((redis) => redis.releaseClaim(agentId, holder));
+      order = order.slice(order.indexOf(agentId) + 1);
+    }
+  }
+
+  async extendClaim(agentId: string, holder: string, ttlMs: number): Promise<boolean> {
+    const r = await this.tryRedis((redis) => redis.extendClaim(agentId, holder, ttlMs));
+    if (!r.ok) return this.d.postgres.extendClaim(agentId, holder, ttlMs);
+    if (this.inGrace()) await this.d.postgres.extendClaim(agentId, holder, ttlMs);
+    return r.value;
+  }
+
+  async releaseClaim(agentId: string, holder: string): Promise<boolean> {
+    const r = await this.tryRedis((redis) => redis.releaseClaim(agentId, holder));
+    if (r.ok) return this.inGrace() ? (await this.d.postgres.releaseClaim(agentId, holder)) || r.value : r.value;
+    // The claim may be in Redis, taken before the outage: Redis hears of this release when back.
+    await this.d.postgres.noteRelease(agentId, holder);
+    return this.d.postgres.releaseClaim(agentId, holder);
+  }
+
+  async holderOf(agentId: string): Promise<string | null> {
+    const r = await this.tryRedis((redis) => redis.holderOf(agentId));
+    if (!r.ok) return this.d.postgres.holderOf(agentId);
+    return r.value ?? (this.inGrace() ? this.d.postgres.holderOf(agentId) : null);
+  }
+
+  async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
+    const r = await this.tryRedis((redis) => redis.enterLine(callId, arrivedAtMs));
+    if (!r.ok) await this.d.postgres.enterLine(callId, arrivedAtMs);
+  }
+
+  async leaveLine(callId: string): Promise<boolean> {
+    const r = await this.tryRedis((redis) => redis.leaveLine(callId));
+    if (!r.ok) return this.d.postgres.leaveLine(callId);
+    return this.inGrace() ? (await this.d.postgres.leaveLine(callId)) || r.value : r.value;
+  }
+
+  async lineMembers(limit: number): Promise<string[]> {
+    const r = await this.tryRedis((redis) => redis.lineMembers(limit));
+    return r.ok ? r.value : this.d.postgres.lineMembers(limit);
+  }
+
+  async linePosition(callId: string): Promise<number | null> {
+    const r = await this.tryRedis((redis) => redis.linePosition(callId));
+    if (!r.ok) return this.d.postgres.linePosition(callId);
+    return r.value ?? (this.inGrace() ? this.d.postgres.linePosition(callId) : null);
+  }
+
+  /** Ready when the backend in use answers: an instance in fallback still routes calls. */
+  async ping(): Promise<void> {
+    const r = await this.tryRedis((redis) => redis.ping());
+    if (!r.ok) await this.d.postgres.ping();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.probe);
+    clearTimeout(this.graceEnd);
+    await this.d.redis.close();
+    await this.d.postgres.close();
+  }
+}
