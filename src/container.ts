@@ -77,8 +77,11 @@ async function defaultCoordinator(config: Config, db: Db, clock: Clock, logger: 
   if (!config.REDIS_URL) return new InProcessCoordinator(databaseCounter(db, 'rotation'), clock);
   const coordinator = new FailoverCoordinator({
     redis: new RedisCoordinator(config.REDIS_URL, config.REDIS_KEY_PREFIX, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS }),
-    // An unfinished attempt holds its agent no longer than the longest claim (a talk) would.
-    postgres: new PostgresCoordinator(db, clock, (config.MAX_TALK_SECONDS + 60) * 1000),
+    // The lengths of the hunt's claims (AgentOffers): ring, screen and slack; the talk and slack.
+    postgres: new PostgresCoordinator(db, clock, {
+      ringMs: (config.AGENT_RING_SECONDS + 5 + config.SCREEN_TIMEOUT_SECONDS + 30) * 1000,
+      talkMs: (config.MAX_TALK_SECONDS + 30) * 1000,
+    }),
     clock,
     logger,
   });

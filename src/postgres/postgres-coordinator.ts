@@ -9,6 +9,21 @@ export interface ClaimRow {
   expiresAt: Date;
 }
 
+/**
+ * The claims the record implies: every unfinished attempt (a hotline ring or talk, a callback
+ * call) of a call not ended, as (agent, holder, expiry) with the holders AgentOffers and
+ * OwnerClaims use; `ringSeconds` and `talkSeconds` name the parameters of the claim lengths.
+ */
+const onRecord = (ringSeconds: string, talkSeconds: string) => `
+  SELECT ra.agent_id, ra.call_id::text || ':' || ra.seq::text AS holder,
+         CASE WHEN ra.accepted_at IS NOT NULL THEN ra.accepted_at + make_interval(secs => ${talkSeconds})
+              ELSE ra.offered_at + make_interval(secs => ${ringSeconds}) END AS expires_at
+    FROM ring_attempts ra JOIN calls c ON c.id = ra.call_id
+   WHERE ra.finished_at IS NULL AND c.state <> 'ended'
+  UNION ALL
+  SELECT ca.agent_id, 'callback:' || ca.id::text, ca.placed_at + make_interval(secs => ${talkSeconds})
+    FROM callback_attempts ca WHERE ca.finished_at IS NULL`;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -22,8 +37,12 @@ export class PostgresCoordinator implements Coordinator {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    /** How far back an unfinished attempt still holds its agent: the longest a claim lives (a talk). */
-    private readonly recordHorizonMs: number,
+    /**
+     * How long the hotline's claims live (AgentOffers): an unfinished attempt holds its agent no
+     * longer than its claim would have, from the offer while ringing, from the key press while
+     * talking (a callback call from its placing, as a talk).
+     */
+    private readonly limits: { ringMs: number; talkMs: number },
   ) {}
 
   /** The next value of a counter, never below `floor` (the last value Redis handed out, plus one). */
@@ -53,24 +72,17 @@ export class PostgresCoordinator implements Coordinator {
   async claimFirst(agentIds: readonly string[], holder: string, ttlMs: number, checkRecord: boolean): Promise<string | null> {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + ttlMs);
-    const horizon = new Date(now.getTime() - this.recordHorizonMs);
     for (const agentId of agentIds) {
       const rows = await this.db.query<{ agent_id: string }>(
         `INSERT INTO coordination_claims (agent_id, holder, expires_at)
          SELECT $1, $2, $3
          WHERE NOT $5::boolean OR NOT EXISTS (
-           SELECT 1 FROM ring_attempts ra JOIN calls c ON c.id = ra.call_id
-            WHERE ra.agent_id = $6::uuid AND ra.finished_at IS NULL AND c.state <> 'ended'
-              AND ra.offered_at > $7 AND ra.call_id::text || ':' || ra.seq::text <> $2
-           UNION ALL
-           SELECT 1 FROM callback_attempts ca
-            WHERE ca.agent_id = $6::uuid AND ca.finished_at IS NULL AND ca.placed_at > $7
-              AND 'callback:' || ca.id::text <> $2
+           SELECT 1 FROM (${onRecord('$7', '$8')}) r WHERE r.agent_id = $6::uuid AND r.holder <> $2 AND r.expires_at > $4
          )
          ON CONFLICT (agent_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
          WHERE coordination_claims.expires_at <= $4 OR coordination_claims.holder = EXCLUDED.holder
          RETURNING agent_id`,
-        [agentId, holder, expiresAt, now, checkRecord, UUID.test(agentId) ? agentId : null, horizon],
+        [agentId, holder, expiresAt, now, checkRecord, UUID.test(agentId) ? agentId : null, this.limits.ringMs / 1000, this.limits.talkMs / 1000],
       );
       if (rows.length > 0) return agentId;
     }
@@ -135,6 +147,18 @@ export class PostgresCoordinator implements Coordinator {
       [callId],
     );
     return row ? Number(row.ahead) : null;
+  }
+
+  /**
+   * The claims the record implies now (unfinished attempts), to put back into a Redis that lost
+   * its keys (restarted without persistence) or never saw them.
+   */
+  async claimsOnRecord(): Promise<ClaimRow[]> {
+    const rows = await this.db.query<{ agent_id: string; holder: string; expires_at: Date }>(
+      `SELECT r.agent_id::text AS agent_id, r.holder, r.expires_at FROM (${onRecord('$2', '$3')}) r WHERE r.expires_at > $1`,
+      [this.clock.now(), this.limits.ringMs / 1000, this.limits.talkMs / 1000],
+    );
+    return rows.map((r) => ({ agentId: r.agent_id, holder: r.holder, expiresAt: new Date(r.expires_at) }));
   }
 
   /** Live claims, to copy back into Redis. */

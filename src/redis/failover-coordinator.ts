@@ -127,7 +127,12 @@ export class FailoverCoordinator implements Coordinator {
         // Redis gave this agent to another holder since: it keeps them (the newer claim).
         else if (left > 0) this.d.logger.warn('coordination: a claim taken during the Redis outage was not copied back', { agentId: c.agentId });
       }
-      done.claims = copied.length;
+      // A Redis restarted without its data lost the claims of calls still ringing or talking.
+      for (const c of await postgres.claimsOnRecord()) {
+        const left = c.expiresAt.getTime() - now;
+        if (left > 0 && (await redis.restoreClaim(c.agentId, c.holder, left))) done.claims++;
+      }
+      done.claims += copied.length;
       const line = await postgres.lineEntries();
       for (const m of line) await redis.enterLine(m.callId, m.arrivedAtMs);
       done.line = line.length;

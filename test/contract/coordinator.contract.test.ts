@@ -17,6 +17,8 @@ import { ManualClock } from '../support/manual-clock';
 /** A short claim, and how long past its end the test waits for it to be gone. */
 const CLAIM_MS = 1_000;
 const EXPIRY_MARGIN_MS = 500;
+/** How long the fallback lets an unfinished attempt on record hold its agent: ringing, talking. */
+const LIMITS = { ringMs: 56_000, talkMs: 3_600_000 };
 
 /**
  * One contract, every implementation: the in-process twin and the PostgreSQL fallback earn their
@@ -51,7 +53,7 @@ const implementations: [string, () => Promise<Subject & { close(): Promise<void>
       const database = await freshDatabase();
       const clock = new ManualClock();
       return {
-        make: () => new PostgresCoordinator(database.db, clock, 3_600_000),
+        make: () => new PostgresCoordinator(database.db, clock, LIMITS),
         age: async (ms) => void clock.advance(ms / 1000),
         close: () => database.drop(),
         shared: true,
@@ -85,7 +87,7 @@ if (realRedisUrl) {
         make: async () => {
           const coordinator = new FailoverCoordinator({
             redis: new RedisCoordinator(url, prefix, { commandTimeoutMs: 1_000 }),
-            postgres: new PostgresCoordinator(database.db, clock, 3_600_000),
+            postgres: new PostgresCoordinator(database.db, clock, LIMITS),
             clock,
             logger,
           });
@@ -201,7 +203,7 @@ describe('postgres-fallback coordination checks the record', () => {
       const free = await agents.create({ name: 'Free', phone: '+8613800000002' });
       const { call } = await calls.createCall({ callSid: 'CA' + 'b2'.repeat(16), from: '+8613911112222', to: '+864008001234', callerName: null, startedAt: clock.now() }, async () => 0);
       const attempt = (await calls.addAttempt({ callId: call.id, seq: 0, agentId: ringing.id, endpoint: ringing.phone, offeredAt: clock.now() }))!.attempt;
-      const fallback = new PostgresCoordinator(database.db, clock, 3_600_000);
+      const fallback = new PostgresCoordinator(database.db, clock, LIMITS);
 
       expect(await fallback.claimFirstFree([ringing.id, free.id], 'other-call:0', 60_000)).toBe(free.id);
       // The attempt's own holder (a repeated request) may claim its agent.

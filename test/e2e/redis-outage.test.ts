@@ -1,0 +1,172 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import nock from 'nock';
+import request from 'supertest';
+import winston from 'winston';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { buildContainer, type Container } from '../../src/container';
+import { installFeatures } from '../../src/features';
+import { createLogger } from '../../src/logger';
+import type { AgentBehaviour, CallScript, CallTranscript } from '../../src/simulator/twilio-model';
+import { freshDatabase, realDatabaseUrl, type TestDatabase } from '../support/backends';
+import { ACCOUNT_SID, ADMIN_TOKEN, AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL } from '../support/hotline-harness';
+import { ManualClock } from '../support/manual-clock';
+import { TwilioDriver } from '../support/twilio-driver';
+
+/** A private Redis this test may stop and start (port reserved for it), never the shared one. */
+const REDIS_PORT = 6391;
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+
+const startRedis = () => execFileSync('redis-server', ['--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--daemonize', 'yes']);
+const stopRedis = () => spawnSync('redis-cli', ['-p', String(REDIS_PORT), 'shutdown', 'nosave']);
+const redisAnswers = () => spawnSync('redis-cli', ['-p', String(REDIS_PORT), 'ping']).stdout?.toString().trim() === 'PONG';
+
+const AGENTS = ['+8613800000001', '+8613800000002', '+8613800000003'];
+
+async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Redis stops in the middle of a morning on two server instances sharing one PostgreSQL and one
+ * Redis: calls go on ringing agents (coordinated through PostgreSQL, checked against the record),
+ * no agent is claimed twice, every call is complete on record; Redis comes back and both
+ * instances return to it. Needs DATABASE_URL (two instances share a real database) and a
+ * redis-server binary.
+ */
+describe.skipIf(!realDatabaseUrl || !hasRedisServer)('Redis stops and starts again while calls arrive', () => {
+  let testDb: TestDatabase;
+  let instances: Container[] = [];
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    if (redisAnswers()) stopRedis();
+    startRedis();
+    await until('the private Redis', redisAnswers);
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+    testDb = await freshDatabase();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      PUBLIC_BASE_URL,
+      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      ADMIN_TOKEN,
+      DATABASE_URL: testDb.url!,
+      REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`,
+      REDIS_KEY_PREFIX: `threering-outage:${randomBytes(4).toString('hex')}:`,
+      REDIS_COMMAND_TIMEOUT_MS: '250',
+      AUTO_PAUSE_AFTER: '50',
+      LOG_LEVEL: 'info',
+    });
+    const clock = new ManualClock();
+    // Each instance logs into the test, to count the switches it announces.
+    const logger = createLogger('info');
+    logger.clear();
+    logger.add(new winston.transports.Stream({ stream: new Writable({ write: (chunk, _enc, done) => (logLines.push(String(chunk)), done()) }) }));
+    for (let i = 0; i < 2; i++) {
+      const c = await buildContainer(config, { clock, logger });
+      installFeatures(c);
+      instances.push(c);
+    }
+    for (const phone of AGENTS) await instances[0]!.agents.create({ name: phone, phone });
+  });
+
+  afterAll(async () => {
+    nock.cleanAll();
+    for (const c of instances.reverse()) await c.close();
+    instances = [];
+    await testDb?.drop();
+    stopRedis();
+  });
+
+  it('keeps ringing agents, claims no agent twice, records every call, and returns to Redis', async () => {
+    const [one, two] = instances as [Container, Container];
+    const apps = [createApp(one), createApp(two)];
+    let next = 0;
+    // A load balancer: each of Twilio's requests goes to the other instance.
+    const network = { callback: () => ({ delaySeconds: 0, twice: false }), lateKeyPress: () => null, instance: (n: number) => next++ % n };
+    const driver = new TwilioDriver(apps, AUTH_TOKEN, PUBLIC_BASE_URL, one.clock as ManualClock, network);
+    const seen: Record<string, unknown> = {};
+
+    const everyone = (b: AgentBehaviour) => Object.fromEntries(AGENTS.map((p) => [p, b]));
+    const call = (i: number, arriveAfterSeconds: number, talkSeconds: number, whileTalking?: () => Promise<void>): CallScript & { arriveAfterSeconds: number } => ({
+      from: `+86139000000${String(i).padStart(2, '0')}`,
+      to: HOTLINE,
+      arriveAfterSeconds,
+      agents: everyone({ does: 'accept', ringSeconds: 3, talkSeconds, ...(whileTalking ? { whileTalking } : {}) }),
+    });
+
+    const stopMidway = async () => {
+      expect([one.coordinator.mode?.(), two.coordinator.mode?.()]).toEqual(['redis', 'redis']);
+      stopRedis();
+      await until('Redis to stop', () => !redisAnswers());
+    };
+    const duringOutage = async () => {
+      seen.modes = [one.coordinator.mode?.(), two.coordinator.mode?.()];
+      const ready = await request(apps[0]!).get('/readyz');
+      seen.ready = { status: ready.status, coordination: ready.body.coordination, redisErrors: ready.body.redisErrors };
+    };
+    const restart = async () => {
+      startRedis();
+      await until('both instances back on Redis', () => one.coordinator.mode?.() === 'redis' && two.coordinator.mode?.() === 'redis');
+    };
+
+    const transcripts: CallTranscript[] = await driver.placeCalls([
+      // A talks right through the outage: its claim is in Redis when Redis stops.
+      call(0, 0, 400),
+      // B's agent stops Redis near the end of their talk.
+      call(1, 20, 60, stopMidway),
+      // C and D overlap during the outage; C looks at readiness meanwhile.
+      call(2, 120, 40, duringOutage),
+      call(3, 125, 40),
+      // E's agent starts Redis again (empty: it kept no data) and waits for both instances to see it.
+      call(4, 200, 30, restart),
+      // F and G after the return, while A still talks.
+      call(5, 260, 30),
+      call(6, 265, 30),
+      // H after A's talk ended: A's agent is free again.
+      call(7, 420, 30),
+    ]);
+
+    // Every caller was put through to an agent, and A's agent was rung for nobody else while A talked.
+    expect(transcripts.map((t) => t.bridgedTo !== null)).toEqual(Array(8).fill(true));
+    const talkingThroughout = transcripts[0]!.bridgedTo!;
+    for (const t of transcripts.slice(1, 7)) expect(t.dialed).not.toContain(talkingThroughout);
+    expect(new Set([transcripts[2]!.bridgedTo, transcripts[3]!.bridgedTo]).size).toBe(2);
+    expect(new Set([transcripts[5]!.bridgedTo, transcripts[6]!.bridgedTo]).size).toBe(2);
+
+    // Both instances coordinated through PostgreSQL during the outage, and said so.
+    expect(seen.modes).toEqual(['postgres-fallback', 'postgres-fallback']);
+    expect(seen.ready).toMatchObject({ status: 200, coordination: 'postgres-fallback' });
+    expect((seen.ready as { redisErrors: number }).redisErrors).toBeGreaterThan(0);
+
+    // No agent's attempts overlap: one agent, one call, across the outage and the return.
+    const attempts = await one.db.query<{ agent_id: string; offered_at: Date; finished_at: Date | null }>(
+      'SELECT agent_id, offered_at, finished_at FROM ring_attempts ORDER BY agent_id, offered_at',
+    );
+    for (let i = 1; i < attempts.length; i++) {
+      const [before, after] = [attempts[i - 1]!, attempts[i]!];
+      if (before.agent_id === after.agent_id) expect(new Date(before.finished_at!).getTime()).toBeLessThanOrEqual(new Date(after.offered_at).getTime());
+    }
+    expect(attempts.every((a) => a.finished_at !== null)).toBe(true);
+
+    // Every call is complete on record.
+    const calls = await one.db.query<{ state: string; outcome: string }>('SELECT state, outcome FROM calls');
+    expect(calls).toHaveLength(8);
+    expect(calls.every((c) => c.state === 'ended' && c.outcome === 'answered')).toBe(true);
+
+    // Each instance announced each switch once: away from Redis, then back.
+    const switches = logLines.filter((l) => l.includes('coordination switched'));
+    expect(switches.filter((l) => l.includes('to PostgreSQL'))).toHaveLength(2);
+    expect(switches.filter((l) => l.includes('back to Redis'))).toHaveLength(2);
+    expect(logLines.join('')).not.toMatch(/\+86139000000\d\d/);
+  });
+});
