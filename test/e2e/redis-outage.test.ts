@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import nock from 'nock';
@@ -10,6 +10,9 @@ import { loadConfig } from '../../src/config';
 import { buildContainer, type Container } from '../../src/container';
 import { installFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
+import { PostgresCoordinator } from '../../src/postgres/postgres-coordinator';
+import { FailoverCoordinator } from '../../src/redis/failover-coordinator';
+import { RedisCoordinator } from '../../src/redis/redis-coordinator';
 import type { AgentBehaviour, CallScript, CallTranscript } from '../../src/simulator/twilio-model';
 import { freshDatabase, realDatabaseUrl, type TestDatabase } from '../support/backends';
 import { ACCOUNT_SID, ADMIN_TOKEN, AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL } from '../support/hotline-harness';
@@ -24,6 +27,7 @@ const startRedis = () => execFileSync('redis-server', ['--port', String(REDIS_PO
 const stopRedis = () => spawnSync('redis-cli', ['-p', String(REDIS_PORT), 'shutdown', 'nosave']);
 const redisAnswers = () => spawnSync('redis-cli', ['-p', String(REDIS_PORT), 'ping']).stdout?.toString().trim() === 'PONG';
 
+const METRICS_TOKEN = 'test-metrics-token-0123456789';
 const AGENTS = ['+8613800000001', '+8613800000002', '+8613800000003'];
 
 async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
@@ -65,6 +69,7 @@ describe.skipIf(!realDatabaseUrl || !hasRedisServer)('Redis stops and starts aga
       REDIS_COMMAND_TIMEOUT_MS: '250',
       AUTO_PAUSE_AFTER: '50',
       LOG_LEVEL: 'info',
+      METRICS_TOKEN,
     });
     const clock = new ManualClock();
     // Each instance logs into the test, to count the switches it announces.
@@ -113,6 +118,7 @@ describe.skipIf(!realDatabaseUrl || !hasRedisServer)('Redis stops and starts aga
       seen.modes = [one.coordinator.mode?.(), two.coordinator.mode?.()];
       const ready = await request(apps[0]!).get('/readyz');
       seen.ready = { status: ready.status, coordination: ready.body.coordination, redisErrors: ready.body.redisErrors };
+      seen.metrics = (await request(apps[1]!).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`)).text;
     };
     const restart = async () => {
       startRedis();
@@ -156,6 +162,9 @@ describe.skipIf(!realDatabaseUrl || !hasRedisServer)('Redis stops and starts aga
     expect(seen.modes).toEqual(['postgres-fallback', 'postgres-fallback']);
     expect(seen.ready).toMatchObject({ status: 200, coordination: 'postgres-fallback' });
     expect((seen.ready as { redisErrors: number }).redisErrors).toBeGreaterThan(0);
+    expect(seen.metrics).toContain('threering_coordination_mode{mode="postgres-fallback"} 1');
+    expect(seen.metrics).toContain('threering_coordination_mode{mode="redis"} 0');
+    expect(seen.metrics).not.toContain('threering_redis_errors_total 0');
 
     // No agent's attempts overlap: one agent, one call, across the outage and the return.
     const attempts = await one.db.query<{ agent_id: string; offered_at: Date; finished_at: Date | null }>(
@@ -176,5 +185,53 @@ describe.skipIf(!realDatabaseUrl || !hasRedisServer)('Redis stops and starts aga
     expect(switches.filter((l) => l.includes('to PostgreSQL'))).toHaveLength(2);
     expect(switches.filter((l) => l.includes('back to Redis'))).toHaveLength(2);
     expect(logLines.join('')).not.toMatch(/\+86139000000\d\d/);
+  });
+});
+
+/**
+ * A Redis that hangs rather than closes (here: busy in DEBUG SLEEP) costs a request no more than
+ * REDIS_COMMAND_TIMEOUT_MS; the claim taken meanwhile in PostgreSQL is copied back to Redis.
+ */
+describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
+  const port = 6392;
+  const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args]).stdout?.toString().trim();
+
+  it('times a command out, claims through PostgreSQL, and copies the claim back when Redis answers', async () => {
+    if (cli('ping') === 'PONG') cli('shutdown', 'nosave');
+    execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--enable-debug-command', 'yes']);
+    await until('the private Redis', () => cli('ping') === 'PONG');
+    const database = await freshDatabase();
+    const clock = new ManualClock();
+    const prefix = `threering-hang:${randomBytes(4).toString('hex')}:`;
+    const coordinator = new FailoverCoordinator({
+      redis: new RedisCoordinator(`redis://127.0.0.1:${port}`, prefix, { commandTimeoutMs: 250 }),
+      postgres: new PostgresCoordinator(database.db, clock, { ringMs: 56_000, talkMs: 3_600_000 }),
+      clock,
+      logger: createLogger('error', true),
+      graceMs: 200,
+    });
+    try {
+      await coordinator.start(5_000);
+      expect(await coordinator.claimFirstFree(['agent-1', 'agent-2'], 'before:0', 60_000)).toBe('agent-1');
+      const sleeper = spawn('redis-cli', ['-p', String(port), 'debug', 'sleep', '3']);
+      await new Promise((r) => setTimeout(r, 300));
+
+      // Redis hangs: the command times out and the claim is taken in PostgreSQL instead.
+      expect(await coordinator.claimFirstFree(['agent-2'], 'during:0', 60_000)).toBe('agent-2');
+      expect(coordinator.mode()).toBe('postgres-fallback');
+      expect(await coordinator.releaseClaim('agent-1', 'before:0')).toBe(false);
+
+      await new Promise((r) => sleeper.on('exit', r));
+      await until('the switch back to Redis', () => coordinator.mode() === 'redis');
+      await until('the copy back', () => cli('get', `${prefix}claim:agent-2`) === 'during:0' && cli('exists', `${prefix}claim:agent-1`) === '0');
+      // agent-1 was released during the hang: Redis heard of it on the way back.
+      expect(await coordinator.claimFirstFree(['agent-1'], 'after:0', 60_000)).toBe('agent-1');
+      expect(await coordinator.claimFirstFree(['agent-2'], 'after:1', 60_000)).toBeNull();
+      expect(Number(cli('pttl', `${prefix}claim:agent-2`))).toBeGreaterThan(30_000);
+    } finally {
+      await coordinator.close();
+      await database.drop();
+      cli('shutdown', 'nosave');
+    }
   });
 });
