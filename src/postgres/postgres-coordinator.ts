@@ -195,6 +195,25 @@ export class PostgresCoordinator implements Coordinator {
     return rows.map((r) => ({ key: r.key === '' ? undefined : r.key, value: Number(r.value) }));
   }
 
+  /** Says, for the next few seconds (database time), that this instance coordinates here. */
+  async markInFallback(instanceId: string, seconds: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO coordination_fallback (instance_id, until) VALUES ($1, now() + make_interval(secs => $2))
+       ON CONFLICT (instance_id) DO UPDATE SET until = EXCLUDED.until`,
+      [instanceId, seconds],
+    );
+  }
+
+  async clearFallback(instanceId: string): Promise<void> {
+    await this.db.query(`DELETE FROM coordination_fallback WHERE instance_id = $1`, [instanceId]);
+  }
+
+  /** Whether another instance coordinates here now (its claims are not in Redis). */
+  async othersInFallback(instanceId: string): Promise<boolean> {
+    const rows = await this.db.query(`SELECT 1 FROM coordination_fallback WHERE instance_id <> $1 AND until > now() LIMIT 1`, [instanceId]);
+    return rows.length > 0;
+  }
+
   async ping(): Promise<void> {
     await this.db.query('SELECT 1');
   }

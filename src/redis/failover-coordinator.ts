@@ -1,11 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock';
 import type { CoordinationMode, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
 import type { PostgresCoordinator } from '../postgres/postgres-coordinator';
 import type { RedisCoordinator } from './redis-coordinator';
 
-/** How often Redis is asked whether it is back, while coordinating through PostgreSQL. */
+/**
+ * How often Redis is asked whether it is back while coordinating through PostgreSQL (and the
+ * instance renews its mark there), and how often an instance on Redis looks for such marks.
+ */
 const PROBE_MS = 1_000;
+/** How long a mark lasts unless renewed: an instance that died in fallback stops counting soon. */
+const MARK_SECONDS = 3;
 /**
  * After switching back, how long claims are also written to PostgreSQL, where an instance that
  * has not noticed Redis is back still claims (its probe runs every PROBE_MS); several probes long.
@@ -28,6 +34,10 @@ export class FailoverCoordinator implements Coordinator {
   private graceUntil = 0;
   private failures = 0;
   private probe: NodeJS.Timeout | undefined;
+  private watch: NodeJS.Timeout | undefined;
+  /** Another instance coordinates through PostgreSQL now: claims here are written there too. */
+  private othersInFallback = false;
+  private readonly instanceId = randomUUID();
   private graceEnd: NodeJS.Timeout | undefined;
   private probing = false;
   /** The last rotation offset Redis handed this instance, per key: PostgreSQL continues from it. */
@@ -47,6 +57,13 @@ export class FailoverCoordinator implements Coordinator {
   /** Waits up to `ms` for Redis; a server that starts while Redis is down starts in fallback. */
   async start(ms: number): Promise<void> {
     await this.d.redis.connected(ms).catch((err: unknown) => this.fail(err));
+    this.watch = setInterval(() => void this.watchOthers(), this.d.probeMs ?? PROBE_MS);
+    this.watch.unref();
+  }
+
+  private async watchOthers(): Promise<void> {
+    if (this.current !== 'redis') return;
+    this.othersInFallback = await this.d.postgres.othersInFallback(this.instanceId).catch(() => this.othersInFallback);
   }
 
   mode(): CoordinationMode {
@@ -57,8 +74,16 @@ export class FailoverCoordinator implements Coordinator {
     return this.d.redis.errorCount() + this.failures;
   }
 
+  /**
+   * Claims are written to PostgreSQL too while another instance may still claim there: for a
+   * while after this one switched back, and while another marks itself in fallback.
+   */
   private inGrace(): boolean {
-    return Date.now() < this.graceUntil;
+    return this.othersInFallback || Date.now() < this.graceUntil;
+  }
+
+  private markFallback(): void {
+    void this.d.postgres.markInFallback(this.instanceId, MARK_SECONDS).catch(() => undefined);
   }
 
   private fail(err: unknown): void {
@@ -67,6 +92,7 @@ export class FailoverCoordinator implements Coordinator {
     this.current = 'postgres-fallback';
     this.graceUntil = 0;
     this.d.logger.warn('coordination switched to PostgreSQL: Redis failed', { error: (err as Error)?.message ?? String(err) });
+    this.markFallback();
     this.probe = setInterval(() => void this.probeRedis(), this.d.probeMs ?? PROBE_MS);
     this.probe.unref();
   }
@@ -84,6 +110,7 @@ export class FailoverCoordinator implements Coordinator {
   private async probeRedis(): Promise<void> {
     if (this.probing || this.current === 'redis') return;
     this.probing = true;
+    this.markFallback();
     try {
       await this.d.redis.ping();
     } catch {
@@ -95,6 +122,7 @@ export class FailoverCoordinator implements Coordinator {
     this.current = 'redis';
     const graceMs = this.d.graceMs ?? GRACE_MS;
     this.graceUntil = Date.now() + graceMs;
+    await this.d.postgres.clearFallback(this.instanceId).catch(() => undefined);
     const copied = await this.copyBack(false);
     this.d.logger.info('coordination switched back to Redis', copied);
     // Claims and callers that instances still in fallback added meanwhile come over at the end.
@@ -221,6 +249,8 @@ export class FailoverCoordinator implements Coordinator {
 
   async close(): Promise<void> {
     clearInterval(this.probe);
+    clearInterval(this.watch);
+    if (this.current !== 'redis') await this.d.postgres.clearFallback(this.instanceId).catch(() => undefined);
     clearTimeout(this.graceEnd);
     await this.d.redis.close();
     await this.d.postgres.close();

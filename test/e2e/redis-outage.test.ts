@@ -213,12 +213,12 @@ describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
     try {
       await coordinator.start(5_000);
       expect(await coordinator.claimFirstFree(['agent-1', 'agent-2'], 'before:0', 60_000)).toBe('agent-1');
-      const sleeper = spawn('redis-cli', ['-p', String(port), 'debug', 'sleep', '3']);
-      await new Promise((r) => setTimeout(r, 300));
-
-      // Redis hangs: the command times out and the claim is taken in PostgreSQL instead.
-      expect(await coordinator.claimFirstFree(['agent-2'], 'during:0', 60_000)).toBe('agent-2');
+      const sleeper = spawn('redis-cli', ['-p', String(port), 'debug', 'sleep', '5']);
+      // Redis hangs (once redis-cli's command is in): a command times out and the instance turns to PostgreSQL.
+      const hangs = Date.now() + 4_000;
+      while (coordinator.mode() === 'redis' && Date.now() < hangs) await coordinator.ping();
       expect(coordinator.mode()).toBe('postgres-fallback');
+      expect(await coordinator.claimFirstFree(['agent-2'], 'during:0', 60_000)).toBe('agent-2');
       expect(await coordinator.releaseClaim('agent-1', 'before:0')).toBe(false);
 
       await new Promise((r) => sleeper.on('exit', r));
@@ -230,6 +230,59 @@ describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
       expect(Number(cli('pttl', `${prefix}claim:agent-2`))).toBeGreaterThan(30_000);
     } finally {
       await coordinator.close();
+      await database.drop();
+      cli('shutdown', 'nosave');
+    }
+  });
+});
+
+/**
+ * One instance cannot reach Redis while another can (a partition): the one on Redis sees the
+ * other's mark and writes its claims to PostgreSQL too, so neither claims an agent the other has.
+ */
+describe.skipIf(!hasRedisServer)('an instance that alone cannot reach Redis', () => {
+  const port = 6393;
+  const unreachable = 6394;
+  const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args]).stdout?.toString().trim();
+
+  it('shares its claims with the instances still on Redis through PostgreSQL', async () => {
+    if (cli('ping') === 'PONG') cli('shutdown', 'nosave');
+    execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes']);
+    await until('the private Redis', () => cli('ping') === 'PONG');
+    const database = await freshDatabase();
+    const clock = new ManualClock();
+    const prefix = `threering-split:${randomBytes(4).toString('hex')}:`;
+    const rows = new PostgresCoordinator(database.db, clock, { ringMs: 56_000, talkMs: 3_600_000 });
+    const instance = (redisPort: number) =>
+      new FailoverCoordinator({
+        redis: new RedisCoordinator(`redis://127.0.0.1:${redisPort}`, prefix, { commandTimeoutMs: 250 }),
+        postgres: rows,
+        clock,
+        logger: createLogger('error', true),
+        probeMs: 100,
+      });
+    const onRedis = instance(port);
+    const cutOff = instance(unreachable);
+    try {
+      await onRedis.start(5_000);
+      await cutOff.start(300);
+      expect([onRedis.mode(), cutOff.mode()]).toEqual(['redis', 'postgres-fallback']);
+
+      expect(await cutOff.claimFirstFree(['p1'], 'cut-off:0', 60_000)).toBe('p1');
+      await new Promise((r) => setTimeout(r, 600));
+      // The instance on Redis passes over p1 (claimed in PostgreSQL) and its own claim of p2 is
+      // written there too, where the cut-off instance sees it.
+      expect(await onRedis.claimFirstFree(['p1', 'p2'], 'on-redis:0', 60_000)).toBe('p2');
+      expect(await cutOff.claimFirstFree(['p2', 'p3'], 'cut-off:1', 60_000)).toBe('p3');
+      expect(cli('exists', `${prefix}claim:p1`)).toBe('0');
+
+      // Once nobody is in fallback, claims stay in Redis alone.
+      await cutOff.close();
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await onRedis.claimFirstFree(['p4'], 'on-redis:1', 60_000)).toBe('p4');
+      expect(await rows.holderOf('p4')).toBeNull();
+    } finally {
+      await onRedis.close();
       await database.drop();
       cli('shutdown', 'nosave');
     }

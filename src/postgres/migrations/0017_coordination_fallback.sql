@@ -30,3 +30,10 @@ CREATE TABLE coordination_rotations (
   key    text PRIMARY KEY,
   value  bigint NOT NULL
 );
+
+-- Instances coordinating through PostgreSQL now, each renewing its row while it does (database
+-- time). An instance still on Redis that sees one writes its claims here too (README).
+CREATE TABLE coordination_fallback (
+  instance_id  text PRIMARY KEY,
+  until        timestamptz NOT NULL
+);
