@@ -125,9 +125,10 @@ export class FailoverCoordinator implements Coordinator {
     await this.d.postgres.clearFallback(this.instanceId).catch(() => undefined);
     const copied = await this.copyBack(false);
     this.d.logger.info('coordination switched back to Redis', copied);
-    // Claims and callers that instances still in fallback added meanwhile come over at the end.
+    // Claims and callers that instances still in fallback added meanwhile come over at the end;
+    // the rows stay while one still claims there (it sees the others' claims only in them).
     this.graceEnd = setTimeout(() => {
-      if (this.current === 'redis') void this.copyBack(true);
+      if (this.current === 'redis') void this.copyBack(!this.othersInFallback);
     }, graceMs);
     this.graceEnd.unref();
   }
