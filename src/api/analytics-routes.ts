@@ -25,7 +25,12 @@ export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock,
     const to = q.to ?? clock.now();
     const from = q.from ?? new Date(to.getTime() - WEEK_MS);
     if (from >= to) throw new BadRequestError('from: must be before to', 'from');
-    const s = await analytics.callSummary(from, to, q.hotline);
+    // Three independent reads, on as many pool connections.
+    const [s, agents, byHour] = await Promise.all([
+      analytics.callSummary(from, to, q.hotline),
+      analytics.agentSummary(from, to, q.hotline),
+      analytics.outcomesBy('hour', from, to, timeZone, q.hotline),
+    ]);
     res.json({
       from: from.toISOString(),
       to: to.toISOString(),
@@ -34,9 +39,9 @@ export function analyticsRoutes(analytics: PostgresAnalyticsStore, clock: Clock,
       ...callFigures(s),
       averageAbandonWaitSeconds: s.averageAbandonWaitSeconds,
       averageTalkSeconds: s.averageTalkSeconds,
-      agents: (await analytics.agentSummary(from, to, q.hotline)).map((a) => ({ ...a, acceptRate: ratio(a.accepted, a.offers) })),
+      agents: agents.map((a) => ({ ...a, acceptRate: ratio(a.accepted, a.offers) })),
       timeZone,
-      byHour: (await analytics.outcomesBy('hour', from, to, timeZone, q.hotline)).map((h) => ({
+      byHour: byHour.map((h) => ({
         hour: Number(h.key),
         offered: h.offered,
         answered: h.answered,

@@ -38,14 +38,26 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
 
 /**
  * Splits a migration into statements so each runs through the same parameterless query path on
- * both drivers. Migrations keep to plain DDL: no functions with $$ bodies, no semicolons in strings.
+ * both drivers. A semicolon ends a statement except inside a $$-quoted function body; migrations
+ * keep semicolons out of strings, and use plain $$ (not $tag$) for bodies.
  */
 export function splitStatements(sql: string): string[] {
-  return sql
+  const text = sql
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('--'))
-    .join('\n')
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+    .join('\n');
+  const statements: string[] = [];
+  let start = 0;
+  let inBody = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('$$', i)) {
+      inBody = !inBody;
+      i++;
+    } else if (text[i] === ';' && !inBody) {
+      statements.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  statements.push(text.slice(start));
+  return statements.map((s) => s.trim()).filter((s) => s.length > 0);
 }
