@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Express } from 'express';
 import nock from 'nock';
 import request from 'supertest';
@@ -55,6 +58,8 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     // Flows that let agents miss calls on purpose would otherwise pause them (the roster's
     // auto-pause); test/e2e/roster.test.ts sets it back to the default of 2.
     AUTO_PAUSE_AFTER: '50',
+    // Each hotline its own spool: test files run side by side.
+    SPOOL_DIR: mkdtempSync(join(tmpdir(), 'threering-spool-')),
     ...env,
   });
   const coordinator = freshCoordinator(testDb.db, clock);
