@@ -10,6 +10,7 @@ const REPLAY_SECONDS = 2;
 
 /** What the web layer needs of the spool: the hunt without a database, and the depth for readiness. */
 export interface SpoolPort {
+  file: SpoolFile;
   degraded: DegradedCalls;
   replayer: SpoolReplayer;
   depth(): number;
@@ -49,7 +50,7 @@ export function spoolFeature(c: Container): Feature {
     answerThresholdSeconds: c.config.ANSWER_THRESHOLD_SECONDS,
     logger: c.logger,
   });
-  c.spool = { degraded, replayer, depth: () => spool.depth() };
+  c.spool = { file: spool, degraded, replayer, depth: () => spool.depth() };
   new Gauge({
     name: 'threering_spool_depth',
     help: 'Events of calls put through while PostgreSQL was down, spooled on this instance and not yet written to the database',
