@@ -4,12 +4,14 @@ import type { DegradedCalls } from '../src/spool/degraded-calls';
 import { attemptQuery, callStatusParams, dialResultParams, incomingParams, legStatusParams, parse, screenParams, screenResultParams } from './params';
 import { sendTwiml } from './twiml-reply';
 
-type Degraded = (d: DegradedCalls, req: Request, res: Response) => Promise<void>;
+/** Answers the request without the database; false when this call is not one it can carry on (the usual fallback answers). */
+type Degraded = (d: DegradedCalls, req: Request, res: Response) => Promise<boolean | void>;
 
 /** Which spooled call a request belongs to, read loosely: a request that does not parse takes the usual path and its 400. */
 type Owner = (d: DegradedCalls, req: Request) => boolean;
 
 const byCall: Owner = (d, req) => typeof req.body?.CallSid === 'string' && d.holdsCall(req.body.CallSid);
+const byRing: Owner = (d, req) => typeof req.query.attempt === 'string' && d.holdsRing(req.query.attempt);
 const byAttempt: Owner = (d, req) => typeof req.query.attempt === 'string' && d.holdsAttempt(req.query.attempt);
 
 /**
@@ -21,13 +23,16 @@ const byAttempt: Owner = (d, req) => typeof req.query.attempt === 'string' && d.
 function whenDatabaseDown(d: DegradedCalls | undefined, owns: Owner, usual: RequestHandler, degraded: Degraded): RequestHandler {
   if (!d) return usual;
   return async (req, res, next) => {
-    if (owns(d, req)) return degraded(d, req, res);
+    if (owns(d, req)) {
+      await degraded(d, req, res);
+      return;
+    }
     try {
       await usual(req, res, next);
     } catch (err) {
       if (!isDatabaseUnreachable(err) || res.headersSent) throw err;
       (res.locals.log as { warn(m: string, meta: object): void } | undefined)?.warn('database unreachable: the call goes on without it', { route: req.path });
-      await degraded(d, req, res);
+      if ((await degraded(d, req, res)) === false) throw err;
     }
   };
 }
@@ -40,22 +45,24 @@ export const incomingOr = (d: DegradedCalls | undefined, usual: RequestHandler) 
 
 /** The whisper and its key: only a call put through from memory has them here; others fall back as before (hang up the leg). */
 export const screenOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
-  whenDatabaseDown(d, byAttempt, usual, async (h, req, res) => {
+  whenDatabaseDown(d, byRing, usual, async (h, req, res) => {
     const { attempt } = parse(attemptQuery, req.query);
     sendTwiml(res, await h.screen(attempt, parse(screenParams, req.body).CallSid));
   });
 
 export const screenResultOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
-  whenDatabaseDown(d, byAttempt, usual, async (h, req, res) => {
+  whenDatabaseDown(d, byRing, usual, async (h, req, res) => {
     const { attempt } = parse(attemptQuery, req.query);
     sendTwiml(res, await h.screenResult(attempt, parse(screenResultParams, req.body).Digits));
   });
 
 export const dialResultOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
-  whenDatabaseDown(d, byAttempt, usual, async (h, req, res) => {
+  whenDatabaseDown(d, byRing, usual, async (h, req, res) => {
     const { attempt } = parse(attemptQuery, req.query);
     const p = parse(dialResultParams, req.body);
-    sendTwiml(res, await h.dialResult(attempt, { callStatus: p.CallStatus, dialCallStatus: p.DialCallStatus, dialBridged: p.DialBridged }));
+    const twiml = await h.dialResult(attempt, { callStatus: p.CallStatus, dialCallStatus: p.DialCallStatus, dialBridged: p.DialBridged });
+    if (twiml === null) return false;
+    sendTwiml(res, twiml);
   });
 
 export const legStatusOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>

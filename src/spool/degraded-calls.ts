@@ -78,7 +78,12 @@ export class DegradedCalls {
     return this.pending.has(callSid);
   }
 
-  /** Whether a ring attempt id belongs to such a call. */
+  /** Whether a ring attempt id belongs to a call put through from memory and not yet fully replayed. */
+  holdsRing(attemptId: string): boolean {
+    return this.find(attemptId) !== null && this.holdsAttempt(attemptId);
+  }
+
+  /** Whether a ring attempt has events in the spool not yet replayed (its leg-status callbacks wait behind them). */
   holdsAttempt(attemptId: string): boolean {
     const sid = this.attempts.get(attemptId);
     return (sid !== undefined && this.pending.has(sid)) || this.pending.has(`attempt:${attemptId}`);
@@ -140,9 +145,10 @@ export class DegradedCalls {
     return acceptedTwiml(this.d.speaker, cue);
   }
 
-  async dialResult(attemptId: string, p: DialResult): Promise<string> {
+  /** Null for a ring this instance did not put through from memory: the usual fallback answers it. */
+  async dialResult(attemptId: string, p: DialResult): Promise<string | null> {
     const held = this.find(attemptId);
-    if (!held) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    if (!held) return null;
     const { call, attempt } = held;
     const now = this.d.clock.now();
     const callerGone = callerHasLeft(p.callStatus);

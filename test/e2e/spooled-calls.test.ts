@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SpoolPort } from '../../src/spool/spool-feature';
-import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
 
@@ -47,10 +47,10 @@ describe('calls put through while the database is down, written once it is back'
     h.clock.advance(1);
     await d.legStatus(a1, { childCallSid: randomSid('CA'), callStatus: 'ringing', sequenceNumber: 1 });
     h.clock.advance(15);
-    const second = await d.dialResult(a1, { callStatus: 'in-progress', dialCallStatus: 'no-answer' });
+    const second = (await d.dialResult(a1, { callStatus: 'in-progress', dialCallStatus: 'no-answer' }))!;
     const a2 = attemptIn(second)!;
     h.clock.advance(18);
-    const third = await d.dialResult(a2, { callStatus: 'in-progress', dialCallStatus: 'no-answer' });
+    const third = (await d.dialResult(a2, { callStatus: 'in-progress', dialCallStatus: 'no-answer' }))!;
     h.clock.advance(20);
     await d.callStatus({ callSid, callStatus: 'completed' });
     return { first, second, third };
@@ -135,5 +135,37 @@ describe('calls put through while the database is down, written once it is back'
     const call = (await h.container.calls.getCallBySid(callSid))!;
     expect(call).toMatchObject({ state: 'ended', outcome: 'answered', waitSeconds: 7, withinAnswerRule: true });
     expect(await callbacks()).toHaveLength(0);
+  });
+
+  it('through the signed webhooks: with connections refused, the call rings an agent and every later request of it goes to the spool', async () => {
+    const db = h.container.db;
+    const { query, transaction } = db;
+    db.query = async () => {
+      throw refused();
+    };
+    db.transaction = async () => {
+      throw refused();
+    };
+    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+    const callSid = randomSid('CA');
+    const first = await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    expect(first.status).toBe(200);
+    expect(first.text).toMatch(/<Response><Dial [^>]*answerOnBridge="true"/);
+    const attempt = attemptIn(first.text)!;
+    // A repeat of the incoming webhook rings the same agent, with no second step of the rotation.
+    expect(attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)).toBe(attempt);
+    expect((await hook(`screen?attempt=${attempt}`, { CallSid: randomSid('CA') })).text).toContain('<Gather');
+    h.clock.advance(2);
+    expect((await hook(`screen-result?attempt=${attempt}`, { CallSid: randomSid('CA'), Digits: '1' })).status).toBe(200);
+    h.clock.advance(30);
+    const after = await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
+    expect(after.text).toContain('<Hangup/>');
+    // The database is back, but the call's events are not written yet: its status still goes to the spool, behind them.
+    db.query = query;
+    db.transaction = transaction;
+    expect((await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '2' })).status).toBe(204);
+    expect(await h.container.calls.getCallBySid(callSid)).toBeNull();
+    expect(await spool.replayer.replayOnce()).toEqual({ replayed: 7, setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ outcome: 'answered', waitSeconds: 2 });
   });
 });
