@@ -71,7 +71,9 @@ export class DegradedCalls {
       settings: DegradedSettings;
       logger: Logger;
     },
-  ) {}
+  ) {
+    d.spool.onReplayed((key) => this.replayed(key));
+  }
 
   /** Whether a caller's CallSid belongs to a call spooled and not yet fully replayed. */
   holdsCall(callSid: string): boolean {

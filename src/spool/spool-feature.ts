@@ -23,7 +23,7 @@ export interface SpoolPort {
  * PostgreSQL is down".
  */
 export function spoolFeature(c: Container): Feature {
-  const spool = new SpoolFile(c.config.SPOOL_DIR);
+  const spool = SpoolFile.shared(c.config.SPOOL_DIR);
   const degraded = new DegradedCalls({
     spool,
     roster: c.lastKnownRoster,
@@ -46,7 +46,6 @@ export function spoolFeature(c: Container): Feature {
     calls: c.calls,
     callEnds: c.callEnds,
     coordinator: c.coordinator,
-    degraded,
     answerThresholdSeconds: c.config.ANSWER_THRESHOLD_SECONDS,
     logger: c.logger,
   });

@@ -1,5 +1,5 @@
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SpoolEvent } from './spool-events';
 
 /** Owner read/write only: the spool holds callers' numbers. */
@@ -19,7 +19,19 @@ export interface SpooledLine {
  * turns, so a line appended while older ones are being replayed is never lost.
  */
 export class SpoolFile {
+  /** One object per folder in a process, so that several server instances in one process (tests, the simulator) take turns on it. */
+  private static readonly byFolder = new Map<string, SpoolFile>();
+
+  static shared(dir: string): SpoolFile {
+    const key = resolve(dir);
+    let spool = SpoolFile.byFolder.get(key);
+    if (!spool) SpoolFile.byFolder.set(key, (spool = new SpoolFile(dir)));
+    return spool;
+  }
+
   private turn: Promise<unknown> = Promise.resolve();
+  private replay: Promise<unknown> = Promise.resolve();
+  private readonly replayListeners: ((callSid: string) => void)[] = [];
   private lines = 0;
   private writing = 0;
 
@@ -125,6 +137,22 @@ export class SpoolFile {
     return this.inTurn(async () => {
       await fsp.appendFile(join(this.dir, 'rejected.jsonl'), `${JSON.stringify({ reason, event })}\n`, { mode: MODE });
     });
+  }
+
+  /** Runs one replay pass at a time (appends go on meanwhile): two passes would each remove the lines they read. */
+  replayAlone<T>(pass: () => Promise<T>): Promise<T> {
+    const run = this.replay.then(pass, pass);
+    this.replay = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Told of each event written to the database (or set aside), by the key of its call. */
+  onReplayed(listener: (callSid: string) => void): void {
+    this.replayListeners.push(listener);
+  }
+
+  replayed(callSid: string): void {
+    for (const l of this.replayListeners) l(callSid);
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {

@@ -2,7 +2,6 @@ import { callerHasLeft } from '../domain/call-states';
 import type { Call, CallStore, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
-import type { DegradedCalls } from './degraded-calls';
 import type { SpoolEvent } from './spool-events';
 import type { SpoolFile } from './spool-file';
 
@@ -32,13 +31,16 @@ export class SpoolReplayer {
       calls: CallStore;
       callEnds: { dispatch(call: Call): Promise<void> };
       coordinator: Coordinator;
-      degraded: DegradedCalls;
       answerThresholdSeconds: number;
       logger: Logger;
     },
   ) {}
 
-  async replayOnce(): Promise<ReplayPass> {
+  replayOnce(): Promise<ReplayPass> {
+    return this.d.spool.replayAlone(() => this.pass());
+  }
+
+  private async pass(): Promise<ReplayPass> {
     const { lines, unreadable, total } = await this.d.spool.read();
     if (unreadable > 0) this.d.logger.error('spool: lines that are not events were skipped', { unreadable, path: this.d.spool.path });
     let done = total;
@@ -57,7 +59,7 @@ export class SpoolReplayer {
         this.d.logger.error('spool: an event could not be replayed and was set aside', { type: event.type, callSid: event.callSid, err });
         await this.d.spool.setAside(event, (err as Error).message);
       }
-      this.d.degraded.replayed(event.callSid);
+      this.d.spool.replayed(event.callSid);
     }
     await this.d.spool.drop(done);
     if (replayed + setAside > 0) this.d.logger.info('spool: replayed into the database', { replayed, setAside, left: this.d.spool.depth() });
