@@ -91,4 +91,21 @@ describe('the spool file (calls kept while PostgreSQL is down)', () => {
     ]);
     expect([unreadable, total]).toEqual([1, 3]);
   });
+
+  it('is one object per folder in a process, and runs one replay pass at a time', async () => {
+    const spool = SpoolFile.shared(dir);
+    expect(SpoolFile.shared(join(dir, '.'))).toBe(spool);
+    const order: string[] = [];
+    let release!: () => void;
+    const first = spool.replayAlone(async () => {
+      order.push('first starts');
+      await new Promise<void>((r) => (release = r));
+      order.push('first ends');
+    });
+    const second = spool.replayAlone(async () => void order.push('second'));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first starts', 'first ends', 'second']);
+  });
 });
