@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
@@ -48,6 +48,8 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
   const testDb: TestDatabase = await freshDatabase();
+  // Each hotline its own spool: test files run side by side.
+  const spoolDir = mkdtempSync(join(tmpdir(), 'threering-spool-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     PUBLIC_BASE_URL,
@@ -58,8 +60,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     // Flows that let agents miss calls on purpose would otherwise pause them (the roster's
     // auto-pause); test/e2e/roster.test.ts sets it back to the default of 2.
     AUTO_PAUSE_AFTER: '50',
-    // Each hotline its own spool: test files run side by side.
-    SPOOL_DIR: mkdtempSync(join(tmpdir(), 'threering-spool-')),
+    SPOOL_DIR: spoolDir,
     ...env,
   });
   const coordinator = freshCoordinator(testDb.db, clock);
@@ -93,6 +94,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
       nock.cleanAll();
       for (const x of [...instances].reverse()) await x.container.close();
       await testDb.drop();
+      rmSync(spoolDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { promises as fsp, mkdtempSync, statSync } from 'node:fs';
+import { promises as fsp, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -21,7 +21,10 @@ describe('the spool file (calls kept while PostgreSQL is down)', () => {
   beforeEach(() => {
     dir = join(mkdtempSync(join(tmpdir(), 'threering-spool-test-')), 'spool');
   });
-  afterEach(() => vi.restoreAllMocks());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  });
 
   it('appends one JSON line per event, owner-only, and reads them back in order', async () => {
     const spool = new SpoolFile(dir);
