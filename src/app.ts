@@ -57,9 +57,19 @@ export function createApp(c: Container): Express {
       (err: Error) => (checks.coordination = err.message),
     );
     const ready = Object.values(checks).every((v) => v === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: c.db.kind, coordination: c.coordinator.mode?.() ?? (c.config.REDIS_URL ? 'redis' : 'in-process'),
+    // Without the database, callers are still put through and spooled (src/spool/): the instance
+    // stays in the load balancer, degraded, as long as it can coordinate.
+    const spoolDepth = c.spool?.depth() ?? 0;
+    const degraded = c.spool !== undefined && checks.coordination === 'ok' && (!ready || spoolDepth > 0);
+    const status = degraded ? 'degraded' : ready ? 'ready' : 'not ready';
+    const spool = c.spool ? { spool: { depth: spoolDepth } } : {};
+    res.status(ready || degraded ? 200 : 503).json({
+      status,
+      database: c.db.kind,
+      coordination: c.coordinator.mode?.() ?? (c.config.REDIS_URL ? 'redis' : 'in-process'),
       ...(c.coordinator.errorCount ? { redisErrors: c.coordinator.errorCount() } : {}),
       checks,
+      ...spool,
     });
   });
 
@@ -76,6 +86,7 @@ export function createApp(c: Container): Express {
       logger: c.logger,
       deadlineSeconds: c.config.WEBHOOK_DEADLINE_SECONDS,
       observe: (route, status, seconds) => c.metrics.observeWebhook(route, status, seconds),
+      degraded: c.spool?.degraded,
       extraRoutes: (router) => c.features.forEach((f) => f.webhookRoutes?.(router)),
     }),
   );

@@ -131,6 +131,8 @@ export const configSchema = z
     // Unset: no /metrics at all. Set: /metrics answers only this bearer token (README "Metrics").
     METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+    // Where this instance keeps the calls it put through while PostgreSQL was down (src/spool/); one folder per instance.
+    SPOOL_DIR: z.string().min(1).default('./data/spool'),
   })
   .superRefine((c, ctx) => {
     if (c.CALLBACK_DAY_START >= c.CALLBACK_DAY_END) {

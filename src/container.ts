@@ -23,6 +23,8 @@ import { twilioSms, type SmsSender } from './sms';
 import { PostgresAuditStore } from './postgres/audit-store';
 import { PostgresRosterStore } from './postgres/roster-store';
 import { RosterService } from './roster/roster-service';
+import { LastKnownRoster } from './spool/last-known-roster';
+import type { SpoolPort } from './spool/spool-feature';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
@@ -55,6 +57,10 @@ export interface Container {
   /** Who is on duty, on leave, paused; the hunt asks it for each call's candidates. */
   roster: RosterService;
   rosterStore: PostgresRosterStore;
+  /** The roster as last read, for calls put through while the database is down. */
+  lastKnownRoster: LastKnownRoster;
+  /** Calls put through while PostgreSQL is down, and their spool (src/spool/, set by its feature). */
+  spool?: SpoolPort;
   /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
   features: Feature[];
@@ -119,6 +125,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     autoPauseResumeMinutes: config.AUTO_PAUSE_RESUME_MINUTES || undefined,
     language: config.PROMPT_LANGUAGE,
   });
+  const lastKnownRoster = new LastKnownRoster(roster);
   const hotline = new HotlineService({
     settings: {
       publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -138,7 +145,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     logger,
     listeners,
     callEnds,
-    roster,
+    roster: lastKnownRoster,
     redirectCall: async (callSid, url) => {
       await twilioClient.calls(callSid).update({ url, method: 'POST' });
     },
@@ -159,6 +166,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     sms,
     roster,
     rosterStore,
+    lastKnownRoster,
     metrics: new Metrics({ db, coordinator, clock }),
     features: [],
     async close() {

@@ -8,6 +8,7 @@ import { callEndOutboxFeature } from './routing/call-end-outbox-feature';
 import { callSettlerFeature } from './routing/call-settler-feature';
 import { rosterFeature } from './roster/roster-feature';
 import { waitingLineFeature } from './routing/waiting-line-feature';
+import { spoolFeature } from './spool/spool-feature';
 import type { Container, Feature } from './container';
 
 /** The features beyond call routing, wired onto a built container. */
@@ -23,6 +24,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(complaintFeature(c));
   features.push(monthlyReportFeature(c));
   features.push(consoleFeature(c));
+  features.push(spoolFeature(c));
   c.features.push(...features);
   return features;
 }

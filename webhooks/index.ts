@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { Logger } from '../src/logger';
 import type { HotlineService } from '../src/routing/hotline-service';
+import type { DegradedCalls } from '../src/spool/degraded-calls';
 import type { Speaker } from '../src/twiml/hotline-twiml';
 import { verifyTwilioSignature } from './twilio-signature';
 import { fallbackFor, fallbackTwiml, sendTwiml, webhookErrorHandler } from './twiml-reply';
@@ -9,6 +10,7 @@ import { voiceHold } from './voice-hold';
 import { voiceIncoming } from './voice-incoming';
 import { voiceScreen, voiceScreenResult } from './voice-screen';
 import { voiceCallStatus, voiceLegStatus } from './voice-status';
+import { callStatusOr, dialResultOr, incomingOr, legStatusOr, screenOr, screenResultOr } from './when-database-down';
 
 export interface WebhookDeps {
   hotline: HotlineService;
@@ -21,6 +23,8 @@ export interface WebhookDeps {
   deadlineSeconds: number;
   /** Told of every answered webhook (the metrics): a known route's path, or "other". */
   observe?: (route: string, status: number, seconds: number) => void;
+  /** Puts callers through while the database is down, and spools their calls (src/spool/). */
+  degraded?: DegradedCalls;
   /** Routes that later features add under /webhooks (signature-checked like the rest). */
   extraRoutes?: (router: Router) => void;
 }
@@ -50,13 +54,13 @@ export function twilioWebhooks(d: WebhookDeps): Router {
     next();
   });
   router.use(verifyTwilioSignature(d.authToken, d.publicBaseUrl));
-  router.post('/voice/incoming', voiceIncoming(d.hotline));
+  router.post('/voice/incoming', incomingOr(d.degraded, voiceIncoming(d.hotline)));
   router.post('/voice/hold', voiceHold(d.hotline));
-  router.post('/voice/screen', voiceScreen(d.hotline));
-  router.post('/voice/screen-result', voiceScreenResult(d.hotline));
-  router.post('/voice/dial-result', voiceDialResult(d.hotline));
-  router.post('/voice/leg-status', voiceLegStatus(d.hotline));
-  router.post('/voice/status', voiceCallStatus(d.hotline));
+  router.post('/voice/screen', screenOr(d.degraded, voiceScreen(d.hotline)));
+  router.post('/voice/screen-result', screenResultOr(d.degraded, voiceScreenResult(d.hotline)));
+  router.post('/voice/dial-result', dialResultOr(d.degraded, voiceDialResult(d.hotline)));
+  router.post('/voice/leg-status', legStatusOr(d.degraded, voiceLegStatus(d.hotline)));
+  router.post('/voice/status', callStatusOr(d.degraded, voiceCallStatus(d.hotline)));
   // The number's Voice Fallback URL: Twilio asks here when the main webhook failed.
   router.post('/voice/fallback', (_req, res) => sendTwiml(res, fallbackTwiml(d.speaker, d.fallbackNumber)));
   d.extraRoutes?.(router);

@@ -117,6 +117,8 @@ export interface RingAttempt {
 }
 
 export interface NewCall {
+  /** Chosen in advance by a call put through while the database was down (src/spool/), else the store's. */
+  id?: string;
   callSid: string;
   from: string;
   to: string;
@@ -173,7 +175,7 @@ export interface CallStore {
    * Adds attempt number seq; if another request already added it, returns that one and
    * created=false; null when the call is no longer hunting (it ended meanwhile).
    */
-  addAttempt(a: { callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }): Promise<{ attempt: RingAttempt; created: boolean } | null>;
+  addAttempt(a: { id?: string; callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }): Promise<{ attempt: RingAttempt; created: boolean } | null>;
   getAttempt(id: string): Promise<RingAttempt | null>;
   attemptsOf(callId: string): Promise<RingAttempt[]>;
   attemptsOfCalls(callIds: string[]): Promise<Map<string, RingAttempt[]>>;

@@ -135,15 +135,15 @@ export class PostgresCallStore implements CallStore {
     const s = c.screening ?? { blocked: false, internal: false, warned: false, refused: false };
     // A refused call (blocked, or internal and not let through) is over the moment it arrives, with no outcome.
     const rows = await this.db.query<CallRow>(
-      `INSERT INTO calls (call_sid, from_number, to_number, caller_name, started_at, rotation_offset, blocked, internal, warned,
+      `INSERT INTO calls (id, call_sid, from_number, to_number, caller_name, started_at, rotation_offset, blocked, internal, warned,
          state, ended_at, ended_by, missed_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+       VALUES (COALESCE($12::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7, $8, $9,
          CASE WHEN $10::boolean THEN 'ended' ELSE 'hunting' END,
          CASE WHEN $10::boolean THEN $5::timestamptz END,
          CASE WHEN $10::boolean THEN 'system' END,
          CASE WHEN $10::boolean THEN $11::text END)
        ON CONFLICT (call_sid) DO NOTHING RETURNING *`,
-      [c.callSid, c.from, c.to, c.callerName, c.startedAt, offset, s.blocked, s.internal, s.warned, s.refused, s.blocked ? 'blocked' : 'internal'],
+      [c.callSid, c.from, c.to, c.callerName, c.startedAt, offset, s.blocked, s.internal, s.warned, s.refused, s.blocked ? 'blocked' : 'internal', c.id ?? null],
     );
     if (rows[0]) return { call: toCall(rows[0]), created: true };
     return { call: (await this.getCallBySid(c.callSid))!, created: false };
@@ -227,16 +227,16 @@ export class PostgresCallStore implements CallStore {
     return byCall;
   }
 
-  async addAttempt(a: { callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }) {
+  async addAttempt(a: { id?: string; callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }) {
     return this.db.transaction(async (tx) => {
       // The call row is held while the attempt is added, so a call that ends meanwhile either
       // sees this attempt (and finishes it) or is seen ended here (and gets none).
       const call = (await tx.query<{ state: string }>('SELECT state FROM calls WHERE id = $1 FOR SHARE', [a.callId]))[0];
       if (!call || call.state !== 'hunting') return null;
       const rows = await tx.query<AttemptRow>(
-        `INSERT INTO ring_attempts (call_id, seq, agent_id, endpoint, offered_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
-        [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt],
+        `INSERT INTO ring_attempts (id, call_id, seq, agent_id, endpoint, offered_at)
+         VALUES (COALESCE($6::uuid, gen_random_uuid()), $1, $2, $3, $4, $5) ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
+        [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt, a.id ?? null],
       );
       if (rows[0]) return { attempt: toAttempt(rows[0]), created: true };
       const existing = await tx.query<AttemptRow>('SELECT * FROM ring_attempts WHERE call_id = $1 AND seq = $2', [a.callId, a.seq]);

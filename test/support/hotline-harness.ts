@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Express } from 'express';
 import nock from 'nock';
 import request from 'supertest';
@@ -45,6 +48,8 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
   const testDb: TestDatabase = await freshDatabase();
+  // Each hotline its own spool: test files run side by side.
+  const spoolDir = mkdtempSync(join(tmpdir(), 'threering-spool-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     PUBLIC_BASE_URL,
@@ -55,6 +60,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     // Flows that let agents miss calls on purpose would otherwise pause them (the roster's
     // auto-pause); test/e2e/roster.test.ts sets it back to the default of 2.
     AUTO_PAUSE_AFTER: '50',
+    SPOOL_DIR: spoolDir,
     ...env,
   });
   const coordinator = freshCoordinator(testDb.db, clock);
@@ -88,6 +94,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
       nock.cleanAll();
       for (const x of [...instances].reverse()) await x.container.close();
       await testDb.drop();
+      rmSync(spoolDir, { recursive: true, force: true });
     },
   };
 }

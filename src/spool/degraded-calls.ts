@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { dialTimeoutFor, owesApology, parseTwilioTimestamp } from '../domain/answer-time';
+import { attemptOutcomeFromDial, callerHasLeft, type AttemptOutcome } from '../domain/call-states';
+import { secondsBetween, type Clock } from '../domain/clock';
+import { parseEndpoint } from '../domain/endpoint';
+import type { Coordinator } from '../domain/ports';
+import { huntOrder } from '../domain/rotation';
+import { speechSeconds } from '../domain/speech';
+import type { Logger } from '../logger';
+import { acceptedTwiml, dialAgent, screenTwiml } from '../routing/routing-twiml';
+import type { DialResult, HotlineSettings, LegStatus } from '../routing/hotline-ports';
+import { emptyTwiml, hangupTwiml, newResponse, sayAndHangUp, type Speaker } from '../twiml/hotline-twiml';
+import type { LastKnownRoster } from './last-known-roster';
+import type { SpoolEvent } from './spool-events';
+import type { SpoolFile } from './spool-file';
+
+/** Seconds of slack on a claim beyond the ring and the whisper (as in src/routing/agent-offers.ts). */
+const CLAIM_SLACK_SECONDS = 30;
+const MIN_RING_SECONDS = 10;
+const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+interface HeldAttempt {
+  id: string;
+  seq: number;
+  agentId: string;
+  endpoint: string;
+  acceptedAt: Date | null;
+  apologyCued: boolean;
+  finished: boolean;
+}
+
+interface HeldCall {
+  callSid: string;
+  callId: string;
+  to: string;
+  startedAt: Date;
+  rotationOffset: number;
+  state: 'hunting' | 'connected' | 'ended';
+  attempts: HeldAttempt[];
+}
+
+export interface DegradedSettings extends Pick<HotlineSettings, 'publicBaseUrl' | 'answerThresholdSeconds' | 'agentRingSeconds' | 'maxCallerWaitSeconds' | 'screenTimeoutSeconds' | 'maxTalkSeconds'> {
+  fallbackNumber?: string;
+}
+
+/**
+ * The hunt without a database. A caller who arrives while PostgreSQL cannot be reached is rung
+ * like any other, from what this instance still knows: the roster it last read
+ * (LastKnownRoster) and the claims in the coordinator (Redis or in process), which still keep an
+ * agent on one call at a time. Agents are tried one at a time in rotation with the whisper and
+ * the key press; when none is free or left, the call goes to FALLBACK_NUMBER, or the caller
+ * hears the apology, and it ends missed. Every step is a spool event written before the TwiML is
+ * answered; the call lives in memory here until all its events have been replayed
+ * (src/spool/spool-replayer.ts), and its webhooks come here meanwhile, so they land in order.
+ * No waiting line, callback key or rating while degraded: they all need the database.
+ */
+export class DegradedCalls {
+  private readonly calls = new Map<string, HeldCall>();
+  private readonly attempts = new Map<string, string>();
+  /** Per call (or per attempt, for calls begun before the outage): events spooled and not yet replayed, and requests still writing. */
+  private readonly pending = new Map<string, number>();
+  private localRotation = Math.floor(Math.random() * 1000);
+
+  constructor(
+    private readonly d: {
+      spool: SpoolFile;
+      roster: LastKnownRoster;
+      coordinator: Coordinator;
+      clock: Clock;
+      speaker: Speaker;
+      settings: DegradedSettings;
+      logger: Logger;
+    },
+  ) {
+    d.spool.onReplayed((key) => this.replayed(key));
+  }
+
+  /** Whether a caller's CallSid belongs to a call spooled and not yet fully replayed. */
+  holdsCall(callSid: string): boolean {
+    return this.pending.has(callSid);
+  }
+
+  /** Whether a ring attempt id belongs to a call put through from memory and not yet fully replayed. */
+  holdsRing(attemptId: string): boolean {
+    return this.find(attemptId) !== null && this.holdsAttempt(attemptId);
+  }
+
+  /** Whether a ring attempt has events in the spool not yet replayed (its leg-status callbacks wait behind them). */
+  holdsAttempt(attemptId: string): boolean {
+    const sid = this.attempts.get(attemptId);
+    return (sid !== undefined && this.pending.has(sid)) || this.pending.has(`attempt:${attemptId}`);
+  }
+
+  /** The replayer wrote one event of this call: once none is left, the database has it all and its webhooks go there again. */
+  replayed(key: string): void {
+    const n = (this.pending.get(key) ?? 0) - 1;
+    if (n > 0) {
+      this.pending.set(key, n);
+      return;
+    }
+    this.pending.delete(key);
+    const call = this.calls.get(key);
+    if (!call) return;
+    this.calls.delete(key);
+    for (const a of call.attempts) this.attempts.delete(a.id);
+  }
+
+  /** Calls held in memory (for readiness). */
+  heldCalls(): number {
+    return this.calls.size;
+  }
+
+  async incoming(p: { callSid: string; from: string; to: string; callerName?: string }): Promise<string> {
+    const known = this.calls.get(p.callSid);
+    if (known) return this.replayIncoming(known);
+    const now = this.d.clock.now();
+    const call: HeldCall = { callSid: p.callSid, callId: randomUUID(), to: p.to, startedAt: now, rotationOffset: await this.nextRotation(p.to), state: 'hunting', attempts: [] };
+    this.calls.set(call.callSid, call);
+    this.d.logger.warn('database unreachable: putting the caller through from memory and spooling the call', { callSid: call.callSid });
+    await this.write({ type: 'call-arrived', callSid: call.callSid, callId: call.callId, from: p.from, to: p.to, callerName: p.callerName ?? null, rotationOffset: call.rotationOffset, at: iso(now) });
+    return this.ringNext(call, now);
+  }
+
+  async screen(attemptId: string, childCallSid: string): Promise<string> {
+    const held = this.find(attemptId);
+    if (!held || held.call.state !== 'hunting' || held.attempt.finished) return hangupTwiml();
+    const { call, attempt } = held;
+    const now = this.d.clock.now();
+    const s = this.d.settings;
+    const apologise = owesApology(call.startedAt, now, s.answerThresholdSeconds, speechSeconds(this.d.speaker.text.whisper({ apologise: false })));
+    attempt.apologyCued = apologise;
+    await this.write({ type: 'agent-screened', callSid: call.callSid, attemptId, childCallSid, apologyCued: apologise, at: iso(now) });
+    return screenTwiml(this.d.speaker, { apologise, timeoutSeconds: s.screenTimeoutSeconds, actionUrl: this.url('screen-result', { attempt: attemptId }) });
+  }
+
+  async screenResult(attemptId: string, digits: string | undefined): Promise<string> {
+    const held = this.find(attemptId);
+    if (!held || digits !== '1' || held.call.state !== 'hunting' || held.attempt.finished) return hangupTwiml();
+    const { call, attempt } = held;
+    const now = this.d.clock.now();
+    const cue = !attempt.apologyCued && owesApology(call.startedAt, now, this.d.settings.answerThresholdSeconds);
+    const putThrough = cue ? new Date(now.getTime() + speechSeconds(this.d.speaker.text.apologyCue) * 1000) : now;
+    attempt.acceptedAt = putThrough;
+    call.state = 'connected';
+    await this.write({ type: 'agent-accepted', callSid: call.callSid, attemptId, at: iso(putThrough) });
+    await this.d.coordinator.extendClaim(attempt.agentId, holderOf(call, attempt), (this.d.settings.maxTalkSeconds + CLAIM_SLACK_SECONDS) * 1000).catch(() => false);
+    return acceptedTwiml(this.d.speaker, cue);
+  }
+
+  /** Null for a ring this instance did not put through from memory: the usual fallback answers it. */
+  async dialResult(attemptId: string, p: DialResult): Promise<string | null> {
+    const held = this.find(attemptId);
+    if (!held) return null;
+    const { call, attempt } = held;
+    const now = this.d.clock.now();
+    const callerGone = callerHasLeft(p.callStatus);
+    if (attempt.finished) return callerGone || call.state === 'ended' ? emptyTwiml() : hangupTwiml();
+    const bridged = p.dialBridged !== undefined ? p.dialBridged === 'true' : attempt.acceptedAt !== null && p.dialCallStatus === 'completed';
+    const acceptedNotBridged = !bridged && !callerGone && attempt.acceptedAt !== null;
+    const outcome: AttemptOutcome = acceptedNotBridged ? 'not-bridged' : attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
+    await this.finish(call, attempt, outcome, p.dialCallStatus, now);
+    if (bridged) {
+      await this.end(call, { outcome: 'answered', endedBy: callerGone ? 'caller' : 'agent' }, now);
+      return callerGone ? emptyTwiml() : sayAndHangUp(this.d.speaker, this.d.speaker.text.thanks);
+    }
+    if (callerGone) {
+      await this.end(call, { outcome: 'abandoned', endedBy: 'caller' }, now);
+      return emptyTwiml();
+    }
+    call.state = 'hunting';
+    return this.ringNext(call, now, this.d.speaker.text.holdOn);
+  }
+
+  /** An agent leg's progress: spooled, and a leg that is over frees its agent (claims live in the coordinator). */
+  async legStatus(attemptId: string, p: LegStatus): Promise<void> {
+    const held = this.find(attemptId);
+    const now = this.d.clock.now();
+    await this.write({
+      type: 'leg-event',
+      callSid: held?.call.callSid ?? `attempt:${attemptId}`,
+      attemptId,
+      childCallSid: p.childCallSid,
+      sequenceNumber: p.sequenceNumber,
+      callStatus: p.callStatus,
+      eventAt: iso(parseTwilioTimestamp(p.timestamp, now)),
+      receivedAt: iso(now),
+      durationSeconds: p.callDuration ?? null,
+    });
+    if (held && TERMINAL_LEG.has(p.callStatus)) await this.release(held.call, held.attempt);
+  }
+
+  /** The caller's own status: spooled; a caller who left a call still hunting ends it (the replayer ends it on record likewise). */
+  async callStatus(p: { callSid: string; callStatus: string; sequenceNumber?: number; timestamp?: string; callDuration?: number }): Promise<void> {
+    const now = this.d.clock.now();
+    const eventAt = parseTwilioTimestamp(p.timestamp, now);
+    await this.write({
+      type: 'call-event',
+      callSid: p.callSid,
+      callStatus: p.callStatus,
+      sequenceNumber: p.sequenceNumber ?? null,
+      eventAt: iso(eventAt),
+      receivedAt: iso(now),
+      durationSeconds: p.callDuration ?? null,
+    });
+    const call = this.calls.get(p.callSid);
+    if (!call || !callerHasLeft(p.callStatus) || call.state !== 'hunting') return;
+    call.state = 'ended';
+    for (const a of call.attempts.filter((x) => !x.finished)) {
+      a.finished = true;
+      await this.release(call, a);
+    }
+  }
+
+  /** Claims the next free agent this call has not tried and rings them; the duty number or the apology when there is none. */
+  private async ringNext(call: HeldCall, now: Date, prompt?: string): Promise<string> {
+    const s = this.d.settings;
+    const remaining = s.maxCallerWaitSeconds - secondsBetween(call.startedAt, now) - (prompt ? speechSeconds(prompt) : 0);
+    const tried = new Set(call.attempts.map((a) => a.agentId));
+    const order = remaining >= MIN_RING_SECONDS ? huntOrder(this.d.roster.agentsFor(call.to), call.rotationOffset, tried) : [];
+    const seq = call.attempts.length;
+    const holder = `${call.callId}:${seq}`;
+    const agentId = order.length === 0 ? null : await this.d.coordinator.claimFirstFree(order.map((a) => a.id), holder, (s.agentRingSeconds + 5 + s.screenTimeoutSeconds + CLAIM_SLACK_SECONDS) * 1000);
+    const agent = order.find((a) => a.id === agentId);
+    const endpoint = agent && parseEndpoint(agent.phone);
+    if (!agent || !endpoint) return this.noAgent(call, now, order.length === 0 && tried.size > 0 ? 'all-agents-tried' : 'no-agent-available');
+    const attempt: HeldAttempt = { id: randomUUID(), seq, agentId: agent.id, endpoint: agent.phone, acceptedAt: null, apologyCued: false, finished: false };
+    call.attempts.push(attempt);
+    this.attempts.set(attempt.id, call.callSid);
+    await this.write({ type: 'agent-offered', callSid: call.callSid, attemptId: attempt.id, seq, agentId: agent.id, endpoint: agent.phone, at: iso(now) });
+    const res = newResponse();
+    if (prompt) this.d.speaker.say(res, prompt);
+    const q = { attempt: attempt.id };
+    dialAgent(res, {
+      endpoint,
+      timeoutSeconds: dialTimeoutFor(s.agentRingSeconds, remaining),
+      timeLimitSeconds: s.maxTalkSeconds,
+      callerId: call.to,
+      actionUrl: this.url('dial-result', q),
+      screenUrl: this.url('screen', q),
+      statusUrl: this.url('leg-status', q),
+    });
+    return res.toString();
+  }
+
+  /** Nobody to ring: the duty number if there is one, else the apology. Either way the call is missed, so it becomes a callback. */
+  private async noAgent(call: HeldCall, now: Date, reason: string): Promise<string> {
+    const duty = this.d.settings.fallbackNumber;
+    await this.end(call, { outcome: 'missed', endedBy: 'system', missedReason: duty ? 'database-down-duty-number' : reason }, now);
+    if (!duty) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    const res = newResponse();
+    this.d.speaker.say(res, this.d.speaker.text.transferringToDuty);
+    res.dial({ timeout: 30 }, duty);
+    return res.toString();
+  }
+
+  private async finish(call: HeldCall, attempt: HeldAttempt, outcome: AttemptOutcome, dialCallStatus: string, now: Date): Promise<void> {
+    attempt.finished = true;
+    await this.write({ type: 'attempt-finished', callSid: call.callSid, attemptId: attempt.id, outcome, dialCallStatus, at: iso(now) });
+    await this.release(call, attempt);
+  }
+
+  private async end(call: HeldCall, e: { outcome: 'answered' | 'missed' | 'abandoned'; endedBy: 'agent' | 'caller' | 'system'; missedReason?: string }, now: Date): Promise<void> {
+    call.state = 'ended';
+    await this.write({ type: 'call-ended', callSid: call.callSid, ...e, at: iso(now) });
+  }
+
+  private replayIncoming(call: HeldCall): string {
+    if (call.state !== 'hunting') return emptyTwiml();
+    const open = call.attempts.find((a) => !a.finished);
+    if (!open) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    const endpoint = parseEndpoint(open.endpoint)!;
+    const res = newResponse();
+    const q = { attempt: open.id };
+    const s = this.d.settings;
+    dialAgent(res, {
+      endpoint,
+      timeoutSeconds: dialTimeoutFor(s.agentRingSeconds, s.maxCallerWaitSeconds - secondsBetween(call.startedAt, this.d.clock.now())),
+      timeLimitSeconds: s.maxTalkSeconds,
+      callerId: call.to,
+      actionUrl: this.url('dial-result', q),
+      screenUrl: this.url('screen', q),
+      statusUrl: this.url('leg-status', q),
+    });
+    return res.toString();
+  }
+
+  private async release(call: HeldCall, attempt: HeldAttempt): Promise<void> {
+    await this.d.coordinator.releaseClaim(attempt.agentId, holderOf(call, attempt)).catch((err) => this.d.logger.warn('could not release a claim', { callSid: call.callSid, err }));
+  }
+
+  /** The rotation goes on in the coordinator when it can (Redis); the in-process counter is a database row, so a local one stands in. */
+  private async nextRotation(to: string): Promise<number> {
+    try {
+      return await this.d.coordinator.nextRotation(to);
+    } catch {
+      return this.localRotation++;
+    }
+  }
+
+  private find(attemptId: string): { call: HeldCall; attempt: HeldAttempt } | null {
+    const sid = this.attempts.get(attemptId);
+    const call = sid === undefined ? undefined : this.calls.get(sid);
+    const attempt = call?.attempts.find((a) => a.id === attemptId);
+    return call && attempt ? { call, attempt } : null;
+  }
+
+  /** Counts the event as pending for its call before it is on disk, so the call's next webhook comes here too. */
+  private async write(event: SpoolEvent): Promise<void> {
+    this.pending.set(event.callSid, (this.pending.get(event.callSid) ?? 0) + 1);
+    try {
+      await this.d.spool.append(event);
+    } catch (err) {
+      this.replayed(event.callSid);
+      throw err;
+    }
+  }
+
+  private url(name: string, query: Record<string, string>): string {
+    return `${this.d.settings.publicBaseUrl}/webhooks/voice/${name}?${new URLSearchParams(query).toString()}`;
+  }
+}
+
+const holderOf = (call: HeldCall, attempt: HeldAttempt) => `${call.callId}:${attempt.seq}`;
+const iso = (d: Date) => d.toISOString();

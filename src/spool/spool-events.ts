@@ -1,0 +1,38 @@
+import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
+
+/**
+ * What happened to a call while the database could not be written, as facts with their own times,
+ * one JSON line each in the spool. Replayed in file order once the database answers again
+ * (src/spool/spool-replayer.ts); each is written through an idempotent store method, so a
+ * replay that runs twice changes nothing the second time. Dates are ISO strings.
+ *
+ *   call-arrived      the call and the id chosen for it (its attempts' claims carry that id)
+ *   agent-offered     an agent was claimed and rung, under a ring attempt id chosen in advance
+ *   agent-screened    the whisper played on the agent's phone
+ *   agent-accepted    the agent pressed 1; `at` is when the caller was put through
+ *   attempt-finished  the agent's <Dial> ended
+ *   leg-event         an agent-leg status callback (also for calls begun before the outage)
+ *   call-event        the caller's own status callback; a caller who left a hunting call ends it abandoned
+ *   call-ended        the hotline ended the call: answered, or missed (no agent, the duty number)
+ */
+export type SpoolEvent =
+  | { type: 'call-arrived'; callSid: string; callId: string; from: string; to: string; callerName: string | null; rotationOffset: number; at: string }
+  | { type: 'agent-offered'; callSid: string; attemptId: string; seq: number; agentId: string; endpoint: string; at: string }
+  | { type: 'agent-screened'; callSid: string; attemptId: string; childCallSid: string; apologyCued: boolean; at: string }
+  | { type: 'agent-accepted'; callSid: string; attemptId: string; at: string }
+  | { type: 'attempt-finished'; callSid: string; attemptId: string; outcome: AttemptOutcome; dialCallStatus: string; at: string }
+  | {
+      type: 'leg-event';
+      callSid: string;
+      attemptId: string;
+      childCallSid: string;
+      sequenceNumber: number;
+      callStatus: string;
+      eventAt: string;
+      receivedAt: string;
+      durationSeconds: number | null;
+    }
+  | { type: 'call-event'; callSid: string; callStatus: string; sequenceNumber: number | null; eventAt: string; receivedAt: string; durationSeconds: number | null }
+  | { type: 'call-ended'; callSid: string; outcome: CallOutcome; endedBy: EndedBy; missedReason?: string; at: string };
+
+export type SpoolEventType = SpoolEvent['type'];

@@ -1,0 +1,142 @@
+import { callerHasLeft } from '../domain/call-states';
+import type { Call, CallStore, Coordinator } from '../domain/ports';
+import type { Logger } from '../logger';
+import { isDatabaseUnreachable } from '../postgres/database-unreachable';
+import type { SpoolEvent } from './spool-events';
+import type { SpoolFile } from './spool-file';
+
+const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+export interface ReplayPass {
+  /** Events written to the database this pass. */
+  replayed: number;
+  /** Events that failed for another reason than an unreachable database: kept in rejected.jsonl. */
+  setAside: number;
+  /** Events still in the spool (the database went away again, or they arrived meanwhile). */
+  left: number;
+}
+
+/**
+ * Writes the spooled events to the database once it answers again, in file order (so in order
+ * per call), each at the time it happened, and then removes them from the spool. Every write is
+ * idempotent (a call by its CallSid, an attempt by its id and number, a status by its sequence,
+ * an end only once), so a pass that dies half-way and runs again changes nothing twice. A call
+ * ended missed or abandoned here sets off its effects like any other (the call-end outbox: its
+ * callback, its customer file).
+ */
+export class SpoolReplayer {
+  constructor(
+    private readonly d: {
+      spool: SpoolFile;
+      calls: CallStore;
+      callEnds: { dispatch(call: Call): Promise<void> };
+      coordinator: Coordinator;
+      answerThresholdSeconds: number;
+      logger: Logger;
+    },
+  ) {}
+
+  replayOnce(): Promise<ReplayPass> {
+    return this.d.spool.replayAlone(() => this.pass());
+  }
+
+  private async pass(): Promise<ReplayPass> {
+    const { lines, unreadable, total } = await this.d.spool.read();
+    if (unreadable > 0) this.d.logger.error('spool: lines that are not events were skipped', { unreadable, path: this.d.spool.path });
+    let done = total;
+    let replayed = 0;
+    let setAside = 0;
+    for (const { line, event } of lines) {
+      try {
+        await this.apply(event);
+        replayed++;
+      } catch (err) {
+        if (isDatabaseUnreachable(err)) {
+          done = line;
+          break;
+        }
+        setAside++;
+        this.d.logger.error('spool: an event could not be replayed and was set aside', { type: event.type, callSid: event.callSid, err });
+        await this.d.spool.setAside(event, (err as Error).message);
+      }
+      this.d.spool.replayed(event.callSid);
+    }
+    await this.d.spool.drop(done);
+    if (replayed + setAside > 0) this.d.logger.info('spool: replayed into the database', { replayed, setAside, left: this.d.spool.depth() });
+    return { replayed, setAside, left: this.d.spool.depth() };
+  }
+
+  private async apply(e: SpoolEvent): Promise<void> {
+    const calls = this.d.calls;
+    switch (e.type) {
+      case 'call-arrived':
+        await calls.createCall({ id: e.callId, callSid: e.callSid, from: e.from, to: e.to, callerName: e.callerName, startedAt: new Date(e.at) }, async () => e.rotationOffset);
+        return;
+      case 'agent-offered': {
+        const call = await this.callOf(e.callSid);
+        const added = await calls.addAttempt({ id: e.attemptId, callId: call.id, seq: e.seq, agentId: e.agentId, endpoint: e.endpoint, offeredAt: new Date(e.at) });
+        if (added && added.attempt.id !== e.attemptId) throw new Error(`attempt ${e.seq} of the call is already on record under another id`);
+        return;
+      }
+      case 'agent-screened':
+        await calls.markScreened(e.attemptId, e.childCallSid, new Date(e.at), e.apologyCued);
+        return;
+      case 'agent-accepted':
+        await calls.acceptAttempt(e.attemptId, new Date(e.at), this.d.answerThresholdSeconds);
+        return;
+      case 'attempt-finished':
+        await calls.finishAttempt(e.attemptId, { outcome: e.outcome, dialCallStatus: e.dialCallStatus, at: new Date(e.at) });
+        return;
+      case 'leg-event': {
+        const { attempt } = await calls.recordLegEvent({
+          childCallSid: e.childCallSid,
+          sequenceNumber: e.sequenceNumber,
+          attemptId: e.attemptId,
+          callStatus: e.callStatus,
+          eventAt: new Date(e.eventAt),
+          receivedAt: new Date(e.receivedAt),
+          durationSeconds: e.durationSeconds,
+        });
+        // A leg that ended during the outage frees its agent, if nobody has since.
+        if (attempt && TERMINAL_LEG.has(e.callStatus)) await this.d.coordinator.releaseClaim(attempt.agentId, `${attempt.callId}:${attempt.seq}`);
+        return;
+      }
+      case 'call-event': {
+        await calls.recordCallEvent({
+          callSid: e.callSid,
+          callStatus: e.callStatus,
+          sequenceNumber: e.sequenceNumber,
+          eventAt: new Date(e.eventAt),
+          receivedAt: new Date(e.receivedAt),
+          durationSeconds: e.durationSeconds,
+        });
+        if (!callerHasLeft(e.callStatus)) return;
+        const call = await calls.getCallBySid(e.callSid);
+        // A connected call is settled by its <Dial> action, or by the call settler when that never comes.
+        if (call?.state === 'hunting') await this.end(call, { outcome: 'abandoned', endedBy: 'caller', at: new Date(e.eventAt) });
+        return;
+      }
+      case 'call-ended': {
+        const call = await this.callOf(e.callSid);
+        await this.end(call, { outcome: e.outcome, endedBy: e.endedBy, missedReason: e.missedReason, at: new Date(e.at) });
+        return;
+      }
+    }
+  }
+
+  /** Ends the call on record as it ended for the caller, and sets off its effects; a no-op once ended. */
+  private async end(call: Call, e: Parameters<CallStore['endCall']>[1]): Promise<void> {
+    const ended = await this.d.calls.endCall(call.id, e);
+    if (!ended) return;
+    for (const a of (await this.d.calls.attemptsOf(ended.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) {
+      await this.d.calls.finishAttempt(a.id, { outcome: 'caller-gone', dialCallStatus: 'not-dialled', at: e.at });
+    }
+    await this.d.callEnds.dispatch(ended);
+  }
+
+  private async callOf(callSid: string): Promise<Call> {
+    const call = await this.d.calls.getCallBySid(callSid);
+    if (!call) throw new Error('the call is not on record (its arrival was not replayed)');
+    return call;
+  }
+}

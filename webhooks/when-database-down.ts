@@ -1,0 +1,81 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { isDatabaseUnreachable } from '../src/postgres/database-unreachable';
+import type { DegradedCalls } from '../src/spool/degraded-calls';
+import { attemptQuery, callStatusParams, dialResultParams, incomingParams, legStatusParams, parse, screenParams, screenResultParams } from './params';
+import { sendTwiml } from './twiml-reply';
+
+/** Answers the request without the database; false when this call is not one it can carry on (the usual fallback answers). */
+type Degraded = (d: DegradedCalls, req: Request, res: Response) => Promise<boolean | void>;
+
+/** Which spooled call a request belongs to, read loosely: a request that does not parse takes the usual path and its 400. */
+type Owner = (d: DegradedCalls, req: Request) => boolean;
+
+const byCall: Owner = (d, req) => typeof req.body?.CallSid === 'string' && d.holdsCall(req.body.CallSid);
+const byRing: Owner = (d, req) => typeof req.query.attempt === 'string' && d.holdsRing(req.query.attempt);
+const byAttempt: Owner = (d, req) => typeof req.query.attempt === 'string' && d.holdsAttempt(req.query.attempt);
+
+/**
+ * Runs a webhook's usual handler, unless the call is one put through while the database was down
+ * and not yet replayed (its requests stay in the spool, in order), or the handler finds the
+ * database unreachable: then the call goes on without it (src/spool/degraded-calls.ts). Bugs and
+ * bad input still fail as before.
+ */
+function whenDatabaseDown(d: DegradedCalls | undefined, owns: Owner, usual: RequestHandler, degraded: Degraded): RequestHandler {
+  if (!d) return usual;
+  return async (req, res, next) => {
+    if (owns(d, req)) {
+      await degraded(d, req, res);
+      return;
+    }
+    try {
+      await usual(req, res, next);
+    } catch (err) {
+      if (!isDatabaseUnreachable(err) || res.headersSent) throw err;
+      (res.locals.log as { warn(m: string, meta: object): void } | undefined)?.warn('database unreachable: the call goes on without it', { route: req.path });
+      if ((await degraded(d, req, res)) === false) throw err;
+    }
+  };
+}
+
+export const incomingOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
+  whenDatabaseDown(d, byCall, usual, async (h, req, res) => {
+    const p = parse(incomingParams, req.body);
+    sendTwiml(res, await h.incoming({ callSid: p.CallSid, from: p.From, to: p.To, callerName: p.CallerName }));
+  });
+
+/** The whisper and its key: only a call put through from memory has them here; others fall back as before (hang up the leg). */
+export const screenOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
+  whenDatabaseDown(d, byRing, usual, async (h, req, res) => {
+    const { attempt } = parse(attemptQuery, req.query);
+    sendTwiml(res, await h.screen(attempt, parse(screenParams, req.body).CallSid));
+  });
+
+export const screenResultOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
+  whenDatabaseDown(d, byRing, usual, async (h, req, res) => {
+    const { attempt } = parse(attemptQuery, req.query);
+    sendTwiml(res, await h.screenResult(attempt, parse(screenResultParams, req.body).Digits));
+  });
+
+export const dialResultOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
+  whenDatabaseDown(d, byRing, usual, async (h, req, res) => {
+    const { attempt } = parse(attemptQuery, req.query);
+    const p = parse(dialResultParams, req.body);
+    const twiml = await h.dialResult(attempt, { callStatus: p.CallStatus, dialCallStatus: p.DialCallStatus, dialBridged: p.DialBridged });
+    if (twiml === null) return false;
+    sendTwiml(res, twiml);
+  });
+
+export const legStatusOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
+  whenDatabaseDown(d, byAttempt, usual, async (h, req, res) => {
+    const { attempt } = parse(attemptQuery, req.query);
+    const p = parse(legStatusParams, req.body);
+    await h.legStatus(attempt, { childCallSid: p.CallSid, callStatus: p.CallStatus, sequenceNumber: p.SequenceNumber, timestamp: p.Timestamp, callDuration: p.CallDuration });
+    res.status(204).end();
+  });
+
+export const callStatusOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
+  whenDatabaseDown(d, byCall, usual, async (h, req, res) => {
+    const p = parse(callStatusParams, req.body);
+    await h.callStatus({ callSid: p.CallSid, callStatus: p.CallStatus, sequenceNumber: p.SequenceNumber, timestamp: p.Timestamp, callDuration: p.CallDuration });
+    res.status(204).end();
+  });
