@@ -24,34 +24,54 @@ export class Metrics {
       registers,
     });
     const db = this.d.db;
+    // A scrape while PostgreSQL is down still answers (the spool depth and Redis figures matter most
+    // then): each figure read from the database keeps its last value and the failure is counted.
+    // prom-client collects every figure of a scrape at once, in the order registered: this one is
+    // registered last (end of the constructor) and waits for the database reads.
+    const reading = new Set<Promise<void>>();
+    const databaseReadErrors = new Counter({
+      name: 'threering_metrics_database_read_errors_total',
+      help: 'Scrapes of a figure read from PostgreSQL that failed (the figure kept its last value)',
+      registers: [],
+      async collect() {
+        await Promise.all([...reading]);
+      },
+    });
+    function fromDatabase<G>(read: (this: G) => Promise<void>): (this: G) => Promise<void> {
+      return async function (this: G) {
+        const done = read.call(this).catch(() => databaseReadErrors.inc());
+        reading.add(done);
+        await done.finally(() => reading.delete(done));
+      };
+    }
     const since = () => new Date(this.d.clock.now().getTime() - 24 * 3600 * 1000);
     new Gauge({
       name: 'threering_calls_last_24h',
       help: 'Calls that arrived in the last 24 hours, by outcome (or "in_progress") and hotline number',
       labelNames: ['outcome', 'hotline'],
       registers,
-      async collect() {
+      collect: fromDatabase(async function () {
         const rows = await db.query<{ outcome: string | null; to_number: string; n: string }>(
           `SELECT outcome, to_number, count(*) AS n FROM calls WHERE started_at >= $1 GROUP BY outcome, to_number`,
           [since()],
         );
         this.reset();
         for (const r of rows) this.set({ outcome: r.outcome ?? 'in_progress', hotline: r.to_number }, Number(r.n));
-      },
+      }),
     });
     new Gauge({
       name: 'threering_answered_within_rule_last_24h',
       help: 'Calls of the last 24 hours answered within ANSWER_THRESHOLD_SECONDS, by hotline number',
       labelNames: ['hotline'],
       registers,
-      async collect() {
+      collect: fromDatabase(async function () {
         const rows = await db.query<{ to_number: string; n: string }>(
           `SELECT to_number, count(*) AS n FROM calls WHERE started_at >= $1 AND within_answer_rule GROUP BY to_number`,
           [since()],
         );
         this.reset();
         for (const r of rows) this.set({ hotline: r.to_number }, Number(r.n));
-      },
+      }),
     });
     const coordinator = this.d.coordinator;
     new Gauge({
@@ -59,7 +79,7 @@ export class Metrics {
       help: 'Agents on the roster by state: on_duty (free), ringing, talking, paused, inactive',
       labelNames: ['state'],
       registers,
-      async collect() {
+      collect: fromDatabase(async function () {
         const agents = await db.query<{ id: string; active: boolean; paused: boolean }>('SELECT id, active, paused FROM agents');
         const talking = new Set((await db.query<{ id: string }>(`SELECT answered_by_agent_id AS id FROM calls WHERE state = 'connected'`)).map((r) => r.id));
         const counts = { on_duty: 0, ringing: 0, talking: 0, paused: 0, inactive: 0 };
@@ -72,34 +92,34 @@ export class Metrics {
           else counts.on_duty++;
         });
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-      },
+      }),
     });
     new Gauge({
       name: 'threering_scheduler_lag_seconds',
       help: 'How long the oldest due callback job (SMS, reminder, deadline) has been waiting to run; 0 when none is due',
       registers,
-      async collect() {
+      collect: fromDatabase(async function (this: Gauge) {
         const [r] = await db.query<{ oldest: Date | null }>(`SELECT min(run_at) AS oldest FROM callback_jobs WHERE status = 'pending' AND run_at <= $1`, [d.clock.now()]);
         this.set(r?.oldest ? Math.max(0, (d.clock.now().getTime() - new Date(r.oldest).getTime()) / 1000) : 0);
-      },
+      }),
     });
     new Gauge({
       name: 'threering_outbox_lag_seconds',
       help: 'How long the oldest due call-end effect (callback, customer file, notes SMS) has been waiting; 0 when none is due',
       registers,
-      async collect() {
+      collect: fromDatabase(async function (this: Gauge) {
         const [r] = await db.query<{ oldest: Date | null }>(`SELECT min(next_attempt_at) AS oldest FROM call_end_effects WHERE status = 'pending' AND next_attempt_at <= $1`, [d.clock.now()]);
         this.set(r?.oldest ? Math.max(0, (d.clock.now().getTime() - new Date(r.oldest).getTime()) / 1000) : 0);
-      },
+      }),
     });
     new Gauge({
       name: 'threering_outbox_failed',
       help: 'Call-end effects given up after their last attempt (see README, "What a call\'s end sets off is never lost")',
       registers,
-      async collect() {
+      collect: fromDatabase(async function (this: Gauge) {
         const [r] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM call_end_effects WHERE status = 'failed'`);
         this.set(Number(r?.n ?? 0));
-      },
+      }),
     });
     new Gauge({
       name: 'threering_db_pool_connections',
@@ -145,6 +165,7 @@ export class Metrics {
         for (const mode of ['redis', 'postgres-fallback', 'in-process']) this.set({ mode }, mode === now ? 1 : 0);
       },
     });
+    this.registry.registerMetric(databaseReadErrors);
   }
 
   /** Called when a webhook has been answered; `route` is one of the known routes or "other". */

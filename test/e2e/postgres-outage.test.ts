@@ -130,9 +130,12 @@ describe.skipIf(!canRun)('a caller who arrives while PostgreSQL is down (a priva
     expect(degraded.body).toMatchObject({ status: 'degraded', spool: { depth: 7 } });
     expect(degraded.body.checks.database).not.toBe('ok');
 
-    startPostgres();
+    // The operator's scrape still answers while PostgreSQL is down, with the spool depth.
     const metrics = await request(app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+    expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/^threering_spool_depth 7$/m);
+    expect(metrics.text).toMatch(/^threering_metrics_database_read_errors_total [1-9]\d*$/m);
+    startPostgres();
     clock.advance(60);
     expect(await c.spool!.replayer.replayOnce()).toEqual({ replayed: 7, setAside: 0, left: 0 });
 
