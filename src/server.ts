@@ -81,9 +81,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const instance = await startServer(config);
+  drainOnSignals(await startServer(config), config.DRAIN_NOTICE_SECONDS);
+}
+
+/** SIGTERM or SIGINT drains the instance, then the process exits 0 (1 if the drain hangs). */
+export function drainOnSignals(instance: RunningInstance, noticeSeconds: number): void {
   const stop = (signal: string) => {
-    const force = setTimeout(() => process.exit(1), (config.DRAIN_NOTICE_SECONDS + 25) * 1000);
+    const force = setTimeout(() => process.exit(1), (noticeSeconds + 25) * 1000);
     force.unref();
     void instance.drain(signal).then(() => process.exit(0));
   };
