@@ -196,6 +196,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       ...delivery.examples.map((e) => `answer: ${e}`),
       ...result.errors.slice(0, 6).map((e) => `simulator: ${e}`),
       ...found.lost.slice(0, 5).map((sid) => `lost: ${sid}`),
+      ...found.overlapExamples.map((e) => `overlap: ${e}`),
+      ...found.outcomeExamples.map((e) => `outcome: ${e}`),
     ];
     return { lines, passed: checks.every(([ok]) => ok) };
   } finally {

@@ -26,10 +26,12 @@ export interface RecordFindings {
   onRecord: Record<string, number>;
   /** Calls whose recorded outcome differs from what the caller lived. */
   outcomeDiffers: number;
+  outcomeExamples: string[];
   /** Calls with more than one accepted ring attempt (an outcome counted twice). */
   countedTwice: number;
   /** Pairs of ring attempts of one agent for two calls that overlap in time. */
   overlappingRings: number;
+  overlapExamples: string[];
   firstOffers: { agents: number; max: number; min: number };
   /** Ended calls whose call-end effects (callback, customer file) are not done. */
   effectsUndone: number;
@@ -42,7 +44,10 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
   await db.connect();
   try {
     const sids = [...o.arrivals.keys()];
-    const rows = await db.query<{ call_sid: string; state: string; outcome: string | null }>('SELECT call_sid, state, outcome FROM calls WHERE call_sid = ANY($1)', [sids]);
+    const rows = await db.query<{ call_sid: string; state: string; outcome: string | null; missed_reason: string | null; ended_by: string | null }>(
+      'SELECT call_sid, state, outcome, missed_reason, ended_by FROM calls WHERE call_sid = ANY($1)',
+      [sids],
+    );
     const bySid = new Map(rows.rows.map((r) => [r.call_sid, r]));
     const lost: string[] = [];
     let lostNoRow = 0;
@@ -68,9 +73,14 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
       onRecord[k] = (onRecord[k] ?? 0) + 1;
     }
     let outcomeDiffers = 0;
+    const outcomeExamples: string[] = [];
     for (const t of o.transcripts) {
       const row = bySid.get(t.callSid);
-      if (row?.state === 'ended' && row.outcome !== livedOutcome(t)) outcomeDiffers++;
+      if (row?.state === 'ended' && row.outcome !== livedOutcome(t)) {
+        outcomeDiffers++;
+        if (outcomeExamples.length < 3)
+          outcomeExamples.push(`${t.callSid.slice(0, 10)}… lived ${livedOutcome(t)} (hung up ${t.callerHungUp}, ended by hotline ${t.endedByHotline}), on record ${row.outcome} (${row.missed_reason ?? '-'}, ended by ${row.ended_by ?? '-'})`);
+      }
     }
     const twice = await db.query<{ n: string }>(
       `SELECT count(*) AS n FROM (SELECT call_id FROM ring_attempts WHERE outcome = 'accepted' GROUP BY call_id HAVING count(*) > 1) x`,
@@ -78,15 +88,15 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
     // An agent's phone is taken by a call from its leg's first status event to its last one, in
     // Twilio's own Timestamps (whole seconds); an attempt whose events never came counts from the
     // offer to the attempt's end. Two such spans of one agent for two calls must never overlap.
-    const overlaps = await db.query<{ n: string }>(
+    const overlaps = await db.query<{ agent_id: string; xs: Date; xe: Date; xo: string; ys: Date; ye: Date; yo: string }>(
       `WITH leg AS (
          SELECT attempt_id, min(event_at) AS s,
                 max(event_at) FILTER (WHERE call_status IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')) AS e
            FROM leg_events GROUP BY attempt_id),
        span AS (
-         SELECT r.agent_id, r.call_id, coalesce(leg.s, r.offered_at) AS s, coalesce(leg.e, r.finished_at, c.ended_at) AS e
+         SELECT r.agent_id, r.call_id, r.outcome, coalesce(leg.s, r.offered_at) AS s, coalesce(leg.e, r.finished_at, c.ended_at) AS e
            FROM ring_attempts r JOIN calls c ON c.id = r.call_id LEFT JOIN leg ON leg.attempt_id = r.id)
-       SELECT count(*) AS n FROM span x JOIN span y
+       SELECT x.agent_id, x.s AS xs, x.e AS xe, x.outcome AS xo, y.s AS ys, y.e AS ye, y.outcome AS yo FROM span x JOIN span y
          ON x.agent_id = y.agent_id AND x.call_id < y.call_id AND x.s < y.e AND y.s < x.e`,
     );
     const offers = await db.query<{ n: string }>(
@@ -105,8 +115,10 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
       outageNotOnRecord,
       onRecord,
       outcomeDiffers,
+      outcomeExamples,
       countedTwice: Number(twice.rows[0]!.n),
-      overlappingRings: Number(overlaps.rows[0]!.n),
+      overlappingRings: overlaps.rows.length,
+      overlapExamples: overlaps.rows.slice(0, 3).map((r) => `agent ${r.agent_id.slice(0, 8)}: ${r.xo} ${r.xs.toISOString()}–${r.xe?.toISOString()} and ${r.yo} ${r.ys.toISOString()}–${r.ye?.toISOString()}`),
       firstOffers: { agents: counts.length, max: Math.max(0, ...counts), min: counts.length ? Math.min(...counts) : 0 },
       effectsUndone: Number(effects.rows[0]!.n),
     };
