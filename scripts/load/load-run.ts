@@ -146,7 +146,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       maxTalkSeconds: o.maxTalkSeconds,
       network: loadNetwork(o.seed),
       rest,
-      wrapTransport: twilioDelivery(delivery, clock),
+      wrapTransport: twilioDelivery(delivery, clock, authToken),
       onCallDone: (done, total) => {
         progress(done, total);
         if (o.fault && !struck && done >= Math.floor(total * FAULT_AT)) strike(o.fault);
@@ -169,8 +169,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       [found.lost.length === 0, `calls lost: ${found.lost.length} of ${found.arrived - found.arrivedDuringOutage} that arrived while the services were up (no row ${found.lostNoRow}, not ended ${found.lostNotEnded})`],
       [found.countedTwice === 0, `outcomes counted twice (calls with two accepted attempts): ${found.countedTwice}`],
       [found.outcomeDiffers === 0, `outcome on record differs from what the caller lived: ${found.outcomeDiffers}`],
-      [found.overlappingRings === 0 && result.doubleRung.length === 0, `agents rung for two calls at once: ${found.overlappingRings} overlapping ring attempts on record, ${result.doubleRung.length} phones rung while on a leg`],
-      [delivery.serverErrors === 0 && delivery.notTwiml === 0 && delivery.silence === 0, `webhook answers that were 5xx ${delivery.serverErrors}, not TwiML ${delivery.notTwiml}, none at all ${delivery.silence} (of ${delivery.requests}; 4xx ${delivery.clientErrors}; connections retried as Twilio does ${delivery.retried})`],
+      [found.overlappingRings === 0 && result.doubleRung.length === 0, `agents rung for two calls at once: ${found.overlappingRings} overlapping legs on record (${found.attemptsWithoutLeg} attempts never rang), ${result.doubleRung.length} phones rung while on a leg`],
+      [delivery.serverErrors === 0 && delivery.notTwiml === 0 && delivery.silence === 0, `webhook answers that were 5xx ${delivery.serverErrors}, not TwiML ${delivery.notTwiml}, none at all ${delivery.silence} (${delivery.fellBack} then played the Voice Fallback URL; of ${delivery.requests}; 4xx ${delivery.clientErrors}; connections retried as Twilio does ${delivery.retried})`],
       [result.failedCalls === 0, `calls the simulator could not play to their end: ${result.failedCalls}`],
       [found.effectsUndone === 0, `ended calls whose call-end effects are not done: ${found.effectsUndone}`],
     ];

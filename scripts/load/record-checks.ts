@@ -32,6 +32,7 @@ export interface RecordFindings {
   /** Pairs of ring attempts of one agent for two calls that overlap in time. */
   overlappingRings: number;
   overlapExamples: string[];
+  attemptsWithoutLeg: number;
   firstOffers: { agents: number; max: number; min: number };
   /** Ended calls whose call-end effects (callback, customer file) are not done. */
   effectsUndone: number;
@@ -86,18 +87,22 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
       `SELECT count(*) AS n FROM (SELECT call_id FROM ring_attempts WHERE outcome = 'accepted' GROUP BY call_id HAVING count(*) > 1) x`,
     );
     // An agent's phone is taken by a call from its leg's first status event to its last one, in
-    // Twilio's own Timestamps (whole seconds); an attempt whose events never came counts from the
-    // offer to the attempt's end. Two such spans of one agent for two calls must never overlap.
+    // Twilio's own Timestamps (whole seconds). An attempt with no leg event never rang (the caller
+    // was gone, the agent was busy before Twilio dialled); it is counted apart. Two legs of one
+    // agent for two calls must never overlap.
     const overlaps = await db.query<{ agent_id: string; xs: Date; xe: Date; xo: string; ys: Date; ye: Date; yo: string }>(
       `WITH leg AS (
          SELECT attempt_id, min(event_at) AS s,
                 max(event_at) FILTER (WHERE call_status IN ('completed', 'busy', 'no-answer', 'failed', 'canceled')) AS e
            FROM leg_events GROUP BY attempt_id),
        span AS (
-         SELECT r.agent_id, r.call_id, r.outcome, coalesce(leg.s, r.offered_at) AS s, coalesce(leg.e, r.finished_at, c.ended_at) AS e
-           FROM ring_attempts r JOIN calls c ON c.id = r.call_id LEFT JOIN leg ON leg.attempt_id = r.id)
+         SELECT r.agent_id, r.call_id, r.outcome, leg.s, coalesce(leg.e, r.finished_at, c.ended_at) AS e
+           FROM ring_attempts r JOIN calls c ON c.id = r.call_id JOIN leg ON leg.attempt_id = r.id)
        SELECT x.agent_id, x.s AS xs, x.e AS xe, x.outcome AS xo, y.s AS ys, y.e AS ye, y.outcome AS yo FROM span x JOIN span y
          ON x.agent_id = y.agent_id AND x.call_id < y.call_id AND x.s < y.e AND y.s < x.e`,
+    );
+    const withoutLeg = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ring_attempts r WHERE NOT EXISTS (SELECT 1 FROM leg_events l WHERE l.attempt_id = r.id)`,
     );
     const offers = await db.query<{ n: string }>(
       `SELECT count(r.call_id) AS n FROM agents a LEFT JOIN ring_attempts r ON r.agent_id = a.id AND r.seq = 0 WHERE a.active GROUP BY a.id`,
@@ -118,6 +123,7 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
       outcomeExamples,
       countedTwice: Number(twice.rows[0]!.n),
       overlappingRings: overlaps.rows.length,
+      attemptsWithoutLeg: Number(withoutLeg.rows[0]!.n),
       overlapExamples: overlaps.rows.slice(0, 3).map((r) => `agent ${r.agent_id.slice(0, 8)}: ${r.xo} ${r.xs.toISOString()}–${r.xe?.toISOString()} and ${r.yo} ${r.ys.toISOString()}–${r.ye?.toISOString()}`),
       firstOffers: { agents: counts.length, max: Math.max(0, ...counts), min: counts.length ? Math.min(...counts) : 0 },
       effectsUndone: Number(effects.rows[0]!.n),
