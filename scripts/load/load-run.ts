@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeTwilioRest } from '../../src/simulator/fake-twilio-rest';
@@ -177,6 +177,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     if (o.fault === 'sigterm') checks.push([exitOk, 'the SIGTERMed instance drained and exited 0']);
     if (found.arrivedDuringOutage > 0) checks.push([found.outageNotOnRecord === 0, `calls that arrived during the outage and are not on record as ended: ${found.outageNotOnRecord} of ${found.arrivedDuringOutage}`]);
 
+    // Valid TwiML, but the caller heard the apology instead of an agent: a sign of overload.
+    const deadlineFallbacks = instances.map((i) => `${i.name} ${readFileSync(i.logFile, 'utf8').split('webhook missed its deadline').length - 1}`).join(', ');
     const byRoute = new Map<string, number[]>();
     for (const t of result.timings) byRoute.set(t.route, [...(byRoute.get(t.route) ?? []), t.ms]);
     const lines = [
@@ -189,6 +191,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       `on record: ${Object.entries(found.onRecord).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `first offers per agent: max ${found.firstOffers.max}, min ${found.firstOffers.min} over ${found.firstOffers.agents} agents`,
       `balancer: answered by a ${balancer.stats.answered.a}, by b ${balancer.stats.answered.b}; redelivered to the other instance ${balancer.stats.redelivered}; undelivered ${balancer.stats.undelivered}`,
+      `answered with the fallback at WEBHOOK_DEADLINE_SECONDS (instance logs): ${deadlineFallbacks}`,
       'checks:',
       ...checks.map(([ok, what]) => `  ${ok ? 'ok  ' : 'FAIL'} ${what}`),
       'webhook latency through the balancer (ms): route  n  p50  p99',
