@@ -19,6 +19,7 @@ async function main() {
       'time-scale': { type: 'string', default: '10' },
       'max-talk': { type: 'string', default: '30' },
       'settle-seconds': { type: 'string', default: '90' },
+      'play-limit-seconds': { type: 'string', default: '900' },
       fault: { type: 'string' },
     },
     strict: true,
@@ -38,14 +39,15 @@ async function main() {
     timeScale: whole('time-scale', 1),
     maxTalkSeconds: whole('max-talk', 11),
     settleSeconds: whole('settle-seconds', 0),
+    playLimitSeconds: whole('play-limit-seconds', 1),
     fault,
     databaseUrl: process.env.LOAD_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: process.env.LOAD_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     ports: { balancer: 3101, a: 3102, b: 3103, rest: 3104, pg: 5445, redis: 6395 },
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(report.lines.join('\n') + '\n');
-  process.exitCode = report.passed ? 0 : 1;
+  // Callers left playing past the time limit would keep the process alive: exit once printed.
+  process.stdout.write(report.lines.join('\n') + '\n', () => process.exit(report.passed ? 0 : 1));
 }
 
 main().catch((err) => {

@@ -30,6 +30,8 @@ export interface LoadOptions {
   ports: { balancer: number; a: number; b: number; rest: number; pg: number; redis: number };
   /** Real seconds to wait after the last call for settlers and late callbacks. */
   settleSeconds: number;
+  /** Real seconds the calls may take to play; past it the run reports the calls still playing as failed. */
+  playLimitSeconds: number;
   log(line: string): void;
 }
 
@@ -105,6 +107,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const faultNotes: string[] = [];
     let faultDone: Promise<void> = Promise.resolve();
     let struck = false;
+    let callsDone = 0;
     const progress = progressBar('calls');
     const strike = (fault: Fault) => {
       struck = true;
@@ -132,7 +135,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     };
 
     const started = performance.now();
-    const result = await runSimulation({
+    const simulation = runSimulation({
       targetUrl: publicUrl,
       publicBaseUrl: publicUrl,
       authToken,
@@ -148,15 +151,24 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       rest,
       wrapTransport: twilioDelivery(delivery, clock, authToken),
       onCallDone: (done, total) => {
+        callsDone = done;
         progress(done, total);
         if (o.fault && !struck && done >= Math.floor(total * FAULT_AT)) strike(o.fault);
       },
     });
+    // A caller the hotline never moves on (left holding) would keep the run going for ever.
+    let limitTimer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      simulation,
+      new Promise<null>((resolve) => (limitTimer = setTimeout(() => resolve(null), o.playLimitSeconds * 1000))),
+    ]);
+    clearTimeout(limitTimer);
+    const stillPlaying = result ? 0 : o.calls - callsDone;
     await faultDone;
     const playSeconds = (performance.now() - started) / 1000;
     const stillOpen = await waitForEnded(services.databaseUrl, [...delivery.arrivals.keys()], o.settleSeconds);
     const loadAfter = load();
-    const found = await readRecord(services.databaseUrl, { arrivals: delivery.arrivals, outages, transcripts: result.transcripts });
+    const found = await readRecord(services.databaseUrl, { arrivals: delivery.arrivals, outages, transcripts: result?.transcripts ?? [] });
 
     let exitOk = true;
     if (o.fault === 'sigterm') {
@@ -169,9 +181,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       [found.lost.length === 0, `calls lost: ${found.lost.length} of ${found.arrived - found.arrivedDuringOutage} that arrived while the services were up (no row ${found.lostNoRow}, not ended ${found.lostNotEnded})`],
       [found.countedTwice === 0, `outcomes counted twice (calls with two accepted attempts): ${found.countedTwice}`],
       [found.outcomeDiffers === 0, `outcome on record differs from what the caller lived: ${found.outcomeDiffers}`],
-      [found.overlappingRings === 0 && result.doubleRung.length === 0, `agents rung for two calls at once: ${found.overlappingRings} overlapping legs on record (${found.attemptsWithoutLeg} attempts never rang), ${result.doubleRung.length} phones rung while on a leg`],
+      [found.overlappingRings === 0 && (result?.doubleRung.length ?? 0) === 0, `agents rung for two calls at once: ${found.overlappingRings} overlapping legs on record (${found.attemptsWithoutLeg} attempts never rang), ${result?.doubleRung.length ?? 'unknown'} phones rung while on a leg`],
       [delivery.serverErrors === 0 && delivery.notTwiml === 0 && delivery.silence === 0, `webhook answers that were 5xx ${delivery.serverErrors}, not TwiML ${delivery.notTwiml}, none at all ${delivery.silence} (${delivery.fellBack} then played the Voice Fallback URL; of ${delivery.requests}; 4xx ${delivery.clientErrors}; connections retried as Twilio does ${delivery.retried})`],
-      [result.failedCalls === 0, `calls the simulator could not play to their end: ${result.failedCalls}`],
+      [result !== null && result.failedCalls === 0, `calls the simulator could not play to their end: ${result?.failedCalls ?? 'unknown'}; still playing after ${o.playLimitSeconds} s: ${stillPlaying}`],
       [found.effectsUndone === 0, `ended calls whose call-end effects are not done: ${found.effectsUndone}`],
     ];
     if (o.fault === 'sigterm') checks.push([exitOk, 'the SIGTERMed instance drained and exited 0']);
@@ -179,25 +191,24 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
 
     // Valid TwiML, but the caller heard the apology instead of an agent: a sign of overload.
     const deadlineFallbacks = instances.map((i) => `${i.name} ${readFileSync(i.logFile, 'utf8').split('webhook missed its deadline').length - 1}`).join(', ');
-    const byRoute = new Map<string, number[]>();
-    for (const t of result.timings) byRoute.set(t.route, [...(byRoute.get(t.route) ?? []), t.ms]);
+    const byRoute = delivery.latency;
     const lines = [
       `ThreeRing load${o.fault ? ` with fault ${o.fault}` : ''}: ${o.calls} calls, ${o.concurrency} at a time, ${o.agents} agents, seed ${o.seed}`,
       `time scale ${o.timeScale}×: prompts, rings and talk play ${o.timeScale}× faster than real time (one clock shared by the driver and both instances)`,
       `two instances (a :${o.ports.a}, b :${o.ports.b}) behind a round-robin balancer :${o.ports.balancer}; ${services.describe}`,
       `played in ${playSeconds.toFixed(1)} s wall; ${stillOpen} calls still open after ${o.settleSeconds} s of settling; load average ${loadBefore} before, ${loadAfter} after`,
       ...faultNotes.map((n) => `fault: ${n}`),
-      `lived: answered ${result.lived.answered}, missed ${result.lived.missed}, abandoned ${result.lived.abandoned}, rated ${result.rated}`,
+      result ? `lived: answered ${result.lived.answered}, missed ${result.lived.missed}, abandoned ${result.lived.abandoned}, rated ${result.rated}` : 'lived: unknown (the run hit its time limit; outcomes are not compared)',
       `on record: ${Object.entries(found.onRecord).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `first offers per agent: max ${found.firstOffers.max}, min ${found.firstOffers.min} over ${found.firstOffers.agents} agents`,
       `balancer: answered by a ${balancer.stats.answered.a}, by b ${balancer.stats.answered.b}; redelivered to the other instance ${balancer.stats.redelivered}; undelivered ${balancer.stats.undelivered}`,
       `answered with the fallback at WEBHOOK_DEADLINE_SECONDS (instance logs): ${deadlineFallbacks}`,
       'checks:',
       ...checks.map(([ok, what]) => `  ${ok ? 'ok  ' : 'FAIL'} ${what}`),
-      'webhook latency through the balancer (ms): route  n  p50  p99',
+      'webhook latency as Twilio saw it, through the balancer (ms): route  n  p50  p99',
       ...[...byRoute].sort().map(([route, ms]) => `  ${route}  ${ms.length}  ${percentile(ms, 50)!.toFixed(0)}  ${percentile(ms, 99)!.toFixed(0)}`),
       ...delivery.examples.map((e) => `answer: ${e}`),
-      ...result.errors.slice(0, 6).map((e) => `simulator: ${e}`),
+      ...(result?.errors ?? []).slice(0, 6).map((e) => `simulator: ${e}`),
       ...found.lost.slice(0, 5).map((sid) => `lost: ${sid}`),
       ...found.overlapExamples.map((e) => `overlap: ${e}`),
       ...found.outcomeExamples.map((e) => `outcome: ${e}`),

@@ -27,10 +27,12 @@ export interface DeliveryLog {
   fellBack: number;
   /** The first few faults, for the report. */
   examples: string[];
+  /** Milliseconds to each answer (Twilio's retry and fallback included), by route. */
+  latency: Map<string, number[]>;
 }
 
 export function newDeliveryLog(): DeliveryLog {
-  return { arrivals: new Map(), requests: 0, retried: 0, serverErrors: 0, notTwiml: 0, clientErrors: 0, silence: 0, fellBack: 0, examples: [] };
+  return { arrivals: new Map(), requests: 0, retried: 0, serverErrors: 0, notTwiml: 0, clientErrors: 0, silence: 0, fellBack: 0, examples: [], latency: new Map() };
 }
 
 const connectionFailed = (err: unknown) => err instanceof TypeError && /fetch failed/.test(err.message);
@@ -46,6 +48,7 @@ export function twilioDelivery(log: DeliveryLog, time: Clock, authToken: string)
     const route = new URL(url).pathname;
     if (route === '/webhooks/voice/incoming' && params.CallSid && !log.arrivals.has(params.CallSid)) log.arrivals.set(params.CallSid, time.now());
     log.requests++;
+    const started = performance.now();
     let answer;
     try {
       try {
@@ -64,6 +67,7 @@ export function twilioDelivery(log: DeliveryLog, time: Clock, authToken: string)
       const fallbackParams = { ...params, ErrorCode: '11200', ErrorUrl: url };
       answer = await inner(fallbackUrl, fallbackParams, twilio.getExpectedTwilioSignature(authToken, fallbackUrl, fallbackParams));
     }
+    log.latency.set(route, [...(log.latency.get(route) ?? []), performance.now() - started]);
     if (answer.status >= 500) {
       log.serverErrors++;
       note(`${route}: ${answer.status} ${answer.text}`);
