@@ -58,7 +58,8 @@ describe('a server process that gets SIGTERM drains', () => {
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      DRAIN_NOTICE_SECONDS: '1',
+      // Long enough for a slow machine to see the notice before the port closes.
+      DRAIN_NOTICE_SECONDS: '15',
       LOG_LEVEL: 'info',
     };
     if (process.env.DATABASE_URL) {
