@@ -36,17 +36,31 @@ function apiErrorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/** Set once the instance is shutting down (src/server.ts): it should get no new work. */
+export interface DrainState {
+  draining: boolean;
+}
+
 /** The HTTP surface, without listening: health, Twilio webhooks, the admin API, feature pages. */
-export function createApp(c: Container): Express {
+export function createApp(c: Container, drain: DrainState = { draining: false }): Express {
   const app = express();
   app.disable('x-powered-by');
   // Behind a TLS-terminating proxy; signatures are checked against PUBLIC_BASE_URL, not the Host header.
   app.set('trust proxy', true);
+  // While draining, every answer ends its connection: a keep-alive client reconnects elsewhere.
+  app.use((_req, res, next) => {
+    if (drain.draining) res.setHeader('Connection', 'close');
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (drain.draining) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const checks: Record<string, string> = {};
     await c.db.query('SELECT 1').then(
       () => (checks.database = 'ok'),

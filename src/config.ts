@@ -93,6 +93,8 @@ export const configSchema = z
     LINK_TTL_HOURS: seconds(24, 1, 24 * 14),
     CONSOLE_SESSION_HOURS: seconds(12, 1, 24 * 30),
     CONSOLE_LIVE_SECONDS: seconds(2, 1, 60),
+    // On SIGTERM: /readyz says 503 and answers carry Connection: close this long before the port closes.
+    DRAIN_NOTICE_SECONDS: seconds(5, 0, 120),
     REPEAT_CALLER_DAYS: seconds(7, 1, 365),
     RATING_TIMEOUT_SECONDS: seconds(6, 3, 20),
     CALLBACK_DAY_START: hhmm('08:00'),

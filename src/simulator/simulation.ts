@@ -3,7 +3,7 @@ import { httpTransport, type WebhookTiming } from './http-transport';
 import { RealTimeline, type ScaledClock } from './real-time';
 import { seededRandom } from './seeded-random';
 import type { TwimlNode } from './twiml-tree';
-import { TwilioModel, type AgentBehaviour, type CallScript, type CallTranscript, type GatherReply, type Network } from './twilio-model';
+import { TwilioModel, type AgentBehaviour, type CallScript, type CallTranscript, type GatherReply, type Network, type Transport } from './twilio-model';
 
 /**
  * Plays a stream of generated calls against a running ThreeRing server in real (or scaled) time,
@@ -30,6 +30,8 @@ export interface SimulationOptions {
   network?: Network;
   /** The fake of Twilio's REST API the server reaches: its call redirects move this run's calls. */
   rest?: FakeTwilioRest;
+  /** Wraps the HTTP transport: what Twilio does when a connection fails, checks on every answer (the load run). */
+  wrapTransport?(transport: Transport): Transport;
   onCallDone?(done: number, total: number): void;
 }
 
@@ -92,7 +94,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
     network: o.network,
     // Hold music plays in 20 s stretches; the hold document asks again after each.
     playSeconds: 20,
-    transport: httpTransport({ targetUrl: o.targetUrl, publicBaseUrl: o.publicBaseUrl, onTiming: (t) => timings.push(t) }),
+    transport: (o.wrapTransport ?? ((t) => t))(httpTransport({ targetUrl: o.targetUrl, publicBaseUrl: o.publicBaseUrl, onTiming: (t) => timings.push(t) })),
   });
   if (o.rest) o.rest.model = model;
   const rand = seededRandom(o.seed);
