@@ -190,7 +190,9 @@ function credential(route: RouteEntry, t: HostileTarget, privileged: boolean): f
     case 'console': {
       const session = t.consoleSession;
       const bad: Credential[] = [none, { headers: { cookie: 'threering_console=forged-session' }, credentialed: false, label: 'forged-session' }, { headers: { cookie: `threering_console=${'%'.repeat(50)}; lang=%E0` }, credentialed: false, label: 'mangled-cookie' }];
-      return pick(session ? [{ headers: { cookie: session.cookie }, credentialed: true, label: 'session' }] : [], bad);
+      // Signing out would end the run's one session: that route gets the bad credentials only.
+      const good = session && route.path !== '/console/sign-out' ? [{ headers: { cookie: session.cookie }, credentialed: true, label: 'session' }] : [];
+      return pick(good, bad);
     }
     default:
       return fc.constant({ ...none, credentialed: privileged, label: privileged ? 'link' : 'none' });

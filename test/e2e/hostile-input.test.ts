@@ -111,6 +111,19 @@ describe('hostile input: generated requests over every route', () => {
     expect(deflate.status).toBe(400);
   });
 
+  it('sends a console visitor without a session to sign in, leaving out a page address too long to come back to', async () => {
+    const long = `/console/calls?caller=${'%E5%AE%A2'.repeat(1500)}`;
+    const res = await sendRequest(server.url, by('GET', long, {}));
+    expect(res.status).toBe(303);
+    const short = await fetch(`${server.url}/console/calls?outcome=missed`, { redirect: 'manual' });
+    expect(short.headers.get('location')).toBe('/console/sign-in?next=%2Fconsole%2Fcalls%3Foutcome%3Dmissed');
+  });
+
+  it('switches the console language even when the Referer does not parse', async () => {
+    const res = await sendRequest(server.url, by('GET', '/console/lang?to=en', { referer: 'http://[' }));
+    expect(res.status).toBe(303);
+  });
+
   it('answers a console error page even when the Referer does not parse', async () => {
     const res = await sendRequest(server.url, by('POST', '/console/sign-in', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-16', referer: 'http://[' }, 'username=a'));
     expect(res.status).toBe(415);
