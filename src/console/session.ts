@@ -57,12 +57,12 @@ export function setCookie(res: Response, name: string, value: string, o: CookieO
 
 export const viewerOf = (res: Response): Viewer => res.locals.viewer as Viewer;
 
+const MAX_NEXT_LENGTH = 2000;
+
 /**
  * Loads the session named by the cookie. Pages without one go to the sign-in page; other
  * requests (forms, the live stream) get a 401.
  */
-const MAX_NEXT_LENGTH = 2000;
-
 export function requireSession(accounts: PostgresAccountStore, clock: Clock): RequestHandler {
   return async (req, res, next) => {
     const cookies = cookiesOf(req);
