@@ -10,24 +10,16 @@ import { callsRoutes } from './routing/calls-routes';
 import { reportsRoutes } from './api/reports-routes';
 import { PostgresReportStore } from './postgres/report-store';
 import type { Container } from './container';
-import { AppError } from './errors';
+import { requestErrorOf } from './errors';
 import { metricsRoutes } from './metrics/metrics-routes';
 import type { Logger } from './logger';
 
 /** One place turns API errors into JSON: { error: { code, message, field? } }. */
 function apiErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    if (err instanceof AppError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
-      return;
-    }
-    const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'bad_request', message: 'body: not valid JSON' } });
-      return;
-    }
-    if (e.type === 'entity.too.large') {
-      res.status(413).json({ error: { code: 'too_large', message: 'body: too large' } });
+    const refused = requestErrorOf(err);
+    if (refused) {
+      res.status(refused.status).json({ error: { code: refused.code, message: refused.message, ...(refused.field ? { field: refused.field } : {}) } });
       return;
     }
     // The agent's page carries its capability in the path: never log the token itself.

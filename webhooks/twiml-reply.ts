@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { AppError } from '../src/errors';
+import { requestErrorOf } from '../src/errors';
 import type { Logger } from '../src/logger';
 import { hangupTwiml, newResponse, sayAndHangUp, type Speaker } from '../src/twiml/hotline-twiml';
 
@@ -61,23 +61,20 @@ export function webhookErrorHandler(speaker: Speaker, fallbackNumber: string | u
       log.error('webhook failed after its deadline', { path: req.path, err });
       return;
     }
-    if (err instanceof AppError && err.status === 403) {
-      log.warn('webhook refused', { path: req.path, reason: err.message });
-      res.status(403).json({ error: { code: err.code, message: err.message } });
+    const refused = requestErrorOf(err);
+    if (refused && refused.status === 403) {
+      log.warn('webhook refused', { path: req.path, reason: refused.message });
+      res.status(403).json({ error: { code: refused.code, message: refused.message } });
       return;
     }
-    if (err instanceof AppError) {
-      log.warn('webhook rejected', { path: req.path, status: err.status, reason: err.message });
-      res.setHeader('X-ThreeRing-Error', encodeURIComponent(err.message));
-      sendTwiml(res, fallbackFor(req.path, speaker, undefined), err.status);
+    // Bad input, unparseable bodies included (Twilio never sends those): a 4xx, not the duty line.
+    if (refused) {
+      log.warn('webhook rejected', { path: req.path, status: refused.status, reason: refused.message });
+      res.setHeader('X-ThreeRing-Error', encodeURIComponent(refused.message));
+      sendTwiml(res, fallbackFor(req.path, speaker, undefined), refused.status);
       return;
     }
-    const status = (err as { status?: number; type?: string }).type === 'entity.parse.failed' ? 400 : 500;
     log.error('webhook failed', { path: req.path, err });
-    if (status === 400) {
-      sendTwiml(res, fallbackFor(req.path, speaker, undefined), 400);
-      return;
-    }
     sendTwiml(res, fallbackFor(req.path, speaker, fallbackNumber), 200);
   };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Container, Feature } from '../container';
-import { AppError } from '../errors';
+import { AppError, requestErrorOf } from '../errors';
 import { PostgresAccountStore } from '../postgres/account-store';
 import { PostgresApiTokenStore } from '../postgres/api-token-store';
 import { PostgresAuditStore } from '../postgres/audit-store';
@@ -70,13 +70,15 @@ export function consoleFeature(c: Container): ConsoleFeature {
 
   const errors: ErrorRequestHandler = (err, req, res, _next) => {
     const lang = langOf(cookiesOf(req).lang);
-    const status = err instanceof AppError ? err.status : (err as { type?: string }).type === 'entity.too.large' ? 413 : 500;
+    const refused = requestErrorOf(err);
+    const status = refused ? refused.status : 500;
     if (status === 500) c.logger.error('console request failed', { path: req.route?.path ?? req.path, err });
     const heading = { 400: t(lang, 'badRequest'), 403: t(lang, 'forbidden'), 404: t(lang, 'notFound'), 409: t(lang, 'conflict') }[status] ?? `${status}`;
-    const message = err instanceof AppError ? err.message : 'internal error';
+    const message = refused ? refused.message : 'internal error';
     const viewer = res.locals.viewer ? viewerOf(res) : null;
     // Back to the page the form was on, when it was one of ours.
-    const from = req.header('Referer') ? new URL(req.header('Referer')!, 'http://console.invalid') : null;
+    const referer = req.header('Referer');
+    const from = referer && URL.canParse(referer, 'http://console.invalid') ? new URL(referer, 'http://console.invalid') : null;
     const back = from && from.pathname.startsWith('/console/') ? from.pathname + from.search : '/console/';
     res.status(status).type('html').send(page(viewer, { title: heading }, html`<p class="error" role="alert" data-status="${String(status)}">${message}</p><p><a href="${back}">←</a></p>`));
   };

@@ -57,6 +57,8 @@ export function setCookie(res: Response, name: string, value: string, o: CookieO
 
 export const viewerOf = (res: Response): Viewer => res.locals.viewer as Viewer;
 
+const MAX_NEXT_LENGTH = 2000;
+
 /**
  * Loads the session named by the cookie. Pages without one go to the sign-in page; other
  * requests (forms, the live stream) get a 401.
@@ -68,7 +70,9 @@ export function requireSession(accounts: PostgresAccountStore, clock: Clock): Re
     const session = id ? await accounts.session(sha256(id), clock.now()) : null;
     if (!session) {
       if (req.method === 'GET' && req.header('Accept') !== 'text/event-stream') {
-        res.redirect(303, `/console/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+        // A page address too long to come back to is dropped: encoded into Location it would
+        // outgrow the response head clients accept (Node's limit is 16 KB).
+        res.redirect(303, req.originalUrl.length <= MAX_NEXT_LENGTH ? `/console/sign-in?next=${encodeURIComponent(req.originalUrl)}` : '/console/sign-in');
       } else {
         res.status(401).type('text/plain').send('sign in first: /console/sign-in');
       }

@@ -74,8 +74,10 @@ export function signInRoutes(d: SignInDeps): Router {
 
   r.get('/lang', (req, res) => {
     setCookie(res, 'lang', req.query.to === 'en' ? 'en' : 'zh', { ...d.cookies, maxAgeSeconds: 365 * 24 * 3600 });
-    const back = req.header('Referer');
-    res.redirect(303, back && new URL(back, 'http://x').pathname.startsWith('/console/') ? new URL(back, 'http://x').pathname + new URL(back, 'http://x').search : '/console/');
+    const referer = req.header('Referer');
+    // Back to the console page the switch was on; a Referer that does not parse is no page of ours.
+    const back = referer && URL.canParse(referer, 'http://x') ? new URL(referer, 'http://x') : null;
+    res.redirect(303, back && back.pathname.startsWith('/console/') ? back.pathname + back.search : '/console/');
   });
 
   return r;

@@ -1,0 +1,127 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { pgDb, pgliteDb, type Db, type Queryable } from '../../src/postgres/db';
+import { migrate } from '../../src/postgres/migrate';
+
+/**
+ * Where a hostile run keeps its data: a fresh PGlite folder, or with DATABASE_URL a database of
+ * its own on that server (dropped afterwards); with REDIS_URL a key prefix of its own.
+ */
+export interface ScratchBackend {
+  kind: 'embedded' | 'services';
+  /** The settings that point a server at this scratch data. */
+  env: Record<string, string>;
+  /** Opens the database. PGlite allows one process at a time: open it only while no server holds it. */
+  openDb(): Promise<Db>;
+  /** Every Redis key under the run's prefix with a hash of its value (nothing without REDIS_URL). */
+  redisState(): Promise<Map<string, string>>;
+  drop(): Promise<void>;
+}
+
+const suffix = () => randomBytes(6).toString('hex');
+
+export async function scratchBackend(databaseUrl = process.env.DATABASE_URL || undefined, redisUrl = process.env.REDIS_URL || undefined): Promise<ScratchBackend> {
+  const env: Record<string, string> = {};
+  let openDb: () => Promise<Db>;
+  let dropDb: () => Promise<void>;
+  if (databaseUrl) {
+    const name = `threering_hostile_${suffix()}`;
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(databaseUrl);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+    openDb = async () => pgDb(url.toString(), 2);
+    dropDb = async () => {
+      const c = new Client({ connectionString: databaseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'threering-hostile-'));
+    env.PGLITE_DATA_DIR = dir;
+    openDb = () => pgliteDb(dir);
+    dropDb = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const prefix = `threering-hostile:${suffix()}:`;
+  if (redisUrl) {
+    env.REDIS_URL = redisUrl;
+    env.REDIS_KEY_PREFIX = prefix;
+  }
+  const db = await openDb();
+  await migrate(db);
+  await db.close();
+  return {
+    kind: databaseUrl || redisUrl ? 'services' : 'embedded',
+    env,
+    openDb,
+    async redisState() {
+      const state = new Map<string, string>();
+      if (!redisUrl) return state;
+      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+          cursor = next;
+          for (const key of keys) {
+            const dump = await redis.dumpBuffer(key);
+            if (dump) state.set(key, createHash('sha256').update(dump).digest('hex'));
+          }
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+      return state;
+    },
+    async drop() {
+      await dropDb();
+      if (!redisUrl) return;
+      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+          cursor = next;
+          if (keys.length) await redis.del(...keys);
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/**
+ * Tables an unauthenticated request is meant to change, and why. A wrong console password is
+ * recorded so that guessing is throttled: that row is the defence working, not a leak.
+ */
+export const CHANGED_BY_DESIGN = new Set(['console_sign_in_failures']);
+
+/** Row count and a checksum of every row of every table in the public schema. */
+export async function tableChecksums(db: Queryable): Promise<Map<string, string>> {
+  const tables = await db.query<{ name: string }>(
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+  );
+  const out = new Map<string, string>();
+  for (const { name } of tables) {
+    const [row] = await db.query<{ n: number; sum: string | null }>(`SELECT COUNT(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY t::text)) AS sum FROM "${name}" t`);
+    out.set(name, `${row!.n} rows ${row!.sum ?? '-'}`);
+  }
+  return out;
+}
+
+/** What differs between two snapshots: a table's rows, or a Redis key, with both sides. */
+export function differences(before: Map<string, string>, after: Map<string, string>, ignore: Set<string> = new Set()): string[] {
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  return [...keys].filter((k) => !ignore.has(k) && before.get(k) !== after.get(k)).map((k) => `${k}: ${before.get(k) ?? 'absent'} -> ${after.get(k) ?? 'absent'}`);
+}
