@@ -51,16 +51,26 @@ export function pgDb(connectionString: string, max = 10): Db {
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, errors }),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await counted(pool.connect());
+      // A checked-out client is not covered by the pool's listener: a server shutting down (57P01)
+      // would otherwise be an unhandled 'error' event and end the process. The query in flight
+      // fails on its own, and the broken client is destroyed rather than returned to the pool.
+      let lost: Error | undefined;
+      const onLost = (err: Error) => {
+        errors++;
+        lost = err;
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const result = await fn(onClient(client));
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (!lost) await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        client.off('error', onLost);
+        client.release(lost);
       }
     },
     async exec(sql: string) {
