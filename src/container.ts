@@ -10,6 +10,8 @@ import { PostgresAnalyticsStore } from './postgres/analytics-store';
 import { PostgresCallStore } from './postgres/call-store';
 import { databaseCounter } from './postgres/counter-store';
 import { pgDb, pgliteDb, type Db } from './postgres/db';
+import { FactsCache } from './postgres/facts-cache';
+import { watchFactWrites } from './postgres/watch-fact-writes';
 import { migrate } from './postgres/migrate';
 import { InProcessCoordinator } from './redis/in-process-coordinator';
 import { RedisCoordinator } from './redis/redis-coordinator';
@@ -53,6 +55,8 @@ export interface Container {
   /** Who is on duty, on leave, paused; the hunt asks it for each call's candidates. */
   roster: RosterService;
   rosterStore: PostgresRosterStore;
+  /** The roster, blocklist and agents as read within the last second (this instance's own writes clear it). */
+  facts: FactsCache;
   /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
   features: Feature[];
@@ -71,8 +75,10 @@ export interface ContainerOverrides {
 export async function buildContainer(config: Config, o: ContainerOverrides = {}): Promise<Container> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger(config.LOG_LEVEL);
-  const db = o.db ?? (config.DATABASE_URL ? pgDb(config.DATABASE_URL) : await pgliteDb(config.PGLITE_DATA_DIR));
-  await migrate(db);
+  const rawDb = o.db ?? (config.DATABASE_URL ? pgDb(config.DATABASE_URL) : await pgliteDb(config.PGLITE_DATA_DIR));
+  await migrate(rawDb);
+  const facts = new FactsCache();
+  const db = watchFactWrites(rawDb, () => facts.invalidate());
   const coordinator =
     o.coordinator ??
     (config.REDIS_URL ? new RedisCoordinator(config.REDIS_URL, config.REDIS_KEY_PREFIX) : new InProcessCoordinator(databaseCounter(db, 'rotation'), clock));
@@ -119,6 +125,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     listeners,
     callEnds,
     roster,
+    facts,
     redirectCall: async (callSid, url) => {
       await twilioClient.calls(callSid).update({ url, method: 'POST' });
     },
@@ -139,6 +146,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     sms,
     roster,
     rosterStore,
+    facts,
     metrics: new Metrics({ db, coordinator, clock }),
     features: [],
     async close() {

@@ -1,0 +1,48 @@
+/**
+ * The slowly changing facts an arriving call needs (the roster and who is on duty, the
+ * blocklist, internal numbers, agents' phones), kept in memory for a second so that the
+ * incoming-call webhook does not read them from the database on every call.
+ *
+ * Staleness: this instance forgets everything the moment it writes one of these facts (see
+ * watch-fact-writes.ts), so its own changes count at once. A change made through another
+ * instance is seen here at most FACTS_TTL_MS later (a pause by SMS, a new shift, a blocklist
+ * rule). An entry is also dropped when the hotline's clock has moved FACTS_TTL_MS from when it
+ * was read, or gone back, so a shift boundary is crossed at most that late.
+ */
+export const FACTS_TTL_MS = 1000;
+
+interface Entry {
+  value: Promise<unknown>;
+  readAtMs: number;
+  loadedAtWallMs: number;
+}
+
+export class FactsCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly ttlMs = FACTS_TTL_MS) {}
+
+  /** Forgets every fact: this instance is about to change, or has just changed, one of them. */
+  invalidate(): void {
+    this.entries.clear();
+  }
+
+  /**
+   * The fact under `key` as read at most ttl ago (by the hotline's clock `at` and by the wall
+   * clock); concurrent readers share one load. A load that fails is not kept.
+   */
+  async read<T>(key: string, at: Date, load: () => Promise<T>): Promise<T> {
+    const atMs = at.getTime();
+    const wallMs = performance.now();
+    const hit = this.entries.get(key);
+    if (hit && atMs >= hit.readAtMs && atMs - hit.readAtMs < this.ttlMs && wallMs - hit.loadedAtWallMs < this.ttlMs) return hit.value as Promise<T>;
+    const entry: Entry = { value: load(), readAtMs: atMs, loadedAtWallMs: wallMs };
+    this.entries.set(key, entry);
+    try {
+      return (await entry.value) as T;
+    } catch (err) {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      throw err;
+    }
+  }
+}
