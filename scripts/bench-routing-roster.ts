@@ -51,7 +51,7 @@ async function post(url: string, params: Record<string, string>): Promise<string
     body: new URLSearchParams(params).toString(),
   });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  if (res.status >= 300) throw new Error(`${url}: ${res.status}`);
   return text;
 }
 

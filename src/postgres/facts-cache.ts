@@ -15,6 +15,7 @@ interface Entry {
   value: Promise<unknown>;
   readAtMs: number;
   loadedAtWallMs: number;
+  refreshing?: boolean;
 }
 
 export class FactsCache {
@@ -29,13 +30,18 @@ export class FactsCache {
 
   /**
    * The fact under `key` as read at most ttl ago (by the hotline's clock `at` and by the wall
-   * clock); concurrent readers share one load. A load that fails is not kept.
+   * clock); concurrent readers share one load. A load that fails is not kept. Past half its ttl
+   * an entry is read again in the background, so a steady stream of calls never waits for it.
    */
   async read<T>(key: string, at: Date, load: () => Promise<T>): Promise<T> {
     const atMs = at.getTime();
     const wallMs = performance.now();
     const hit = this.entries.get(key);
-    if (hit && atMs >= hit.readAtMs && atMs - hit.readAtMs < this.ttlMs && wallMs - hit.loadedAtWallMs < this.ttlMs) return hit.value as Promise<T>;
+    const age = hit && atMs >= hit.readAtMs ? Math.max(atMs - hit.readAtMs, wallMs - hit.loadedAtWallMs) : Infinity;
+    if (hit && age < this.ttlMs) {
+      if (age >= this.ttlMs / 2 && !hit.refreshing) this.refresh(key, hit, { value: load(), readAtMs: atMs, loadedAtWallMs: wallMs });
+      return hit.value as Promise<T>;
+    }
     const entry: Entry = { value: load(), readAtMs: atMs, loadedAtWallMs: wallMs };
     this.entries.set(key, entry);
     try {
@@ -44,5 +50,18 @@ export class FactsCache {
       if (this.entries.get(key) === entry) this.entries.delete(key);
       throw err;
     }
+  }
+
+  /** Puts `next` in place of `current` once loaded, unless a write has cleared the cache meanwhile. */
+  private refresh(key: string, current: Entry, next: Entry): void {
+    current.refreshing = true;
+    next.value.then(
+      () => {
+        if (this.entries.get(key) === current) this.entries.set(key, next);
+      },
+      () => {
+        current.refreshing = false;
+      },
+    );
   }
 }
