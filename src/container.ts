@@ -55,7 +55,7 @@ export interface Container {
   /** Who is on duty, on leave, paused; the hunt asks it for each call's candidates. */
   roster: RosterService;
   rosterStore: PostgresRosterStore;
-  /** The roster, blocklist and agents as read within the last second (this instance's own writes clear it). */
+  /** The roster, blocklist and agents as read within the last two seconds (this instance's own writes clear it). */
   facts: FactsCache;
   /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;

@@ -14,7 +14,7 @@ export interface ProtectionDeps {
   clock: Clock;
   logger: Logger;
   allowInternalTestCalls: boolean;
-  /** Keeps the blocklist, internal numbers and agents' phones for a second; the caller's own reports are always read. */
+  /** Keeps the blocklist, internal numbers and agents' phones for two seconds; the caller's own reports are always read. */
   facts?: FactsCache;
 }
 

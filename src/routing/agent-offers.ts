@@ -43,7 +43,7 @@ export class AgentOffers {
 
   /**
    * Who the roster puts up for this call now (on duty, in its hotline's group), and who it passes
-   * over: the same for every call to one number, so kept for a second (see FactsCache).
+   * over: the same for every call to one number, so kept for two seconds (see FactsCache).
    */
   private candidates(call: Call, now: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }> {
     const roster = this.d.roster;
