@@ -3,7 +3,7 @@
  * run, each server in its own process on 127.0.0.1, on real PostgreSQL and Redis:
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 \
- *     npx tsx scripts/bench-webhook.ts [--agents 50] [--seconds 10] [--rate 300] [--concurrency 16] [--only]
+ *     npx tsx scripts/bench-webhook.ts [--agents 50] [--seconds 10] [--rate 300] [--concurrency 16] [--only] [--port-base 3203]
  *
  * For each target: 200 warm-up requests; throughput with `concurrency` requests in flight for
  * `seconds`/2; then a fixed `rate` of requests a second for `seconds`, timing each (p50, p99).
@@ -63,8 +63,10 @@ async function main() {
       seconds: { type: 'string', default: '10' },
       rate: { type: 'string', default: '300' },
       concurrency: { type: 'string', default: '16' },
-      // Only the incoming webhook (e.g. to compare rosters of 10 and 1,000 agents).
+      // Only the incoming webhook, without the bare route.
       only: { type: 'boolean', default: false },
+      // The first of the ports the targets listen on (one each); a free port when not given.
+      'port-base': { type: 'string' },
     },
     strict: true,
   });
@@ -84,8 +86,8 @@ async function main() {
   const rows: string[] = [];
   try {
     const results: Record<string, { rps: number; p50: number; p99: number; errors: number }> = {};
-    for (const kind of values.only ? ['incoming'] : ['incoming', 'bare']) {
-      const port = await freePort();
+    for (const [i, kind] of (values.only ? ['incoming'] : ['incoming', 'bare']).entries()) {
+      const port = values['port-base'] ? Number(values['port-base']) + i : await freePort();
       const url = `http://127.0.0.1:${port}`;
       const child = await startChild(kind, port, { DATABASE_URL: dbUrl.toString(), REDIS_URL: redis, REDIS_KEY_PREFIX: `threering-bench:${name}:` });
       children.push(child);

@@ -10,6 +10,8 @@ import { PostgresAnalyticsStore } from './postgres/analytics-store';
 import { PostgresCallStore } from './postgres/call-store';
 import { databaseCounter } from './postgres/counter-store';
 import { pgDb, pgliteDb, type Db } from './postgres/db';
+import { FactsCache } from './postgres/facts-cache';
+import { watchFactWrites } from './postgres/watch-fact-writes';
 import { migrate } from './postgres/migrate';
 import { InProcessCoordinator } from './redis/in-process-coordinator';
 import { FailoverCoordinator } from './redis/failover-coordinator';
@@ -61,6 +63,8 @@ export interface Container {
   lastKnownRoster: LastKnownRoster;
   /** Calls put through while PostgreSQL is down, and their spool (src/spool/, set by its feature). */
   spool?: SpoolPort;
+  /** The roster, blocklist and agents as read within the last two seconds (this instance's own writes clear it). */
+  facts: FactsCache;
   /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
   features: Feature[];
@@ -99,8 +103,10 @@ async function defaultCoordinator(config: Config, db: Db, clock: Clock, logger: 
 export async function buildContainer(config: Config, o: ContainerOverrides = {}): Promise<Container> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger(config.LOG_LEVEL);
-  const db = o.db ?? (config.DATABASE_URL ? pgDb(config.DATABASE_URL) : await pgliteDb(config.PGLITE_DATA_DIR));
-  await migrate(db);
+  const rawDb = o.db ?? (config.DATABASE_URL ? pgDb(config.DATABASE_URL) : await pgliteDb(config.PGLITE_DATA_DIR));
+  await migrate(rawDb);
+  const facts = new FactsCache();
+  const db = watchFactWrites(rawDb, () => facts.invalidate());
   const coordinator = o.coordinator ?? (await defaultCoordinator(config, db, clock, logger));
   const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
   const twilioClient = o.twilio ?? createTwilioClient(config);
@@ -146,6 +152,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     listeners,
     callEnds,
     roster: lastKnownRoster,
+    facts,
     redirectCall: async (callSid, url) => {
       await twilioClient.calls(callSid).update({ url, method: 'POST' });
     },
@@ -167,6 +174,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     roster,
     rosterStore,
     lastKnownRoster,
+    facts,
     metrics: new Metrics({ db, coordinator, clock }),
     features: [],
     async close() {

@@ -169,6 +169,8 @@ export interface CallStore {
   createCall(call: NewCall, rotationOffset: () => Promise<number>): Promise<{ call: Call; created: boolean }>;
   getCall(id: string): Promise<Call | null>;
   getCallBySid(callSid: string): Promise<Call | null>;
+  /** The calls of these ids that exist, by id (one read for a pass over the waiting line). */
+  callsByIds(ids: readonly string[]): Promise<Map<string, Call>>;
   listCalls(q: CallListQuery): Promise<Call[]>;
 
   /**

@@ -159,6 +159,12 @@ export class PostgresCallStore implements CallStore {
     return rows[0] ? toCall(rows[0]) : null;
   }
 
+  async callsByIds(ids: readonly string[]): Promise<Map<string, Call>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<CallRow>('SELECT * FROM calls WHERE id = ANY($1::uuid[])', [ids]);
+    return new Map(rows.map((r) => [r.id, toCall(r)]));
+  }
+
   async listCalls(q: CallListQuery): Promise<Call[]> {
     const rows = await this.db.query<CallRow>(
       `SELECT * FROM calls
@@ -228,19 +234,23 @@ export class PostgresCallStore implements CallStore {
   }
 
   async addAttempt(a: { id?: string; callId: string; seq: number; agentId: string; endpoint: string; offeredAt: Date }) {
+    // One statement in the usual case: the call row is held (FOR SHARE) while the attempt is
+    // added, so a call that ends meanwhile either sees this attempt (and finishes it) or is seen
+    // ended here (and gets none).
+    const rows = await this.db.query<AttemptRow>(
+      `WITH hunting AS (SELECT id FROM calls WHERE id = $1 AND state = 'hunting' FOR SHARE)
+       INSERT INTO ring_attempts (id, call_id, seq, agent_id, endpoint, offered_at)
+       SELECT COALESCE($6::uuid, gen_random_uuid()), id, $2, $3, $4, $5 FROM hunting
+       ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
+      [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt, a.id ?? null],
+    );
+    if (rows[0]) return { attempt: toAttempt(rows[0]), created: true };
+    // The call is not hunting, or a concurrent request added attempt seq first.
     return this.db.transaction(async (tx) => {
-      // The call row is held while the attempt is added, so a call that ends meanwhile either
-      // sees this attempt (and finishes it) or is seen ended here (and gets none).
       const call = (await tx.query<{ state: string }>('SELECT state FROM calls WHERE id = $1 FOR SHARE', [a.callId]))[0];
       if (!call || call.state !== 'hunting') return null;
-      const rows = await tx.query<AttemptRow>(
-        `INSERT INTO ring_attempts (id, call_id, seq, agent_id, endpoint, offered_at)
-         VALUES (COALESCE($6::uuid, gen_random_uuid()), $1, $2, $3, $4, $5) ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
-        [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt, a.id ?? null],
-      );
-      if (rows[0]) return { attempt: toAttempt(rows[0]), created: true };
       const existing = await tx.query<AttemptRow>('SELECT * FROM ring_attempts WHERE call_id = $1 AND seq = $2', [a.callId, a.seq]);
-      return { attempt: toAttempt(existing[0]!), created: false };
+      return existing[0] ? { attempt: toAttempt(existing[0]), created: false } : null;
     });
   }
 

@@ -4,6 +4,7 @@ import type { AgentStore } from '../domain/ports';
 import { isWithheldNumber } from '../domain/withheld-number';
 import type { Logger } from '../logger';
 import { maskPhone } from '../domain/endpoint';
+import type { FactsCache } from '../postgres/facts-cache';
 import type { PostgresProtectionStore } from '../postgres/protection-store';
 import type { CallerGate, GateVerdict } from '../routing/hotline-ports';
 
@@ -13,6 +14,8 @@ export interface ProtectionDeps {
   clock: Clock;
   logger: Logger;
   allowInternalTestCalls: boolean;
+  /** Keeps the blocklist, internal numbers and agents' phones for two seconds; the caller's own reports are always read. */
+  facts?: FactsCache;
 }
 
 /** The hotline's gate (see HotlineService.incoming): the facts from the database, the verdict from the domain rule. */
@@ -30,10 +33,11 @@ export class ProtectionService implements CallerGate {
   }
 
   private async verdict(from: string, now: Date): Promise<GateVerdict> {
+    const fact = <T>(key: string, load: () => Promise<T>) => (this.d.facts ? this.d.facts.read(`gate:${key}`, now, load) : load());
     const [blockRules, internal, agents, standingReports] = await Promise.all([
-      this.d.store.unliftedRules(),
-      this.d.store.listInternal(),
-      this.d.agents.list(),
+      fact('blocklist', () => this.d.store.unliftedRules()),
+      fact('internal', () => this.d.store.listInternal()),
+      fact('agents', () => this.d.agents.list()),
       isWithheldNumber(from) ? Promise.resolve(0) : this.d.store.standingReports(from.trim()),
     ]);
     const verdict = screenCaller({

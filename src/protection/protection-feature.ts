@@ -15,7 +15,7 @@ export interface ProtectionFeature extends Feature {
  */
 export function protectionFeature(c: Container): ProtectionFeature {
   const store = new PostgresProtectionStore(c.db);
-  const service = new ProtectionService({ store, agents: c.agents, clock: c.clock, logger: c.logger, allowInternalTestCalls: c.config.INTERNAL_TEST_CALLS });
+  const service = new ProtectionService({ store, agents: c.agents, clock: c.clock, logger: c.logger, allowInternalTestCalls: c.config.INTERNAL_TEST_CALLS, facts: c.facts });
   c.hotline.setGate(service);
   return {
     name: 'protection',

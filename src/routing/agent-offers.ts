@@ -2,6 +2,7 @@ import type { AttemptOutcome } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
 import type { Agent, AgentStore, Call, CallStore, Coordinator, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
 import type { Logger } from '../logger';
+import type { FactsCache } from '../postgres/facts-cache';
 import { huntOrder } from '../domain/rotation';
 
 /** Seconds of slack on a claim beyond the ring and the screen, so a slow callback never frees a ringing agent. */
@@ -9,6 +10,13 @@ const CLAIM_SLACK_SECONDS = 30;
 
 /** The hunt-holder of an attempt: one per (call, attempt number), so a repeated request claims as the same holder. */
 const holderOf = (a: Pick<RingAttempt, 'callId' | 'seq'>) => `${a.callId}:${a.seq}`;
+
+/**
+ * How many agents of a hunt order one claim looks at first; each further claim looks at four
+ * times as many. With agents mostly free the first claim finds one among a few, whatever the
+ * size of the roster; the order is still taken first-free-first, only in slices.
+ */
+const FIRST_CLAIM_SLICE = 16;
 
 /** Attempts that count as "this agent was tried for this call": a withdrawn offer never rang. */
 const triedAgents = (attempts: RingAttempt[]) => new Set(attempts.filter((a) => a.outcome !== 'withdrawn').map((a) => a.agentId));
@@ -29,34 +37,55 @@ export class AgentOffers {
       clock: Clock;
       logger: Logger;
       roster?: RosterPort;
+      facts?: FactsCache;
     },
   ) {}
 
-  /** Who the roster puts up for this call now (on duty, in its hotline's group), and who it passes over. */
-  private async candidates(call: Call, now: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }> {
-    if (!this.d.roster) return { agents: await this.d.agents.listRoutable(), skipped: [] };
-    return this.d.roster.candidates(call, now);
+  /**
+   * Who the roster puts up for this call now (on duty, in its hotline's group), and who it passes
+   * over: the same for every call to one number, so kept for two seconds (see FactsCache).
+   */
+  private candidates(call: Call, now: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }> {
+    const roster = this.d.roster;
+    const load = roster ? () => roster.candidates(call, now) : async () => ({ agents: await this.d.agents.listRoutable(), skipped: [] });
+    return this.d.facts ? this.d.facts.read(`candidates:${call.to}`, now, load) : load();
+  }
+
+  /** The first free agent of the order, claimed for holder, asking the coordinator slice by slice. */
+  private async claimFirstFree(order: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
+    let from = 0;
+    for (let size = FIRST_CLAIM_SLICE; from < order.length; size *= 4) {
+      const claimed = await this.d.coordinator.claimFirstFree(order.slice(from, from + size), holder, ttlMs);
+      if (claimed !== null) return claimed;
+      from += size;
+    }
+    return null;
   }
 
   /** The agents this call may ring now and has not tried yet, in its hunt order. */
-  async untried(attempts: RingAttempt[], call: Call): Promise<Agent[]> {
-    const { agents } = await this.candidates(call, this.d.clock.now());
+  async untried(attempts: RingAttempt[], call: Call, now: Date = this.d.clock.now()): Promise<Agent[]> {
+    const { agents } = await this.candidates(call, now);
     return huntOrder(agents, call.rotationOffset, triedAgents(attempts));
   }
 
-  /** Claims the next free agent in this call's hunt order and records the attempt, and why others were passed over. */
-  async offerNext(call: Call, attempts: RingAttempt[], now: Date): Promise<RingAttempt | null> {
+  /**
+   * Claims the next free agent in this call's hunt order and records the attempt, and why others
+   * were passed over. `busy` gathers the agents found taken (the claimed one too), for a pass
+   * over the waiting line that need not ask again about them.
+   */
+  async offerNext(call: Call, attempts: RingAttempt[], now: Date, busy?: Set<string>): Promise<RingAttempt | null> {
     const { agents, skipped } = await this.candidates(call, now);
     const order = huntOrder(agents, call.rotationOffset, triedAgents(attempts));
     const seq = attempts.length;
     const holder = holderOf({ callId: call.id, seq });
-    const agentId = await this.d.coordinator.claimFirstFree(
+    const agentId = await this.claimFirstFree(
       order.map((a) => a.id),
       holder,
       (this.d.ringClaimSeconds + CLAIM_SLACK_SECONDS) * 1000,
     );
     // Everyone ahead of the claimed agent in the hunt was ringing or talking for another call.
     const busyUntil = agentId === null ? order.length : order.findIndex((a) => a.id === agentId);
+    if (busy) for (const a of order.slice(0, busyUntil + 1)) busy.add(a.id);
     const passedOver = [...skipped, ...order.slice(0, busyUntil).map((a) => ({ agentId: a.id, reason: 'busy' as const }))];
     if (passedOver.length > 0) await this.d.roster?.noteSkipped(call.id, passedOver, now);
     const agent = order.find((a) => a.id === agentId);

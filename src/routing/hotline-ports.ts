@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock';
 import type { AgentStore, Call, CallStore, Coordinator, RosterPort } from '../domain/ports';
 import type { Logger } from '../logger';
+import type { FactsCache } from '../postgres/facts-cache';
 import type { Speaker } from '../twiml/hotline-twiml';
 
 /** What the routing core is built from, and what later features (callbacks, after-call) plug into it. */
@@ -57,6 +58,8 @@ export interface HotlineDeps {
   endings?: Partial<CallFlowEndings>;
   /** Who is on duty for a call (src/roster/); without it every routable agent may be rung. */
   roster?: RosterPort;
+  /** Keeps each number's candidates for two seconds (src/postgres/facts-cache.ts); without it they are read for every offer. */
+  facts?: FactsCache;
 }
 
 /**

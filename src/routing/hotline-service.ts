@@ -9,13 +9,12 @@ import { CallDocuments, type WaitingOffer } from './call-documents';
 import { acceptedTwiml, screenTwiml } from './routing-twiml';
 import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
 import { WaitingLine } from './waiting-line';
+import { WaitingLinePass } from './waiting-line-pass';
 
 export type { WaitingOffer } from './call-documents';
 export type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, GateVerdict, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
-/** How many waiting callers one pass over the line looks at. */
-const LINE_SCAN = 50;
 
 /**
  * The hotline's call flow: ring agents one at a time in rotation from the caller's first second,
@@ -28,6 +27,7 @@ export class HotlineService {
   private readonly docs: CallDocuments;
   private readonly offers: AgentOffers;
   readonly line: WaitingLine;
+  private readonly pass: WaitingLinePass;
   private gate: CallerGate = { check: async () => 'pass' };
 
   constructor(private readonly d: HotlineDeps) {
@@ -46,8 +46,21 @@ export class HotlineService {
       clock: d.clock,
       logger: d.logger,
       roster: d.roster,
+      facts: d.facts,
     });
     this.line = new WaitingLine(d.coordinator, d.calls);
+    this.pass = new WaitingLinePass({
+      calls: d.calls,
+      line: this.line,
+      offers: this.offers,
+      docs: this.docs,
+      logger: d.logger,
+      redirectCall: d.redirectCall,
+      letGo: (attempt, outcome, now) => this.letGo(attempt, outcome, now),
+      abandon: async (call, at) => {
+        await this.end(call, { outcome: 'abandoned', at, endedBy: 'caller' });
+      },
+    });
   }
 
   /** Lets a later feature (callbacks, ratings) take over one end of the flow. */
@@ -290,55 +303,11 @@ export class HotlineService {
   }
 
   /**
-   * Offers free agents to the waiting line, longest-waiting caller first, and moves each caller
-   * who got one by a REST redirect; callers with nothing left to wait for are moved on to the end
-   * of their wait. Runs whenever an agent may have become free, and every few seconds as a sweep
-   * (claims can also expire silently). `self` is the call of the request running this, which is
-   * not redirected: its offered attempt is returned for that request to dial.
+   * Offers free agents to the waiting line (see WaitingLinePass). Runs whenever an agent may have
+   * become free, and every few seconds as a sweep (claims can also expire silently).
    */
-  async promoteWaiting(now: Date = this.d.clock.now(), self?: string): Promise<RingAttempt | null> {
-    let mine: RingAttempt | null = null;
-    for (const callId of await this.line.members(LINE_SCAN)) {
-      const call = await this.d.calls.getCall(callId);
-      if (!call || call.state !== 'hunting') {
-        await this.line.leave(callId, now);
-        continue;
-      }
-      const attempts = await this.d.calls.attemptsOf(call.id);
-      if (attempts.some((a) => !a.finishedAt)) continue; // being moved to an agent already
-      if (!this.docs.canRing(call, now) || (await this.offers.untried(attempts, call)).length === 0) {
-        // Nothing left to wait for: /voice/hold ends the wait (missed, with the callback offer).
-        if (callId !== self && (await this.line.leave(call.id, now))) await this.moveCaller(call, null, now);
-        continue;
-      }
-      const offered = await this.offers.offerNext(call, attempts, now);
-      if (!offered) continue;
-      if (!(await this.line.leave(call.id, now))) continue; // another instance, or the caller's own request, moved it
-      if (callId === self) mine = offered;
-      else await this.moveCaller(call, offered, now);
-    }
-    return mine;
-  }
-
-  /** Sends a waiting caller to /voice/hold, which rings the agent offered to them (or ends their wait). */
-  private async moveCaller(call: Call, offered: RingAttempt | null, now: Date): Promise<void> {
-    try {
-      await this.d.redirectCall(call.callSid, this.webhookUrl('hold', { call: call.id }));
-    } catch (err) {
-      this.d.logger.warn('could not move a waiting caller', { callSid: call.callSid, err });
-      if (offered) await this.letGo(offered, 'withdrawn', now);
-      const fresh = await this.d.calls.getCall(call.id);
-      if (fresh?.state !== 'hunting') return;
-      // Twilio no longer knows the call: the caller hung up and their status callback was lost.
-      // Their wait is over; anything else (Twilio unreachable) keeps their place, and the hold
-      // document asks again when its music ends.
-      if ((err as { status?: number }).status === 404) {
-        const { caller } = await this.d.calls.terminalEventsOf(fresh.id);
-        await this.end(fresh, { outcome: 'abandoned', at: caller?.at ?? now, endedBy: 'caller' });
-        return;
-      }
-      await this.line.join(fresh, now);
-    }
+  promoteWaiting(now: Date = this.d.clock.now(), self?: string): Promise<RingAttempt | null> {
+    return this.pass.run(now, self);
   }
 
   private async notifyConnected(callId: string): Promise<void> {
@@ -377,7 +346,8 @@ export class HotlineService {
       return this.miss(call, 'max-wait', now);
     }
     await this.line.join(call, now);
-    // An agent may have freed up between our look and joining the line: offer in line order.
+    // An agent may have freed up between our look and joining the line (their release then saw
+    // no one waiting): offer in line order, asking the coordinator afresh.
     const offered = await this.promoteWaiting(now, call.id);
     if (offered) return this.docs.ring(call, offered, now);
     return this.docs.hold(call, await this.line.ahead(call.id));

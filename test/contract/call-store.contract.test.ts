@@ -49,6 +49,16 @@ describe('call store', () => {
     expect(await calls.attemptsOf(call.id)).toHaveLength(1);
   });
 
+  it('reads several calls at once by id, leaving out ids it does not know', async () => {
+    const { call: a } = await calls.createCall(newCall('CA' + 'a1'.repeat(16)), nextOffset);
+    const { call: b } = await calls.createCall(newCall('CA' + 'b1'.repeat(16)), nextOffset);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const byId = await calls.callsByIds([a.id, b.id, unknown]);
+    expect([...byId.keys()].sort()).toEqual([a.id, b.id].sort());
+    expect(byId.get(a.id)).toEqual(a);
+    expect(await calls.callsByIds([])).toEqual(new Map());
+  });
+
   it('adds no attempt to a call that has ended', async () => {
     const { call } = await calls.createCall(newCall('CA' + 'e'.repeat(32)), nextOffset);
     await calls.endCall(call.id, { outcome: 'abandoned', at: at(2), endedBy: 'caller' });
