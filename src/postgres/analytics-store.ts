@@ -1,7 +1,7 @@
 import { percentileCont } from '../domain/percentile';
 import { rollupPlan, type RollupPlan } from '../domain/rollup-slots';
 import type { Db } from './db';
-import { RawAnalytics } from './raw-analytics';
+import { RawAnalytics, toAgentSummaryRow } from './raw-analytics';
 import { inRanges, onHotline, SqlParams, wholeRollupRows } from './rollup-sql';
 
 export interface CallSummaryRow {
@@ -162,16 +162,7 @@ export class PostgresAnalyticsStore {
        ORDER BY g.name`,
       p.values,
     );
-    return rows.map((r) => ({
-      agentId: String(r.agent_id),
-      name: String(r.name),
-      offers: Number(r.offers),
-      offeredFirst: Number(r.offered_first),
-      accepted: Number(r.accepted),
-      noAnswer: Number(r.no_answer),
-      rejectedByScreen: Number(r.rejected),
-      averageRingSecondsWhenAccepted: num(r.ring),
-    }));
+    return rows.map(toAgentSummaryRow);
   }
 
   /** The calls from internal numbers, listed apart from the figures (the weekly summary shows them). */

@@ -3,6 +3,20 @@ import type { Db } from './db';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+/** An agent's figures as both the raw query and the rollup query return them. */
+export function toAgentSummaryRow(r: Record<string, unknown>): AgentSummaryRow {
+  return {
+    agentId: String(r.agent_id),
+    name: String(r.name),
+    offers: Number(r.offers),
+    offeredFirst: Number(r.offered_first),
+    accepted: Number(r.accepted),
+    noAnswer: Number(r.no_answer),
+    rejectedByScreen: Number(r.rejected),
+    averageRingSecondsWhenAccepted: num(r.ring),
+  };
+}
+
 /** Calls that count in the figures: not refused by the blocklist, not from an internal number. */
 const COUNTED_CALL = '(NOT blocked AND NOT internal)';
 
@@ -71,16 +85,7 @@ export class RawAnalytics {
        ORDER BY g.name`,
       [from, to, hotline ?? null],
     );
-    return rows.map((r) => ({
-      agentId: String(r.agent_id),
-      name: String(r.name),
-      offers: Number(r.offers),
-      offeredFirst: Number(r.offered_first),
-      accepted: Number(r.accepted),
-      noAnswer: Number(r.no_answer),
-      rejectedByScreen: Number(r.rejected),
-      averageRingSecondsWhenAccepted: num(r.ring),
-    }));
+    return rows.map(toAgentSummaryRow);
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dialTimeoutFor, owesApology, parseTwilioTimestamp } from '../domain/answer-time';
 import { attemptOutcomeFromDial, callerHasLeft, type AttemptOutcome } from '../domain/call-states';
 import { secondsBetween, type Clock } from '../domain/clock';
-import { parseEndpoint } from '../domain/endpoint';
+import { parseEndpoint, type Endpoint } from '../domain/endpoint';
 import type { Coordinator } from '../domain/ports';
 import { huntOrder } from '../domain/rotation';
 import { speechSeconds } from '../domain/speech';
@@ -227,12 +227,18 @@ export class DegradedCalls {
     call.attempts.push(attempt);
     this.attempts.set(attempt.id, call.callSid);
     await this.write({ type: 'agent-offered', callSid: call.callSid, attemptId: attempt.id, seq, agentId: agent.id, endpoint: agent.phone, at: iso(now) });
+    return this.dialTwiml(call, attempt.id, endpoint, remaining, prompt);
+  }
+
+  /** The caller's <Dial> of one offer, with the prompt before it if any. */
+  private dialTwiml(call: HeldCall, attemptId: string, endpoint: Endpoint, remainingSeconds: number, prompt?: string): string {
+    const s = this.d.settings;
     const res = newResponse();
     if (prompt) this.d.speaker.say(res, prompt);
-    const q = { attempt: attempt.id };
+    const q = { attempt: attemptId };
     dialAgent(res, {
       endpoint,
-      timeoutSeconds: dialTimeoutFor(s.agentRingSeconds, remaining),
+      timeoutSeconds: dialTimeoutFor(s.agentRingSeconds, remainingSeconds),
       timeLimitSeconds: s.maxTalkSeconds,
       callerId: call.to,
       actionUrl: this.url('dial-result', q),
@@ -268,20 +274,8 @@ export class DegradedCalls {
     if (call.state !== 'hunting') return emptyTwiml();
     const open = call.attempts.find((a) => !a.finished);
     if (!open) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
-    const endpoint = parseEndpoint(open.endpoint)!;
-    const res = newResponse();
-    const q = { attempt: open.id };
-    const s = this.d.settings;
-    dialAgent(res, {
-      endpoint,
-      timeoutSeconds: dialTimeoutFor(s.agentRingSeconds, s.maxCallerWaitSeconds - secondsBetween(call.startedAt, this.d.clock.now())),
-      timeLimitSeconds: s.maxTalkSeconds,
-      callerId: call.to,
-      actionUrl: this.url('dial-result', q),
-      screenUrl: this.url('screen', q),
-      statusUrl: this.url('leg-status', q),
-    });
-    return res.toString();
+    const remaining = this.d.settings.maxCallerWaitSeconds - secondsBetween(call.startedAt, this.d.clock.now());
+    return this.dialTwiml(call, open.id, parseEndpoint(open.endpoint)!, remaining);
   }
 
   private async release(call: HeldCall, attempt: HeldAttempt): Promise<void> {
