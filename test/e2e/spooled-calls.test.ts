@@ -137,6 +137,34 @@ describe('calls put through while the database is down, written once it is back'
     expect(await callbacks()).toHaveLength(0);
   });
 
+  it('a call begun before the outage whose Dial action gets the fallback is on record as missed by the hotline, not abandoned by the caller', async () => {
+    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+    const callSid = randomSid('CA');
+    const attempt = attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)!;
+    expect(attempt).toBeDefined();
+    const db = h.container.db;
+    const { query, transaction } = db;
+    db.query = async () => {
+      throw refused();
+    };
+    db.transaction = async () => {
+      throw refused();
+    };
+    h.clock.advance(15);
+    const fallback = await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'no-answer' });
+    expect(fallback.status).toBe(200);
+    expect(fallback.text).toContain(`<Dial timeout="30">${DUTY}</Dial>`);
+    h.clock.advance(40);
+    // The caller's leg ends after the duty line: by itself this callback reads as a caller who hung up.
+    expect((await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '3' })).status).toBe(204);
+    db.query = query;
+    db.transaction = transaction;
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    expect(call).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', missedReason: 'database-down-duty-number' });
+    expect((await callbacks()).map((c) => c.callIds)).toEqual([[call.id]]);
+  });
+
   it('through the signed webhooks: with connections refused, the call rings an agent and every later request of it goes to the spool', async () => {
     const db = h.container.db;
     const { query, transaction } = db;
