@@ -13,7 +13,7 @@ const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'cance
  * are spread over the instances: how the hotline ended it (its own hunt, or the fallback) may be
  * in another instance's spool, replayed a little later.
  */
-export const OTHER_SPOOLS_GRACE_SECONDS = 60;
+export const OTHER_SPOOLS_GRACE_SECONDS = 120;
 
 export interface ReplayPass {
   /** Events written to the database this pass. */
