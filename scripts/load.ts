@@ -1,5 +1,6 @@
 /**
  * npm run load -- [--calls 1000] [--concurrency 50] [--agents 40] [--seed 1] [--time-scale 10] [--fault <name>]
+ *                  [--port 3101] [--pg-port 5445] [--redis-port 6395]
  *
  * Two server instances (separate Node processes) sharing one PostgreSQL and one Redis, behind a
  * round-robin balancer, carrying generated calls through the built-in Twilio model; then checks
@@ -21,6 +22,10 @@ async function main() {
       'settle-seconds': { type: 'string', default: '90' },
       'play-limit-seconds': { type: 'string', default: '900' },
       fault: { type: 'string' },
+      // The balancer's port; the instances and the fake REST API take the next three.
+      port: { type: 'string', default: '3101' },
+      'pg-port': { type: 'string', default: '5445' },
+      'redis-port': { type: 'string', default: '6395' },
     },
     strict: true,
   });
@@ -31,6 +36,7 @@ async function main() {
   };
   const fault = values.fault as Fault | undefined;
   if (fault !== undefined && !FAULTS.includes(fault)) throw new Error(`--fault: one of ${FAULTS.join(', ')}`);
+  const port = whole('port', 1);
   const report = await runLoad({
     calls: whole('calls', 1),
     concurrency: whole('concurrency', 1),
@@ -43,7 +49,7 @@ async function main() {
     fault,
     databaseUrl: process.env.LOAD_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: process.env.LOAD_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    ports: { balancer: 3101, a: 3102, b: 3103, rest: 3104, pg: 5445, redis: 6395 },
+    ports: { balancer: port, a: port + 1, b: port + 2, rest: port + 3, pg: whole('pg-port', 1), redis: whole('redis-port', 1) },
     log: (line) => process.stderr.write(`${line}\n`),
   });
   // Callers left playing past the time limit would keep the process alive: exit once printed.

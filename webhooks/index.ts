@@ -10,7 +10,7 @@ import { voiceHold } from './voice-hold';
 import { voiceIncoming } from './voice-incoming';
 import { voiceScreen, voiceScreenResult } from './voice-screen';
 import { voiceCallStatus, voiceLegStatus } from './voice-status';
-import { callStatusOr, dialResultOr, incomingOr, legStatusOr, screenOr, screenResultOr } from './when-database-down';
+import { callStatusOr, dialResultOr, holdOr, incomingOr, legStatusOr, screenOr, screenResultOr } from './when-database-down';
 
 export interface WebhookDeps {
   hotline: HotlineService;
@@ -55,7 +55,7 @@ export function twilioWebhooks(d: WebhookDeps): Router {
   });
   router.use(verifyTwilioSignature(d.authToken, d.publicBaseUrl));
   router.post('/voice/incoming', incomingOr(d.degraded, voiceIncoming(d.hotline)));
-  router.post('/voice/hold', voiceHold(d.hotline));
+  router.post('/voice/hold', holdOr(d.degraded, voiceHold(d.hotline)));
   router.post('/voice/screen', screenOr(d.degraded, voiceScreen(d.hotline)));
   router.post('/voice/screen-result', screenResultOr(d.degraded, voiceScreenResult(d.hotline)));
   router.post('/voice/dial-result', dialResultOr(d.degraded, voiceDialResult(d.hotline)));

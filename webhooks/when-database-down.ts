@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { callerHasLeft } from '../src/domain/call-states';
 import { isDatabaseUnreachable } from '../src/postgres/database-unreachable';
 import type { DegradedCalls } from '../src/spool/degraded-calls';
 import { attemptQuery, callStatusParams, dialResultParams, incomingParams, legStatusParams, parse, screenParams, screenResultParams } from './params';
@@ -61,8 +62,17 @@ export const dialResultOr = (d: DegradedCalls | undefined, usual: RequestHandler
     const { attempt } = parse(attemptQuery, req.query);
     const p = parse(dialResultParams, req.body);
     const twiml = await h.dialResult(attempt, { callStatus: p.CallStatus, dialCallStatus: p.DialCallStatus, dialBridged: p.DialBridged });
-    if (twiml === null) return false;
-    sendTwiml(res, twiml);
+    if (twiml !== null) return sendTwiml(res, twiml);
+    // The fallback hangs up on (or transfers) a caller still on the line: the hotline ends the call.
+    if (!(p.CallStatus && callerHasLeft(p.CallStatus))) await h.fellBack(p.CallSid);
+    return false;
+  });
+
+/** The waiting line needs the database: the caller gets the usual fallback, and the call is spooled as ended by it. */
+export const holdOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
+  whenDatabaseDown(d, byCall, usual, async (h, req) => {
+    await h.fellBack(parse(screenParams, req.body).CallSid);
+    return false;
   });
 
 export const legStatusOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>

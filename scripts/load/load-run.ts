@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeTwilioRest } from '../../src/simulator/fake-twilio-rest';
@@ -8,7 +8,7 @@ import { percentile, runSimulation } from '../../src/simulator/simulation';
 import { Balancer } from './balancer';
 import { startInstance, stopInstance, type Instance } from './instances';
 import { loadNetwork } from './load-network';
-import { readRecord, waitForEnded, type OutageWindow } from './record-checks';
+import { readRecord, waitForSettled, type OutageWindow } from './record-checks';
 import { loadServices } from './services';
 import { sharedScaledClock } from './shared-clock';
 import { newDeliveryLog, twilioDelivery } from './twilio-delivery';
@@ -53,6 +53,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const adminToken = 'load-' + randomBytes(16).toString('hex');
   const services = await loadServices({ fault: o.fault, databaseUrl: o.databaseUrl, redisUrl: o.redisUrl, pgPort: o.ports.pg, redisPort: o.ports.redis });
   const logDir = mkdtempSync(join(tmpdir(), 'threering-load-logs-'));
+  // Each instance spools to a folder of its own (README: one spool per instance), removed after.
+  const spoolRoot = mkdtempSync(join(tmpdir(), 'threering-load-spool-'));
+  const spoolDirs = { a: join(spoolRoot, 'a'), b: join(spoolRoot, 'b') };
   const epoch = Date.now();
   const clock = sharedScaledClock(epoch, o.timeScale);
   const rest = new FakeTwilioRest({ accountSid, authToken });
@@ -86,8 +89,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     };
     o.log(`services: ${services.describe}; logs in ${logDir}`);
     // The first instance migrates the scratch database alone; the second finds it done.
-    instances.push(await startInstance('a', o.ports.a, env, logDir));
-    instances.push(await startInstance('b', o.ports.b, env, logDir));
+    instances.push(await startInstance('a', o.ports.a, { ...env, SPOOL_DIR: spoolDirs.a }, logDir));
+    instances.push(await startInstance('b', o.ports.b, { ...env, SPOOL_DIR: spoolDirs.b }, logDir));
     await balancer.listen(o.ports.balancer);
 
     const api = async (path: string, init: RequestInit = {}) => {
@@ -166,7 +169,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const stillPlaying = result ? 0 : o.calls - callsDone;
     await faultDone;
     const playSeconds = (performance.now() - started) / 1000;
-    const stillOpen = await waitForEnded(services.databaseUrl, [...delivery.arrivals.keys()], o.settleSeconds);
+    const settled = await waitForSettled(services.databaseUrl, [...delivery.arrivals.keys()], Object.values(spoolDirs), o.settleSeconds);
     const loadAfter = load();
     const found = await readRecord(services.databaseUrl, { arrivals: delivery.arrivals, outages, transcripts: result?.transcripts ?? [] });
 
@@ -185,6 +188,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       [delivery.serverErrors === 0 && delivery.notTwiml === 0 && delivery.silence === 0, `webhook answers that were 5xx ${delivery.serverErrors}, not TwiML ${delivery.notTwiml}, none at all ${delivery.silence} (${delivery.fellBack} then played the Voice Fallback URL; of ${delivery.requests}; 4xx ${delivery.clientErrors}; connections retried as Twilio does ${delivery.retried})`],
       [result !== null && result.failedCalls === 0, `calls the simulator could not play to their end: ${result?.failedCalls ?? 'unknown'}; still playing after ${o.playLimitSeconds} s: ${stillPlaying}`],
       [found.effectsUndone === 0, `ended calls whose call-end effects are not done: ${found.effectsUndone}`],
+      [found.missedWithoutCallback === 0, `missed calls no callback answers for: ${found.missedWithoutCallback} (of them arrived during the outage: ${found.outageMissedWithoutCallback})`],
+      [settled.spooled === 0, `events left in the instances' spools, not written to the database: ${settled.spooled}`],
     ];
     if (o.fault === 'sigterm') checks.push([exitOk, 'the SIGTERMed instance drained and exited 0']);
     if (found.arrivedDuringOutage > 0) checks.push([found.outageNotOnRecord === 0, `calls that arrived during the outage and are not on record as ended: ${found.outageNotOnRecord} of ${found.arrivedDuringOutage}`]);
@@ -196,7 +201,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       `ThreeRing load${o.fault ? ` with fault ${o.fault}` : ''}: ${o.calls} calls, ${o.concurrency} at a time, ${o.agents} agents, seed ${o.seed}`,
       `time scale ${o.timeScale}×: prompts, rings and talk play ${o.timeScale}× faster than real time (one clock shared by the driver and both instances)`,
       `two instances (a :${o.ports.a}, b :${o.ports.b}) behind a round-robin balancer :${o.ports.balancer}; ${services.describe}`,
-      `played in ${playSeconds.toFixed(1)} s wall; ${stillOpen} calls still open after ${o.settleSeconds} s of settling; load average ${loadBefore} before, ${loadAfter} after`,
+      `played in ${playSeconds.toFixed(1)} s wall; after up to ${o.settleSeconds} s of settling, ${settled.spooled} events still spooled and ${settled.open} calls still open; load average ${loadBefore} before, ${loadAfter} after`,
       ...faultNotes.map((n) => `fault: ${n}`),
       result ? `lived: answered ${result.lived.answered}, missed ${result.lived.missed}, abandoned ${result.lived.abandoned}, rated ${result.rated}` : 'lived: unknown (the run hit its time limit; outcomes are not compared)',
       `on record: ${Object.entries(found.onRecord).map(([k, v]) => `${k} ${v}`).join(', ')}`,
@@ -219,5 +224,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     await balancer.close();
     await rest.close();
     await services.release().catch((err: Error) => o.log(`cleaning up the services failed: ${err.message}`));
+    rmSync(spoolRoot, { recursive: true, force: true });
   }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { livedOutcome } from '../../src/simulator/simulation';
 import type { CallTranscript } from '../../src/simulator/twilio-model';
@@ -5,8 +7,8 @@ import type { CallTranscript } from '../../src/simulator/twilio-model';
 /**
  * What the database says after a load run, read directly (not through the API), against what
  * the simulated callers lived. A call "arrived" when its first incoming webhook was sent; one that
- * arrived while a service was stopped is counted apart (it need not be on record until the
- * PostgreSQL-down spool exists, but it is reported).
+ * arrived while a service was stopped is counted apart: it must be on record too, once the
+ * instances' spools are replayed (waitForSettled waits for that before anything is counted).
  */
 export interface OutageWindow {
   from: Date;
@@ -36,6 +38,9 @@ export interface RecordFindings {
   firstOffers: { agents: number; max: number; min: number };
   /** Ended calls whose call-end effects (callback, customer file) are not done. */
   effectsUndone: number;
+  /** Calls on record as missed that no callback answers for (R4), and of those, how many arrived during an outage. */
+  missedWithoutCallback: number;
+  outageMissedWithoutCallback: number;
 }
 
 const inOutage = (at: Date, windows: OutageWindow[]) => windows.some((w) => at >= w.from && at <= w.to);
@@ -45,8 +50,9 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
   await db.connect();
   try {
     const sids = [...o.arrivals.keys()];
-    const rows = await db.query<{ call_sid: string; state: string; outcome: string | null; missed_reason: string | null; ended_by: string | null }>(
-      'SELECT call_sid, state, outcome, missed_reason, ended_by FROM calls WHERE call_sid = ANY($1)',
+    const rows = await db.query<{ call_sid: string; state: string; outcome: string | null; missed_reason: string | null; ended_by: string | null; has_callback: boolean }>(
+      `SELECT c.call_sid, c.state, c.outcome, c.missed_reason, c.ended_by, EXISTS (SELECT 1 FROM callback_calls cc WHERE cc.call_id = c.id) AS has_callback
+         FROM calls c WHERE c.call_sid = ANY($1)`,
       [sids],
     );
     const bySid = new Map(rows.rows.map((r) => [r.call_sid, r]));
@@ -55,9 +61,15 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
     let lostNotEnded = 0;
     let arrivedDuringOutage = 0;
     let outageNotOnRecord = 0;
+    let missedWithoutCallback = 0;
+    let outageMissedWithoutCallback = 0;
     for (const [sid, at] of o.arrivals) {
       const row = bySid.get(sid);
       const ended = row?.state === 'ended';
+      if (row?.outcome === 'missed' && !row.has_callback) {
+        missedWithoutCallback++;
+        if (inOutage(at, o.outages)) outageMissedWithoutCallback++;
+      }
       if (inOutage(at, o.outages)) {
         arrivedDuringOutage++;
         if (!ended) outageNotOnRecord++;
@@ -127,17 +139,47 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
       overlapExamples: overlaps.rows.slice(0, 3).map((r) => `agent ${r.agent_id.slice(0, 8)}: ${r.xo} ${r.xs.toISOString()}–${r.xe?.toISOString()} and ${r.yo} ${r.ys.toISOString()}–${r.ye?.toISOString()}`),
       firstOffers: { agents: counts.length, max: Math.max(0, ...counts), min: counts.length ? Math.min(...counts) : 0 },
       effectsUndone: Number(effects.rows[0]!.n),
+      missedWithoutCallback,
+      outageMissedWithoutCallback,
     };
   } finally {
     await db.end();
   }
 }
 
+/** Events still waiting in the instances' spools (SPOOL_DIR/events.jsonl, one line each). */
+export function spooledLines(spoolDirs: string[]): number {
+  let lines = 0;
+  for (const dir of spoolDirs) {
+    try {
+      lines += readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').length - 1;
+    } catch {
+      // no file yet: nothing was spooled there
+    }
+  }
+  return lines;
+}
+
+/**
+ * Waits (up to `seconds`) until the instances' spools are drained into the database, then until
+ * every arrived call that has a row is ended: calls put through while PostgreSQL was down get
+ * their rows only from the replay, and settlers and late callbacks finish the rest.
+ */
+export async function waitForSettled(databaseUrl: string, sids: string[], spoolDirs: string[], seconds: number): Promise<{ open: number; spooled: number }> {
+  const deadline = Date.now() + seconds * 1000;
+  let spooled = spooledLines(spoolDirs);
+  while (spooled > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    spooled = spooledLines(spoolDirs);
+  }
+  return { open: await waitForEnded(databaseUrl, sids, (deadline - Date.now()) / 1000), spooled };
+}
+
 /** Waits (up to `seconds`) until every arrived call that has a row is ended: settlers and late callbacks finish their work. */
 export async function waitForEnded(databaseUrl: string, sids: string[], seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   let open = sids.length;
-  while (Date.now() < deadline) {
+  do {
     const db = new Client({ connectionString: databaseUrl });
     try {
       await db.connect();
@@ -150,6 +192,6 @@ export async function waitForEnded(databaseUrl: string, sids: string[], seconds:
     }
     if (open === 0) return 0;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  } while (Date.now() < deadline);
   return open;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock';
 import type { CoordinationMode, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
+import { isDatabaseUnreachable } from '../postgres/database-unreachable';
 import type { PostgresCoordinator } from '../postgres/postgres-coordinator';
 import type { RedisCoordinator } from './redis-coordinator';
 
@@ -107,6 +108,33 @@ export class FailoverCoordinator implements Coordinator {
     }
   }
 
+  /**
+   * In fallback, PostgreSQL; when it cannot be reached either (a Redis command timed out under
+   * load during a PostgreSQL outage), Redis after all. With the database down no instance can
+   * coordinate there, so Redis alone holds the claims; going without it would, for one, leave a
+   * talk on its ring claim, and the agent would be rung again once that ran out.
+   */
+  private async inFallback<T>(pg: (p: PostgresCoordinator) => Promise<T>, redis: (r: RedisCoordinator) => Promise<T>): Promise<T> {
+    try {
+      return await pg(this.d.postgres);
+    } catch (err) {
+      if (!isDatabaseUnreachable(err)) throw err;
+      return redis(this.d.redis).catch(() => {
+        throw err;
+      });
+    }
+  }
+
+  /** A copy of a Redis operation in PostgreSQL, for instances that may still claim there: moot while nobody can reach the database. */
+  private async mirror<T>(pg: (p: PostgresCoordinator) => Promise<T>, unreachable: T): Promise<T> {
+    try {
+      return await pg(this.d.postgres);
+    } catch (err) {
+      if (isDatabaseUnreachable(err)) return unreachable;
+      throw err;
+    }
+  }
+
   private async probeRedis(): Promise<void> {
     if (this.probing || this.current === 'redis') return;
     this.probing = true;
@@ -182,18 +210,21 @@ export class FailoverCoordinator implements Coordinator {
       this.lastRotation.set(key ?? '', r.value);
       return r.value;
     }
-    return this.d.postgres.nextRotationFrom(key, (this.lastRotation.get(key ?? '') ?? -1) + 1);
+    return this.inFallback(
+      (pg) => pg.nextRotationFrom(key, (this.lastRotation.get(key ?? '') ?? -1) + 1),
+      (redis) => redis.nextRotation(key),
+    );
   }
 
   async claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
     let order = [...agentIds];
     for (;;) {
       const r = await this.tryRedis((redis) => redis.claimFirstFree(order, holder, ttlMs));
-      if (!r.ok) return this.d.postgres.claimFirstFree(agentIds, holder, ttlMs);
+      if (!r.ok) return this.inFallback((pg) => pg.claimFirstFree(agentIds, holder, ttlMs), (redis) => redis.claimFirstFree(agentIds, holder, ttlMs));
       const agentId = r.value;
       if (agentId === null || !this.inGrace()) return agentId;
       // Another instance may not have noticed Redis is back: its claims in PostgreSQL count too.
-      if ((await this.d.postgres.claimFirst([agentId], holder, ttlMs, false)) === agentId) return agentId;
+      if ((await this.mirror((pg) => pg.claimFirst([agentId], holder, ttlMs, false), agentId)) === agentId) return agentId;
       await this.tryRedis((redis) => redis.releaseClaim(agentId, holder));
       order = order.slice(order.indexOf(agentId) + 1);
     }
@@ -201,51 +232,56 @@ export class FailoverCoordinator implements Coordinator {
 
   async extendClaim(agentId: string, holder: string, ttlMs: number): Promise<boolean> {
     const r = await this.tryRedis((redis) => redis.extendClaim(agentId, holder, ttlMs));
-    if (!r.ok) return this.d.postgres.extendClaim(agentId, holder, ttlMs);
-    if (this.inGrace()) await this.d.postgres.extendClaim(agentId, holder, ttlMs);
+    if (!r.ok) return this.inFallback((pg) => pg.extendClaim(agentId, holder, ttlMs), (redis) => redis.extendClaim(agentId, holder, ttlMs));
+    if (this.inGrace()) await this.mirror((pg) => pg.extendClaim(agentId, holder, ttlMs), false);
     return r.value;
   }
 
   async releaseClaim(agentId: string, holder: string): Promise<boolean> {
     const r = await this.tryRedis((redis) => redis.releaseClaim(agentId, holder));
-    if (r.ok) return this.inGrace() ? (await this.d.postgres.releaseClaim(agentId, holder)) || r.value : r.value;
-    // The claim may be in Redis, taken before the outage: Redis hears of this release when back.
-    await this.d.postgres.noteRelease(agentId, holder);
-    return this.d.postgres.releaseClaim(agentId, holder);
+    if (r.ok) return this.inGrace() ? (await this.mirror((pg) => pg.releaseClaim(agentId, holder), false)) || r.value : r.value;
+    return this.inFallback(
+      async (pg) => {
+        // The claim may be in Redis, taken before the outage: Redis hears of this release when back.
+        await pg.noteRelease(agentId, holder);
+        return pg.releaseClaim(agentId, holder);
+      },
+      (redis) => redis.releaseClaim(agentId, holder),
+    );
   }
 
   async holderOf(agentId: string): Promise<string | null> {
     const r = await this.tryRedis((redis) => redis.holderOf(agentId));
-    if (!r.ok) return this.d.postgres.holderOf(agentId);
-    return r.value ?? (this.inGrace() ? this.d.postgres.holderOf(agentId) : null);
+    if (!r.ok) return this.inFallback((pg) => pg.holderOf(agentId), (redis) => redis.holderOf(agentId));
+    return r.value ?? (this.inGrace() ? this.mirror((pg) => pg.holderOf(agentId), null) : null);
   }
 
   async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
     const r = await this.tryRedis((redis) => redis.enterLine(callId, arrivedAtMs));
-    if (!r.ok) await this.d.postgres.enterLine(callId, arrivedAtMs);
+    if (!r.ok) await this.inFallback((pg) => pg.enterLine(callId, arrivedAtMs), (redis) => redis.enterLine(callId, arrivedAtMs));
   }
 
   async leaveLine(callId: string): Promise<boolean> {
     const r = await this.tryRedis((redis) => redis.leaveLine(callId));
-    if (!r.ok) return this.d.postgres.leaveLine(callId);
-    return this.inGrace() ? (await this.d.postgres.leaveLine(callId)) || r.value : r.value;
+    if (!r.ok) return this.inFallback((pg) => pg.leaveLine(callId), (redis) => redis.leaveLine(callId));
+    return this.inGrace() ? (await this.mirror((pg) => pg.leaveLine(callId), false)) || r.value : r.value;
   }
 
   async lineMembers(limit: number): Promise<string[]> {
     const r = await this.tryRedis((redis) => redis.lineMembers(limit));
-    return r.ok ? r.value : this.d.postgres.lineMembers(limit);
+    return r.ok ? r.value : this.inFallback((pg) => pg.lineMembers(limit), (redis) => redis.lineMembers(limit));
   }
 
   async linePosition(callId: string): Promise<number | null> {
     const r = await this.tryRedis((redis) => redis.linePosition(callId));
-    if (!r.ok) return this.d.postgres.linePosition(callId);
-    return r.value ?? (this.inGrace() ? this.d.postgres.linePosition(callId) : null);
+    if (!r.ok) return this.inFallback((pg) => pg.linePosition(callId), (redis) => redis.linePosition(callId));
+    return r.value ?? (this.inGrace() ? this.mirror((pg) => pg.linePosition(callId), null) : null);
   }
 
   /** Ready when the backend in use answers: an instance in fallback still routes calls. */
   async ping(): Promise<void> {
     const r = await this.tryRedis((redis) => redis.ping());
-    if (!r.ok) await this.d.postgres.ping();
+    if (!r.ok) await this.inFallback((pg) => pg.ping(), (redis) => redis.ping());
   }
 
   async close(): Promise<void> {

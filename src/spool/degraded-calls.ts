@@ -211,6 +211,19 @@ export class DegradedCalls {
     }
   }
 
+  /**
+   * A caller's webhook of a call this instance does not hold (it began before the outage, or
+   * another instance put it through) was answered with the usual fallback because the database
+   * could not be reached: the apology, then the duty number or a hang-up. The hotline ended the
+   * call there, so it is spooled as missed; otherwise the caller's status callback that follows
+   * would put it on record as abandoned by the caller. A call already ended on record stays as it was.
+   */
+  async fellBack(callSid: string): Promise<void> {
+    if (this.calls.has(callSid)) return;
+    const duty = this.d.settings.fallbackNumber;
+    await this.write({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: duty ? 'database-down-duty-number' : 'database-down-fallback', at: iso(this.d.clock.now()) });
+  }
+
   /** Claims the next free agent this call has not tried and rings them; the duty number or the apology when there is none. */
   private async ringNext(call: HeldCall, now: Date, prompt?: string): Promise<string> {
     const s = this.d.settings;

@@ -46,6 +46,7 @@ export function spoolFeature(c: Container): Feature {
     calls: c.calls,
     callEnds: c.callEnds,
     coordinator: c.coordinator,
+    clock: c.clock,
     answerThresholdSeconds: c.config.ANSWER_THRESHOLD_SECONDS,
     logger: c.logger,
   });

@@ -1,4 +1,5 @@
 import { callerHasLeft } from '../domain/call-states';
+import type { Clock } from '../domain/clock';
 import type { Call, CallStore, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
@@ -6,6 +7,13 @@ import type { SpoolEvent } from './spool-events';
 import type { SpoolFile } from './spool-file';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+/**
+ * How long after it came a caller's hang-up waits before it ends a call still hunting on record
+ * as abandoned, and an end of a call not yet on record waits for its arrival. A call's webhooks
+ * are spread over the instances: how the hotline ended it (its own hunt, or the fallback) may be
+ * in another instance's spool, replayed a little later.
+ */
+export const OTHER_SPOOLS_GRACE_SECONDS = 120;
 
 export interface ReplayPass {
   /** Events written to the database this pass. */
@@ -25,12 +33,16 @@ export interface ReplayPass {
  * callback, its customer file).
  */
 export class SpoolReplayer {
+  /** Events of this pass put back for a later one (see OTHER_SPOOLS_GRACE_SECONDS). */
+  private readonly deferred: SpoolEvent[] = [];
+
   constructor(
     private readonly d: {
       spool: SpoolFile;
       calls: CallStore;
       callEnds: { dispatch(call: Call): Promise<void> };
       coordinator: Coordinator;
+      clock: Clock;
       answerThresholdSeconds: number;
       logger: Logger;
     },
@@ -61,6 +73,8 @@ export class SpoolReplayer {
       }
       this.d.spool.replayed(event.callSid);
     }
+    // Appended before the replayed lines are removed: a crash between the two replays them again, harmlessly.
+    for (const e of this.deferred.splice(0)) await this.d.spool.append(e);
     await this.d.spool.drop(done);
     if (replayed + setAside > 0) this.d.logger.info('spool: replayed into the database', { replayed, setAside, left: this.d.spool.depth() });
     return { replayed, setAside, left: this.d.spool.depth() };
@@ -113,10 +127,13 @@ export class SpoolReplayer {
         if (!callerHasLeft(e.callStatus)) return;
         const call = await calls.getCallBySid(e.callSid);
         // A connected call is settled by its <Dial> action, or by the call settler when that never comes.
-        if (call?.state === 'hunting') await this.end(call, { outcome: 'abandoned', endedBy: 'caller', at: new Date(e.eventAt) });
+        if (call?.state !== 'hunting') return;
+        if (this.waitForOtherSpools(e, e.receivedAt)) return;
+        await this.end(call, { outcome: 'abandoned', endedBy: 'caller', at: new Date(e.eventAt) });
         return;
       }
       case 'call-ended': {
+        if (!(await calls.getCallBySid(e.callSid)) && this.waitForOtherSpools(e, e.at)) return;
         const call = await this.callOf(e.callSid);
         await this.end(call, { outcome: e.outcome, endedBy: e.endedBy, missedReason: e.missedReason, at: new Date(e.at) });
         return;
@@ -132,6 +149,16 @@ export class SpoolReplayer {
       await this.d.calls.finishAttempt(a.id, { outcome: 'caller-gone', dialCallStatus: 'not-dialled', at: e.at });
     }
     await this.d.callEnds.dispatch(ended);
+  }
+
+  /**
+   * Puts the event back at the end of the spool, to be replayed on a later pass, while it is
+   * younger than OTHER_SPOOLS_GRACE_SECONDS; false once it is older (it is applied as it is).
+   */
+  private waitForOtherSpools(e: SpoolEvent, since: string): boolean {
+    if (this.d.clock.now().getTime() >= Date.parse(since) + OTHER_SPOOLS_GRACE_SECONDS * 1000) return false;
+    this.deferred.push(e);
+    return true;
   }
 
   private async callOf(callSid: string): Promise<Call> {

@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SpoolPort } from '../../src/spool/spool-feature';
+import { OTHER_SPOOLS_GRACE_SECONDS } from '../../src/spool/spool-replayer';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
@@ -135,6 +136,70 @@ describe('calls put through while the database is down, written once it is back'
     const call = (await h.container.calls.getCallBySid(callSid))!;
     expect(call).toMatchObject({ state: 'ended', outcome: 'answered', waitSeconds: 7, withinAnswerRule: true });
     expect(await callbacks()).toHaveLength(0);
+  });
+
+  it('a call begun before the outage whose Dial action gets the fallback is on record as missed by the hotline, not abandoned by the caller', async () => {
+    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+    const callSid = randomSid('CA');
+    const attempt = attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)!;
+    expect(attempt).toBeDefined();
+    const db = h.container.db;
+    const { query, transaction } = db;
+    db.query = async () => {
+      throw refused();
+    };
+    db.transaction = async () => {
+      throw refused();
+    };
+    h.clock.advance(15);
+    const fallback = await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'no-answer' });
+    expect(fallback.status).toBe(200);
+    expect(fallback.text).toContain(`<Dial timeout="30">${DUTY}</Dial>`);
+    h.clock.advance(40);
+    // The caller's leg ends after the duty line: by itself this callback reads as a caller who hung up.
+    expect((await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '3' })).status).toBe(204);
+    db.query = query;
+    db.transaction = transaction;
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    expect(call).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', missedReason: 'database-down-duty-number' });
+    expect((await callbacks()).map((c) => c.callIds)).toEqual([[call.id]]);
+  });
+
+  it("a caller's hang-up spooled by an instance that did not hold the call waits for the other spools before it reads as an abandon", async () => {
+    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+    const callSid = randomSid('CA');
+    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    h.clock.advance(20);
+    const at = h.clock.now().toISOString();
+    // What this instance spooled while the database was down; the other instance's spool says the hotline ended the call.
+    await spool.file.append({ type: 'call-event', callSid, callStatus: 'completed', sequenceNumber: 3, eventAt: at, receivedAt: at, durationSeconds: 20 });
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 1 });
+    expect((await h.container.calls.getCallBySid(callSid))!.state).toBe('hunting');
+    const other = randomSid('CA');
+    await spool.file.append({ type: 'call-ended', callSid: other, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at });
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 2 });
+    // The other instance's replay ends the call as the caller lived it.
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    await h.container.calls.endCall(call.id, { outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at: h.clock.now() });
+    h.clock.advance(OTHER_SPOOLS_GRACE_SECONDS);
+    // Past the grace: the hang-up changes nothing, and an end whose call never came on record is set aside.
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 1, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system' });
+    expect(await h.container.calls.getCallBySid(other)).toBeNull();
+  });
+
+  it('a hang-up of a call no spool ends is an abandon once the grace is over', async () => {
+    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+    const callSid = randomSid('CA');
+    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    h.clock.advance(20);
+    const at = h.clock.now().toISOString();
+    await spool.file.append({ type: 'call-event', callSid, callStatus: 'completed', sequenceNumber: 3, eventAt: at, receivedAt: at, durationSeconds: 20 });
+    await spool.replayer.replayOnce();
+    h.clock.advance(OTHER_SPOOLS_GRACE_SECONDS);
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'abandoned', endedBy: 'caller', endedAt: new Date(at) });
   });
 
   it('through the signed webhooks: with connections refused, the call rings an agent and every later request of it goes to the spool', async () => {
