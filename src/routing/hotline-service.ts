@@ -139,8 +139,15 @@ export class HotlineService {
     if (!call) throw new NotFoundError(`no call ${callId}`);
     if (call.state !== 'hunting') return this.replay(call);
     const now = this.d.clock.now();
-    const attempts = await this.d.calls.attemptsOf(call.id);
-    const open = attempts.find((a) => !a.finishedAt);
+    let attempts = await this.d.calls.attemptsOf(call.id);
+    let open = attempts.find((a) => !a.finishedAt);
+    if (open && recheck && this.offers.moveLost(open, now)) {
+      // The caller is on hold, so that agent is not being dialled: the offer is withdrawn and the wait goes on or ends.
+      this.d.logger.warn('withdrew an offer whose move to the agent never came', { callSid: call.callSid, attemptId: open.id });
+      await this.letGo(open, 'withdrawn', now);
+      attempts = await this.d.calls.attemptsOf(call.id);
+      open = undefined;
+    }
     if (open && recheck) return this.docs.hold(call, 0);
     if (open) {
       await this.line.leave(call.id, now);

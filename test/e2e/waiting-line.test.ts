@@ -146,4 +146,55 @@ describe('a waiting caller moved to a free agent', () => {
     expect(find(find(parseTwiml(moved.text), 'Dial')!, 'Number')!.text).toBe(A);
     expect(await h.container.coordinator.holderOf(a)).not.toBeNull();
   });
+
+  /**
+   * The instance that offered the freed agent to the waiting caller dies before its REST move
+   * (a SIGKILL): Twilio's answer to the Dial action went out, the offer is on record, but the move
+   * never reaches Twilio, so that agent is never dialled and no leg status will ever come.
+   */
+  const loseTheMove = async (waitFor: number) => {
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    // Twilio never hears of the move: the update goes nowhere and the caller keeps holding.
+    nock(TWILIO_API).persist().post(/\/Calls\/CA[0-9a-f]{32}\.json$/).reply(200, { status: 'in-progress' });
+    const hook = (path: string) => h.twilio.url(`/webhooks/voice/${path}`);
+    const talkingSid = randomSid();
+    const talking = await h.twilio.post(hook('incoming'), { CallSid: talkingSid, From: FIRST, To: HOTLINE });
+    const first = /dial-result\?attempt=([0-9a-f-]{36})/.exec(talking.text)![1]!;
+    const child = randomSid();
+    await h.twilio.post(hook(`screen?attempt=${first}`), { CallSid: child });
+    await h.twilio.post(hook(`screen-result?attempt=${first}`), { CallSid: child, Digits: '1' });
+    const waitingSid = randomSid();
+    const held = await h.twilio.post(hook('incoming'), { CallSid: waitingSid, From: SECOND, To: HOTLINE });
+    const recheck = find(parseTwiml(held.text), 'Redirect')!.text;
+    h.clock.advance(10);
+    await h.twilio.post(hook(`dial-result?attempt=${first}`), { CallSid: talkingSid, CallStatus: 'completed', DialCallStatus: 'completed', DialBridged: 'true' });
+    expect(await h.container.coordinator.holderOf(a)).not.toBeNull();
+    // The music ends over and over; the offer stays as it was written, never dialled.
+    expect((await h.twilio.post(recheck, { CallSid: waitingSid })).text).not.toContain('<Dial');
+    h.clock.advance(waitFor);
+    return { a, recheck, waitingSid, answer: await h.twilio.post(recheck, { CallSid: waitingSid }) };
+  };
+
+  it('whose move never reached Twilio is rung by a later recheck, once the offer would have rung out', async () => {
+    h = await startHotline();
+    const { a, answer, waitingSid } = await loseTheMove(30);
+    expect(answer.status).toBe(200);
+    expect(find(find(parseTwiml(answer.text), 'Dial')!, 'Number')!.text).toBe(A);
+    const call = (await h.api.get('/api/calls')).body.calls.find((c: CallJson) => c.callSid === waitingSid) as CallJson;
+    expect(call.attempts).toEqual([
+      expect.objectContaining({ agentId: a, outcome: 'withdrawn' }),
+      expect.objectContaining({ agentId: a, outcome: null }),
+    ]);
+  });
+
+  it('whose move never reached Twilio is ended at the maximum wait, not left holding, and its agent is freed', async () => {
+    h = await startHotline();
+    const { a, answer, waitingSid } = await loseTheMove(55);
+    expect(answer.text).not.toContain('<Dial');
+    expect(answer.text).toContain('<Hangup');
+    const call = (await h.api.get('/api/calls')).body.calls.find((c: CallJson) => c.callSid === waitingSid) as CallJson;
+    expect(call).toMatchObject({ outcome: 'missed', missedReason: 'max-wait' });
+    expect(call.attempts.map((x) => x.outcome)).toEqual(['withdrawn']);
+    expect(await h.container.coordinator.holderOf(a)).toBeNull();
+  });
 });
