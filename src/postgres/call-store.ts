@@ -401,6 +401,14 @@ export class PostgresCallStore implements CallStore {
     return rows.map(toCall);
   }
 
+  async listOverdueHunting(startedBefore: Date, limit: number): Promise<Call[]> {
+    const rows = await this.db.query<CallRow>(
+      `SELECT * FROM calls WHERE state = 'hunting' AND started_at < $1 ORDER BY started_at, id LIMIT $2`,
+      [startedBefore, limit],
+    );
+    return rows.map(toCall);
+  }
+
   /** The accepted attempt is the latest one accepted: an earlier accepted one was never bridged and is finished. */
   async terminalEventsOf(callId: string): Promise<Awaited<ReturnType<CallStore['terminalEventsOf']>>> {
     const terminal = `('completed', 'canceled', 'busy', 'failed', 'no-answer')`;

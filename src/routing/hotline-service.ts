@@ -310,6 +310,30 @@ export class HotlineService {
   }
 
   /**
+   * A caller still hunting long past MAX_CALLER_WAIT_SECONDS (see CallSettler): the request that
+   * was to move them on was lost with its instance. Offers that never reached the agent are
+   * withdrawn, a leg whose Dial action never came is closed (its ring is long over), and the caller
+   * goes back in the line, whose sweep on any instance ends the wait: a REST move to the hold
+   * document, which ends it missed, or abandoned when Twilio no longer knows the call.
+   */
+  async requeueOverdue(callId: string, now: Date): Promise<boolean> {
+    const call = await this.d.calls.getCall(callId);
+    if (!call || call.state !== 'hunting') return false;
+    const open = (await this.d.calls.attemptsOf(call.id)).filter((a) => !a.finishedAt);
+    // An agent who pressed 1 on a leg Twilio may still bridge: that is the Dial action's to settle.
+    if (open.some((a) => a.acceptedAt)) return false;
+    for (const a of open) {
+      if (this.offers.moveLost(a, now)) await this.letGo(a, 'withdrawn', now);
+      else {
+        await this.d.calls.finishAttempt(a.id, { outcome: 'no-answer', dialCallStatus: 'settled-without-action', at: now });
+        await this.release(a, now);
+      }
+    }
+    await this.line.join(call, now);
+    return true;
+  }
+
+  /**
    * Offers free agents to the waiting line (see WaitingLinePass). Runs whenever an agent may have
    * become free, and every few seconds as a sweep (claims can also expire silently).
    */
