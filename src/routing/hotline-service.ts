@@ -386,7 +386,13 @@ export class HotlineService {
 
   /** An agent's claim for this attempt is over: free them, and offer them to the waiting line. */
   private async release(attempt: RingAttempt, now: Date): Promise<void> {
-    if (await this.offers.release(attempt)) await this.promoteWaiting(now);
+    if (!(await this.offers.release(attempt))) return;
+    try {
+      await this.promoteWaiting(now);
+    } catch (err) {
+      // Other callers' turn must not fail this call's request: the line's sweep offers the agent again.
+      this.d.logger.error('offering a freed agent to the waiting line failed', { attemptId: attempt.id, err });
+    }
   }
 
   /** An offered agent who will not be rung for this call after all. */
