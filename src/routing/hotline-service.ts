@@ -437,7 +437,13 @@ export class HotlineService {
     if (attempts.length === 0) {
       const offered = await this.offers.offerNext(call, [], now);
       if (offered) return this.docs.ring(call, offered, now);
+      return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
     }
-    return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    // The first request finished the last offer and died before moving the caller on (a killed
+    // instance): carry on for it, or the caller would hear the apology while the call stays hunting.
+    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.miss(call, 'max-wait', now);
+    const next = await this.offers.offerNext(call, attempts, now);
+    if (next) return this.docs.ring(call, next, now, this.d.speaker.text.holdOn);
+    return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
   }
 }

@@ -225,4 +225,20 @@ describe('a waiting caller moved to a free agent', () => {
     expect(call.attempts.map((x) => x.outcome)).toEqual(['withdrawn']);
     expect(await h.container.coordinator.holderOf(a)).toBeNull();
   });
+
+  it('whose Dial action was handled up to the end of the offer by an instance that then died is moved on by the repeat', async () => {
+    h = await startHotline();
+    await h.api.addAgent('Agent A', A);
+    await h.api.addAgent('Agent B', B);
+    const hook = (path: string) => h.twilio.url(`/webhooks/voice/${path}`);
+    const sid = randomSid();
+    const rung = await h.twilio.post(hook('incoming'), { CallSid: sid, From: FIRST, To: HOTLINE });
+    const attempt = /dial-result\?attempt=([0-9a-f-]{36})/.exec(rung.text)![1]!;
+    const firstAgent = find(find(parseTwiml(rung.text), 'Dial')!, 'Number')!.text;
+    h.clock.advance(15);
+    // The dying instance wrote the end of the offer; its answer never left, so the balancer sends the action again.
+    await h.container.calls.finishAttempt(attempt, { outcome: 'no-answer', dialCallStatus: 'no-answer', at: h.clock.now() });
+    const again = await h.twilio.post(hook(`dial-result?attempt=${attempt}`), { CallSid: sid, CallStatus: 'in-progress', DialCallStatus: 'no-answer' });
+    expect(find(find(parseTwiml(again.text), 'Dial')!, 'Number')!.text).toBe(firstAgent === A ? B : A);
+  });
 });
