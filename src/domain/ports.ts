@@ -206,6 +206,8 @@ export interface CallStore {
   endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string; neverBridged?: boolean }): Promise<Call | null>;
   /** Calls still connected whose agent pressed 1 before `acceptedBefore`, longest connected first (see CallSettler). */
   listStaleConnected(acceptedBefore: Date, limit: number): Promise<Call[]>;
+  /** Calls still hunting that arrived before `startedBefore`, longest waiting first (see CallSettler). */
+  listOverdueHunting(startedBefore: Date, limit: number): Promise<Call[]>;
   /** The caller leg's earliest terminal status callback and the accepted agent leg's earliest terminal leg event, at Twilio's Timestamps. */
   terminalEventsOf(callId: string): Promise<{ caller: { status: string; at: Date } | null; agentLeg: { status: string; at: Date } | null }>;
   recordCallEvent(e: CallEvent): Promise<boolean>;

@@ -7,6 +7,9 @@ import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, N
 import { recordCallEndEffects } from './call-end-effect-store';
 import type { Db, Queryable } from './db';
 
+/** PostgreSQL's deadlock_detected: the aborted statement did nothing and may be run again. */
+const DEADLOCK = '40P01';
+
 interface CallRow {
   id: string;
   call_sid: string;
@@ -237,13 +240,20 @@ export class PostgresCallStore implements CallStore {
     // One statement in the usual case: the call row is held (FOR SHARE) while the attempt is
     // added, so a call that ends meanwhile either sees this attempt (and finishes it) or is seen
     // ended here (and gets none).
-    const rows = await this.db.query<AttemptRow>(
-      `WITH hunting AS (SELECT id FROM calls WHERE id = $1 AND state = 'hunting' FOR SHARE)
-       INSERT INTO ring_attempts (id, call_id, seq, agent_id, endpoint, offered_at)
-       SELECT COALESCE($6::uuid, gen_random_uuid()), id, $2, $3, $4, $5 FROM hunting
-       ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
-      [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt, a.id ?? null],
-    );
+    const insert = () =>
+      this.db.query<AttemptRow>(
+        `WITH hunting AS (SELECT id FROM calls WHERE id = $1 AND state = 'hunting' FOR SHARE)
+         INSERT INTO ring_attempts (id, call_id, seq, agent_id, endpoint, offered_at)
+         SELECT COALESCE($6::uuid, gen_random_uuid()), id, $2, $3, $4, $5 FROM hunting
+         ON CONFLICT (call_id, seq) DO NOTHING RETURNING *`,
+        [a.callId, a.seq, a.agentId, a.endpoint, a.offeredAt, a.id ?? null],
+      );
+    // Two requests for one call (its end and an offer to it) can deadlock on the call row and the
+    // attempt; PostgreSQL aborts one, and this statement is safe to run again.
+    const rows = await insert().catch((err: { code?: string }) => {
+      if (err.code === DEADLOCK) return insert();
+      throw err;
+    });
     if (rows[0]) return { attempt: toAttempt(rows[0]), created: true };
     // The call is not hunting, or a concurrent request added attempt seq first.
     return this.db.transaction(async (tx) => {
@@ -400,6 +410,14 @@ export class PostgresCallStore implements CallStore {
     const rows = await this.db.query<CallRow>(
       `SELECT * FROM calls WHERE state = 'connected' AND accepted_at < $1 ORDER BY accepted_at, id LIMIT $2`,
       [acceptedBefore, limit],
+    );
+    return rows.map(toCall);
+  }
+
+  async listOverdueHunting(startedBefore: Date, limit: number): Promise<Call[]> {
+    const rows = await this.db.query<CallRow>(
+      `SELECT * FROM calls WHERE state = 'hunting' AND started_at < $1 ORDER BY started_at, id LIMIT $2`,
+      [startedBefore, limit],
     );
     return rows.map(toCall);
   }

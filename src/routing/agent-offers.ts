@@ -97,6 +97,16 @@ export class AgentOffers {
     return added?.attempt ?? null;
   }
 
+  /**
+   * An offer whose agent was never dialled although a whole ring of it would be over by now: the
+   * REST move that was to take its caller to the agent never came (the instance that made the
+   * offer died in between), so no leg, Dial action or status will ever end it.
+   */
+  moveLost(attempt: RingAttempt, now: Date): boolean {
+    const neverDialled = !attempt.finishedAt && !attempt.childCallSid && !attempt.initiatedAt && !attempt.ringingAt && !attempt.answeredAt;
+    return neverDialled && now.getTime() - attempt.offeredAt.getTime() >= this.d.ringClaimSeconds * 1000;
+  }
+
   /** The agent accepted: they stay claimed while they talk; the claim still expires if the end is never reported. */
   async holdForTalk(attempt: RingAttempt): Promise<void> {
     await this.d.coordinator.extendClaim(attempt.agentId, holderOf(attempt), (this.d.talkClaimSeconds + CLAIM_SLACK_SECONDS) * 1000);

@@ -5,11 +5,12 @@ import type { TwilioClient } from '../twilio-client';
 import type { HotlineService } from './hotline-service';
 
 export interface CallSettlerDeps {
-  calls: Pick<CallStore, 'listStaleConnected' | 'terminalEventsOf' | 'attemptsOf'>;
-  hotline: Pick<HotlineService, 'settleConnected'>;
+  calls: Pick<CallStore, 'listStaleConnected' | 'listOverdueHunting' | 'terminalEventsOf' | 'attemptsOf'>;
+  hotline: Pick<HotlineService, 'settleConnected' | 'requeueOverdue'>;
   twilio: TwilioClient;
   logger: Logger;
   maxTalkSeconds: number;
+  maxCallerWaitSeconds: number;
   graceSeconds?: number;
 }
 
@@ -48,7 +49,27 @@ export class CallSettler {
         this.d.logger.error('settling a connected call failed', { callSid: call.callSid, err });
       }
     }
-    return settled;
+    return settled + (await this.requeueOverdue(now));
+  }
+
+  /**
+   * Callers still hunting a grace past their maximum wait: every ring and prompt of theirs would
+   * be over, so what was to move them on was lost (an instance killed between writing an offer and
+   * its REST move, say). They go back to the waiting line, whose sweep ends their wait.
+   */
+  private async requeueOverdue(now: Date): Promise<number> {
+    const before = new Date(now.getTime() - (this.d.maxCallerWaitSeconds + this.rules.graceSeconds) * 1000);
+    let requeued = 0;
+    for (const call of await this.d.calls.listOverdueHunting(before, BATCH)) {
+      try {
+        if (!(await this.d.hotline.requeueOverdue(call.id, now))) continue;
+        requeued++;
+        this.d.logger.warn('put back in the waiting line a caller hunting past the maximum wait', { callSid: call.callSid });
+      } catch (err) {
+        this.d.logger.error('requeueing an overdue caller failed', { callSid: call.callSid, err });
+      }
+    }
+    return requeued;
   }
 
   private async settle(call: Call, now: Date): Promise<boolean> {

@@ -139,8 +139,15 @@ export class HotlineService {
     if (!call) throw new NotFoundError(`no call ${callId}`);
     if (call.state !== 'hunting') return this.replay(call);
     const now = this.d.clock.now();
-    const attempts = await this.d.calls.attemptsOf(call.id);
-    const open = attempts.find((a) => !a.finishedAt);
+    let attempts = await this.d.calls.attemptsOf(call.id);
+    let open = attempts.find((a) => !a.finishedAt);
+    if (open && recheck && this.offers.moveLost(open, now)) {
+      // The caller is on hold, so that agent is not being dialled: the offer is withdrawn and the wait goes on or ends.
+      this.d.logger.warn('withdrew an offer whose move to the agent never came', { callSid: call.callSid, attemptId: open.id });
+      await this.letGo(open, 'withdrawn', now);
+      attempts = await this.d.calls.attemptsOf(call.id);
+      open = undefined;
+    }
     if (open && recheck) return this.docs.hold(call, 0);
     if (open) {
       await this.line.leave(call.id, now);
@@ -303,6 +310,30 @@ export class HotlineService {
   }
 
   /**
+   * A caller still hunting long past MAX_CALLER_WAIT_SECONDS (see CallSettler): the request that
+   * was to move them on was lost with its instance. Offers that never reached the agent are
+   * withdrawn, a leg whose Dial action never came is closed (its ring is long over), and the caller
+   * goes back in the line, whose sweep on any instance ends the wait: a REST move to the hold
+   * document, which ends it missed, or abandoned when Twilio no longer knows the call.
+   */
+  async requeueOverdue(callId: string, now: Date): Promise<boolean> {
+    const call = await this.d.calls.getCall(callId);
+    if (!call || call.state !== 'hunting') return false;
+    const open = (await this.d.calls.attemptsOf(call.id)).filter((a) => !a.finishedAt);
+    // An agent who pressed 1 on a leg Twilio may still bridge: that is the Dial action's to settle.
+    if (open.some((a) => a.acceptedAt)) return false;
+    for (const a of open) {
+      if (this.offers.moveLost(a, now)) await this.letGo(a, 'withdrawn', now);
+      else {
+        await this.d.calls.finishAttempt(a.id, { outcome: 'no-answer', dialCallStatus: 'settled-without-action', at: now });
+        await this.release(a, now);
+      }
+    }
+    await this.line.join(call, now);
+    return true;
+  }
+
+  /**
    * Offers free agents to the waiting line (see WaitingLinePass). Runs whenever an agent may have
    * become free, and every few seconds as a sweep (claims can also expire silently).
    */
@@ -355,7 +386,13 @@ export class HotlineService {
 
   /** An agent's claim for this attempt is over: free them, and offer them to the waiting line. */
   private async release(attempt: RingAttempt, now: Date): Promise<void> {
-    if (await this.offers.release(attempt)) await this.promoteWaiting(now);
+    if (!(await this.offers.release(attempt))) return;
+    try {
+      await this.promoteWaiting(now);
+    } catch (err) {
+      // Other callers' turn must not fail this call's request: the line's sweep offers the agent again.
+      this.d.logger.error('offering a freed agent to the waiting line failed', { attemptId: attempt.id, err });
+    }
   }
 
   /** An offered agent who will not be rung for this call after all. */
@@ -400,7 +437,13 @@ export class HotlineService {
     if (attempts.length === 0) {
       const offered = await this.offers.offerNext(call, [], now);
       if (offered) return this.docs.ring(call, offered, now);
+      return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
     }
-    return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    // The first request finished the last offer and died before moving the caller on (a killed
+    // instance): carry on for it, or the caller would hear the apology while the call stays hunting.
+    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.miss(call, 'max-wait', now);
+    const next = await this.offers.offerNext(call, attempts, now);
+    if (next) return this.docs.ring(call, next, now, this.d.speaker.text.holdOn);
+    return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
   }
 }

@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { find, parseTwiml } from '../../src/simulator/twiml-tree';
+import type { CallSettlerFeature } from '../../src/routing/call-settler-feature';
 import { interceptAfterCallRest } from '../support/after-call';
 import { HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { randomSid } from '../support/twilio-driver';
@@ -145,5 +146,99 @@ describe('a waiting caller moved to a free agent', () => {
     const moved = await h.twilio.post(recheck.replace('&recheck=1', ''), { CallSid: waitingSid });
     expect(find(find(parseTwiml(moved.text), 'Dial')!, 'Number')!.text).toBe(A);
     expect(await h.container.coordinator.holderOf(a)).not.toBeNull();
+  });
+
+  /**
+   * The instance that offered the freed agent to the waiting caller dies before its REST move
+   * (a SIGKILL): Twilio's answer to the Dial action went out, the offer is on record, but the move
+   * never reaches Twilio, so that agent is never dialled and no leg status will ever come.
+   */
+  const loseTheMove = async (waitFor: number) => {
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    // Twilio never hears of the move: the update goes nowhere and the caller keeps holding.
+    const moves: string[] = [];
+    nock(TWILIO_API)
+      .persist()
+      .post(/\/Calls\/CA[0-9a-f]{32}\.json$/)
+      .reply(200, (_uri, body) => {
+        moves.push(new URLSearchParams(String(body)).get('Url') ?? '');
+        return { status: 'in-progress' };
+      });
+    const hook = (path: string) => h.twilio.url(`/webhooks/voice/${path}`);
+    const talkingSid = randomSid();
+    const talking = await h.twilio.post(hook('incoming'), { CallSid: talkingSid, From: FIRST, To: HOTLINE });
+    const first = /dial-result\?attempt=([0-9a-f-]{36})/.exec(talking.text)![1]!;
+    const child = randomSid();
+    await h.twilio.post(hook(`screen?attempt=${first}`), { CallSid: child });
+    await h.twilio.post(hook(`screen-result?attempt=${first}`), { CallSid: child, Digits: '1' });
+    const waitingSid = randomSid();
+    const held = await h.twilio.post(hook('incoming'), { CallSid: waitingSid, From: SECOND, To: HOTLINE });
+    const recheck = find(parseTwiml(held.text), 'Redirect')!.text;
+    h.clock.advance(10);
+    await h.twilio.post(hook(`dial-result?attempt=${first}`), { CallSid: talkingSid, CallStatus: 'completed', DialCallStatus: 'completed', DialBridged: 'true' });
+    expect(await h.container.coordinator.holderOf(a)).not.toBeNull();
+    // The music ends over and over; the offer stays as it was written, never dialled.
+    expect((await h.twilio.post(recheck, { CallSid: waitingSid })).text).not.toContain('<Dial');
+    moves.length = 0;
+    h.clock.advance(waitFor);
+    return { a, recheck, waitingSid, moves, answer: async () => h.twilio.post(recheck, { CallSid: waitingSid }) };
+  };
+
+  it('whose move never reached Twilio is rung by a later recheck, once the offer would have rung out', async () => {
+    h = await startHotline();
+    const { a, waitingSid, ...lost } = await loseTheMove(30);
+    const answer = await lost.answer();
+    expect(answer.status).toBe(200);
+    expect(find(find(parseTwiml(answer.text), 'Dial')!, 'Number')!.text).toBe(A);
+    const call = (await h.api.get('/api/calls')).body.calls.find((c: CallJson) => c.callSid === waitingSid) as CallJson;
+    expect(call.attempts).toEqual([
+      expect.objectContaining({ agentId: a, outcome: 'withdrawn' }),
+      expect.objectContaining({ agentId: a, outcome: null }),
+    ]);
+  });
+
+  it('whose move never reached Twilio is ended at the maximum wait, not left holding, and its agent is freed', async () => {
+    h = await startHotline();
+    const { a, waitingSid, ...lost } = await loseTheMove(55);
+    const answer = await lost.answer();
+    expect(answer.text).not.toContain('<Dial');
+    expect(answer.text).toContain('<Hangup');
+    const call = (await h.api.get('/api/calls')).body.calls.find((c: CallJson) => c.callSid === waitingSid) as CallJson;
+    expect(call).toMatchObject({ outcome: 'missed', missedReason: 'max-wait' });
+    expect(call.attempts.map((x) => x.outcome)).toEqual(['withdrawn']);
+    expect(await h.container.coordinator.holderOf(a)).toBeNull();
+  });
+
+  it('whose move never reached Twilio and who never asks again is ended by the settler and the line sweep, on any instance', async () => {
+    h = await startHotline();
+    const { a, waitingSid, moves } = await loseTheMove(60 + 120 + 1);
+    const settler = (h.container.features.find((f) => f.name === 'call-settler') as CallSettlerFeature).settler;
+    await settler.settleStale(h.clock.now());
+    await h.container.hotline.promoteWaiting(h.clock.now());
+    // The sweep moved the caller on, and the hold document ends the wait as Twilio fetches it.
+    expect(moves).toHaveLength(1);
+    const ending = await h.twilio.post(moves[0]!, { CallSid: waitingSid });
+    expect(ending.text).not.toContain('<Dial');
+    expect(ending.text).toContain('<Hangup');
+    const call = (await h.api.get('/api/calls')).body.calls.find((c: CallJson) => c.callSid === waitingSid) as CallJson;
+    expect(call).toMatchObject({ outcome: 'missed', missedReason: 'max-wait' });
+    expect(call.attempts.map((x) => x.outcome)).toEqual(['withdrawn']);
+    expect(await h.container.coordinator.holderOf(a)).toBeNull();
+  });
+
+  it('whose Dial action was handled up to the end of the offer by an instance that then died is moved on by the repeat', async () => {
+    h = await startHotline();
+    await h.api.addAgent('Agent A', A);
+    await h.api.addAgent('Agent B', B);
+    const hook = (path: string) => h.twilio.url(`/webhooks/voice/${path}`);
+    const sid = randomSid();
+    const rung = await h.twilio.post(hook('incoming'), { CallSid: sid, From: FIRST, To: HOTLINE });
+    const attempt = /dial-result\?attempt=([0-9a-f-]{36})/.exec(rung.text)![1]!;
+    const firstAgent = find(find(parseTwiml(rung.text), 'Dial')!, 'Number')!.text;
+    h.clock.advance(15);
+    // The dying instance wrote the end of the offer; its answer never left, so the balancer sends the action again.
+    await h.container.calls.finishAttempt(attempt, { outcome: 'no-answer', dialCallStatus: 'no-answer', at: h.clock.now() });
+    const again = await h.twilio.post(hook(`dial-result?attempt=${attempt}`), { CallSid: sid, CallStatus: 'in-progress', DialCallStatus: 'no-answer' });
+    expect(find(find(parseTwiml(again.text), 'Dial')!, 'Number')!.text).toBe(firstAgent === A ? B : A);
   });
 });
