@@ -90,6 +90,7 @@ export function createApp(c: Container, drain: DrainState = { draining: false })
       speaker: c.speaker,
       fallbackNumber: c.config.FALLBACK_NUMBER,
       logger: c.logger,
+      clock: c.clock,
       deadlineSeconds: c.config.WEBHOOK_DEADLINE_SECONDS,
       observe: (route, status, seconds) => c.metrics.observeWebhook(route, status, seconds),
       degraded: c.spool?.degraded,

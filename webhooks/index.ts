@@ -1,8 +1,10 @@
 import express, { Router } from 'express';
+import type { Clock } from '../src/domain/clock';
 import type { Logger } from '../src/logger';
 import type { HotlineService } from '../src/routing/hotline-service';
 import type { DegradedCalls } from '../src/spool/degraded-calls';
 import type { Speaker } from '../src/twiml/hotline-twiml';
+import { tellTurnedAway } from './turned-away';
 import { verifyTwilioSignature } from './twilio-signature';
 import { fallbackFor, fallbackTwiml, sendTwiml, webhookErrorHandler } from './twiml-reply';
 import { voiceDialResult } from './voice-dial-result';
@@ -19,6 +21,8 @@ export interface WebhookDeps {
   speaker: Speaker;
   fallbackNumber?: string;
   logger: Logger;
+  /** The hotline's clock: when a caller was answered with the fallback. */
+  clock: Clock;
   /** Twilio gives up on a webhook after 15 s; past this deadline the caller gets the fallback instead. */
   deadlineSeconds: number;
   /** Told of every answered webhook (the metrics): a known route's path, or "other". */
@@ -43,6 +47,7 @@ export function twilioWebhooks(d: WebhookDeps): Router {
       if (res.headersSent) return;
       log.error('webhook missed its deadline: answering with the fallback', { deadlineSeconds: d.deadlineSeconds });
       sendTwiml(res, fallbackFor(req.path, d.speaker, d.fallbackNumber));
+      tellTurnedAway(d, req, res);
     }, d.deadlineSeconds * 1000);
     res.on('close', () => clearTimeout(deadline));
     res.on('finish', () => {
@@ -62,9 +67,12 @@ export function twilioWebhooks(d: WebhookDeps): Router {
   router.post('/voice/leg-status', legStatusOr(d.degraded, voiceLegStatus(d.hotline)));
   router.post('/voice/status', callStatusOr(d.degraded, voiceCallStatus(d.hotline)));
   // The number's Voice Fallback URL: Twilio asks here when the main webhook failed.
-  router.post('/voice/fallback', (_req, res) => sendTwiml(res, fallbackTwiml(d.speaker, d.fallbackNumber)));
+  router.post('/voice/fallback', (req, res) => {
+    sendTwiml(res, fallbackTwiml(d.speaker, d.fallbackNumber));
+    tellTurnedAway(d, req, res);
+  });
   d.extraRoutes?.(router);
   const known = new Set(router.stack.flatMap((layer) => (layer.route?.path && typeof layer.route.path === 'string' ? [layer.route.path] : [])));
-  router.use(webhookErrorHandler(d.speaker, d.fallbackNumber, d.logger));
+  router.use(webhookErrorHandler(d.speaker, d.fallbackNumber, d.logger, (req, res) => tellTurnedAway(d, req, res)));
   return router;
 }

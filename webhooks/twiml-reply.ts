@@ -1,12 +1,14 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import { requestErrorOf } from '../src/errors';
 import type { Logger } from '../src/logger';
 import { hangupTwiml, newResponse, sayAndHangUp, type Speaker } from '../src/twiml/hotline-twiml';
+import { lateHandlerDone } from './turned-away';
 
 export function sendTwiml(res: Response, twiml: string, status = 200): void {
   if (res.headersSent) {
     // The deadline answered first; Twilio has moved on, so this late answer goes nowhere.
     (res.locals.log as Logger | undefined)?.warn('late webhook answer dropped after the deadline fallback');
+    lateHandlerDone(res);
     return;
   }
   res.status(status).type('text/xml').send(twiml);
@@ -53,12 +55,13 @@ export function fallbackFor(path: string, speaker: Speaker, fallbackNumber: stri
  * never left in silence. Anything else is logged and answered with the fallback, status 200,
  * so Twilio plays it instead of its own error message.
  */
-export function webhookErrorHandler(speaker: Speaker, fallbackNumber: string | undefined, logger: Logger): ErrorRequestHandler {
+export function webhookErrorHandler(speaker: Speaker, fallbackNumber: string | undefined, logger: Logger, turnedAway?: (req: Request, res: Response) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const log: Logger = res.locals.log ?? logger;
     if (res.headersSent) {
       // The deadline already answered Twilio with the fallback; this is the late handler failing.
       log.error('webhook failed after its deadline', { path: req.path, err });
+      lateHandlerDone(res);
       return;
     }
     const refused = requestErrorOf(err);
@@ -76,5 +79,6 @@ export function webhookErrorHandler(speaker: Speaker, fallbackNumber: string | u
     }
     log.error('webhook failed', { path: req.path, err });
     sendTwiml(res, fallbackFor(req.path, speaker, fallbackNumber), 200);
+    turnedAway?.(req, res);
   };
 }

@@ -10,8 +10,12 @@
  *                missed     every available agent was tried, the maximum wait was reached (in the
  *                           waiting line or not), or
  *                           the caller pressed 1 for a callback (missedReason callback-requested),
- *                           and the hotline apologised and hung up
- *                abandoned  the caller hung up while agents were being rung
+ *                           and the hotline apologised and hung up; or the caller was answered with
+ *                           the fallback apology (missedReason webhook-fallback)
+ *                abandoned  the caller hung up while agents were being rung, or while waiting
+ *
+ *   Which of the two is decided by who left first by the clock, not by which request arrived
+ *   first; a later request may correct it (src/domain/who-left-first.ts).
  *
  *   hunting -> connected -> ended(answered)
  *   hunting -> ended(missed | abandoned)

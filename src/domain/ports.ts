@@ -204,6 +204,17 @@ export interface CallStore {
    * between), so the call ends with the given outcome rather than as answered.
    */
   endCall(callId: string, e: { outcome: CallOutcome; at: Date; endedBy: EndedBy; missedReason?: string; neverBridged?: boolean }): Promise<Call | null>;
+  /**
+   * Changes how an ended call ended, when the times show who left first (src/domain/who-left-first.ts):
+   * only while it still ends as `from` says, so two corrections cannot both apply. Its call-ended
+   * effects are owed again (due a grace after `now`), for the outcome it has now. Null when it did not change.
+   */
+  correctEnd(
+    callId: string,
+    from: { outcome: CallOutcome; missedReason: string | null },
+    to: { outcome: 'missed' | 'abandoned'; at: Date; endedBy: EndedBy; missedReason?: string },
+    now: Date,
+  ): Promise<Call | null>;
   /** Calls still connected whose agent pressed 1 before `acceptedBefore`, longest connected first (see CallSettler). */
   listStaleConnected(acceptedBefore: Date, limit: number): Promise<Call[]>;
   /** Calls still hunting that arrived before `startedBefore`, longest waiting first (see CallSettler). */

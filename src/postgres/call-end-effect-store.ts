@@ -21,6 +21,18 @@ export async function recordCallEndEffects(tx: Queryable, callId: string, effect
   );
 }
 
+/**
+ * A call whose outcome was corrected is owed its effects again, for the outcome it has now (a
+ * miss its callback). Every effect goes back to pending: a runner still holding one cannot mark
+ * it done, and the listeners are safe to run twice.
+ */
+export async function owedAgain(tx: Queryable, callId: string, now: Date): Promise<void> {
+  await tx.query(
+    `UPDATE call_end_effects SET status = 'pending', next_attempt_at = $2, lease_until = NULL, done_at = NULL WHERE call_id = $1`,
+    [callId, new Date(now.getTime() + FIRST_RUN_GRACE_MS)],
+  );
+}
+
 type ClaimRow = { call_id: string; effect: string; attempts: number | string };
 const toClaimed = (r: ClaimRow): ClaimedEffect => ({ callId: r.call_id, effect: r.effect, attempts: Number(r.attempts) });
 

@@ -4,7 +4,7 @@ import type { CallType } from '../domain/call-notes';
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
 import type { SurveyStatus } from '../domain/rating';
 import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt, SkippedAgent, SkipReason } from '../domain/ports';
-import { recordCallEndEffects } from './call-end-effect-store';
+import { owedAgain, recordCallEndEffects } from './call-end-effect-store';
 import type { Db, Queryable } from './db';
 
 /** PostgreSQL's deadlock_detected: the aborted statement did nothing and may be run again. */
@@ -390,6 +390,19 @@ export class PostgresCallStore implements CallStore {
         [callId, outcome, e.at, endedBy, outcome === 'missed' ? (e.missedReason ?? null) : null, talk, wait, answered],
       );
       if (rows[0]) await recordCallEndEffects(tx, callId, this.endEffects(), e.at);
+      return rows[0] ? toCall(rows[0]) : null;
+    });
+  }
+
+  async correctEnd(callId: string, from: { outcome: CallOutcome; missedReason: string | null }, to: { outcome: 'missed' | 'abandoned'; at: Date; endedBy: EndedBy; missedReason?: string }, now: Date): Promise<Call | null> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<CallRow>(
+        `UPDATE calls SET outcome = $4, ended_at = $5, ended_by = $6, missed_reason = $7::text,
+           wait_seconds = GREATEST(0, EXTRACT(EPOCH FROM ($5::timestamptz - started_at)))
+          WHERE id = $1 AND state = 'ended' AND outcome = $2 AND missed_reason IS NOT DISTINCT FROM $3::text RETURNING *`,
+        [callId, from.outcome, from.missedReason, to.outcome, to.at, to.endedBy, to.outcome === 'missed' ? (to.missedReason ?? null) : null],
+      );
+      if (rows[0]) await owedAgain(tx, callId, now);
       return rows[0] ? toCall(rows[0]) : null;
     });
   }

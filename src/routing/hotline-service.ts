@@ -10,6 +10,7 @@ import { acceptedTwiml, screenTwiml } from './routing-twiml';
 import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
 import { WaitingLine } from './waiting-line';
 import { WaitingLinePass } from './waiting-line-pass';
+import { OutcomeByTimes } from './outcome-by-times';
 
 export type { WaitingOffer } from './call-documents';
 export type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, GateVerdict, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
@@ -28,6 +29,7 @@ export class HotlineService {
   private readonly offers: AgentOffers;
   readonly line: WaitingLine;
   private readonly pass: WaitingLinePass;
+  private readonly byTimes: OutcomeByTimes;
   private gate: CallerGate = { check: async () => 'pass' };
 
   constructor(private readonly d: HotlineDeps) {
@@ -60,6 +62,14 @@ export class HotlineService {
       abandon: async (call, at) => {
         await this.end(call, { outcome: 'abandoned', at, endedBy: 'caller' });
       },
+    });
+    this.byTimes = new OutcomeByTimes({
+      calls: d.calls,
+      clock: d.clock,
+      logger: d.logger,
+      maxCallerWaitSeconds: d.settings.maxCallerWaitSeconds,
+      miss: (call, reason, at) => this.end(call, { outcome: 'missed', at, endedBy: 'system', missedReason: reason }),
+      dispatch: (call) => d.callEnds.dispatch(call),
     });
   }
 
@@ -266,22 +276,37 @@ export class HotlineService {
   /** The hotline call's own status: when the caller's leg is over, the call ends whatever else was lost. */
   async callStatus(p: { callSid: string; callStatus: string; sequenceNumber?: number; timestamp?: string; callDuration?: number }): Promise<void> {
     const now = this.d.clock.now();
+    const leftAt = parseTwilioTimestamp(p.timestamp, now);
     await this.d.calls.recordCallEvent({
       callSid: p.callSid,
       callStatus: p.callStatus,
       sequenceNumber: p.sequenceNumber ?? null,
-      eventAt: parseTwilioTimestamp(p.timestamp, now),
+      eventAt: leftAt,
       receivedAt: now,
       durationSeconds: p.callDuration ?? null,
     });
     if (!callerHasLeft(p.callStatus)) return;
     const call = await this.d.calls.getCallBySid(p.callSid);
     if (!call) return;
-    const unfinished = (await this.d.calls.attemptsOf(call.id)).filter((a) => !a.finishedAt);
-    // Connected but its <Dial> not yet over: only the Dial action (which Twilio sends even after the
-    // caller hung up, in either order with this callback) can tell a talk from a bridge that never happened.
-    if (call.state === 'connected' && unfinished.some((a) => a.acceptedAt)) return;
-    await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' });
+    if (call.state !== 'ended') {
+      const unfinished = (await this.d.calls.attemptsOf(call.id)).filter((a) => !a.finishedAt);
+      // Connected but its <Dial> not yet over: only the Dial action (which Twilio sends even after the
+      // caller hung up, in either order with this callback) can tell a talk from a bridge that never happened.
+      if (call.state === 'connected' && unfinished.some((a) => a.acceptedAt)) return;
+      if (await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' })) return;
+    }
+    // Ended by the hotline first (a sweep, a fallback): the times say whether the caller had left by then.
+    const ended = call.state === 'ended' ? call : await this.d.calls.getCall(call.id);
+    if (ended?.state === 'ended') await this.byTimes.callerLeft(ended, leftAt);
+  }
+
+  /**
+   * The caller was answered with the fallback TwiML at `at` (a webhook missed its deadline or
+   * failed, or Twilio asked the Voice Fallback URL): unless they had already hung up, the hotline
+   * turned them away, and the call is missed (see OutcomeByTimes). Safe to repeat.
+   */
+  turnedAway(callSid: string, at: Date): Promise<void> {
+    return this.byTimes.turnedAway(callSid, at);
   }
 
   /**

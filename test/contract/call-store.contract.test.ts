@@ -100,6 +100,17 @@ describe('call store', () => {
     expect((await calls.getCall(call.id))?.outcome).toBe('abandoned');
   });
 
+  it('corrects an ended call\'s outcome once, only while it still ends as the corrector saw it', async () => {
+    const { call } = await calls.createCall(newCall('CA' + 'c7'.repeat(16)), nextOffset);
+    await calls.endCall(call.id, { outcome: 'missed', at: at(52), endedBy: 'system', missedReason: 'max-wait' });
+    const seen = { outcome: 'missed' as const, missedReason: 'max-wait' };
+    const fixed = await calls.correctEnd(call.id, seen, { outcome: 'abandoned', at: at(45), endedBy: 'caller' }, at(70));
+    expect(fixed).toMatchObject({ outcome: 'abandoned', missedReason: null, endedBy: 'caller', endedAt: at(45), waitSeconds: 45 });
+    expect(await calls.correctEnd(call.id, seen, { outcome: 'abandoned', at: at(45), endedBy: 'caller' }, at(71))).toBeNull();
+    const back = await calls.correctEnd(call.id, { outcome: 'abandoned', missedReason: null }, { outcome: 'missed', at: at(50), endedBy: 'system', missedReason: 'webhook-fallback' }, at(72));
+    expect(back).toMatchObject({ outcome: 'missed', missedReason: 'webhook-fallback', endedBy: 'system', waitSeconds: 50 });
+  });
+
   it('rejects a second active agent with the same phone', async () => {
     await expect(agents.create({ name: 'dup', phone: '+8613800000001' })).rejects.toThrow(/already/);
   });
