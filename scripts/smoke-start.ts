@@ -196,7 +196,7 @@ async function main(): Promise<number> {
     await Promise.race([exited, sleep(STOP_SECONDS * 1000)]);
     check(exitCode !== undefined, `the server was still running ${STOP_SECONDS}s after SIGTERM`);
     check(exitCode === 0, `after SIGTERM the server exited with ${exitCode === null ? 'a signal' : `code ${exitCode}`}, not 0`);
-    check(output.includes('shutting down'), 'the server exited without its "shutting down" log line');
+    check(output.includes('"message":"drained"'), 'the server exited without its "drained" log line (README, DRAIN_NOTICE_SECONDS)');
     await sleep(200);
     check(!groupAlive(groupId), 'processes of npm start were still running after it exited');
     say(`stopped: SIGTERM, exit code 0 after ${((Date.now() - stopAt) / 1000).toFixed(1)}s`);
