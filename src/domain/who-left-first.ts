@@ -4,8 +4,8 @@
  * its terminal status callback (whole seconds, so a status that is late or slow to be handled
  * still tells the truth). The hotline's side is the moment it turned the caller away:
  *
- *   max-wait          the end of their wait, MAX_CALLER_WAIT_SECONDS after they arrived (the
- *                     hotline may say goodbye a few seconds sooner, when no ring fits in the rest)
+ *   max-wait          the end of their wait, MAX_CALLER_WAIT_SECONDS after they arrived, or the
+ *                     moment the hotline said goodbye if sooner (no ring fits in the rest)
  *   webhook-fallback  the moment the caller was answered with the fallback apology (a webhook
  *                     missed WEBHOOK_DEADLINE_SECONDS, failed, or Twilio asked the Voice Fallback URL)
  *   any other miss    the moment the hotline decided it
@@ -33,7 +33,9 @@ export interface EndedCall {
 export function turnedAwayAt(call: EndedCall, maxCallerWaitSeconds: number): Date | null {
   if (call.outcome !== 'missed' || call.endedBy !== 'system' || !call.endedAt) return null;
   if (call.missedReason === 'callback-requested') return null;
-  if (call.missedReason === 'max-wait') return new Date(call.startedAt.getTime() + maxCallerWaitSeconds * 1000);
+  // The hotline may say goodbye before the wait's end (no ring fits in the rest): then that moment
+  // counts, or a caller hearing the goodbye's hang-up would look as if they had left first.
+  if (call.missedReason === 'max-wait') return new Date(Math.min(call.endedAt.getTime(), call.startedAt.getTime() + maxCallerWaitSeconds * 1000));
   return call.endedAt;
 }
 

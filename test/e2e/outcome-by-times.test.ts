@@ -102,13 +102,14 @@ describe('an outcome on record is the one the caller lived', () => {
       return waiting;
     }
 
-    it('a caller who hung up before the wait limit, their status arriving after the sweep, is abandoned, counted once', async () => {
+    it('a caller who hung up before the sweep turned them away, their status arriving after it, is abandoned, counted once', async () => {
       const sid = await waitRunsOut();
-      // They hung up 55 s in, during the apology; Twilio's status callback comes 15 s late, and twice.
+      // They hung up 50 s in, before the sweep turned them away at 52 s; Twilio's status callback
+      // comes 20 s late, and twice.
       h.clock.advance(18);
-      expect((await hangUp(sid, stamp(55, start))).status).toBe(204);
-      expect((await hangUp(sid, stamp(55, start))).status).toBe(204);
-      expect(await callOf(sid)).toMatchObject({ state: 'ended', outcome: 'abandoned', missedReason: null, endedBy: 'caller', waitSeconds: 55 });
+      expect((await hangUp(sid, stamp(50, start))).status).toBe(204);
+      expect((await hangUp(sid, stamp(50, start))).status).toBe(204);
+      expect(await callOf(sid)).toMatchObject({ state: 'ended', outcome: 'abandoned', missedReason: null, endedBy: 'caller', waitSeconds: 50 });
       expect(await figures()).toMatchObject({ missed: 0, abandoned: 1 });
       // The caller is owed one callback all the same, holding this call once.
       const [callback, ...more] = await callbacksOf(CALLER);
@@ -116,10 +117,10 @@ describe('an outcome on record is the one the caller lived', () => {
       expect(callback.callIds).toEqual([(await callOf(sid)).id]);
     });
 
-    it('a caller still there at the wait limit stays missed (max-wait)', async () => {
+    it('a caller who hangs up during the goodbye, or is still there at the wait limit, stays missed (max-wait)', async () => {
       const sid = await waitRunsOut();
       h.clock.advance(18);
-      await hangUp(sid, stamp(62, start));
+      await hangUp(sid, stamp(55, start));
       expect(await callOf(sid)).toMatchObject({ outcome: 'missed', missedReason: 'max-wait', endedBy: 'system' });
       expect(await figures()).toMatchObject({ missed: 1, abandoned: 0 });
       expect(await callbacksOf(CALLER)).toHaveLength(1);

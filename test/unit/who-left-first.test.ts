@@ -6,8 +6,9 @@ const at = (s: number) => new Date(start.getTime() + s * 1000);
 const missed = (reason: string, endedAt: number) => ({ startedAt: start, endedAt: at(endedAt), outcome: 'missed', missedReason: reason, endedBy: 'system' });
 
 describe('who left first', () => {
-  it('a max-wait miss turns the caller away at the end of their wait, even when decided sooner', () => {
-    expect(turnedAwayAt(missed('max-wait', 52), 60)).toEqual(at(60));
+  it('a max-wait miss turns the caller away at the end of their wait, or when the hotline said goodbye sooner', () => {
+    expect(turnedAwayAt(missed('max-wait', 52), 60)).toEqual(at(52));
+    expect(turnedAwayAt(missed('max-wait', 63), 60)).toEqual(at(60));
   });
 
   it('a fallback or any other miss turns the caller away when the hotline decided it', () => {
