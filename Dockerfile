@@ -38,7 +38,8 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 COPY --from=build /app/dist ./dist
-# The only place the server writes: the embedded database when DATABASE_URL is unset.
+# The only place the server writes: the embedded database when DATABASE_URL is unset, and the
+# spool of calls put through while PostgreSQL is down (SPOOL_DIR, ./data/spool).
 RUN mkdir -p /app/data && chown node:node /app/data
 
 USER node

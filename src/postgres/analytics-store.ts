@@ -1,7 +1,7 @@
 import { percentileCont } from '../domain/percentile';
 import { rollupPlan, type RollupPlan } from '../domain/rollup-slots';
 import type { Db } from './db';
-import { RawAnalytics, toAgentSummaryRow } from './raw-analytics';
+import { RawAnalytics, toAgentSummaryRow, toOutcomeRow } from './raw-analytics';
 import { inRanges, onHotline, SqlParams, wholeRollupRows } from './rollup-sql';
 
 export interface CallSummaryRow {
@@ -202,13 +202,6 @@ export class PostgresAnalyticsStore {
        FROM parts GROUP BY key HAVING SUM(offered) > 0 ORDER BY key`,
       p.values,
     );
-    return rows.map((r) => ({
-      key: String(r.key),
-      offered: Number(r.offered),
-      answered: Number(r.answered),
-      missed: Number(r.missed),
-      abandoned: Number(r.abandoned),
-      answeredWithinRule: Number(r.within_rule),
-    }));
+    return rows.map(toOutcomeRow);
   }
 }

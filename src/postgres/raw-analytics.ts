@@ -3,6 +3,18 @@ import type { Db } from './db';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+/** One hour's or day's outcomes as both the raw query and the rollup query return them. */
+export function toOutcomeRow(r: Record<string, unknown>): OutcomeRow {
+  return {
+    key: String(r.key),
+    offered: Number(r.offered),
+    answered: Number(r.answered),
+    missed: Number(r.missed),
+    abandoned: Number(r.abandoned),
+    answeredWithinRule: Number(r.within_rule),
+  };
+}
+
 /** An agent's figures as both the raw query and the rollup query return them. */
 export function toAgentSummaryRow(r: Record<string, unknown>): AgentSummaryRow {
   return {
@@ -104,13 +116,6 @@ export class RawAnalytics {
        GROUP BY 1 ORDER BY 1`,
       [from, to, timeZone, unit === 'hour' ? 'HH24' : 'YYYY-MM-DD', hotline ?? null],
     );
-    return rows.map((r) => ({
-      key: String(r.key),
-      offered: Number(r.offered),
-      answered: Number(r.answered),
-      missed: Number(r.missed),
-      abandoned: Number(r.abandoned),
-      answeredWithinRule: Number(r.within_rule),
-    }));
+    return rows.map(toOutcomeRow);
   }
 }
