@@ -49,6 +49,8 @@ export const configSchema = z
     TWILIO_AUTH_TOKEN: z.string().min(8, 'must be the primary auth token of the account').default('dev-auth-token-change-me'),
     TWILIO_API_BASE_URL: optionalString.pipe(z.string().url().optional()),
     DATABASE_URL: optionalString,
+    // Connections each instance keeps to PostgreSQL (with DATABASE_URL); a query waits up to 5 s for a free one.
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
     PGLITE_DATA_DIR: z.string().default('./data/pglite'),
     REDIS_URL: optionalString,
     REDIS_KEY_PREFIX: z.string().default('threering:'),

@@ -103,7 +103,7 @@ async function defaultCoordinator(config: Config, db: Db, clock: Clock, logger: 
 export async function buildContainer(config: Config, o: ContainerOverrides = {}): Promise<Container> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger(config.LOG_LEVEL);
-  const rawDb = o.db ?? (config.DATABASE_URL ? pgDb(config.DATABASE_URL) : await pgliteDb(config.PGLITE_DATA_DIR));
+  const rawDb = o.db ?? (config.DATABASE_URL ? pgDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE) : await pgliteDb(config.PGLITE_DATA_DIR));
   await migrate(rawDb);
   const facts = new FactsCache();
   const db = watchFactWrites(rawDb, () => facts.invalidate());

@@ -283,15 +283,19 @@ export class PostgresCallStore implements CallStore {
   }
 
   async recordLegEvent(e: LegEvent): Promise<{ inserted: boolean; attempt: RingAttempt | null }> {
-    return this.db.transaction(async (tx) => {
-      const inserted = await tx.query(
+    const { inserted, attempt } = await this.db.transaction(async (tx) => {
+      const rows = await tx.query(
         `INSERT INTO leg_events (child_call_sid, sequence_number, attempt_id, call_status, event_at, received_at, duration_seconds)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING attempt_id`,
         [e.childCallSid, e.sequenceNumber, e.attemptId, e.callStatus, e.eventAt, e.receivedAt, e.durationSeconds],
       );
-      const attempt = await this.refreshTimings(tx, e.attemptId, e.childCallSid);
-      return { inserted: inserted.length > 0, attempt };
+      return { inserted: rows.length > 0, attempt: await this.refreshTimings(tx, e.attemptId, e.childCallSid) };
     });
+    // The call's first ring, after the attempt's transaction: an offer to this call holds the call
+    // row while it adds an attempt, and may wait on this attempt's row (a stale attempt number);
+    // taking the call row inside the transaction above would make the two wait on each other.
+    if (attempt?.ringingAt) await this.noteFirstRing(attempt.callId, attempt.ringingAt);
+    return { inserted, attempt };
   }
 
   /** Timings come from every stored event, whatever order they arrived in. */
@@ -308,18 +312,23 @@ export class PostgresCallStore implements CallStore {
        WHERE id = $1 RETURNING *`,
       [attemptId, childCallSid, timings.initiatedAt, timings.ringingAt, timings.answeredAt, ringSeconds(timings)],
     );
-    // The first phone that rang, whichever attempt it was and whenever its event arrived. Kept to
-    // a tenth of a second: Twilio's Timestamps are whole seconds, and the analytics rollup's
-    // histogram of first rings (migration 0016) stays a few hundred values a day, not one per call.
-    if (timings.ringingAt && rows[0]) {
-      await tx.query(
-        `UPDATE calls SET first_ring_seconds = LEAST(COALESCE(first_ring_seconds, 'Infinity'),
-           ROUND(GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - started_at)))::numeric, 1)::double precision)
-         WHERE id = $1`,
-        [rows[0].call_id, timings.ringingAt],
-      );
-    }
     return rows[0] ? toAttempt(rows[0]) : null;
+  }
+
+  /**
+   * The first phone that rang, whichever attempt it was and whenever its event arrived (the
+   * earliest wins, so a repeat changes nothing). Kept to a tenth of a second: Twilio's Timestamps
+   * are whole seconds, and the analytics rollup's histogram of first rings (migration 0016) stays
+   * a few hundred values a day, not one per call.
+   */
+  private async noteFirstRing(callId: string, ringingAt: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE calls SET first_ring_seconds = LEAST(COALESCE(first_ring_seconds, 'Infinity'),
+         ROUND(GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - started_at)))::numeric, 1)::double precision)
+       WHERE id = $1 AND (first_ring_seconds IS NULL OR first_ring_seconds >
+         ROUND(GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - started_at)))::numeric, 1)::double precision)`,
+      [callId, ringingAt],
+    );
   }
 
   async markScreened(attemptId: string, childCallSid: string, at: Date, apologyCued: boolean): Promise<void> {

@@ -9,9 +9,13 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 /** SQLSTATEs of a server that is going away or not yet there: admin/crash shutdown, cannot connect now. */
 const SERVER_GONE = new Set(['57P01', '57P02', '57P03']);
 
+// Not "timeout exceeded when trying to connect": pg-pool says that when a query waited too long for
+// a free connection (a busy instance); a connection that cannot be made fails as "timeout
+// expired" (see QuickConnectClient in db.ts).
 const MESSAGES = [
+  // pg's Client, when the server does not complete the connection in CONNECT_TIMEOUT_MS.
+  'timeout expired',
   'Connection terminated',
-  'timeout exceeded when trying to connect',
   'Query read timeout',
   'Client has encountered a connection error',
   'Connection closed',

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 
 /**
@@ -22,13 +22,31 @@ export interface Db extends Queryable {
   poolStats?(): { total: number; idle: number; waiting: number; errors: number };
 }
 
-/** How long a new connection (or a wait for a free one) may take before the query fails. */
+/** How long a new connection to the server may take before it counts as unreachable. */
 export const CONNECT_TIMEOUT_MS = 750;
+/**
+ * How long a query may wait for a free connection of the pool. Waiting here means the instance
+ * is busy, not that the database is down: it fails as an ordinary error, never as "unreachable".
+ */
+export const POOL_WAIT_MS = 5_000;
 
-export function pgDb(connectionString: string, max = 10): Db {
+/**
+ * A pg client whose connection attempt has its own, short, time limit. pg-pool gives one
+ * `connectionTimeoutMillis` to both the wait for a free client and each new connection, and fails
+ * both with the same message; with this, a slow connect fails with the client's own "timeout
+ * expired" (the server is unreachable) and only a full pool's wait says "timeout
+ * exceeded when trying to connect".
+ */
+class QuickConnectClient extends Client {
+  constructor(config?: ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
+
+export function pgDb(connectionString: string, max = 20, o: { poolWaitMs?: number } = {}): Db {
   // Fail fast rather than hang: a caller arriving while the database is down is put through from
   // memory (src/spool/), which only helps if a dead server is noticed in well under a second.
-  const pool = new Pool({ connectionString, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: 8_000, keepAlive: true });
+  const pool = new Pool({ connectionString, max, Client: QuickConnectClient, connectionTimeoutMillis: o.poolWaitMs ?? POOL_WAIT_MS, query_timeout: 8_000, keepAlive: true });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   let errors = 0;
   pool.on('error', () => {
