@@ -243,7 +243,8 @@ export interface Coordinator {
   nextRotation(key?: string): Promise<number>;
   /**
    * Atomically claims the first agent in order whose claim is free, or already held by this
-   * holder (a repeated request claims the same agent again); returns its id or null.
+   * holder (a repeated request claims the same agent again, and never shortens that claim: it may
+   * have been extended for a talk); returns its id or null.
    */
   claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null>;
   /** Extends a claim the holder still has (an accepted call keeps its agent while they talk). */

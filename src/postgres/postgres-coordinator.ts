@@ -79,7 +79,10 @@ export class PostgresCoordinator implements Coordinator {
          WHERE NOT $5::boolean OR NOT EXISTS (
            SELECT 1 FROM (${onRecord('$7', '$8')}) r WHERE r.agent_id = $6::uuid AND r.holder <> $2 AND r.expires_at > $4
          )
-         ON CONFLICT (agent_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         ON CONFLICT (agent_id) DO UPDATE SET holder = EXCLUDED.holder,
+           -- The holder's own live claim is renewed, never shortened (it may have been extended for a talk).
+           expires_at = CASE WHEN coordination_claims.holder = EXCLUDED.holder AND coordination_claims.expires_at > $4
+             THEN GREATEST(coordination_claims.expires_at, EXCLUDED.expires_at) ELSE EXCLUDED.expires_at END
          WHERE coordination_claims.expires_at <= $4 OR coordination_claims.holder = EXCLUDED.holder
          RETURNING agent_id`,
         [agentId, holder, expiresAt, now, checkRecord, UUID.test(agentId) ? agentId : null, this.limits.ringMs / 1000, this.limits.talkMs / 1000],

@@ -35,7 +35,9 @@ export class InProcessCoordinator implements Coordinator {
     for (const id of agentIds) {
       const claim = this.live(id);
       if (!claim || claim.holder === holder) {
-        this.claims.set(id, { holder, expiresAt: this.clock.now().getTime() + ttlMs });
+        // The holder's own claim is renewed, never shortened (it may have been extended for a talk).
+        const expiresAt = Math.max(this.clock.now().getTime() + ttlMs, claim?.expiresAt ?? 0);
+        this.claims.set(id, { holder, expiresAt });
         return id;
       }
     }

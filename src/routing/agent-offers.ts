@@ -91,9 +91,14 @@ export class AgentOffers {
     const agent = order.find((a) => a.id === agentId);
     if (!agent) return null;
     const added = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
-    // The call ended meanwhile (the caller hung up), or a concurrent repeat of this request
-    // recorded attempt `seq` first: give back what we claimed.
-    if (!added || (!added.created && added.attempt.agentId !== agent.id)) await this.d.coordinator.releaseClaim(agent.id, holder);
+    if (added?.created) return added.attempt;
+    // Not ours: the call is no longer hunting (its caller hung up, or an agent took it), or a
+    // concurrent request recorded attempt `seq` first. The holder is that attempt's too, so what
+    // we claimed is its agent's claim when it is the same agent, still ringing or talking: a stale
+    // view (a waiting-line pass that read the call before that attempt) claims it again, and
+    // giving it back would free an agent in the middle of a call. Anything else is given back.
+    const existing = added?.attempt ?? (await this.d.calls.attemptsOf(call.id)).find((a) => a.seq === seq);
+    if (!(existing && existing.agentId === agent.id && !existing.finishedAt)) await this.d.coordinator.releaseClaim(agent.id, holder);
     return added?.attempt ?? null;
   }
 

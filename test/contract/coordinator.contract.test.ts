@@ -174,6 +174,17 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
     expect(await b.claimFirstFree(['w1'], 'next', 60_000)).toBe('w1');
   });
 
+  it('a holder claiming again keeps the longer claim it was extended to (a talk outlives a stale re-offer)', async () => {
+    // Claimed to ring, extended for a talk, then claimed again by a stale repeat of the offer.
+    expect(await a.claimFirstFree(['t1'], 'talk:0', CLAIM_MS)).toBe('t1');
+    expect(await b.extendClaim('t1', 'talk:0', 600_000)).toBe(true);
+    expect(await b.claimFirstFree(['t1'], 'talk:0', CLAIM_MS)).toBe('t1');
+    await subject.age(CLAIM_MS + EXPIRY_MARGIN_MS);
+    expect(await a.holderOf('t1')).toBe('talk:0');
+    expect(await b.claimFirstFree(['t1'], 'another-call:0', 60_000)).toBeNull();
+    expect(await a.releaseClaim('t1', 'talk:0')).toBe(true);
+  });
+
   it('answers ping while connected', async () => {
     await expect(a.ping()).resolves.toBeUndefined();
   });

@@ -107,4 +107,35 @@ describe('a call whose requests arrive in an awkward order', () => {
     await dialResult(first.attempt, sid, { CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
     expect(await callOf(sid)).toMatchObject({ outcome: 'answered', answeredByAgentId: agents[A] });
   });
+
+  it('a waiting-line pass that read the call before its offer does not free the agent now talking on it', async () => {
+    const sid = randomSid();
+    const first = await arrive(sid);
+    const childA = randomSid();
+    h.clock.advance(5);
+    await h.twilio.post(hook(`screen?attempt=${first.attempt}`), { CallSid: childA });
+    expect((await keyPress(first.attempt, childA)).text).not.toContain('<Hangup/>');
+    const call = await callOf(sid);
+    expect(call.state).toBe('connected');
+    // A pass on another instance read the line and the call while it was still hunting with no
+    // attempt, and only now offers it an agent: the hunt order then starts with A again.
+    const calls = h.container.calls;
+    const [byIds, attemptsOfCalls] = [calls.callsByIds.bind(calls), calls.attemptsOfCalls.bind(calls)];
+    calls.callsByIds = async (ids) => {
+      const found = await byIds(ids);
+      for (const [id, c] of found) found.set(id, { ...c, state: 'hunting' });
+      return found;
+    };
+    calls.attemptsOfCalls = async (ids) => new Map(ids.map((id) => [id, []]));
+    await h.container.coordinator.enterLine(call.id, Date.parse(call.startedAt));
+    try {
+      await h.container.hotline.promoteWaiting();
+    } finally {
+      Object.assign(calls, { callsByIds: byIds, attemptsOfCalls });
+    }
+    // A talks on: still claimed for this call, so the next caller rings B.
+    expect(await h.container.coordinator.holderOf(agents[A]!)).toBe(`${call.id}:0`);
+    const next = await arrive(randomSid());
+    expect(dialled(next.text)).toBe(B);
+  });
 });
