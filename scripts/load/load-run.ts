@@ -223,7 +223,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     await Promise.all(instances.map((i) => stopInstance(i)));
     await balancer.close();
     await rest.close();
-    await services.release().catch((err: Error) => o.log(`cleaning up the services failed: ${err.message}`));
+    // LOAD_KEEP=1 keeps the scratch database and the Redis keys to look into after a failed run
+    // (a fault run's private services are still removed: they would hold the ports).
+    if (process.env.LOAD_KEEP && !services.outage) o.log(`kept for a look: ${services.describe} (drop it when done)`);
+    else await services.release().catch((err: Error) => o.log(`cleaning up the services failed: ${err.message}`));
     rmSync(spoolRoot, { recursive: true, force: true });
   }
 }
