@@ -10,12 +10,12 @@
  * after one warm-up) and drops the database (--keep leaves it, named in the output, for EXPLAIN;
  * drop it yourself).
  */
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { createLogger } from '../src/logger';
 import { startInProcessServer } from '../src/simulator/in-process-server';
 import { percentile } from '../src/simulator/simulation';
+import { createScratchDatabase } from './scratch-database';
 
 async function main() {
   const { values } = parseArgs({
@@ -26,18 +26,14 @@ async function main() {
   const calls = Number(values.calls);
   const runs = Number(values.runs);
   const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `threering_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(base, 'bench');
+  const { name } = scratch;
   const adminToken = 'bench-admin-token-0123456789';
   let server: Awaited<ReturnType<typeof startInProcessServer>> | null = null;
   try {
-    server = await startInProcessServer({ DATABASE_URL: url.toString(), ADMIN_TOKEN: adminToken, LOG_LEVEL: 'error' }, { logger: createLogger('error', true) });
+    server = await startInProcessServer({ DATABASE_URL: scratch.url, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'error' }, { logger: createLogger('error', true) });
     // Seeding takes longer than the server's 8 s query timeout: a connection of its own.
-    const db = new Client({ connectionString: url.toString() });
+    const db = new Client({ connectionString: scratch.url });
     await db.connect();
     const t0 = performance.now();
     if (!seedWithRollups) await rollupTriggers(db, false);
@@ -112,8 +108,7 @@ async function main() {
     }
   } finally {
     await server?.close();
-    if (!values.keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    if (!values.keep) await scratch.drop();
   }
 }
 

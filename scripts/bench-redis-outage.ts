@@ -13,12 +13,12 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
 import twilio from 'twilio';
 import { createLogger } from '../src/logger';
 import { RedisCoordinator } from '../src/redis/redis-coordinator';
 import { startInProcessServer } from '../src/simulator/in-process-server';
 import { percentile } from '../src/simulator/simulation';
+import { createScratchDatabase } from './scratch-database';
 
 const AUTH_TOKEN = 'bench-auth-token-0123456789';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -40,17 +40,13 @@ async function main() {
   const { values } = parseArgs({ options: { calls: { type: 'string', default: '30' }, 'plain-redis': { type: 'boolean', default: false } }, strict: true });
   const calls = Math.min(Number(values.calls), AGENTS / 3);
   const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `threering_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(base, 'bench');
+  const { name } = scratch;
   if (cli('ping') === 'PONG') cli('shutdown', 'nosave');
   execFileSync('redis-server', ['--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--enable-debug-command', 'yes']);
   await until(() => cli('ping') === 'PONG');
   const server = await startInProcessServer(
-    { DATABASE_URL: url.toString(), REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`, REDIS_KEY_PREFIX: `bench-outage:${name}:`, TWILIO_AUTH_TOKEN: AUTH_TOKEN, ADMIN_TOKEN, LOG_LEVEL: 'error' },
+    { DATABASE_URL: scratch.url, REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`, REDIS_KEY_PREFIX: `bench-outage:${name}:`, TWILIO_AUTH_TOKEN: AUTH_TOKEN, ADMIN_TOKEN, LOG_LEVEL: 'error' },
     {
       logger: createLogger('error', true),
       // The reference: Redis alone, as before the fallback (ioredis's offline queue and retries).
@@ -102,8 +98,7 @@ async function main() {
   } finally {
     await server.close();
     cli('shutdown', 'nosave');
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }
 

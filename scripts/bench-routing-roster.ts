@@ -16,10 +16,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Redis from 'ioredis';
-import { Client } from 'pg';
 import twilio from 'twilio';
 import { percentile } from '../src/simulator/simulation';
+import { createScratchDatabase, randomSuffix, scratchRedisPrefix, type ScratchDatabase, type ScratchRedisPrefix } from './scratch-database';
 
 const AUTH_TOKEN = 'bench-auth-token-0123456789';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -82,18 +81,17 @@ async function main() {
   const calls = Math.min(Number(values.calls), 20000);
   const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redis = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const run = `threering_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: base });
-  await admin.connect();
+  // threering_bench_<run>_0 and _1, each with the key prefix threering-bench:<its name>:
+  const run = randomSuffix();
+  const scratch: { db: ScratchDatabase; keys: ScratchRedisPrefix }[] = [];
   const targets: Target[] = [];
   try {
     for (const [i, agents] of rosters.entries()) {
-      const name = `${run}_${i}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      const dbUrl = new URL(base);
-      dbUrl.pathname = `/${name}`;
+      const db = await createScratchDatabase(base, 'bench', `${run}_${i}`);
+      const keys = scratchRedisPrefix(redis, 'bench', db.name);
+      scratch.push({ db, keys });
       const port = Number(values.port) + i;
-      const child = await startServer(port, { DATABASE_URL: dbUrl.toString(), REDIS_URL: redis, REDIS_KEY_PREFIX: `threering-bench:${name}:` });
+      const child = await startServer(port, { DATABASE_URL: db.url, REDIS_URL: redis, REDIS_KEY_PREFIX: keys.prefix });
       const t: Target = { agents, url: `http://127.0.0.1:${port}`, child, ms: [], notRung: 0 };
       targets.push(t);
       for (let a = 1; a <= agents; a++) {
@@ -121,12 +119,10 @@ async function main() {
   } finally {
     for (const t of targets) if (t.child.exitCode === null) t.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
-    for (let i = 0; i < rosters.length; i++) await admin.query(`DROP DATABASE IF EXISTS ${run}_${i} WITH (FORCE)`);
-    await admin.end();
-    const r = new Redis(redis);
-    const keys = await r.keys(`threering-bench:${run}_*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
+    for (const { db, keys } of scratch) {
+      await db.drop();
+      await keys.cleanup();
+    }
   }
 }
 

@@ -14,12 +14,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import express from 'express';
-import Redis from 'ioredis';
-import { Client } from 'pg';
 import twilio from 'twilio';
 import { createLogger } from '../src/logger';
 import { freePort, startInProcessServer } from '../src/simulator/in-process-server';
 import { percentile } from '../src/simulator/simulation';
+import { createScratchDatabase, scratchRedisPrefix } from './scratch-database';
 
 const AUTH_TOKEN = 'bench-auth-token-0123456789';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -76,12 +75,9 @@ async function main() {
   const concurrency = Math.min(Number(values.concurrency), 64);
   const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redis = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const name = `threering_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const dbUrl = new URL(base);
-  dbUrl.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(base, 'bench');
+  // The run's claims, line and counter, under its own prefix.
+  const keys = scratchRedisPrefix(redis, 'bench', scratch.name);
   const children: ChildProcess[] = [];
   const rows: string[] = [];
   try {
@@ -89,7 +85,7 @@ async function main() {
     for (const [i, kind] of (values.only ? ['incoming'] : ['incoming', 'bare']).entries()) {
       const port = values['port-base'] ? Number(values['port-base']) + i : await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const child = await startChild(kind, port, { DATABASE_URL: dbUrl.toString(), REDIS_URL: redis, REDIS_KEY_PREFIX: `threering-bench:${name}:` });
+      const child = await startChild(kind, port, { DATABASE_URL: scratch.url, REDIS_URL: redis, REDIS_KEY_PREFIX: keys.prefix });
       children.push(child);
       if (kind === 'incoming') {
         for (let i = 1; i <= Number(values.agents); i++) {
@@ -148,13 +144,8 @@ async function main() {
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    // The run's claims, line and counter, under its own prefix.
-    const r = new Redis(redis);
-    const keys = await r.keys(`threering-bench:${name}:*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
+    await scratch.drop();
+    await keys.cleanup();
   }
 }
 

@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import { Client } from 'pg';
 import { pgDb, pgliteDb, type Db, type Queryable } from '../../src/postgres/db';
 import { migrate } from '../../src/postgres/migrate';
+import { createScratchDatabase, forEachKeyBatch, randomSuffix, scratchRedisPrefix } from '../scratch-database';
 
 /**
  * Where a hostile run keeps its data: a fresh PGlite folder, or with DATABASE_URL a database of
@@ -22,38 +21,25 @@ export interface ScratchBackend {
   drop(): Promise<void>;
 }
 
-const suffix = () => randomBytes(6).toString('hex');
-
 export async function scratchBackend(databaseUrl = process.env.DATABASE_URL || undefined, redisUrl = process.env.REDIS_URL || undefined): Promise<ScratchBackend> {
   const env: Record<string, string> = {};
   let openDb: () => Promise<Db>;
   let dropDb: () => Promise<void>;
   if (databaseUrl) {
-    const name = `threering_hostile_${suffix()}`;
-    const admin = new Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(databaseUrl);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    openDb = async () => pgDb(url.toString(), 2);
-    dropDb = async () => {
-      const c = new Client({ connectionString: databaseUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const scratch = await createScratchDatabase(databaseUrl, 'hostile', randomSuffix(6));
+    env.DATABASE_URL = scratch.url;
+    openDb = async () => pgDb(scratch.url, 2);
+    dropDb = scratch.drop;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'threering-hostile-'));
     env.PGLITE_DATA_DIR = dir;
     openDb = () => pgliteDb(dir);
     dropDb = async () => rmSync(dir, { recursive: true, force: true });
   }
-  const prefix = `threering-hostile:${suffix()}:`;
-  if (redisUrl) {
+  const keys = redisUrl ? scratchRedisPrefix(redisUrl, 'hostile', randomSuffix(6)) : null;
+  if (redisUrl && keys) {
     env.REDIS_URL = redisUrl;
-    env.REDIS_KEY_PREFIX = prefix;
+    env.REDIS_KEY_PREFIX = keys.prefix;
   }
   const db = await openDb();
   await migrate(db);
@@ -64,39 +50,18 @@ export async function scratchBackend(databaseUrl = process.env.DATABASE_URL || u
     openDb,
     async redisState() {
       const state = new Map<string, string>();
-      if (!redisUrl) return state;
-      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      await redis.connect();
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-          cursor = next;
-          for (const key of keys) {
-            const dump = await redis.dumpBuffer(key);
-            if (dump) state.set(key, createHash('sha256').update(dump).digest('hex'));
-          }
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
+      if (!redisUrl || !keys) return state;
+      await forEachKeyBatch(redisUrl, keys.prefix, async (redis, batch) => {
+        for (const key of batch) {
+          const dump = await redis.dumpBuffer(key);
+          if (dump) state.set(key, createHash('sha256').update(dump).digest('hex'));
+        }
+      });
       return state;
     },
     async drop() {
       await dropDb();
-      if (!redisUrl) return;
-      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      await redis.connect();
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-          cursor = next;
-          if (keys.length) await redis.del(...keys);
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
+      await keys?.cleanup();
     },
   };
 }

@@ -1,10 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
+import { createScratchDatabase, randomSuffix, scratchRedisPrefix } from '../scratch-database';
 
 /**
  * The PostgreSQL and Redis a load run's instances share. By default: a scratch database on the
@@ -89,53 +87,27 @@ function privateRedis(port: number) {
 }
 
 export async function loadServices(o: { fault: string | undefined; databaseUrl: string; redisUrl: string; pgPort: number; redisPort: number }): Promise<LoadServices> {
-  const suffix = randomBytes(5).toString('hex');
+  const suffix = randomSuffix(5);
   const pg = o.fault === 'pg-restart' ? privatePostgres(o.pgPort) : null;
   const redis = o.fault === 'redis-stop' ? privateRedis(o.redisPort) : null;
   await redis?.ready();
   const adminUrl = pg?.url ?? o.databaseUrl;
-  const name = `threering_load_${suffix}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${name}`;
+  const db = await createScratchDatabase(adminUrl, 'load', suffix);
   const redisUrl = redis?.url ?? o.redisUrl;
-  const redisKeyPrefix = `threering-load:${suffix}:`;
-  const describe = `${pg ? `private PostgreSQL on :${o.pgPort}` : `scratch database ${name}`} · ${redis ? `private Redis on :${o.redisPort}` : `Redis prefix ${redisKeyPrefix}`}`;
+  const keys = scratchRedisPrefix(redisUrl, 'load', suffix);
+  const describe = `${pg ? `private PostgreSQL on :${o.pgPort}` : `scratch database ${db.name}`} · ${redis ? `private Redis on :${o.redisPort}` : `Redis prefix ${keys.prefix}`}`;
   return {
-    databaseUrl: dbUrl.toString(),
+    databaseUrl: db.url,
     redisUrl,
-    redisKeyPrefix,
+    redisKeyPrefix: keys.prefix,
     describe,
     outage: pg ? (s) => pg.outage(s) : redis ? (s) => redis.outage(s) : undefined,
     async release() {
+      // A private service goes with all its data; on a shared one, only this run's.
       if (pg) pg.release();
-      else {
-        const c = new Client({ connectionString: adminUrl });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      }
+      else await db.drop();
       if (redis) redis.release();
-      else await deleteKeys(redisUrl, redisKeyPrefix);
+      else await keys.cleanup();
     },
   };
-}
-
-/** Deletes this run's keys (its prefix only) from the shared Redis. */
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await r.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
 }
