@@ -43,6 +43,8 @@ export interface LoadReport {
 const HOTLINE = '+864008001234';
 /** Faults strike once this share of the calls is done: calls are in flight on both instances. */
 const FAULT_AT = 0.4;
+/** The hotline's MAX_CALLER_WAIT_SECONDS (its default), set on the instances and used by the checks. */
+const MAX_CALLER_WAIT_SECONDS = 60;
 const OUTAGE_SECONDS: Partial<Record<Fault, number>> = { 'redis-stop': 10, 'pg-restart': 4 };
 
 export async function runLoad(o: LoadOptions): Promise<LoadReport> {
@@ -82,6 +84,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       // Generated agents let half their offers go by: with the default (2) every agent would be
       // auto-paused within minutes and the run would measure an empty roster.
       AUTO_PAUSE_AFTER: '50',
+      MAX_CALLER_WAIT_SECONDS: String(MAX_CALLER_WAIT_SECONDS),
       WAITING_LINE_SWEEP_SECONDS: '1',
       CALL_SETTLE_SECONDS: '5',
       OUTBOX_RETRY_SECONDS: '2',
@@ -171,7 +174,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const playSeconds = (performance.now() - started) / 1000;
     const settled = await waitForSettled(services.databaseUrl, [...delivery.arrivals.keys()], Object.values(spoolDirs), o.settleSeconds);
     const loadAfter = load();
-    const found = await readRecord(services.databaseUrl, { arrivals: delivery.arrivals, outages, transcripts: result?.transcripts ?? [] });
+    const found = await readRecord(services.databaseUrl, { arrivals: delivery.arrivals, outages, transcripts: result?.transcripts ?? [], maxCallerWaitSeconds: MAX_CALLER_WAIT_SECONDS });
 
     let exitOk = true;
     if (o.fault === 'sigterm') {
@@ -183,7 +186,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const checks: [boolean, string][] = [
       [found.lost.length === 0, `calls lost: ${found.lost.length} of ${found.arrived - found.arrivedDuringOutage} that arrived while the services were up (no row ${found.lostNoRow}, not ended ${found.lostNotEnded})`],
       [found.countedTwice === 0, `outcomes counted twice (calls with two accepted attempts): ${found.countedTwice}`],
-      [found.outcomeDiffers === 0, `outcome on record differs from what the caller lived: ${found.outcomeDiffers}`],
+      [found.outcomeDiffers === 0, `outcome on record differs from what the caller lived (who left first: src/domain/who-left-first.ts): ${found.outcomeDiffers}`],
       [found.overlappingRings === 0 && (result?.doubleRung.length ?? 0) === 0, `agents rung for two calls at once: ${found.overlappingRings} overlapping legs on record (${found.attemptsWithoutLeg} attempts never rang), ${result?.doubleRung.length ?? 'unknown'} phones rung while on a leg`],
       [delivery.serverErrors === 0 && delivery.notTwiml === 0 && delivery.silence === 0, `webhook answers that were 5xx ${delivery.serverErrors}, not TwiML ${delivery.notTwiml}, none at all ${delivery.silence} (${delivery.fellBack} then played the Voice Fallback URL; of ${delivery.requests}; 4xx ${delivery.clientErrors}; connections retried as Twilio does ${delivery.retried})`],
       [result !== null && result.failedCalls === 0, `calls the simulator could not play to their end: ${result?.failedCalls ?? 'unknown'}; still playing after ${o.playLimitSeconds} s: ${stillPlaying}`],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { livedOutcome } from '../../src/simulator/simulation';
+import { livedOutcome, recordAgrees } from '../../src/simulator/simulation';
 import type { CallTranscript } from '../../src/simulator/twilio-model';
 
 /**
@@ -45,13 +45,16 @@ export interface RecordFindings {
 
 const inOutage = (at: Date, windows: OutageWindow[]) => windows.some((w) => at >= w.from && at <= w.to);
 
-export async function readRecord(databaseUrl: string, o: { arrivals: Map<string, Date>; outages: OutageWindow[]; transcripts: CallTranscript[] }): Promise<RecordFindings> {
+export async function readRecord(
+  databaseUrl: string,
+  o: { arrivals: Map<string, Date>; outages: OutageWindow[]; transcripts: CallTranscript[]; maxCallerWaitSeconds: number },
+): Promise<RecordFindings> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     const sids = [...o.arrivals.keys()];
-    const rows = await db.query<{ call_sid: string; state: string; outcome: string | null; missed_reason: string | null; ended_by: string | null; has_callback: boolean }>(
-      `SELECT c.call_sid, c.state, c.outcome, c.missed_reason, c.ended_by, EXISTS (SELECT 1 FROM callback_calls cc WHERE cc.call_id = c.id) AS has_callback
+    const rows = await db.query<{ call_sid: string; state: string; outcome: string | null; missed_reason: string | null; ended_by: string | null; started_at: Date; ended_at: Date | null; has_callback: boolean }>(
+      `SELECT c.call_sid, c.state, c.outcome, c.missed_reason, c.ended_by, c.started_at, c.ended_at, EXISTS (SELECT 1 FROM callback_calls cc WHERE cc.call_id = c.id) AS has_callback
          FROM calls c WHERE c.call_sid = ANY($1)`,
       [sids],
     );
@@ -89,7 +92,7 @@ export async function readRecord(databaseUrl: string, o: { arrivals: Map<string,
     const outcomeExamples: string[] = [];
     for (const t of o.transcripts) {
       const row = bySid.get(t.callSid);
-      if (row?.state === 'ended' && row.outcome !== livedOutcome(t)) {
+      if (row?.state === 'ended' && !recordAgrees(t, { startedAt: row.started_at, endedAt: row.ended_at, outcome: row.outcome, missedReason: row.missed_reason, endedBy: row.ended_by }, o.maxCallerWaitSeconds)) {
         outcomeDiffers++;
         if (outcomeExamples.length < 3)
           outcomeExamples.push(`${t.callSid.slice(0, 10)}… lived ${livedOutcome(t)} (hung up ${t.callerHungUp}, ended by hotline ${t.endedByHotline}), on record ${row.outcome} (${row.missed_reason ?? '-'}, ended by ${row.ended_by ?? '-'})`);

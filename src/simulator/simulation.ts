@@ -1,3 +1,4 @@
+import { callerLeftFirst, turnedAwayAt, type EndedCall } from '../domain/who-left-first';
 import type { FakeTwilioRest } from './fake-twilio-rest';
 import { httpTransport, type WebhookTiming } from './http-transport';
 import { RealTimeline, type ScaledClock } from './real-time';
@@ -56,6 +57,22 @@ export interface SimulationResult {
 export function livedOutcome(t: CallTranscript): LivedOutcome {
   if (t.bridgedTo) return 'answered';
   return t.callerHungUp && !t.endedByHotline ? 'abandoned' : 'missed';
+}
+
+/**
+ * Whether an ended call's outcome on record is the one its caller lived, by the rule the hotline
+ * keeps (src/domain/who-left-first.ts): a caller who hung up after the hotline had turned them
+ * away (its apology still playing, or on its way to them) was missed, though their own hang-up
+ * ended the leg; only one who left before that moment abandoned the call.
+ */
+export function recordAgrees(t: CallTranscript, onRecord: EndedCall, maxCallerWaitSeconds: number): boolean {
+  const lived = livedOutcome(t);
+  if (onRecord.outcome === lived) return true;
+  if (onRecord.outcome !== 'missed' || lived !== 'abandoned' || !t.hungUpAt) return false;
+  const turnedAway = turnedAwayAt(onRecord, maxCallerWaitSeconds);
+  // Twilio stamps the hang-up in whole seconds, as the hotline reads it.
+  const leftAt = new Date(Math.floor(t.hungUpAt.getTime() / 1000) * 1000);
+  return turnedAway !== null && !callerLeftFirst(leftAt, turnedAway);
 }
 
 /** One generated caller and the behaviour of every agent's phone for that call. */
