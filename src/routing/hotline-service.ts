@@ -305,8 +305,14 @@ export class HotlineService {
    * failed, or Twilio asked the Voice Fallback URL): unless they had already hung up, the hotline
    * turned them away, and the call is missed (see OutcomeByTimes). Safe to repeat.
    */
-  turnedAway(callSid: string, at: Date): Promise<void> {
-    return this.byTimes.turnedAway(callSid, at);
+  turnedAway(callSid: string, at: Date, reason?: string): Promise<void> {
+    return this.byTimes.turnedAway(callSid, at, reason);
+  }
+
+  /** The caller's leg ended at `leftAt` (a status replayed from a spool): a call the hotline ended first is judged by the times. */
+  async callerLeftAt(callId: string, leftAt: Date): Promise<void> {
+    const call = await this.d.calls.getCall(callId);
+    if (call?.state === 'ended') await this.byTimes.callerLeft(call, leftAt);
   }
 
   /**

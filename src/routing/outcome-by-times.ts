@@ -35,14 +35,15 @@ export class OutcomeByTimes {
   }
 
   /**
-   * The caller was answered with the fallback TwiML at `at`: the hotline turned them away. Safe
-   * to repeat, and repeated once the slow handler is done (it may have recorded the call since).
+   * The caller was answered with the fallback TwiML at `at` (`reason`: which fallback): the
+   * hotline turned them away. Safe to repeat, and repeated once the slow handler is done (it may
+   * have recorded the call since).
    */
-  async turnedAway(callSid: string, at: Date): Promise<void> {
+  async turnedAway(callSid: string, at: Date, reason: string = FALLBACK_MISS): Promise<void> {
     const call = await this.d.calls.getCallBySid(callSid);
     if (!call) return;
     if (call.state === 'hunting') {
-      const ended = await this.d.miss(call, FALLBACK_MISS, at);
+      const ended = await this.d.miss(call, reason, at);
       // The caller's hang-up may be on record already, its request still on the way to ending the call.
       if (ended) await this.judge(ended);
       else await this.judge(await this.d.calls.getCall(call.id));
@@ -53,7 +54,7 @@ export class OutcomeByTimes {
     if ((await this.d.calls.attemptsOf(call.id)).some((a) => a.acceptedAt)) return;
     const { caller } = await this.d.calls.terminalEventsOf(call.id);
     if (!caller || callerLeftFirst(caller.at, at)) return;
-    await this.correct(call, { outcome: 'missed', at, endedBy: 'system', missedReason: FALLBACK_MISS });
+    await this.correct(call, { outcome: 'missed', at, endedBy: 'system', missedReason: reason });
   }
 
   private async judge(call: Call | null): Promise<void> {

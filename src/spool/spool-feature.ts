@@ -49,6 +49,7 @@ export function spoolFeature(c: Container): Feature {
     clock: c.clock,
     answerThresholdSeconds: c.config.ANSWER_THRESHOLD_SECONDS,
     logger: c.logger,
+    outcomes: c.hotline,
   });
   c.spool = { file: spool, degraded, replayer, depth: () => spool.depth() };
   new Gauge({

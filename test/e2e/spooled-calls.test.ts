@@ -189,6 +189,40 @@ describe('calls put through while the database is down, written once it is back'
     expect(await h.container.calls.getCallBySid(other)).toBeNull();
   });
 
+  it("the hotline's fallback spooled on one instance, replayed after the caller's hang-up ended the call on another, makes it missed", async () => {
+    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+    const callSid = randomSid('CA');
+    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    h.clock.advance(20);
+    // This instance could not reach the database and answered the hold with the fallback apology.
+    const turnedAwayAt = h.clock.now().toISOString();
+    await spool.file.append({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at: turnedAwayAt });
+    // The caller hung up during the apology; their status reached an instance whose database answered.
+    h.clock.advance(4);
+    const leftAt = new Date(Math.floor(h.clock.now().getTime() / 1000) * 1000);
+    expect((await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '3', Timestamp: leftAt.toUTCString() })).status).toBe(204);
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ outcome: 'abandoned', endedBy: 'caller' });
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    expect(call).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback' });
+    expect((await callbacks()).map((c) => c.callIds)).toEqual([[call.id]]);
+  });
+
+  it('a hang-up replayed from a spool, before the moment the hotline had turned the caller away, makes the call abandoned', async () => {
+    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+    const callSid = randomSid('CA');
+    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    h.clock.advance(20);
+    const leftAt = new Date(Math.floor(h.clock.now().getTime() / 1000) * 1000).toISOString();
+    h.clock.advance(5);
+    // Another instance ended the call on record as turned away, 5 s after the caller had gone.
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    await h.container.calls.endCall(call.id, { outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at: h.clock.now() });
+    await spool.file.append({ type: 'call-event', callSid, callStatus: 'completed', sequenceNumber: 3, eventAt: leftAt, receivedAt: leftAt, durationSeconds: 20 });
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'abandoned', endedBy: 'caller', endedAt: new Date(leftAt) });
+  });
+
   it('a hang-up of a call no spool ends is an abandon once the grace is over', async () => {
     const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
     const callSid = randomSid('CA');
