@@ -53,7 +53,10 @@ export class OutcomeByTimes {
     // An abandon that was put through to an agent (the bridge never happened) was not a fallback's doing.
     if ((await this.d.calls.attemptsOf(call.id)).some((a) => a.acceptedAt)) return;
     const { caller } = await this.d.calls.terminalEventsOf(call.id);
-    if (!caller || callerLeftFirst(caller.at, at)) return;
+    // Without the caller's status on record, the abandon was inferred when Twilio no longer knew
+    // the call (the waiting line's REST move got a 404): the caller had left by then at the latest.
+    const leftAt = caller?.at ?? call.endedAt;
+    if (!leftAt || callerLeftFirst(leftAt, at)) return;
     await this.correct(call, { outcome: 'missed', at, endedBy: 'system', missedReason: reason });
   }
 

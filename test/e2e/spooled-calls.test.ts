@@ -208,6 +208,21 @@ describe('calls put through while the database is down, written once it is back'
     expect((await callbacks()).map((c) => c.callIds)).toEqual([[call.id]]);
   });
 
+  it('a fallback replayed after the waiting line inferred an abandon (Twilio no longer knew the call) makes it missed', async () => {
+    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+    const callSid = randomSid('CA');
+    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    h.clock.advance(20);
+    await spool.file.append({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at: h.clock.now().toISOString() });
+    // Once the database is back, another instance's REST move of the waiting caller gets a 404 and,
+    // with no status of theirs on record, ends the call abandoned at that moment.
+    h.clock.advance(6);
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    await h.container.calls.endCall(call.id, { outcome: 'abandoned', endedBy: 'caller', at: h.clock.now() });
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback' });
+  });
+
   it('a hang-up replayed from a spool, before the moment the hotline had turned the caller away, makes the call abandoned', async () => {
     const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
     const callSid = randomSid('CA');
