@@ -1,10 +1,11 @@
 import { owesApology, parseTwilioTimestamp } from '../domain/answer-time';
 import { attemptOutcomeFromDial, callerHasLeft } from '../domain/call-states';
-import type { Call, CallStore, RingAttempt } from '../domain/ports';
+import type { Call, RingAttempt } from '../domain/ports';
 import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
 import { emptyTwiml, hangupTwiml, rejectTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
 import { AgentOffers } from './agent-offers';
+import { CallClosing } from './call-closing';
 import { CallDocuments, type WaitingOffer } from './call-documents';
 import { acceptedTwiml, screenTwiml } from './routing-twiml';
 import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
@@ -29,6 +30,7 @@ export class HotlineService {
   private readonly offers: AgentOffers;
   readonly line: WaitingLine;
   private readonly pass: WaitingLinePass;
+  private readonly closing: CallClosing;
   private readonly byTimes: OutcomeByTimes;
   private gate: CallerGate = { check: async () => 'pass' };
 
@@ -51,6 +53,15 @@ export class HotlineService {
       facts: d.facts,
     });
     this.line = new WaitingLine(d.coordinator, d.calls);
+    this.closing = new CallClosing({
+      calls: d.calls,
+      coordinator: d.coordinator,
+      offers: this.offers,
+      logger: d.logger,
+      callEnds: d.callEnds,
+      endings: this.endings,
+      promoteWaiting: (now) => this.promoteWaiting(now),
+    });
     this.pass = new WaitingLinePass({
       calls: d.calls,
       line: this.line,
@@ -58,9 +69,9 @@ export class HotlineService {
       docs: this.docs,
       logger: d.logger,
       redirectCall: d.redirectCall,
-      letGo: (attempt, outcome, now) => this.letGo(attempt, outcome, now),
+      letGo: (attempt, outcome, now) => this.closing.letGo(attempt, outcome, now),
       abandon: async (call, at) => {
-        await this.end(call, { outcome: 'abandoned', at, endedBy: 'caller' });
+        await this.closing.end(call, { outcome: 'abandoned', at, endedBy: 'caller' });
       },
     });
     this.byTimes = new OutcomeByTimes({
@@ -68,7 +79,7 @@ export class HotlineService {
       clock: d.clock,
       logger: d.logger,
       maxCallerWaitSeconds: d.settings.maxCallerWaitSeconds,
-      miss: (call, reason, at) => this.end(call, { outcome: 'missed', at, endedBy: 'system', missedReason: reason }),
+      miss: (call, reason, at) => this.closing.end(call, { outcome: 'missed', at, endedBy: 'system', missedReason: reason }),
       dispatch: (call) => d.callEnds.dispatch(call),
     });
   }
@@ -131,8 +142,8 @@ export class HotlineService {
     const now = this.d.clock.now();
     const open = (await this.d.calls.attemptsOf(call.id)).find((a) => !a.finishedAt);
     if (digits === '1') {
-      if (open) await this.letGo(open, 'callback-requested', now);
-      return this.miss(call, 'callback-requested', now);
+      if (open) await this.closing.letGo(open, 'callback-requested', now);
+      return this.closing.miss(call, 'callback-requested', now);
     }
     if (!open) return this.hold(call.id);
     return this.docs.ring(call, open, now);
@@ -154,7 +165,7 @@ export class HotlineService {
     if (open && recheck && this.offers.moveLost(open, now)) {
       // The caller is on hold, so that agent is not being dialled: the offer is withdrawn and the wait goes on or ends.
       this.d.logger.warn('withdrew an offer whose move to the agent never came', { callSid: call.callSid, attemptId: open.id });
-      await this.letGo(open, 'withdrawn', now);
+      await this.closing.letGo(open, 'withdrawn', now);
       attempts = await this.d.calls.attemptsOf(call.id);
       open = undefined;
     }
@@ -216,25 +227,25 @@ export class HotlineService {
     const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
     // Before the release: an agent the auto-pause takes off is not offered to the waiting line.
     if (first) await this.offers.ended(attempt, outcome, now);
-    await this.release(attempt, now);
+    await this.closing.release(attempt, now);
     // A repeat, or an action arriving after the call was settled without it: a caller who is gone hears nothing.
     if (!first) return callerGone ? emptyTwiml() : this.replay((await this.d.calls.getCall(call.id)) ?? call);
 
     if (bridged) {
-      const ended = await this.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
+      const ended = await this.closing.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
       // Already ended: the agent handed the caller over by a REST redirect, and Twilio ignores this reply.
       if (!ended) return emptyTwiml();
       return callerGone ? emptyTwiml() : this.endings.afterTalk(ended);
     }
     if (callerGone) {
       // attempt.acceptedAt: the agent pressed 1 but the caller hung up before Twilio bridged them.
-      await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
+      await this.closing.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
       return emptyTwiml();
     }
     // The agent pressed 1 but was never put through: the caller is still waiting, so hunt on.
     if (acceptedNotBridged) call = (await this.d.calls.reopenHunt(call.id)) ?? call;
     if (call.state !== 'hunting') return hangupTwiml();
-    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.miss(call, 'max-wait', now);
+    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.closing.miss(call, 'max-wait', now);
     const attempts = await this.d.calls.attemptsOf(call.id);
     const next = await this.offers.offerNext(call, attempts, now);
     if (!next) return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
@@ -270,7 +281,7 @@ export class HotlineService {
       receivedAt: now,
       durationSeconds: p.callDuration ?? null,
     });
-    if (TERMINAL_LEG.has(p.callStatus)) await this.release(attempt, now);
+    if (TERMINAL_LEG.has(p.callStatus)) await this.closing.release(attempt, now);
   }
 
   /** The hotline call's own status: when the caller's leg is over, the call ends whatever else was lost. */
@@ -293,7 +304,7 @@ export class HotlineService {
       // Connected but its <Dial> not yet over: only the Dial action (which Twilio sends even after the
       // caller hung up, in either order with this callback) can tell a talk from a bridge that never happened.
       if (call.state === 'connected' && unfinished.some((a) => a.acceptedAt)) return;
-      if (await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' })) return;
+      if (await this.closing.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' })) return;
     }
     // Ended by the hotline first (a sweep, a fallback): the times say whether the caller had left by then.
     const ended = call.state === 'ended' ? call : await this.d.calls.getCall(call.id);
@@ -316,7 +327,7 @@ export class HotlineService {
   async endByHandover(callId: string): Promise<Call | null> {
     const call = await this.d.calls.getCall(callId);
     if (!call || call.state !== 'connected') return null;
-    return this.end(call, { outcome: 'answered', at: this.d.clock.now(), endedBy: 'agent-handover' });
+    return this.closing.end(call, { outcome: 'answered', at: this.d.clock.now(), endedBy: 'agent-handover' });
   }
 
   /**
@@ -329,9 +340,9 @@ export class HotlineService {
     if (!call || call.state !== 'connected') return null;
     for (const a of (await this.d.calls.attemptsOf(call.id)).filter((x) => !x.finishedAt)) {
       await this.d.calls.finishAttempt(a.id, { outcome: a.acceptedAt && !e.neverBridged ? 'accepted' : 'not-bridged', dialCallStatus: 'settled-without-action', at: e.at });
-      await this.release(a, e.at);
+      await this.closing.release(a, e.at);
     }
-    return this.end(call, { outcome: 'abandoned', at: e.at, endedBy: e.endedBy, neverBridged: e.neverBridged });
+    return this.closing.end(call, { outcome: 'abandoned', at: e.at, endedBy: e.endedBy, neverBridged: e.neverBridged });
   }
 
   /**
@@ -348,10 +359,10 @@ export class HotlineService {
     // An agent who pressed 1 on a leg Twilio may still bridge: that is the Dial action's to settle.
     if (open.some((a) => a.acceptedAt)) return false;
     for (const a of open) {
-      if (this.offers.moveLost(a, now)) await this.letGo(a, 'withdrawn', now);
+      if (this.offers.moveLost(a, now)) await this.closing.letGo(a, 'withdrawn', now);
       else {
         await this.d.calls.finishAttempt(a.id, { outcome: 'no-answer', dialCallStatus: 'settled-without-action', at: now });
-        await this.release(a, now);
+        await this.closing.release(a, now);
       }
     }
     await this.line.join(call, now);
@@ -395,11 +406,11 @@ export class HotlineService {
   private async waitOrMiss(call: Call, attempts: RingAttempt[], now: Date, reason: string): Promise<string> {
     if ((await this.offers.untried(attempts, call)).length === 0) {
       await this.line.leave(call.id, now);
-      return this.miss(call, attempts.length === 0 ? reason : 'all-agents-tried', now);
+      return this.closing.miss(call, attempts.length === 0 ? reason : 'all-agents-tried', now);
     }
     if (!this.docs.canRing(call, now)) {
       await this.line.leave(call.id, now);
-      return this.miss(call, 'max-wait', now);
+      return this.closing.miss(call, 'max-wait', now);
     }
     await this.line.join(call, now);
     // An agent may have freed up between our look and joining the line (their release then saw
@@ -407,39 +418,6 @@ export class HotlineService {
     const offered = await this.promoteWaiting(now, call.id);
     if (offered) return this.docs.ring(call, offered, now);
     return this.docs.hold(call, await this.line.ahead(call.id));
-  }
-
-  /** An agent's claim for this attempt is over: free them, and offer them to the waiting line. */
-  private async release(attempt: RingAttempt, now: Date): Promise<void> {
-    if (!(await this.offers.release(attempt))) return;
-    try {
-      await this.promoteWaiting(now);
-    } catch (err) {
-      // Other callers' turn must not fail this call's request: the line's sweep offers the agent again.
-      this.d.logger.error('offering a freed agent to the waiting line failed', { attemptId: attempt.id, err });
-    }
-  }
-
-  /** An offered agent who will not be rung for this call after all. */
-  private async letGo(attempt: RingAttempt, outcome: 'callback-requested' | 'withdrawn' | 'caller-gone', now: Date): Promise<void> {
-    await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: 'not-dialled', at: now });
-    await this.release(attempt, now);
-  }
-
-  private async miss(call: Call, reason: string, now: Date): Promise<string> {
-    const ended = await this.end(call, { outcome: 'missed', at: now, endedBy: 'system', missedReason: reason });
-    return this.endings.whenMissed(ended ?? call);
-  }
-
-  private async end(call: Call, e: Parameters<CallStore['endCall']>[1]): Promise<Call | null> {
-    const ended = await this.d.calls.endCall(call.id, e);
-    if (!ended) return null;
-    // Nothing of an ended call stays behind: its place in the line, or an agent offered to it.
-    await this.d.coordinator.leaveLine(ended.id);
-    for (const a of (await this.d.calls.attemptsOf(ended.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) await this.letGo(a, 'caller-gone', e.at);
-    // The listeners' effects were written with the end; whatever fails here is retried (call-end-outbox.ts).
-    await this.d.callEnds.dispatch(ended);
-    return ended;
   }
 
   /** Answers a repeated request with what the first one answered, from what is on record. */
@@ -466,7 +444,7 @@ export class HotlineService {
     }
     // The first request finished the last offer and died before moving the caller on (a killed
     // instance): carry on for it, or the caller would hear the apology while the call stays hunting.
-    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.miss(call, 'max-wait', now);
+    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.closing.miss(call, 'max-wait', now);
     const next = await this.offers.offerNext(call, attempts, now);
     if (next) return this.docs.ring(call, next, now, this.d.speaker.text.holdOn);
     return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
