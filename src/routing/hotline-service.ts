@@ -12,6 +12,7 @@ import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, Hotlin
 import { WaitingLine } from './waiting-line';
 import { WaitingLinePass } from './waiting-line-pass';
 import { OutcomeByTimes } from './outcome-by-times';
+import { StalledCalls } from './stalled-calls';
 
 export type { WaitingOffer } from './call-documents';
 export type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, GateVerdict, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
@@ -31,6 +32,8 @@ export class HotlineService {
   readonly line: WaitingLine;
   private readonly pass: WaitingLinePass;
   private readonly closing: CallClosing;
+  /** The call settler's recovery of calls whose next request was lost (see CallSettler). */
+  readonly stalled: StalledCalls;
   private readonly byTimes: OutcomeByTimes;
   private gate: CallerGate = { check: async () => 'pass' };
 
@@ -62,6 +65,7 @@ export class HotlineService {
       endings: this.endings,
       promoteWaiting: (now) => this.promoteWaiting(now),
     });
+    this.stalled = new StalledCalls({ calls: d.calls, offers: this.offers, line: this.line, closing: this.closing });
     this.pass = new WaitingLinePass({
       calls: d.calls,
       line: this.line,
@@ -328,45 +332,6 @@ export class HotlineService {
     const call = await this.d.calls.getCall(callId);
     if (!call || call.state !== 'connected') return null;
     return this.closing.end(call, { outcome: 'answered', at: this.d.clock.now(), endedBy: 'agent-handover' });
-  }
-
-  /**
-   * Settles a connected call whose <Dial> action never came (see CallSettler): ends it with what
-   * the record shows, releases its agent and tells the listeners, like any other end. Returns null
-   * when the call was no longer connected (the action arrived after all).
-   */
-  async settleConnected(callId: string, e: { at: Date; endedBy: 'agent' | 'caller'; neverBridged: boolean }): Promise<Call | null> {
-    const call = await this.d.calls.getCall(callId);
-    if (!call || call.state !== 'connected') return null;
-    for (const a of (await this.d.calls.attemptsOf(call.id)).filter((x) => !x.finishedAt)) {
-      await this.d.calls.finishAttempt(a.id, { outcome: a.acceptedAt && !e.neverBridged ? 'accepted' : 'not-bridged', dialCallStatus: 'settled-without-action', at: e.at });
-      await this.closing.release(a, e.at);
-    }
-    return this.closing.end(call, { outcome: 'abandoned', at: e.at, endedBy: e.endedBy, neverBridged: e.neverBridged });
-  }
-
-  /**
-   * A caller still hunting long past MAX_CALLER_WAIT_SECONDS (see CallSettler): the request that
-   * was to move them on was lost with its instance. Offers that never reached the agent are
-   * withdrawn, a leg whose Dial action never came is closed (its ring is long over), and the caller
-   * goes back in the line, whose sweep on any instance ends the wait: a REST move to the hold
-   * document, which ends it missed, or abandoned when Twilio no longer knows the call.
-   */
-  async requeueOverdue(callId: string, now: Date): Promise<boolean> {
-    const call = await this.d.calls.getCall(callId);
-    if (!call || call.state !== 'hunting') return false;
-    const open = (await this.d.calls.attemptsOf(call.id)).filter((a) => !a.finishedAt);
-    // An agent who pressed 1 on a leg Twilio may still bridge: that is the Dial action's to settle.
-    if (open.some((a) => a.acceptedAt)) return false;
-    for (const a of open) {
-      if (this.offers.moveLost(a, now)) await this.closing.letGo(a, 'withdrawn', now);
-      else {
-        await this.d.calls.finishAttempt(a.id, { outcome: 'no-answer', dialCallStatus: 'settled-without-action', at: now });
-        await this.closing.release(a, now);
-      }
-    }
-    await this.line.join(call, now);
-    return true;
   }
 
   /**
