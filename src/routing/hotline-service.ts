@@ -3,7 +3,7 @@ import { attemptOutcomeFromDial, callerHasLeft } from '../domain/call-states';
 import type { Call, RingAttempt } from '../domain/ports';
 import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
-import { emptyTwiml, hangupTwiml, rejectTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
+import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
 import { AgentOffers } from './agent-offers';
 import { CallClosing } from './call-closing';
 import { CallDocuments, type WaitingOffer } from './call-documents';
@@ -12,6 +12,7 @@ import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, Hotlin
 import { WaitingLine } from './waiting-line';
 import { WaitingLinePass } from './waiting-line-pass';
 import { OutcomeByTimes } from './outcome-by-times';
+import { RepeatAnswers } from './repeat-answers';
 import { StalledCalls } from './stalled-calls';
 
 export type { WaitingOffer } from './call-documents';
@@ -35,6 +36,7 @@ export class HotlineService {
   /** The call settler's recovery of calls whose next request was lost (see CallSettler). */
   readonly stalled: StalledCalls;
   private readonly byTimes: OutcomeByTimes;
+  private readonly repeats: RepeatAnswers;
   private gate: CallerGate = { check: async () => 'pass' };
 
   constructor(private readonly d: HotlineDeps) {
@@ -86,6 +88,17 @@ export class HotlineService {
       miss: (call, reason, at) => this.closing.end(call, { outcome: 'missed', at, endedBy: 'system', missedReason: reason }),
       dispatch: (call) => d.callEnds.dispatch(call),
     });
+    this.repeats = new RepeatAnswers({
+      calls: d.calls,
+      clock: d.clock,
+      speaker: d.speaker,
+      endings: this.endings,
+      docs: this.docs,
+      line: this.line,
+      offers: this.offers,
+      closing: this.closing,
+      waitOrMiss: (call, attempts, now, reason) => this.waitOrMiss(call, attempts, now, reason),
+    });
   }
 
   /** Lets a later feature (callbacks, ratings) take over one end of the flow. */
@@ -126,7 +139,7 @@ export class HotlineService {
       // A refused call rings nobody: it takes no step of the rotation.
       () => (refused ? Promise.resolve(0) : this.d.coordinator.nextRotation(p.to)),
     );
-    if (!created || refused) return this.replay(call);
+    if (!created || refused) return this.repeats.answer(call);
     if (!(await this.line.isEmpty())) return this.waitOrMiss(call, [], now, 'no-agent-available');
     const attempt = await this.offers.offerNext(call, [], now);
     if (!attempt) return this.waitOrMiss(call, [], now, 'no-agent-available');
@@ -142,7 +155,7 @@ export class HotlineService {
   async waitingKey(callId: string, digits: string | undefined): Promise<string> {
     const call = await this.d.calls.getCall(callId);
     if (!call) throw new NotFoundError(`no call ${callId}`);
-    if (call.state !== 'hunting') return this.replay(call);
+    if (call.state !== 'hunting') return this.repeats.answer(call);
     const now = this.d.clock.now();
     const open = (await this.d.calls.attemptsOf(call.id)).find((a) => !a.finishedAt);
     if (digits === '1') {
@@ -162,7 +175,7 @@ export class HotlineService {
   async hold(callId: string, recheck = false): Promise<string> {
     const call = await this.d.calls.getCall(callId);
     if (!call) throw new NotFoundError(`no call ${callId}`);
-    if (call.state !== 'hunting') return this.replay(call);
+    if (call.state !== 'hunting') return this.repeats.answer(call);
     const now = this.d.clock.now();
     let attempts = await this.d.calls.attemptsOf(call.id);
     let open = attempts.find((a) => !a.finishedAt);
@@ -233,7 +246,7 @@ export class HotlineService {
     if (first) await this.offers.ended(attempt, outcome, now);
     await this.closing.release(attempt, now);
     // A repeat, or an action arriving after the call was settled without it: a caller who is gone hears nothing.
-    if (!first) return callerGone ? emptyTwiml() : this.replay((await this.d.calls.getCall(call.id)) ?? call);
+    if (!first) return callerGone ? emptyTwiml() : this.repeats.answer((await this.d.calls.getCall(call.id)) ?? call);
 
     if (bridged) {
       const ended = await this.closing.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
@@ -383,35 +396,5 @@ export class HotlineService {
     const offered = await this.promoteWaiting(now, call.id);
     if (offered) return this.docs.ring(call, offered, now);
     return this.docs.hold(call, await this.line.ahead(call.id));
-  }
-
-  /** Answers a repeated request with what the first one answered, from what is on record. */
-  private async replay(call: Call): Promise<string> {
-    if (call.blocked) return rejectTwiml();
-    if (call.internal && call.state === 'ended' && call.outcome === null) return sayAndHangUp(this.d.speaker, this.d.speaker.text.internalOnly);
-    if (call.state === 'ended') {
-      if (call.outcome === 'missed') return this.endings.whenMissed(call);
-      if (call.outcome === 'answered' && call.endedBy === 'agent') return this.endings.afterTalk(call);
-      return emptyTwiml();
-    }
-    if (call.state === 'connected') return emptyTwiml();
-    const now = this.d.clock.now();
-    const attempts = await this.d.calls.attemptsOf(call.id);
-    const open = attempts.find((a) => !a.finishedAt);
-    if (open) return this.docs.ring(call, open, now);
-    if (call.waitingSince) return this.docs.hold(call, await this.line.ahead(call.id));
-    // A repeat that overtook the first request before it recorded an agent offers one itself;
-    // if both do, the attempt number makes them agree on one agent.
-    if (attempts.length === 0) {
-      const offered = await this.offers.offerNext(call, [], now);
-      if (offered) return this.docs.ring(call, offered, now);
-      return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
-    }
-    // The first request finished the last offer and died before moving the caller on (a killed
-    // instance): carry on for it, or the caller would hear the apology while the call stays hunting.
-    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.closing.miss(call, 'max-wait', now);
-    const next = await this.offers.offerNext(call, attempts, now);
-    if (next) return this.docs.ring(call, next, now, this.d.speaker.text.holdOn);
-    return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
   }
 }
