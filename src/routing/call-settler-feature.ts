@@ -13,7 +13,7 @@ export interface CallSettlerFeature extends Feature {
  * features' listeners of the calls it ends before those features stop.
  */
 export function callSettlerFeature(c: Container): CallSettlerFeature {
-  const settler = new CallSettler({ calls: c.calls, hotline: c.hotline, twilio: c.twilio, logger: c.logger, maxTalkSeconds: c.config.MAX_TALK_SECONDS, maxCallerWaitSeconds: c.config.MAX_CALLER_WAIT_SECONDS });
+  const settler = new CallSettler({ calls: c.calls, stalled: c.hotline.stalled, twilio: c.twilio, logger: c.logger, maxTalkSeconds: c.config.MAX_TALK_SECONDS, maxCallerWaitSeconds: c.config.MAX_CALLER_WAIT_SECONDS });
   const loop = new BackgroundLoop('call settler', c.config.CALL_SETTLE_SECONDS, () => settler.settleStale(c.clock.now()), c.logger);
   return {
     name: 'call-settler',

@@ -2,11 +2,11 @@ import { decideFromRecord, decideFromTwilio, SETTLE_GRACE_SECONDS, type LegEnd, 
 import type { Call, CallStore } from '../domain/ports';
 import type { Logger } from '../logger';
 import type { TwilioClient } from '../twilio-client';
-import type { HotlineService } from './hotline-service';
+import type { StalledCalls } from './stalled-calls';
 
 export interface CallSettlerDeps {
   calls: Pick<CallStore, 'listStaleConnected' | 'listOverdueHunting' | 'terminalEventsOf' | 'attemptsOf'>;
-  hotline: Pick<HotlineService, 'settleConnected' | 'requeueOverdue'>;
+  stalled: Pick<StalledCalls, 'settleConnected' | 'requeueOverdue'>;
   twilio: TwilioClient;
   logger: Logger;
   maxTalkSeconds: number;
@@ -27,7 +27,7 @@ const OVER = new Set(['completed', 'canceled', 'busy', 'failed', 'no-answer']);
  * No call stays connected for ever: a call whose <Dial> action was lost (Twilio does not retry a
  * request its handler failed) is ended from what is on record, or from what Twilio's REST API
  * says of its legs, so that it gets an outcome and its agent is released. The rules are in
- * src/domain/stale-call.ts; the ending itself, with its listeners, is HotlineService.settleConnected.
+ * src/domain/stale-call.ts; the ending itself, with its listeners, is StalledCalls.settleConnected.
  * Every instance may run this: ending a call is once-only, a second settle is a no-op.
  */
 export class CallSettler {
@@ -62,7 +62,7 @@ export class CallSettler {
     let requeued = 0;
     for (const call of await this.d.calls.listOverdueHunting(before, BATCH)) {
       try {
-        if (!(await this.d.hotline.requeueOverdue(call.id, now))) continue;
+        if (!(await this.d.stalled.requeueOverdue(call.id, now))) continue;
         requeued++;
         this.d.logger.warn('put back in the waiting line a caller hunting past the maximum wait', { callSid: call.callSid });
       } catch (err) {
@@ -82,7 +82,7 @@ export class CallSettler {
     let decision = decideFromRecord(ends, facts, this.rules);
     if (decision.kind === 'ask-twilio') decision = decideFromTwilio(await this.askTwilio(call), facts, this.rules);
     if (decision.kind !== 'settle') return false;
-    const ended = await this.d.hotline.settleConnected(call.id, { at: decision.at, endedBy: decision.endedBy, neverBridged: decision.neverBridged });
+    const ended = await this.d.stalled.settleConnected(call.id, { at: decision.at, endedBy: decision.endedBy, neverBridged: decision.neverBridged });
     if (!ended) return false;
     this.d.logger.warn('settled a connected call whose Dial action never came', {
       callSid: call.callSid,

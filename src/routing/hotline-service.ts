@@ -1,16 +1,19 @@
 import { owesApology, parseTwilioTimestamp } from '../domain/answer-time';
 import { attemptOutcomeFromDial, callerHasLeft } from '../domain/call-states';
-import type { Call, CallStore, RingAttempt } from '../domain/ports';
+import type { Call, RingAttempt } from '../domain/ports';
 import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
-import { emptyTwiml, hangupTwiml, rejectTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
+import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
 import { AgentOffers } from './agent-offers';
+import { CallClosing } from './call-closing';
 import { CallDocuments, type WaitingOffer } from './call-documents';
 import { acceptedTwiml, screenTwiml } from './routing-twiml';
 import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
 import { WaitingLine } from './waiting-line';
 import { WaitingLinePass } from './waiting-line-pass';
 import { OutcomeByTimes } from './outcome-by-times';
+import { RepeatAnswers } from './repeat-answers';
+import { StalledCalls } from './stalled-calls';
 
 export type { WaitingOffer } from './call-documents';
 export type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, GateVerdict, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
@@ -29,7 +32,11 @@ export class HotlineService {
   private readonly offers: AgentOffers;
   readonly line: WaitingLine;
   private readonly pass: WaitingLinePass;
+  private readonly closing: CallClosing;
+  /** The call settler's recovery of calls whose next request was lost (see CallSettler). */
+  readonly stalled: StalledCalls;
   private readonly byTimes: OutcomeByTimes;
+  private readonly repeats: RepeatAnswers;
   private gate: CallerGate = { check: async () => 'pass' };
 
   constructor(private readonly d: HotlineDeps) {
@@ -51,6 +58,16 @@ export class HotlineService {
       facts: d.facts,
     });
     this.line = new WaitingLine(d.coordinator, d.calls);
+    this.closing = new CallClosing({
+      calls: d.calls,
+      coordinator: d.coordinator,
+      offers: this.offers,
+      logger: d.logger,
+      callEnds: d.callEnds,
+      endings: this.endings,
+      promoteWaiting: (now) => this.promoteWaiting(now),
+    });
+    this.stalled = new StalledCalls({ calls: d.calls, offers: this.offers, line: this.line, closing: this.closing });
     this.pass = new WaitingLinePass({
       calls: d.calls,
       line: this.line,
@@ -58,9 +75,9 @@ export class HotlineService {
       docs: this.docs,
       logger: d.logger,
       redirectCall: d.redirectCall,
-      letGo: (attempt, outcome, now) => this.letGo(attempt, outcome, now),
+      letGo: (attempt, outcome, now) => this.closing.letGo(attempt, outcome, now),
       abandon: async (call, at) => {
-        await this.end(call, { outcome: 'abandoned', at, endedBy: 'caller' });
+        await this.closing.end(call, { outcome: 'abandoned', at, endedBy: 'caller' });
       },
     });
     this.byTimes = new OutcomeByTimes({
@@ -68,8 +85,19 @@ export class HotlineService {
       clock: d.clock,
       logger: d.logger,
       maxCallerWaitSeconds: d.settings.maxCallerWaitSeconds,
-      miss: (call, reason, at) => this.end(call, { outcome: 'missed', at, endedBy: 'system', missedReason: reason }),
+      miss: (call, reason, at) => this.closing.end(call, { outcome: 'missed', at, endedBy: 'system', missedReason: reason }),
       dispatch: (call) => d.callEnds.dispatch(call),
+    });
+    this.repeats = new RepeatAnswers({
+      calls: d.calls,
+      clock: d.clock,
+      speaker: d.speaker,
+      endings: this.endings,
+      docs: this.docs,
+      line: this.line,
+      offers: this.offers,
+      closing: this.closing,
+      waitOrMiss: (call, attempts, now, reason) => this.waitOrMiss(call, attempts, now, reason),
     });
   }
 
@@ -111,7 +139,7 @@ export class HotlineService {
       // A refused call rings nobody: it takes no step of the rotation.
       () => (refused ? Promise.resolve(0) : this.d.coordinator.nextRotation(p.to)),
     );
-    if (!created || refused) return this.replay(call);
+    if (!created || refused) return this.repeats.answer(call);
     if (!(await this.line.isEmpty())) return this.waitOrMiss(call, [], now, 'no-agent-available');
     const attempt = await this.offers.offerNext(call, [], now);
     if (!attempt) return this.waitOrMiss(call, [], now, 'no-agent-available');
@@ -127,12 +155,12 @@ export class HotlineService {
   async waitingKey(callId: string, digits: string | undefined): Promise<string> {
     const call = await this.d.calls.getCall(callId);
     if (!call) throw new NotFoundError(`no call ${callId}`);
-    if (call.state !== 'hunting') return this.replay(call);
+    if (call.state !== 'hunting') return this.repeats.answer(call);
     const now = this.d.clock.now();
     const open = (await this.d.calls.attemptsOf(call.id)).find((a) => !a.finishedAt);
     if (digits === '1') {
-      if (open) await this.letGo(open, 'callback-requested', now);
-      return this.miss(call, 'callback-requested', now);
+      if (open) await this.closing.letGo(open, 'callback-requested', now);
+      return this.closing.miss(call, 'callback-requested', now);
     }
     if (!open) return this.hold(call.id);
     return this.docs.ring(call, open, now);
@@ -147,14 +175,14 @@ export class HotlineService {
   async hold(callId: string, recheck = false): Promise<string> {
     const call = await this.d.calls.getCall(callId);
     if (!call) throw new NotFoundError(`no call ${callId}`);
-    if (call.state !== 'hunting') return this.replay(call);
+    if (call.state !== 'hunting') return this.repeats.answer(call);
     const now = this.d.clock.now();
     let attempts = await this.d.calls.attemptsOf(call.id);
     let open = attempts.find((a) => !a.finishedAt);
     if (open && recheck && this.offers.moveLost(open, now)) {
       // The caller is on hold, so that agent is not being dialled: the offer is withdrawn and the wait goes on or ends.
       this.d.logger.warn('withdrew an offer whose move to the agent never came', { callSid: call.callSid, attemptId: open.id });
-      await this.letGo(open, 'withdrawn', now);
+      await this.closing.letGo(open, 'withdrawn', now);
       attempts = await this.d.calls.attemptsOf(call.id);
       open = undefined;
     }
@@ -216,25 +244,25 @@ export class HotlineService {
     const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
     // Before the release: an agent the auto-pause takes off is not offered to the waiting line.
     if (first) await this.offers.ended(attempt, outcome, now);
-    await this.release(attempt, now);
+    await this.closing.release(attempt, now);
     // A repeat, or an action arriving after the call was settled without it: a caller who is gone hears nothing.
-    if (!first) return callerGone ? emptyTwiml() : this.replay((await this.d.calls.getCall(call.id)) ?? call);
+    if (!first) return callerGone ? emptyTwiml() : this.repeats.answer((await this.d.calls.getCall(call.id)) ?? call);
 
     if (bridged) {
-      const ended = await this.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
+      const ended = await this.closing.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
       // Already ended: the agent handed the caller over by a REST redirect, and Twilio ignores this reply.
       if (!ended) return emptyTwiml();
       return callerGone ? emptyTwiml() : this.endings.afterTalk(ended);
     }
     if (callerGone) {
       // attempt.acceptedAt: the agent pressed 1 but the caller hung up before Twilio bridged them.
-      await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
+      await this.closing.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
       return emptyTwiml();
     }
     // The agent pressed 1 but was never put through: the caller is still waiting, so hunt on.
     if (acceptedNotBridged) call = (await this.d.calls.reopenHunt(call.id)) ?? call;
     if (call.state !== 'hunting') return hangupTwiml();
-    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.miss(call, 'max-wait', now);
+    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.closing.miss(call, 'max-wait', now);
     const attempts = await this.d.calls.attemptsOf(call.id);
     const next = await this.offers.offerNext(call, attempts, now);
     if (!next) return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
@@ -270,7 +298,7 @@ export class HotlineService {
       receivedAt: now,
       durationSeconds: p.callDuration ?? null,
     });
-    if (TERMINAL_LEG.has(p.callStatus)) await this.release(attempt, now);
+    if (TERMINAL_LEG.has(p.callStatus)) await this.closing.release(attempt, now);
   }
 
   /** The hotline call's own status: when the caller's leg is over, the call ends whatever else was lost. */
@@ -293,7 +321,7 @@ export class HotlineService {
       // Connected but its <Dial> not yet over: only the Dial action (which Twilio sends even after the
       // caller hung up, in either order with this callback) can tell a talk from a bridge that never happened.
       if (call.state === 'connected' && unfinished.some((a) => a.acceptedAt)) return;
-      if (await this.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' })) return;
+      if (await this.closing.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller' })) return;
     }
     // Ended by the hotline first (a sweep, a fallback): the times say whether the caller had left by then.
     const ended = call.state === 'ended' ? call : await this.d.calls.getCall(call.id);
@@ -322,46 +350,7 @@ export class HotlineService {
   async endByHandover(callId: string): Promise<Call | null> {
     const call = await this.d.calls.getCall(callId);
     if (!call || call.state !== 'connected') return null;
-    return this.end(call, { outcome: 'answered', at: this.d.clock.now(), endedBy: 'agent-handover' });
-  }
-
-  /**
-   * Settles a connected call whose <Dial> action never came (see CallSettler): ends it with what
-   * the record shows, releases its agent and tells the listeners, like any other end. Returns null
-   * when the call was no longer connected (the action arrived after all).
-   */
-  async settleConnected(callId: string, e: { at: Date; endedBy: 'agent' | 'caller'; neverBridged: boolean }): Promise<Call | null> {
-    const call = await this.d.calls.getCall(callId);
-    if (!call || call.state !== 'connected') return null;
-    for (const a of (await this.d.calls.attemptsOf(call.id)).filter((x) => !x.finishedAt)) {
-      await this.d.calls.finishAttempt(a.id, { outcome: a.acceptedAt && !e.neverBridged ? 'accepted' : 'not-bridged', dialCallStatus: 'settled-without-action', at: e.at });
-      await this.release(a, e.at);
-    }
-    return this.end(call, { outcome: 'abandoned', at: e.at, endedBy: e.endedBy, neverBridged: e.neverBridged });
-  }
-
-  /**
-   * A caller still hunting long past MAX_CALLER_WAIT_SECONDS (see CallSettler): the request that
-   * was to move them on was lost with its instance. Offers that never reached the agent are
-   * withdrawn, a leg whose Dial action never came is closed (its ring is long over), and the caller
-   * goes back in the line, whose sweep on any instance ends the wait: a REST move to the hold
-   * document, which ends it missed, or abandoned when Twilio no longer knows the call.
-   */
-  async requeueOverdue(callId: string, now: Date): Promise<boolean> {
-    const call = await this.d.calls.getCall(callId);
-    if (!call || call.state !== 'hunting') return false;
-    const open = (await this.d.calls.attemptsOf(call.id)).filter((a) => !a.finishedAt);
-    // An agent who pressed 1 on a leg Twilio may still bridge: that is the Dial action's to settle.
-    if (open.some((a) => a.acceptedAt)) return false;
-    for (const a of open) {
-      if (this.offers.moveLost(a, now)) await this.letGo(a, 'withdrawn', now);
-      else {
-        await this.d.calls.finishAttempt(a.id, { outcome: 'no-answer', dialCallStatus: 'settled-without-action', at: now });
-        await this.release(a, now);
-      }
-    }
-    await this.line.join(call, now);
-    return true;
+    return this.closing.end(call, { outcome: 'answered', at: this.d.clock.now(), endedBy: 'agent-handover' });
   }
 
   /**
@@ -401,11 +390,11 @@ export class HotlineService {
   private async waitOrMiss(call: Call, attempts: RingAttempt[], now: Date, reason: string): Promise<string> {
     if ((await this.offers.untried(attempts, call)).length === 0) {
       await this.line.leave(call.id, now);
-      return this.miss(call, attempts.length === 0 ? reason : 'all-agents-tried', now);
+      return this.closing.miss(call, attempts.length === 0 ? reason : 'all-agents-tried', now);
     }
     if (!this.docs.canRing(call, now)) {
       await this.line.leave(call.id, now);
-      return this.miss(call, 'max-wait', now);
+      return this.closing.miss(call, 'max-wait', now);
     }
     await this.line.join(call, now);
     // An agent may have freed up between our look and joining the line (their release then saw
@@ -413,68 +402,5 @@ export class HotlineService {
     const offered = await this.promoteWaiting(now, call.id);
     if (offered) return this.docs.ring(call, offered, now);
     return this.docs.hold(call, await this.line.ahead(call.id));
-  }
-
-  /** An agent's claim for this attempt is over: free them, and offer them to the waiting line. */
-  private async release(attempt: RingAttempt, now: Date): Promise<void> {
-    if (!(await this.offers.release(attempt))) return;
-    try {
-      await this.promoteWaiting(now);
-    } catch (err) {
-      // Other callers' turn must not fail this call's request: the line's sweep offers the agent again.
-      this.d.logger.error('offering a freed agent to the waiting line failed', { attemptId: attempt.id, err });
-    }
-  }
-
-  /** An offered agent who will not be rung for this call after all. */
-  private async letGo(attempt: RingAttempt, outcome: 'callback-requested' | 'withdrawn' | 'caller-gone', now: Date): Promise<void> {
-    await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: 'not-dialled', at: now });
-    await this.release(attempt, now);
-  }
-
-  private async miss(call: Call, reason: string, now: Date): Promise<string> {
-    const ended = await this.end(call, { outcome: 'missed', at: now, endedBy: 'system', missedReason: reason });
-    return this.endings.whenMissed(ended ?? call);
-  }
-
-  private async end(call: Call, e: Parameters<CallStore['endCall']>[1]): Promise<Call | null> {
-    const ended = await this.d.calls.endCall(call.id, e);
-    if (!ended) return null;
-    // Nothing of an ended call stays behind: its place in the line, or an agent offered to it.
-    await this.d.coordinator.leaveLine(ended.id);
-    for (const a of (await this.d.calls.attemptsOf(ended.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) await this.letGo(a, 'caller-gone', e.at);
-    // The listeners' effects were written with the end; whatever fails here is retried (call-end-outbox.ts).
-    await this.d.callEnds.dispatch(ended);
-    return ended;
-  }
-
-  /** Answers a repeated request with what the first one answered, from what is on record. */
-  private async replay(call: Call): Promise<string> {
-    if (call.blocked) return rejectTwiml();
-    if (call.internal && call.state === 'ended' && call.outcome === null) return sayAndHangUp(this.d.speaker, this.d.speaker.text.internalOnly);
-    if (call.state === 'ended') {
-      if (call.outcome === 'missed') return this.endings.whenMissed(call);
-      if (call.outcome === 'answered' && call.endedBy === 'agent') return this.endings.afterTalk(call);
-      return emptyTwiml();
-    }
-    if (call.state === 'connected') return emptyTwiml();
-    const now = this.d.clock.now();
-    const attempts = await this.d.calls.attemptsOf(call.id);
-    const open = attempts.find((a) => !a.finishedAt);
-    if (open) return this.docs.ring(call, open, now);
-    if (call.waitingSince) return this.docs.hold(call, await this.line.ahead(call.id));
-    // A repeat that overtook the first request before it recorded an agent offers one itself;
-    // if both do, the attempt number makes them agree on one agent.
-    if (attempts.length === 0) {
-      const offered = await this.offers.offerNext(call, [], now);
-      if (offered) return this.docs.ring(call, offered, now);
-      return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
-    }
-    // The first request finished the last offer and died before moving the caller on (a killed
-    // instance): carry on for it, or the caller would hear the apology while the call stays hunting.
-    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.miss(call, 'max-wait', now);
-    const next = await this.offers.offerNext(call, attempts, now);
-    if (next) return this.docs.ring(call, next, now, this.d.speaker.text.holdOn);
-    return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
   }
 }
