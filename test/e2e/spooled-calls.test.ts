@@ -38,6 +38,14 @@ describe('calls put through while the database is down, written once it is back'
     await h.close();
   });
 
+  const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+  /** A caller who arrived `seconds` ago through the signed webhook, while the database answered. */
+  const arrived = async (seconds: number) => {
+    const callSid = randomSid('CA');
+    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    h.clock.advance(seconds);
+    return callSid;
+  };
   const callbacks = async () => (await h.api.get('/api/callbacks')).body.callbacks as { callIds: string[]; status: string; firstCallAt: string }[];
 
   /** A caller whose two agents both ring out, then the duty number; the caller hangs up during it. */
@@ -139,7 +147,6 @@ describe('calls put through while the database is down, written once it is back'
   });
 
   it('a call begun before the outage whose Dial action gets the fallback is on record as missed by the hotline, not abandoned by the caller', async () => {
-    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
     const callSid = randomSid('CA');
     const attempt = attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)!;
     expect(attempt).toBeDefined();
@@ -167,10 +174,7 @@ describe('calls put through while the database is down, written once it is back'
   });
 
   it("a caller's hang-up spooled by an instance that did not hold the call waits for the other spools before it reads as an abandon", async () => {
-    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
-    const callSid = randomSid('CA');
-    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
-    h.clock.advance(20);
+    const callSid = await arrived(20);
     const at = h.clock.now().toISOString();
     // What this instance spooled while the database was down; the other instance's spool says the hotline ended the call.
     await spool.file.append({ type: 'call-event', callSid, callStatus: 'completed', sequenceNumber: 3, eventAt: at, receivedAt: at, durationSeconds: 20 });
@@ -190,10 +194,7 @@ describe('calls put through while the database is down, written once it is back'
   });
 
   it("the hotline's fallback spooled on one instance, replayed after the caller's hang-up ended the call on another, makes it missed", async () => {
-    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
-    const callSid = randomSid('CA');
-    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
-    h.clock.advance(20);
+    const callSid = await arrived(20);
     // This instance could not reach the database and answered the hold with the fallback apology.
     const turnedAwayAt = h.clock.now().toISOString();
     await spool.file.append({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at: turnedAwayAt });
@@ -209,10 +210,7 @@ describe('calls put through while the database is down, written once it is back'
   });
 
   it('a fallback replayed after the waiting line inferred an abandon (Twilio no longer knew the call) makes it missed', async () => {
-    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
-    const callSid = randomSid('CA');
-    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
-    h.clock.advance(20);
+    const callSid = await arrived(20);
     await spool.file.append({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at: h.clock.now().toISOString() });
     // Once the database is back, another instance's REST move of the waiting caller gets a 404 and,
     // with no status of theirs on record, ends the call abandoned at that moment.
@@ -224,10 +222,7 @@ describe('calls put through while the database is down, written once it is back'
   });
 
   it('a hang-up replayed from a spool, before the moment the hotline had turned the caller away, makes the call abandoned', async () => {
-    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
-    const callSid = randomSid('CA');
-    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
-    h.clock.advance(20);
+    const callSid = await arrived(20);
     const leftAt = new Date(Math.floor(h.clock.now().getTime() / 1000) * 1000).toISOString();
     h.clock.advance(5);
     // Another instance ended the call on record as turned away, 5 s after the caller had gone.
@@ -239,10 +234,7 @@ describe('calls put through while the database is down, written once it is back'
   });
 
   it('a hang-up of a call no spool ends is an abandon once the grace is over', async () => {
-    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
-    const callSid = randomSid('CA');
-    await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
-    h.clock.advance(20);
+    const callSid = await arrived(20);
     const at = h.clock.now().toISOString();
     await spool.file.append({ type: 'call-event', callSid, callStatus: 'completed', sequenceNumber: 3, eventAt: at, receivedAt: at, durationSeconds: 20 });
     await spool.replayer.replayOnce();
@@ -260,7 +252,6 @@ describe('calls put through while the database is down, written once it is back'
     db.transaction = async () => {
       throw refused();
     };
-    const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
     const callSid = randomSid('CA');
     const first = await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
     expect(first.status).toBe(200);
