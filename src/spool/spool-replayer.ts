@@ -50,7 +50,7 @@ export class SpoolReplayer {
        * request was handled: the caller's hang-up may reach an instance whose database answers
        * before this spool's record of the hotline turning them away, and the other way round.
        */
-      outcomes?: { turnedAway(callSid: string, at: Date, reason?: string): Promise<void>; callerLeftAt(callId: string, leftAt: Date): Promise<void> };
+      outcomes: { turnedAway(callSid: string, at: Date, reason?: string): Promise<void>; callerLeftAt(callId: string, leftAt: Date): Promise<void> };
     },
   ) {}
 
@@ -133,7 +133,7 @@ export class SpoolReplayer {
         if (!callerHasLeft(e.callStatus)) return;
         const call = await calls.getCallBySid(e.callSid);
         // Ended by the hotline already: the times say whether the caller had left by then.
-        if (call?.state === 'ended') await this.d.outcomes?.callerLeftAt(call.id, new Date(e.eventAt));
+        if (call?.state === 'ended') await this.d.outcomes.callerLeftAt(call.id, new Date(e.eventAt));
         // A connected call is settled by its <Dial> action, or by the call settler when that never comes.
         if (call?.state !== 'hunting') return;
         if (this.waitForOtherSpools(e, e.receivedAt)) return;
@@ -145,7 +145,7 @@ export class SpoolReplayer {
         const call = await this.callOf(e.callSid);
         await this.end(call, { outcome: e.outcome, endedBy: e.endedBy, missedReason: e.missedReason, at: new Date(e.at) });
         // Ended abandoned meanwhile by the caller's hang-up: unless they left before, the hotline turned them away.
-        if (e.outcome === 'missed' && e.endedBy === 'system') await this.d.outcomes?.turnedAway(e.callSid, new Date(e.at), e.missedReason);
+        if (e.outcome === 'missed' && e.endedBy === 'system') await this.d.outcomes.turnedAway(e.callSid, new Date(e.at), e.missedReason);
         return;
       }
     }
