@@ -8,7 +8,6 @@ import request from 'supertest';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import { buildContainer, type Container } from '../../src/container';
 import { installFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
@@ -17,7 +16,7 @@ import { pgDb } from '../../src/postgres/db';
 import { InProcessCoordinator } from '../../src/redis/in-process-coordinator';
 import { RedisCoordinator } from '../../src/redis/redis-coordinator';
 import { realDatabaseUrl, realRedisUrl } from '../support/backends';
-import { ACCOUNT_SID, ADMIN_TOKEN, AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL, TWILIO_API } from '../support/hotline-harness';
+import { ACCOUNT_SID, ADMIN_TOKEN, AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL, TWILIO_API, testConfig } from '../support/hotline-harness';
 import { ManualClock } from '../support/manual-clock';
 import { interceptTwilioRest } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
@@ -59,14 +58,8 @@ describe.skipIf(!canRun)('a caller who arrives while PostgreSQL is down (a priva
     asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
     startPostgres();
     const url = `postgres://postgres@127.0.0.1:${PORT}/postgres`;
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      PUBLIC_BASE_URL,
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      ADMIN_TOKEN,
+    const config = testConfig({
       METRICS_TOKEN,
-      LOG_LEVEL: 'error',
       DATABASE_URL: url,
       FALLBACK_NUMBER: DUTY,
       SPOOL_DIR: join(dir, 'spool'),

@@ -6,7 +6,6 @@ import request from 'supertest';
 import winston from 'winston';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import { buildContainer, type Container } from '../../src/container';
 import { installFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
@@ -15,7 +14,7 @@ import { FailoverCoordinator } from '../../src/redis/failover-coordinator';
 import { RedisCoordinator } from '../../src/redis/redis-coordinator';
 import type { AgentBehaviour, CallScript, CallTranscript } from '../../src/simulator/twilio-model';
 import { freshDatabase, realDatabaseUrl, type TestDatabase } from '../support/backends';
-import { ACCOUNT_SID, ADMIN_TOKEN, AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL } from '../support/hotline-harness';
+import { AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL, testConfig } from '../support/hotline-harness';
 import { ManualClock } from '../support/manual-clock';
 import { TwilioDriver } from '../support/twilio-driver';
 
@@ -57,12 +56,7 @@ describe.skipIf(!realDatabaseUrl || !hasRedisServer)('Redis stops and starts aga
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
     testDb = await freshDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      PUBLIC_BASE_URL,
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      ADMIN_TOKEN,
+    const config = testConfig({
       DATABASE_URL: testDb.url!,
       REDIS_URL: `redis://127.0.0.1:${REDIS_PORT}`,
       REDIS_KEY_PREFIX: `threering-outage:${randomBytes(4).toString('hex')}:`,

@@ -119,11 +119,8 @@ describe('a waiting caller moved to a free agent', () => {
     await h.close();
   });
 
-  it('is not rung by the hold music\'s recheck while the REST move is on its way, only by the move', async () => {
-    h = await startHotline();
-    const a = (await h.api.addAgent('Agent A', A)).id;
-    // Twilio accepts the move but has not fetched the new document yet.
-    nock(TWILIO_API).persist().post(/\/Calls\/CA[0-9a-f]{32}\.json$/).reply(200, { status: 'in-progress' });
+  /** A's first caller has been put through to A; a second caller holds in the line, their music ending in a recheck. */
+  const oneTalkingOneHolding = async () => {
     const hook = (path: string) => h.twilio.url(`/webhooks/voice/${path}`);
     const talkingSid = randomSid();
     const talking = await h.twilio.post(hook('incoming'), { CallSid: talkingSid, From: FIRST, To: HOTLINE });
@@ -134,6 +131,15 @@ describe('a waiting caller moved to a free agent', () => {
     const waitingSid = randomSid();
     const held = await h.twilio.post(hook('incoming'), { CallSid: waitingSid, From: SECOND, To: HOTLINE });
     const recheck = find(parseTwiml(held.text), 'Redirect')!.text;
+    return { hook, talkingSid, first, waitingSid, recheck };
+  };
+
+  it('is not rung by the hold music\'s recheck while the REST move is on its way, only by the move', async () => {
+    h = await startHotline();
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    // Twilio accepts the move but has not fetched the new document yet.
+    nock(TWILIO_API).persist().post(/\/Calls\/CA[0-9a-f]{32}\.json$/).reply(200, { status: 'in-progress' });
+    const { hook, talkingSid, first, waitingSid, recheck } = await oneTalkingOneHolding();
     expect(recheck).toContain('recheck=1');
     // A's talk ends: A is offered to the waiting caller and the caller is being moved.
     h.clock.advance(30);
@@ -164,16 +170,7 @@ describe('a waiting caller moved to a free agent', () => {
         moves.push(new URLSearchParams(String(body)).get('Url') ?? '');
         return { status: 'in-progress' };
       });
-    const hook = (path: string) => h.twilio.url(`/webhooks/voice/${path}`);
-    const talkingSid = randomSid();
-    const talking = await h.twilio.post(hook('incoming'), { CallSid: talkingSid, From: FIRST, To: HOTLINE });
-    const first = /dial-result\?attempt=([0-9a-f-]{36})/.exec(talking.text)![1]!;
-    const child = randomSid();
-    await h.twilio.post(hook(`screen?attempt=${first}`), { CallSid: child });
-    await h.twilio.post(hook(`screen-result?attempt=${first}`), { CallSid: child, Digits: '1' });
-    const waitingSid = randomSid();
-    const held = await h.twilio.post(hook('incoming'), { CallSid: waitingSid, From: SECOND, To: HOTLINE });
-    const recheck = find(parseTwiml(held.text), 'Redirect')!.text;
+    const { hook, talkingSid, first, waitingSid, recheck } = await oneTalkingOneHolding();
     h.clock.advance(10);
     await h.twilio.post(hook(`dial-result?attempt=${first}`), { CallSid: talkingSid, CallStatus: 'completed', DialCallStatus: 'completed', DialBridged: 'true' });
     expect(await h.container.coordinator.holderOf(a)).not.toBeNull();

@@ -41,6 +41,11 @@ export interface HotlineOptions {
   network?: Network;
 }
 
+/** The server's settings in tests: Twilio's account and token, the admin token and the public URL the signatures use, errors-only logs; `env` adds or overrides. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, ADMIN_TOKEN, LOG_LEVEL: 'error', ...env });
+}
+
 export async function startHotline(env: Record<string, string> = {}, start?: string, opts: HotlineOptions = {}): Promise<Hotline> {
   const clock = new ManualClock(start);
   // Features reach Twilio's REST API in the background (SMS to agents): nothing leaves the machine
@@ -50,13 +55,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
   const testDb: TestDatabase = await freshDatabase();
   // Each hotline its own spool: test files run side by side.
   const spoolDir = mkdtempSync(join(tmpdir(), 'threering-spool-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PUBLIC_BASE_URL,
-    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    ADMIN_TOKEN,
-    LOG_LEVEL: 'error',
+  const config = testConfig({
     // Flows that let agents miss calls on purpose would otherwise pause them (the roster's
     // auto-pause); test/e2e/roster.test.ts sets it back to the default of 2.
     AUTO_PAUSE_AFTER: '50',
