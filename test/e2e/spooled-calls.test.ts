@@ -46,6 +46,9 @@ describe('calls put through while the database is down, written once it is back'
     h.clock.advance(seconds);
     return callSid;
   };
+  /** What an instance spools when it answered a caller with the fallback, the database being down. */
+  const spoolFallback = (callSid: string, at: string) =>
+    spool.file.append({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at });
   const callbacks = async () => (await h.api.get('/api/callbacks')).body.callbacks as { callIds: string[]; status: string; firstCallAt: string }[];
 
   /** A caller whose two agents both ring out, then the duty number; the caller hangs up during it. */
@@ -181,7 +184,7 @@ describe('calls put through while the database is down, written once it is back'
     expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 1 });
     expect((await h.container.calls.getCallBySid(callSid))!.state).toBe('hunting');
     const other = randomSid('CA');
-    await spool.file.append({ type: 'call-ended', callSid: other, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at });
+    await spoolFallback(other, at);
     expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 2 });
     // The other instance's replay ends the call as the caller lived it.
     const call = (await h.container.calls.getCallBySid(callSid))!;
@@ -197,7 +200,7 @@ describe('calls put through while the database is down, written once it is back'
     const callSid = await arrived(20);
     // This instance could not reach the database and answered the hold with the fallback apology.
     const turnedAwayAt = h.clock.now().toISOString();
-    await spool.file.append({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at: turnedAwayAt });
+    await spoolFallback(callSid, turnedAwayAt);
     // The caller hung up during the apology; their status reached an instance whose database answered.
     h.clock.advance(4);
     const leftAt = new Date(Math.floor(h.clock.now().getTime() / 1000) * 1000);
@@ -211,7 +214,7 @@ describe('calls put through while the database is down, written once it is back'
 
   it('a fallback replayed after the waiting line inferred an abandon (Twilio no longer knew the call) makes it missed', async () => {
     const callSid = await arrived(20);
-    await spool.file.append({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: 'database-down-fallback', at: h.clock.now().toISOString() });
+    await spoolFallback(callSid, h.clock.now().toISOString());
     // Once the database is back, another instance's REST move of the waiting caller gets a 404 and,
     // with no status of theirs on record, ends the call abandoned at that moment.
     h.clock.advance(6);
