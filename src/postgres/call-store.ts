@@ -323,10 +323,10 @@ export class PostgresCallStore implements CallStore {
    */
   private async noteFirstRing(callId: string, ringingAt: Date): Promise<void> {
     await this.db.query(
-      `UPDATE calls SET first_ring_seconds = LEAST(COALESCE(first_ring_seconds, 'Infinity'),
-         ROUND(GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - started_at)))::numeric, 1)::double precision)
-       WHERE id = $1 AND (first_ring_seconds IS NULL OR first_ring_seconds >
-         ROUND(GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - started_at)))::numeric, 1)::double precision)`,
+      `UPDATE calls c SET first_ring_seconds = r.seconds
+         FROM (SELECT id, ROUND(GREATEST(0, EXTRACT(EPOCH FROM ($2::timestamptz - started_at)))::numeric, 1)::double precision AS seconds
+                 FROM calls WHERE id = $1) r
+       WHERE c.id = r.id AND (c.first_ring_seconds IS NULL OR c.first_ring_seconds > r.seconds)`,
       [callId, ringingAt],
     );
   }
