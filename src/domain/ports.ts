@@ -126,6 +126,8 @@ export interface NewCall {
   startedAt: Date;
   /** How the caller was screened on arrival; a refused call is recorded already ended. */
   screening?: { blocked: boolean; internal: boolean; warned: boolean; refused: boolean };
+  /** Callers were already waiting for a free agent: this one starts in the line (its wait is counted from here). */
+  waitingSince?: Date | null;
 }
 
 export interface LegEvent {
@@ -165,8 +167,11 @@ export interface CallListQuery {
 }
 
 export interface CallStore {
-  /** Inserts the call unless its CallSid is known; returns the stored call and whether it was new. */
-  createCall(call: NewCall, rotationOffset: () => Promise<number>): Promise<{ call: Call; created: boolean }>;
+  /**
+   * Inserts the call unless its CallSid is known; returns the stored call and whether it was new
+   * (a repeat keeps the first one's rotation offset).
+   */
+  createCall(call: NewCall, rotationOffset: number): Promise<{ call: Call; created: boolean }>;
   getCall(id: string): Promise<Call | null>;
   getCallBySid(callSid: string): Promise<Call | null>;
   /** The calls of these ids that exist, by id (one read for a pass over the waiting line). */
@@ -252,12 +257,18 @@ export interface Coordinator {
   /** Releases a claim only if the holder still has it. */
   releaseClaim(agentId: string, holder: string): Promise<boolean>;
   holderOf(agentId: string): Promise<string | null>;
+  /**
+   * Whether any of these agents holds no claim now: a look, not a claim (the agent may be taken
+   * before anyone claims them), so it may answer true when unsure, never false for a free agent.
+   */
+  anyUnclaimed(agentIds: readonly string[]): Promise<boolean>;
 
   /**
    * The waiting line for a free agent, shared by every instance and ordered by `arrivedAtMs`
    * (the caller who has waited longest comes first). Entering twice keeps the first place.
+   * Returns how many callers are ahead of this one.
    */
-  enterLine(callId: string, arrivedAtMs: number): Promise<void>;
+  enterLine(callId: string, arrivedAtMs: number): Promise<number>;
   /** Takes the call out of the line; true for exactly one of several concurrent takers. */
   leaveLine(callId: string): Promise<boolean>;
   /** The calls in the line, longest-waiting first. */

@@ -131,22 +131,21 @@ export class PostgresCallStore implements CallStore {
     private readonly endEffects: () => readonly string[] = () => [],
   ) {}
 
-  async createCall(c: NewCall, rotationOffset: () => Promise<number>): Promise<{ call: Call; created: boolean }> {
-    const existing = await this.getCallBySid(c.callSid);
-    if (existing) return { call: existing, created: false };
-    const offset = await rotationOffset();
+  /** One statement for a new call (nearly every one): no look for the CallSid before the insert. */
+  async createCall(c: NewCall, offset: number): Promise<{ call: Call; created: boolean }> {
     const s = c.screening ?? { blocked: false, internal: false, warned: false, refused: false };
     // A refused call (blocked, or internal and not let through) is over the moment it arrives, with no outcome.
     const rows = await this.db.query<CallRow>(
       `INSERT INTO calls (id, call_sid, from_number, to_number, caller_name, started_at, rotation_offset, blocked, internal, warned,
-         state, ended_at, ended_by, missed_reason)
+         state, ended_at, ended_by, missed_reason, waiting_since)
        VALUES (COALESCE($12::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7, $8, $9,
          CASE WHEN $10::boolean THEN 'ended' ELSE 'hunting' END,
          CASE WHEN $10::boolean THEN $5::timestamptz END,
          CASE WHEN $10::boolean THEN 'system' END,
-         CASE WHEN $10::boolean THEN $11::text END)
+         CASE WHEN $10::boolean THEN $11::text END,
+         CASE WHEN NOT $10::boolean THEN $13::timestamptz END)
        ON CONFLICT (call_sid) DO NOTHING RETURNING *`,
-      [c.callSid, c.from, c.to, c.callerName, c.startedAt, offset, s.blocked, s.internal, s.warned, s.refused, s.blocked ? 'blocked' : 'internal', c.id ?? null],
+      [c.callSid, c.from, c.to, c.callerName, c.startedAt, offset, s.blocked, s.internal, s.warned, s.refused, s.blocked ? 'blocked' : 'internal', c.id ?? null, c.waitingSince ?? null],
     );
     if (rows[0]) return { call: toCall(rows[0]), created: true };
     return { call: (await this.getCallBySid(c.callSid))!, created: false };

@@ -130,8 +130,20 @@ export class PostgresCoordinator implements Coordinator {
     return row?.holder ?? null;
   }
 
-  async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
+  /** Only the rows count: an agent busy on the record alone is counted unclaimed (the pass then looks). */
+  async anyUnclaimed(agentIds: readonly string[]): Promise<boolean> {
+    const ids = [...new Set(agentIds)];
+    if (ids.length === 0) return false;
+    const [row] = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM coordination_claims WHERE agent_id = ANY($1::text[]) AND expires_at > $2`, [
+      ids,
+      this.clock.now(),
+    ]);
+    return Number(row!.n) < ids.length;
+  }
+
+  async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
     await this.db.query(`INSERT INTO coordination_line (call_id, arrived_at_ms) VALUES ($1, $2) ON CONFLICT (call_id) DO NOTHING`, [callId, arrivedAtMs]);
+    return (await this.linePosition(callId)) ?? 0;
   }
 
   async leaveLine(callId: string): Promise<boolean> {

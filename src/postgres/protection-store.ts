@@ -147,6 +147,12 @@ export class PostgresProtectionStore {
     return { report: toReport(existing[0]!), created: false };
   }
 
+  /** Every number with standing reports, and how many (a short list: two reports block a number). */
+  async standingReportCounts(): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ phone: string; n: string | number }>('SELECT phone, COUNT(*) AS n FROM caller_reports WHERE lifted_at IS NULL GROUP BY phone');
+    return new Map(rows.map((r) => [r.phone, Number(r.n)]));
+  }
+
   async standingReports(phone: string): Promise<number> {
     const [r] = await this.db.query<Row>('SELECT COUNT(*) AS n FROM caller_reports WHERE phone = $1 AND lifted_at IS NULL', [phone]);
     return Number(r!.n);

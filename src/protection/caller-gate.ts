@@ -14,7 +14,7 @@ export interface ProtectionDeps {
   clock: Clock;
   logger: Logger;
   allowInternalTestCalls: boolean;
-  /** Keeps the blocklist, internal numbers and agents' phones for two seconds; the caller's own reports are always read. */
+  /** Keeps the blocklist, internal numbers, agents' phones and standing reports for two seconds. */
   facts?: FactsCache;
 }
 
@@ -34,12 +34,13 @@ export class ProtectionService implements CallerGate {
 
   private async verdict(from: string, now: Date): Promise<GateVerdict> {
     const fact = <T>(key: string, load: () => Promise<T>) => (this.d.facts ? this.d.facts.read(`gate:${key}`, now, load) : load());
-    const [blockRules, internal, agents, standingReports] = await Promise.all([
+    const [blockRules, internal, agents, reports] = await Promise.all([
       fact('blocklist', () => this.d.store.unliftedRules()),
       fact('internal', () => this.d.store.listInternal()),
       fact('agents', () => this.d.agents.list()),
-      isWithheldNumber(from) ? Promise.resolve(0) : this.d.store.standingReports(from.trim()),
+      fact('reports', () => this.d.store.standingReportCounts()),
     ]);
+    const standingReports = isWithheldNumber(from) ? 0 : (reports.get(from.trim()) ?? 0);
     const verdict = screenCaller({
       from,
       now,

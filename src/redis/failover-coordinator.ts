@@ -256,9 +256,19 @@ export class FailoverCoordinator implements Coordinator {
     return r.value ?? (this.inGrace() ? this.mirror((pg) => pg.holderOf(agentId), null) : null);
   }
 
-  async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
+  /**
+   * Redis's answer while it alone holds the claims; otherwise true (some claims may be only in
+   * PostgreSQL, or Redis may not yet have them back), and the caller looks for itself.
+   */
+  async anyUnclaimed(agentIds: readonly string[]): Promise<boolean> {
+    if (this.inGrace()) return true;
+    const r = await this.tryRedis((redis) => redis.anyUnclaimed(agentIds));
+    return r.ok ? r.value : true;
+  }
+
+  async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
     const r = await this.tryRedis((redis) => redis.enterLine(callId, arrivedAtMs));
-    if (!r.ok) await this.inFallback((pg) => pg.enterLine(callId, arrivedAtMs), (redis) => redis.enterLine(callId, arrivedAtMs));
+    return r.ok ? r.value : this.inFallback((pg) => pg.enterLine(callId, arrivedAtMs), (redis) => redis.enterLine(callId, arrivedAtMs));
   }
 
   async leaveLine(callId: string): Promise<boolean> {

@@ -62,10 +62,16 @@ export class InProcessCoordinator implements Coordinator {
     return this.live(agentId)?.holder ?? null;
   }
 
-  async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
-    if (this.line.some((m) => m.callId === callId)) return;
-    this.line.push({ callId, arrivedAtMs });
-    this.line.sort((a, b) => a.arrivedAtMs - b.arrivedAtMs || (a.callId < b.callId ? -1 : 1));
+  async anyUnclaimed(agentIds: readonly string[]): Promise<boolean> {
+    return agentIds.some((id) => !this.live(id));
+  }
+
+  async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
+    if (!this.line.some((m) => m.callId === callId)) {
+      this.line.push({ callId, arrivedAtMs });
+      this.line.sort((a, b) => a.arrivedAtMs - b.arrivedAtMs || (a.callId < b.callId ? -1 : 1));
+    }
+    return this.line.findIndex((m) => m.callId === callId);
   }
 
   async leaveLine(callId: string): Promise<boolean> {

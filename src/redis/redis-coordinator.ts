@@ -30,6 +30,9 @@ export class RedisCoordinator implements Coordinator {
       maxRetriesPerRequest: failFast ? 1 : 2,
       enableOfflineQueue: !failFast,
       lazyConnect: false,
+      // Commands issued while a batch is on its way go out together as the next one: under load,
+      // the requests in flight share round trips (each request's commands keep their order).
+      enableAutoPipelining: true,
       ...(failFast ? { commandTimeout: o.commandTimeoutMs, connectTimeout: Math.max(1_000, o.commandTimeoutMs! * 4) } : {}),
     });
     // Reconnects by itself; readiness reports the outage and /metrics counts the errors.
@@ -77,12 +80,20 @@ export class RedisCoordinator implements Coordinator {
     return this.redis.get(this.claimKey(agentId));
   }
 
+  async anyUnclaimed(agentIds: readonly string[]): Promise<boolean> {
+    const keys = [...new Set(agentIds)].map((id) => this.claimKey(id));
+    if (keys.length === 0) return false;
+    return (await this.redis.exists(...keys)) < keys.length;
+  }
+
   private get lineKey(): string {
     return `${this.prefix}line`;
   }
 
-  async enterLine(callId: string, arrivedAtMs: number): Promise<void> {
-    await this.redis.zadd(this.lineKey, 'NX', arrivedAtMs, callId);
+  /** One round trip (issued together, see enableAutoPipelining): the place is kept by NX, then read. */
+  async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
+    const [, rank] = await Promise.all([this.redis.zadd(this.lineKey, 'NX', arrivedAtMs, callId), this.redis.zrank(this.lineKey, callId)]);
+    return rank ?? 0;
   }
 
   async leaveLine(callId: string): Promise<boolean> {

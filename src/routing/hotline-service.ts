@@ -134,13 +134,17 @@ export class HotlineService {
     const verdict = await this.gate.check(p.from, now);
     const refused = verdict === 'reject' || verdict === 'internal';
     const screening = { blocked: verdict === 'reject', internal: verdict === 'internal' || verdict === 'internal-test', warned: verdict === 'warn', refused };
+    // Asked together (one round trip to Redis): the line does not depend on this call. A refused
+    // call rings nobody: it takes no step of the rotation. A repeated request takes one it does not use.
+    const [lineEmpty, rotation] = refused ? [true, 0] : await Promise.all([this.line.isEmpty(), this.d.coordinator.nextRotation(p.to)]);
+    // Behind callers already waiting, this one is recorded waiting from its first second.
+    const behind = !lineEmpty;
     const { call, created } = await this.d.calls.createCall(
-      { callSid: p.callSid, from: p.from, to: p.to, callerName: p.callerName ?? null, startedAt: now, screening },
-      // A refused call rings nobody: it takes no step of the rotation.
-      () => (refused ? Promise.resolve(0) : this.d.coordinator.nextRotation(p.to)),
+      { callSid: p.callSid, from: p.from, to: p.to, callerName: p.callerName ?? null, startedAt: now, screening, waitingSince: behind ? now : null },
+      rotation,
     );
     if (!created || refused) return this.repeats.answer(call);
-    if (!(await this.line.isEmpty())) return this.waitOrMiss(call, [], now, 'no-agent-available');
+    if (behind) return this.waitOrMiss(call, [], now, 'no-agent-available');
     const attempt = await this.offers.offerNext(call, [], now);
     if (!attempt) return this.waitOrMiss(call, [], now, 'no-agent-available');
     const said = [call.warned ? this.d.speaker.text.callerWarning : '', this.d.settings.greetingBeforeRing ? this.d.speaker.text.greeting : ''].join('');
@@ -388,7 +392,8 @@ export class HotlineService {
    * missed, as when every agent has been tried.
    */
   private async waitOrMiss(call: Call, attempts: RingAttempt[], now: Date, reason: string): Promise<string> {
-    if ((await this.offers.untried(attempts, call)).length === 0) {
+    const untried = await this.offers.untried(attempts, call);
+    if (untried.length === 0) {
       await this.line.leave(call.id, now);
       return this.closing.miss(call, attempts.length === 0 ? reason : 'all-agents-tried', now);
     }
@@ -396,9 +401,13 @@ export class HotlineService {
       await this.line.leave(call.id, now);
       return this.closing.miss(call, 'max-wait', now);
     }
-    await this.line.join(call, now);
     // An agent may have freed up between our look and joining the line (their release then saw
-    // no one waiting): offer in line order, asking the coordinator afresh.
+    // no one waiting): if one this caller could take looks free, offer in line order, asking the
+    // coordinator afresh. With every one of them claimed the pass is not needed: a release from
+    // now on sees this caller in the line. The look is issued after entering the line (on Redis's
+    // one connection it is answered after it), so both take one round trip.
+    const [ahead, mayBeFree] = await Promise.all([this.line.join(call, now), this.offers.mayBeFree(untried)]);
+    if (!mayBeFree) return this.docs.hold(call, ahead);
     const offered = await this.promoteWaiting(now, call.id);
     if (offered) return this.docs.ring(call, offered, now);
     return this.docs.hold(call, await this.line.ahead(call.id));

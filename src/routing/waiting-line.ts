@@ -17,9 +17,10 @@ export class WaitingLine {
 
   /** Puts the caller in the line (keeping their place if already in it); returns how many are ahead. */
   async join(call: Call, now: Date): Promise<number> {
-    await this.coordinator.enterLine(call.id, call.startedAt.getTime());
-    await this.calls.markWaiting(call.id, now);
-    return (await this.coordinator.linePosition(call.id)) ?? 0;
+    const ahead = await this.coordinator.enterLine(call.id, call.startedAt.getTime());
+    // A call that arrived behind waiting callers was recorded waiting (HotlineService.incoming).
+    if (!call.waitingSince) await this.calls.markWaiting(call.id, now);
+    return ahead;
   }
 
   /** Takes the caller out; true for the one request (on any instance) that did. */

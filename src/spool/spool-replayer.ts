@@ -90,7 +90,7 @@ export class SpoolReplayer {
     const calls = this.d.calls;
     switch (e.type) {
       case 'call-arrived':
-        await calls.createCall({ id: e.callId, callSid: e.callSid, from: e.from, to: e.to, callerName: e.callerName, startedAt: new Date(e.at) }, async () => e.rotationOffset);
+        await calls.createCall({ id: e.callId, callSid: e.callSid, from: e.from, to: e.to, callerName: e.callerName, startedAt: new Date(e.at) }, e.rotationOffset);
         return;
       case 'agent-offered': {
         const call = await this.callOf(e.callSid);

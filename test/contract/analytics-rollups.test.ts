@@ -102,7 +102,7 @@ describe('analytics rollups', () => {
     const from = new Date('2026-11-30T00:00:00Z');
     const to = new Date('2026-11-30T01:00:00Z');
     const startedAt = new Date('2026-11-30T00:20:00.400Z');
-    const { call } = await calls.createCall({ callSid: 'CA' + 'f'.repeat(32), from: '+8613911112222', to: HOTLINE_A, callerName: null, startedAt }, async () => 1);
+    const { call } = await calls.createCall({ callSid: 'CA' + 'f'.repeat(32), from: '+8613911112222', to: HOTLINE_A, callerName: null, startedAt }, 1);
     const { attempt } = (await calls.addAttempt({ callId: call.id, seq: 0, agentId: agentIds[0]!, endpoint: '+8613800000001', offeredAt: startedAt }))!;
     expect((await rollups.callSummary(from, to)).offered).toBe(0);
     await calls.recordLegEvent({ childCallSid: 'CA' + 'c'.repeat(32), sequenceNumber: 1, attemptId: attempt.id, callStatus: 'ringing', eventAt: new Date('2026-11-30T00:20:03Z'), receivedAt: startedAt, durationSeconds: null });

@@ -12,7 +12,6 @@ describe('call store', () => {
   let agentId: string;
   const at = (s: number) => new Date(Date.UTC(2026, 10, 23, 2, 0, s));
   let offsets = 0;
-  const nextOffset = async () => offsets++;
 
   beforeAll(async () => {
     t = await freshDatabase();
@@ -28,17 +27,17 @@ describe('call store', () => {
     expect(await migrate(t.db)).toEqual([]);
   });
 
-  it('stores a call once per CallSid and takes a rotation offset only for a new one', async () => {
-    const first = await calls.createCall(newCall('CA' + '1'.repeat(32)), nextOffset);
-    const again = await calls.createCall(newCall('CA' + '1'.repeat(32)), nextOffset);
+  it('stores a call once per CallSid, a repeat getting the first one back with its rotation offset', async () => {
+    const first = await calls.createCall(newCall('CA' + '1'.repeat(32)), offsets++);
+    const again = await calls.createCall(newCall('CA' + '1'.repeat(32)), offsets++);
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(again.call.id).toBe(first.call.id);
-    expect(offsets).toBe(1);
+    expect(again.call.rotationOffset).toBe(first.call.rotationOffset);
   });
 
   it('keeps the first attempt recorded under a number when two requests race for it', async () => {
-    const { call } = await calls.createCall(newCall('CA' + '2'.repeat(32)), nextOffset);
+    const { call } = await calls.createCall(newCall('CA' + '2'.repeat(32)), offsets++);
     const other = (await agents.create({ name: 'B', phone: '+8613800000002' })).id;
     const [x, y] = await Promise.all([
       calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) }),
@@ -50,8 +49,8 @@ describe('call store', () => {
   });
 
   it('reads several calls at once by id, leaving out ids it does not know', async () => {
-    const { call: a } = await calls.createCall(newCall('CA' + 'a1'.repeat(16)), nextOffset);
-    const { call: b } = await calls.createCall(newCall('CA' + 'b1'.repeat(16)), nextOffset);
+    const { call: a } = await calls.createCall(newCall('CA' + 'a1'.repeat(16)), offsets++);
+    const { call: b } = await calls.createCall(newCall('CA' + 'b1'.repeat(16)), offsets++);
     const unknown = '00000000-0000-4000-8000-000000000000';
     const byId = await calls.callsByIds([a.id, b.id, unknown]);
     expect([...byId.keys()].sort()).toEqual([a.id, b.id].sort());
@@ -60,14 +59,14 @@ describe('call store', () => {
   });
 
   it('adds no attempt to a call that has ended', async () => {
-    const { call } = await calls.createCall(newCall('CA' + 'e'.repeat(32)), nextOffset);
+    const { call } = await calls.createCall(newCall('CA' + 'e'.repeat(32)), offsets++);
     await calls.endCall(call.id, { outcome: 'abandoned', at: at(2), endedBy: 'caller' });
     expect(await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(3) })).toBeNull();
     expect(await calls.attemptsOf(call.id)).toEqual([]);
   });
 
   it('stores a repeated leg event once and derives ring time from the earliest timestamps', async () => {
-    const { call } = await calls.createCall(newCall('CA' + '3'.repeat(32)), nextOffset);
+    const { call } = await calls.createCall(newCall('CA' + '3'.repeat(32)), offsets++);
     const { attempt } = (await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) }))!;
     const child = 'CA' + '4'.repeat(32);
     const ev = (status: string, seq: number, s: number) => ({ childCallSid: child, sequenceNumber: seq, attemptId: attempt.id, callStatus: status, eventAt: at(s), receivedAt: at(30), durationSeconds: null });
@@ -80,7 +79,7 @@ describe('call store', () => {
   });
 
   it('accepts once, ends once, and keeps an accepted call answered whatever ends it', async () => {
-    const { call } = await calls.createCall(newCall('CA' + '5'.repeat(32)), nextOffset);
+    const { call } = await calls.createCall(newCall('CA' + '5'.repeat(32)), offsets++);
     const { attempt } = (await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) }))!;
     expect(await calls.acceptAttempt(attempt.id, at(8), 10)).toBe(true);
     expect(await calls.acceptAttempt(attempt.id, at(9), 10)).toBe(true);
@@ -93,7 +92,7 @@ describe('call store', () => {
   });
 
   it('refuses to connect a call the caller already left', async () => {
-    const { call } = await calls.createCall(newCall('CA' + '6'.repeat(32)), nextOffset);
+    const { call } = await calls.createCall(newCall('CA' + '6'.repeat(32)), offsets++);
     const { attempt } = (await calls.addAttempt({ callId: call.id, seq: 0, agentId, endpoint: '+8613800000001', offeredAt: at(1) }))!;
     await calls.endCall(call.id, { outcome: 'abandoned', at: at(5), endedBy: 'caller' });
     expect(await calls.acceptAttempt(attempt.id, at(6), 10)).toBe(false);
@@ -101,7 +100,7 @@ describe('call store', () => {
   });
 
   it('corrects an ended call\'s outcome once, only while it still ends as the corrector saw it', async () => {
-    const { call } = await calls.createCall(newCall('CA' + 'c7'.repeat(16)), nextOffset);
+    const { call } = await calls.createCall(newCall('CA' + 'c7'.repeat(16)), offsets++);
     await calls.endCall(call.id, { outcome: 'missed', at: at(52), endedBy: 'system', missedReason: 'max-wait' });
     const seen = { outcome: 'missed' as const, missedReason: 'max-wait' };
     const fixed = await calls.correctEnd(call.id, seen, { outcome: 'abandoned', at: at(45), endedBy: 'caller' }, at(70));

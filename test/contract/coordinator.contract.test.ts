@@ -189,10 +189,25 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
     await expect(a.ping()).resolves.toBeUndefined();
   });
 
-  it('keeps one waiting line in arrival order across instances', async () => {
-    await a.enterLine('call-late', 2_000);
-    await b.enterLine('call-early', 1_000);
-    await b.enterLine('call-late', 500);
+  it('says whether any of some agents is unclaimed, across instances, taking nothing', async () => {
+    expect(await a.anyUnclaimed([])).toBe(false);
+    expect(await a.claimFirstFree(['look-1'], 'look-call:0', CLAIM_MS)).toBe('look-1');
+    expect(await b.anyUnclaimed(['look-1'])).toBe(false);
+    expect(await b.anyUnclaimed(['look-1', 'look-1'])).toBe(false);
+    expect(await b.anyUnclaimed(['look-1', 'look-2'])).toBe(true);
+    expect(await a.holderOf('look-2')).toBeNull();
+    await subject.age(CLAIM_MS + EXPIRY_MARGIN_MS);
+    expect(await b.anyUnclaimed(['look-1'])).toBe(true);
+    expect(await a.claimFirstFree(['look-1'], 'look-call:1', 60_000)).toBe('look-1');
+    expect(await a.releaseClaim('look-1', 'look-call:1')).toBe(true);
+    expect(await b.anyUnclaimed(['look-1'])).toBe(true);
+  });
+
+  it('keeps one waiting line in arrival order across instances, telling each caller how many are ahead', async () => {
+    expect(await a.enterLine('call-late', 2_000)).toBe(0);
+    expect(await b.enterLine('call-early', 1_000)).toBe(0);
+    // Entering again keeps the first place.
+    expect(await b.enterLine('call-late', 500)).toBe(1);
     expect(await a.lineMembers(10)).toEqual(['call-early', 'call-late']);
     expect(await b.linePosition('call-late')).toBe(1);
     expect(await a.linePosition('call-absent')).toBeNull();
@@ -212,7 +227,7 @@ describe('postgres-fallback coordination checks the record', () => {
       const calls = new PostgresCallStore(database.db, () => []);
       const ringing = await agents.create({ name: 'Ringing', phone: '+8613800000001' });
       const free = await agents.create({ name: 'Free', phone: '+8613800000002' });
-      const { call } = await calls.createCall({ callSid: 'CA' + 'b2'.repeat(16), from: '+8613911112222', to: '+864008001234', callerName: null, startedAt: clock.now() }, async () => 0);
+      const { call } = await calls.createCall({ callSid: 'CA' + 'b2'.repeat(16), from: '+8613911112222', to: '+864008001234', callerName: null, startedAt: clock.now() }, 0);
       const attempt = (await calls.addAttempt({ callId: call.id, seq: 0, agentId: ringing.id, endpoint: ringing.phone, offeredAt: clock.now() }))!.attempt;
       const fallback = new PostgresCoordinator(database.db, clock, LIMITS);
 

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { find, parseTwiml } from '../../src/simulator/twiml-tree';
-import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
+import { HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { randomSid } from '../support/twilio-driver';
 
 const CALLER = '+8613911113333';
@@ -21,6 +22,7 @@ describe('a call whose requests arrive in an awkward order', () => {
     for (const phone of [A, B]) agents[phone] = (await h.api.addAgent(phone, phone)).id;
   });
   afterEach(async () => {
+    nock.cleanAll();
     await h.close();
   });
 
@@ -137,5 +139,36 @@ describe('a call whose requests arrive in an awkward order', () => {
     expect(await h.container.coordinator.holderOf(agents[A]!)).toBe(`${call.id}:0`);
     const next = await arrive(randomSid());
     expect(dialled(next.text)).toBe(B);
+  });
+
+  it('a caller joining the line offers an agent freed without a word to the longest-waiting caller; with every agent claimed it reads no one else', async () => {
+    const moved: string[] = [];
+    nock(TWILIO_API)
+      .persist()
+      .post(/\/Calls\/CA[0-9a-f]{32}\.json$/)
+      .reply((uri) => {
+        moved.push(/Calls\/(CA[0-9a-f]{32})/.exec(uri)![1]!);
+        return [200, { status: 'in-progress' }];
+      });
+    const join = async (sid = randomSid()) => {
+      h.clock.advance(1); // the line is in order of arrival
+      return (await h.twilio.post(hook('incoming'), { CallSid: sid, From: CALLER, To: HOTLINE, CallStatus: 'ringing' })).text;
+    };
+    expect(dialled((await arrive(randomSid())).text)).toBe(A);
+    const secondSid = randomSid();
+    expect(dialled((await arrive(secondSid)).text)).toBe(B);
+    // A and B are claimed: the next callers hold, and joining the line reads no other waiting call.
+    const reads = vi.spyOn(h.container.calls, 'callsByIds');
+    const longest = randomSid();
+    expect(await join(longest)).toContain('客服正忙，请稍候');
+    expect(await join()).toContain('您前面还有1位客户');
+    expect(reads).not.toHaveBeenCalled();
+    // B's claim goes without a release (its leg's events never came), so nobody offered B to the line.
+    const second = await callOf(secondSid);
+    expect(await h.container.coordinator.releaseClaim(agents[B]!, `${second.id}:0`)).toBe(true);
+    // The next caller to join finds B unclaimed: B goes to the caller who has waited longest, moved by REST.
+    expect(await join()).toContain('您前面还有1位客户');
+    expect(moved).toEqual([longest]);
+    expect((await callOf(longest)).attempts.map((a: { agentId: string }) => a.agentId)).toEqual([agents[B]]);
   });
 });

@@ -247,7 +247,7 @@ describe('an incoming hotline call', () => {
   it('rings an agent for a repeated incoming webhook that overtook the first one', async () => {
     const sid = 'CA' + 'a'.repeat(32);
     // The first request stored the call but had not yet offered it to anyone.
-    await h.container.calls.createCall({ callSid: sid, from: CALLER, to: HOTLINE, callerName: null, startedAt: h.clock.now() }, async () => 0);
+    await h.container.calls.createCall({ callSid: sid, from: CALLER, to: HOTLINE, callerName: null, startedAt: h.clock.now() }, 0);
     const repeat = await h.twilio.post(h.twilio.url('/webhooks/voice/incoming'), { CallSid: sid, From: CALLER, To: HOTLINE });
     expect(repeat.text).toContain(`>${A}</Number>`);
     expect((await onlyCall()).attempts).toHaveLength(1);

@@ -56,7 +56,7 @@ describe('the gate', () => {
   it('lets a caller through when the facts cannot be read, rather than refusing a customer', async () => {
     const down = () => Promise.reject(new Error('database down'));
     const gate = new ProtectionService({
-      store: { unliftedRules: down, listInternal: down, standingReports: down } as never,
+      store: { unliftedRules: down, listInternal: down, standingReportCounts: down } as never,
       agents: { list: down } as never,
       clock: { now: () => NOW },
       logger: createLogger('error', true),
