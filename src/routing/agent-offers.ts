@@ -92,10 +92,17 @@ export class AgentOffers {
     const busyUntil = agentId === null ? order.length : order.findIndex((a) => a.id === agentId);
     if (busy) for (const a of order.slice(0, busyUntil + 1)) busy.add(a.id);
     const passedOver = [...skipped, ...order.slice(0, busyUntil).map((a) => ({ agentId: a.id, reason: 'busy' as const }))];
-    if (passedOver.length > 0) await this.d.roster?.noteSkipped(call.id, passedOver, now);
     const agent = order.find((a) => a.id === agentId);
-    if (!agent) return null;
-    const added = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
+    let added: Awaited<ReturnType<CallStore['addAttempt']>>;
+    try {
+      if (passedOver.length > 0) await this.d.roster?.noteSkipped(call.id, passedOver, now);
+      if (!agent) return null;
+      added = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
+    } catch (err) {
+      // The offer is not on record (or its answer was lost): this request will not dial the agent.
+      if (agent) await this.d.coordinator.releaseClaim(agent.id, holder).catch(() => false);
+      throw err;
+    }
     if (added?.created) return added.attempt;
     // Not ours: the call is no longer hunting (its caller hung up, or an agent took it), or a
     // concurrent request recorded attempt `seq` first. The holder is that attempt's too, so what

@@ -144,11 +144,18 @@ export class HotlineService {
       rotation,
     );
     if (!created || refused) return this.repeats.answer(call);
-    if (behind) return this.waitOrMiss(call, [], now, 'no-agent-available');
-    const attempt = await this.offers.offerNext(call, [], now);
-    if (!attempt) return this.waitOrMiss(call, [], now, 'no-agent-available');
-    const said = [call.warned ? this.d.speaker.text.callerWarning : '', this.d.settings.greetingBeforeRing ? this.d.speaker.text.greeting : ''].join('');
-    return this.docs.ring(call, attempt, now, said || undefined);
+    try {
+      if (behind) return await this.waitOrMiss(call, [], now, 'no-agent-available');
+      const attempt = await this.offers.offerNext(call, [], now);
+      if (!attempt) return await this.waitOrMiss(call, [], now, 'no-agent-available');
+      const said = [call.warned ? this.d.speaker.text.callerWarning : '', this.d.settings.greetingBeforeRing ? this.d.speaker.text.greeting : ''].join('');
+      return this.docs.ring(call, attempt, now, said || undefined);
+    } catch (err) {
+      // Recorded, then failed (the database went down mid-request): another answer may now carry
+      // this caller (src/spool/), so no pass over the line may move them as one of its own.
+      await this.d.coordinator.leaveLine(call.id).catch(() => false);
+      throw err;
+    }
   }
 
   /**

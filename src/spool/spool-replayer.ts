@@ -94,8 +94,10 @@ export class SpoolReplayer {
         return;
       case 'agent-offered': {
         const call = await this.callOf(e.callSid);
-        const added = await calls.addAttempt({ id: e.attemptId, callId: call.id, seq: e.seq, agentId: e.agentId, endpoint: e.endpoint, offeredAt: new Date(e.at) });
-        if (added && added.attempt.id !== e.attemptId) throw new Error(`attempt ${e.seq} of the call is already on record under another id`);
+        const offer = { id: e.attemptId, callId: call.id, agentId: e.agentId, endpoint: e.endpoint, offeredAt: new Date(e.at) };
+        const added = await calls.addAttempt({ ...offer, seq: e.seq });
+        if (!added || added.attempt.id === e.attemptId) return;
+        await this.afterOffersNeverDialled(call, offer, new Date(e.at));
         return;
       }
       case 'agent-screened':
@@ -149,6 +151,24 @@ export class SpoolReplayer {
         return;
       }
     }
+  }
+
+  /**
+   * The number of an offer made from memory is taken on record: the request that recorded the
+   * call went on to offer an agent before the database failed under it, and this instance then
+   * carried the call from memory instead (so that offer was never dialled). Offers never dialled
+   * are withdrawn, and this one is recorded after the call's others.
+   */
+  private async afterOffersNeverDialled(call: Call, offer: Omit<Parameters<CallStore['addAttempt']>[0], 'seq'>, at: Date): Promise<void> {
+    const calls = this.d.calls;
+    const attempts = await calls.attemptsOf(call.id);
+    if (attempts.some((a) => a.id === offer.id)) return; // recorded so by an earlier replay
+    for (const a of attempts.filter((x) => !x.finishedAt && !x.childCallSid && !x.initiatedAt && !x.ringingAt && !x.answeredAt)) {
+      await calls.finishAttempt(a.id, { outcome: 'withdrawn', dialCallStatus: 'not-dialled', at });
+      await this.d.coordinator.releaseClaim(a.agentId, `${a.callId}:${a.seq}`);
+    }
+    const added = await calls.addAttempt({ ...offer, seq: Math.max(...attempts.map((a) => a.seq)) + 1 });
+    if (added && added.attempt.id !== offer.id) throw new Error('the offer is already on record under another id');
   }
 
   /** Ends the call on record as it ended for the caller, and sets off its effects; a no-op once ended. */

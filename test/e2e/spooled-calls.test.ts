@@ -149,6 +149,44 @@ describe('calls put through while the database is down, written once it is back'
     expect(await callbacks()).toHaveLength(0);
   });
 
+  it('an offer recorded as the database went down is withdrawn, and the call carried from memory is on record with its own offer after it', async () => {
+    const db = h.container.db;
+    const { query, transaction } = db;
+    const down = async () => {
+      throw refused();
+    };
+    // The offer's insert commits, and the database goes down before its answer comes back.
+    db.query = async <T,>(sql: string, params?: unknown[]): Promise<T[]> => {
+      if (!sql.includes('INSERT INTO ring_attempts')) return query.call(db, sql, params) as Promise<T[]>;
+      await query.call(db, sql, params);
+      Object.assign(db, { query: down, transaction: down });
+      throw refused();
+    };
+    const callSid = randomSid('CA');
+    const first = await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    expect(first.text).toMatch(/<Response><Dial [^>]*answerOnBridge="true"/);
+    const attempt = attemptIn(first.text)!;
+    expect(spool.degraded.holdsCall(callSid)).toBe(true);
+    h.clock.advance(3);
+    expect((await hook(`screen?attempt=${attempt}`, { CallSid: randomSid('CA') })).text).toContain('<Gather');
+    expect((await hook(`screen-result?attempt=${attempt}`, { CallSid: randomSid('CA'), Digits: '1' })).status).toBe(200);
+    h.clock.advance(40);
+    await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
+    await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '2' });
+    Object.assign(db, { query, transaction });
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    expect(call).toMatchObject({ state: 'ended', outcome: 'answered', waitSeconds: 3 });
+    const attempts = await h.container.calls.attemptsOf(call.id);
+    expect(attempts.map((a) => [a.seq, a.outcome])).toEqual([
+      [0, 'withdrawn'],
+      [1, 'accepted'],
+    ]);
+    expect(attempts[1]!.id).toBe(attempt);
+    // Nothing of the offer that was never dialled keeps its agent.
+    expect(await h.container.coordinator.holderOf(attempts[0]!.agentId)).toBeNull();
+  });
+
   it('a call begun before the outage whose Dial action gets the fallback is on record as missed by the hotline, not abandoned by the caller', async () => {
     const callSid = randomSid('CA');
     const attempt = attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)!;
