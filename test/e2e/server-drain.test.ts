@@ -51,11 +51,8 @@ describe('a server process that gets SIGTERM drains', () => {
   let exited: Promise<number | null>;
 
   beforeAll(async () => {
-    port = await freePort();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
       // Long enough for a slow machine to see the notice before the port closes.
@@ -73,10 +70,26 @@ describe('a server process that gets SIGTERM drains', () => {
       env.REDIS_URL = realRedisUrl;
       env.REDIS_KEY_PREFIX = `threering-test:${randomBytes(6).toString('hex')}:`;
     }
-    child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/server.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d) => (output += String(d)));
-    child.stderr!.on('data', (d) => (output += String(d)));
-    exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // The port is free when picked, not when the server binds it: another test's server may take
+    // it first (this server then exits, and the other would answer for it). Only this process's
+    // own "listening" counts, and a server that lost its port is started again on another.
+    for (let tries = 1; ; tries++) {
+      port = await freePort();
+      output = '';
+      child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/server.ts'], {
+        cwd: ROOT,
+        env: { ...env, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.on('data', (d) => (output += String(d)));
+      child.stderr!.on('data', (d) => (output += String(d)));
+      exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+      const started = await until('the server to listen or exit', async () =>
+        child.exitCode !== null ? 'exited' : output.includes('threering listening') ? 'listening' : undefined,
+      );
+      if (started === 'listening') break;
+      if (tries === 3) throw new Error(`the server did not start: ${output.slice(-2000)}`);
+    }
     await until('the server to be ready', async () => {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       return res.status === 200 ? true : undefined;
@@ -104,8 +117,10 @@ describe('a server process that gets SIGTERM drains', () => {
     const inFlight: Socket = connect(port, '127.0.0.1');
     let reply = '';
     inFlight.on('data', (d) => (reply += String(d)));
-    const replied = new Promise<void>((resolve) => inFlight.on('end', () => resolve()));
-    await new Promise<void>((resolve) => inFlight.once('connect', () => resolve()));
+    const failed = new Promise<never>((_resolve, reject) => inFlight.once('error', (err) => reject(new Error(`${err.message}; server output: ${output.slice(-2000)}`))));
+    failed.catch(() => undefined);
+    const replied = Promise.race([new Promise<void>((resolve) => inFlight.on('end', () => resolve())), failed]);
+    await Promise.race([new Promise<void>((resolve) => inFlight.once('connect', () => resolve())), failed]);
     const half = Math.floor(body.length / 2);
     inFlight.write(
       `POST /webhooks/voice/incoming HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
