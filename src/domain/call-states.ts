@@ -32,6 +32,7 @@
  *                       REST redirect failed, or the call ended first); the phone never rang, and
  *                       the agent may be offered to the same caller again
  */
+import type { RingAttempt } from './ports';
 export type CallState = 'hunting' | 'connected' | 'ended';
 export type CallOutcome = 'answered' | 'missed' | 'abandoned';
 export type AttemptOutcome = 'accepted' | 'no-answer' | 'busy' | 'failed' | 'rejected-by-screen' | 'not-bridged' | 'caller-gone' | 'callback-requested' | 'withdrawn';
@@ -59,4 +60,16 @@ export function attemptOutcomeFromDial(dialCallStatus: string, bridged: boolean,
 /** Parent-leg CallStatus values that mean the caller is no longer on the line. */
 export function callerHasLeft(callStatus: string | undefined): boolean {
   return callStatus === 'completed' || callStatus === 'canceled' || callStatus === 'busy' || callStatus === 'failed' || callStatus === 'no-answer';
+}
+
+/**
+ * Who holds an agent's claim for one offer: its call and its number in the call, so a repeated
+ * request claims as the same holder. The call flow, the calls carried from memory and the spool's
+ * replay release each other's claims, so all three name holders this one way.
+ */
+export const claimHolder = (a: { callId: string; seq: number }): string => `${a.callId}:${a.seq}`;
+
+/** An unfinished offer whose agent's phone was never dialled: no leg of it was ever reported. */
+export function neverDialled(a: Pick<RingAttempt, 'finishedAt' | 'childCallSid' | 'initiatedAt' | 'ringingAt' | 'answeredAt'>): boolean {
+  return !a.finishedAt && !a.childCallSid && !a.initiatedAt && !a.ringingAt && !a.answeredAt;
 }

@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from '../domain/call-states';
+import { claimHolder, neverDialled, type AttemptOutcome } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
 import type { Agent, AgentStore, Call, CallStore, Coordinator, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
 import type { Logger } from '../logger';
@@ -7,9 +7,6 @@ import { huntOrder } from '../domain/rotation';
 
 /** Seconds of slack on a claim beyond the ring and the screen, so a slow callback never frees a ringing agent. */
 const CLAIM_SLACK_SECONDS = 30;
-
-/** The hunt-holder of an attempt: one per (call, attempt number), so a repeated request claims as the same holder. */
-const holderOf = (a: Pick<RingAttempt, 'callId' | 'seq'>) => `${a.callId}:${a.seq}`;
 
 /**
  * How many agents of a hunt order one claim looks at first; each further claim looks at four
@@ -82,7 +79,7 @@ export class AgentOffers {
     const { agents, skipped } = await this.candidates(call, now);
     const order = huntOrder(agents, call.rotationOffset, triedAgents(attempts));
     const seq = attempts.length;
-    const holder = holderOf({ callId: call.id, seq });
+    const holder = claimHolder({ callId: call.id, seq });
     const agentId = await this.claimFirstFree(
       order.map((a) => a.id),
       holder,
@@ -120,13 +117,12 @@ export class AgentOffers {
    * offer died in between), so no leg, Dial action or status will ever end it.
    */
   moveLost(attempt: RingAttempt, now: Date): boolean {
-    const neverDialled = !attempt.finishedAt && !attempt.childCallSid && !attempt.initiatedAt && !attempt.ringingAt && !attempt.answeredAt;
-    return neverDialled && now.getTime() - attempt.offeredAt.getTime() >= this.d.ringClaimSeconds * 1000;
+    return neverDialled(attempt) && now.getTime() - attempt.offeredAt.getTime() >= this.d.ringClaimSeconds * 1000;
   }
 
   /** The agent accepted: they stay claimed while they talk; the claim still expires if the end is never reported. */
   async holdForTalk(attempt: RingAttempt): Promise<void> {
-    await this.d.coordinator.extendClaim(attempt.agentId, holderOf(attempt), (this.d.talkClaimSeconds + CLAIM_SLACK_SECONDS) * 1000);
+    await this.d.coordinator.extendClaim(attempt.agentId, claimHolder(attempt), (this.d.talkClaimSeconds + CLAIM_SLACK_SECONDS) * 1000);
   }
 
   /** An offer's <Dial> is over: the roster counts missed offers (auto-pause). Never fails the call flow. */
@@ -140,6 +136,6 @@ export class AgentOffers {
 
   /** Frees the agent of this attempt; true when this call did release a claim (the agent may now be free). */
   release(attempt: RingAttempt): Promise<boolean> {
-    return this.d.coordinator.releaseClaim(attempt.agentId, holderOf(attempt));
+    return this.d.coordinator.releaseClaim(attempt.agentId, claimHolder(attempt));
   }
 }

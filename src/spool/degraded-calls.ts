@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dialTimeoutFor, owesApology, parseTwilioTimestamp } from '../domain/answer-time';
-import { attemptOutcomeFromDial, callerHasLeft, type AttemptOutcome } from '../domain/call-states';
+import { attemptOutcomeFromDial, callerHasLeft, claimHolder, type AttemptOutcome } from '../domain/call-states';
 import { secondsBetween, type Clock } from '../domain/clock';
 import { parseEndpoint, type Endpoint } from '../domain/endpoint';
 import type { Coordinator } from '../domain/ports';
@@ -231,7 +231,7 @@ export class DegradedCalls {
     const tried = new Set(call.attempts.map((a) => a.agentId));
     const order = remaining >= MIN_RING_SECONDS ? huntOrder(this.d.roster.agentsFor(call.to), call.rotationOffset, tried) : [];
     const seq = call.attempts.length;
-    const holder = `${call.callId}:${seq}`;
+    const holder = claimHolder({ callId: call.callId, seq });
     const agentId = order.length === 0 ? null : await this.d.coordinator.claimFirstFree(order.map((a) => a.id), holder, (s.agentRingSeconds + 5 + s.screenTimeoutSeconds + CLAIM_SLACK_SECONDS) * 1000);
     const agent = order.find((a) => a.id === agentId);
     const endpoint = agent && parseEndpoint(agent.phone);
@@ -327,5 +327,5 @@ export class DegradedCalls {
   }
 }
 
-const holderOf = (call: HeldCall, attempt: HeldAttempt) => `${call.callId}:${attempt.seq}`;
+const holderOf = (call: HeldCall, attempt: HeldAttempt) => claimHolder({ callId: call.callId, seq: attempt.seq });
 const iso = (d: Date) => d.toISOString();

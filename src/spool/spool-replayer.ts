@@ -1,4 +1,4 @@
-import { callerHasLeft } from '../domain/call-states';
+import { callerHasLeft, claimHolder, neverDialled } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
 import type { Call, CallStore, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
@@ -120,7 +120,7 @@ export class SpoolReplayer {
           durationSeconds: e.durationSeconds,
         });
         // A leg that ended during the outage frees its agent, if nobody has since.
-        if (attempt && TERMINAL_LEG.has(e.callStatus)) await this.d.coordinator.releaseClaim(attempt.agentId, `${attempt.callId}:${attempt.seq}`);
+        if (attempt && TERMINAL_LEG.has(e.callStatus)) await this.d.coordinator.releaseClaim(attempt.agentId, claimHolder(attempt));
         return;
       }
       case 'call-event': {
@@ -163,9 +163,9 @@ export class SpoolReplayer {
     const calls = this.d.calls;
     const attempts = await calls.attemptsOf(call.id);
     if (attempts.some((a) => a.id === offer.id)) return; // recorded so by an earlier replay
-    for (const a of attempts.filter((x) => !x.finishedAt && !x.childCallSid && !x.initiatedAt && !x.ringingAt && !x.answeredAt)) {
+    for (const a of attempts.filter(neverDialled)) {
       await calls.finishAttempt(a.id, { outcome: 'withdrawn', dialCallStatus: 'not-dialled', at });
-      await this.d.coordinator.releaseClaim(a.agentId, `${a.callId}:${a.seq}`);
+      await this.d.coordinator.releaseClaim(a.agentId, claimHolder(a));
     }
     const added = await calls.addAttempt({ ...offer, seq: Math.max(...attempts.map((a) => a.seq)) + 1 });
     if (added && added.attempt.id !== offer.id) throw new Error('the offer is already on record under another id');
