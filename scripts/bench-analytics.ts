@@ -113,10 +113,12 @@ async function main() {
 }
 
 const ROLLUP_TRIGGERS: [string, string][] = [
-  ['calls', 'calls_rollup_write'],
+  ['calls', 'calls_rollup_insert'],
   ['calls', 'calls_rollup_update'],
-  ['ring_attempts', 'ring_attempts_rollup_write'],
+  ['calls', 'calls_rollup_delete'],
+  ['ring_attempts', 'ring_attempts_rollup_insert'],
   ['ring_attempts', 'ring_attempts_rollup_update'],
+  ['ring_attempts', 'ring_attempts_rollup_delete'],
 ];
 
 async function rollupTriggers(db: Client, on: boolean) {

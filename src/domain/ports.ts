@@ -41,6 +41,8 @@ export interface AgentStore {
   list(opts?: { includeInactive?: boolean }): Promise<Agent[]>;
   /** Active, not paused: the agents a call may ring. */
   listRoutable(): Promise<Agent[]>;
+  /** The phones (endpoints) of active agents: how the caller gate knows a colleague calling. */
+  activePhones(): Promise<string[]>;
   update(id: string, changes: AgentChanges): Promise<Agent | null>;
 }
 

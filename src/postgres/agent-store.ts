@@ -63,6 +63,11 @@ export class PostgresAgentStore implements AgentStore {
     return rows.map(toAgent);
   }
 
+  async activePhones(): Promise<string[]> {
+    const rows = await this.db.query<{ phone: string }>('SELECT phone FROM agents WHERE active');
+    return rows.map((r) => r.phone);
+  }
+
   async listRoutable(): Promise<Agent[]> {
     const rows = await this.db.query<AgentRow>('SELECT * FROM agents WHERE active AND NOT paused ORDER BY position, id');
     return rows.map(toAgent);

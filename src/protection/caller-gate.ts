@@ -34,10 +34,11 @@ export class ProtectionService implements CallerGate {
 
   private async verdict(from: string, now: Date): Promise<GateVerdict> {
     const fact = <T>(key: string, load: () => Promise<T>) => (this.d.facts ? this.d.facts.read(`gate:${key}`, now, load) : load());
-    const [blockRules, internal, agents, reports] = await Promise.all([
+    // Only the agents' phones: the whole roster is read for routing (src/routing/agent-offers.ts), not twice.
+    const [blockRules, internal, agentPhones, reports] = await Promise.all([
       fact('blocklist', () => this.d.store.unliftedRules()),
       fact('internal', () => this.d.store.listInternal()),
-      fact('agents', () => this.d.agents.list()),
+      fact('agent-phones', () => this.d.agents.activePhones()),
       fact('reports', () => this.d.store.standingReportCounts()),
     ]);
     const standingReports = isWithheldNumber(from) ? 0 : (reports.get(from.trim()) ?? 0);
@@ -46,7 +47,7 @@ export class ProtectionService implements CallerGate {
       now,
       blockRules,
       internalPatterns: internal.map((i) => i.pattern),
-      agentPhones: agents.map((a) => a.phone),
+      agentPhones,
       standingReports,
       allowInternalTestCalls: this.d.allowInternalTestCalls,
     });

@@ -57,7 +57,7 @@ describe('the gate', () => {
     const down = () => Promise.reject(new Error('database down'));
     const gate = new ProtectionService({
       store: { unliftedRules: down, listInternal: down, standingReportCounts: down } as never,
-      agents: { list: down } as never,
+      agents: { activePhones: down } as never,
       clock: { now: () => NOW },
       logger: createLogger('error', true),
       allowInternalTestCalls: false,
