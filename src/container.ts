@@ -107,6 +107,8 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   await migrate(rawDb);
   const facts = new FactsCache();
   const db = watchFactWrites(rawDb, () => facts.invalidate());
+  // Other instances' changes to those facts, as PostgreSQL announces them (migration 0019).
+  const stopNotices = rawDb.listen?.('threering_facts', { notice: () => facts.invalidate(), up: (up) => facts.noticesUp(up) });
   const coordinator = o.coordinator ?? (await defaultCoordinator(config, db, clock, logger));
   const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
   const twilioClient = o.twilio ?? createTwilioClient(config);
@@ -180,6 +182,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     async close() {
       for (const f of container.features) await f.stop?.();
       await coordinator.close();
+      await stopNotices?.();
       if (!o.db) await db.close();
     },
   };

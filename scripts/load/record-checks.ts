@@ -178,22 +178,32 @@ export async function waitForSettled(databaseUrl: string, sids: string[], spoolD
   return { open: await waitForEnded(databaseUrl, sids, (deadline - Date.now()) / 1000), spooled };
 }
 
-/** Waits (up to `seconds`) until every arrived call that has a row is ended: settlers and late callbacks finish their work. */
+/**
+ * Waits (up to `seconds`) until every arrived call that has a row is ended and the work owed to
+ * each ended call is done: settlers and late callbacks finish the calls, and the call-end outbox
+ * its effects (one a killed instance had taken waits out its lease, then runs on a survivor).
+ */
 export async function waitForEnded(databaseUrl: string, sids: string[], seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
   let open = sids.length;
   do {
     const db = new Client({ connectionString: databaseUrl });
+    let undone = 1;
     try {
       await db.connect();
       const r = await db.query<{ n: string }>(`SELECT count(*) AS n FROM calls WHERE call_sid = ANY($1) AND state <> 'ended'`, [sids]);
       open = Number(r.rows[0]!.n);
+      const e = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM call_end_effects e JOIN calls c ON c.id = e.call_id WHERE c.call_sid = ANY($1) AND c.state = 'ended' AND e.status <> 'done'`,
+        [sids],
+      );
+      undone = Number(e.rows[0]!.n);
     } catch {
       // the database may still be coming back from a fault
     } finally {
       await db.end().catch(() => undefined);
     }
-    if (open === 0) return 0;
+    if (open === 0 && undone === 0) return 0;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   } while (Date.now() < deadline);
   return open;

@@ -296,9 +296,17 @@ export interface SkippedAgent {
  * Who a call may ring at an instant (the roster: shifts, leave, pauses, the hotline's group),
  * and what the roster hears back about each offer. Without one, every routable agent is a candidate.
  */
+/** Who a call may ring: see RosterPort.candidates. */
+export interface Candidates {
+  agents: Agent[];
+  skipped: SkippedAgent[];
+  /** From this instant the answer may differ with no change on record (a shift or leave starts or ends); none: it holds until something changes. */
+  validUntil?: Date;
+}
+
 export interface RosterPort {
   /** The agents of this call's group on duty at `at` (roster order), and those passed over with why. */
-  candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }>;
+  candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<Candidates>;
   /** Records why agents were passed over for this call (the first reason per agent stays). */
   noteSkipped(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void>;
   /** An offer's <Dial> ended with this outcome (feeds the auto-pause). */

@@ -143,6 +143,14 @@ function boundaries(plans: readonly DutyPlan[], leaves: readonly LeaveSpan[], fr
   return [...set].sort((a, b) => a - b);
 }
 
+/**
+ * The first instant after `at`, and before `until`, at which someone's duty may change; `until`
+ * when none. The plans and leaves must cover [at, until).
+ */
+export function nextDutyChange(plans: readonly DutyPlan[], leaves: readonly LeaveSpan[], at: Date, until: Date, rules: DutyRules): Date {
+  return new Date(boundaries(plans, leaves, at, until, rules)[0] ?? until.getTime());
+}
+
 export interface DutyInterval {
   start: Date;
   end: Date;

@@ -18,6 +18,11 @@ export interface Db extends Queryable {
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Listens on a NOTIFY channel over a connection of its own (real PostgreSQL only), reconnecting
+   * after a second when it is lost; `up` says when notices start and stop arriving. Returns a stop.
+   */
+  listen?(channel: string, on: { notice(payload: string): void; up(up: boolean): void }): () => Promise<void>;
   /** The pool of a real PostgreSQL (none for PGlite), and how many of its queries failed: for /metrics. */
   poolStats?(): { total: number; idle: number; waiting: number; errors: number };
 }
@@ -95,6 +100,60 @@ export function pgDb(connectionString: string, max = 20, o: { poolWaitMs?: numbe
       await pool.query(sql);
     },
     close: () => pool.end(),
+    listen: (channel, on) => listenFor(connectionString, channel, on, () => errors++),
+  };
+}
+
+/** How long a lost listening connection waits before it connects again. */
+const LISTEN_RETRY_MS = 1_000;
+
+/** See Db.listen. The channel is a plain identifier chosen by the code, never input. */
+function listenFor(connectionString: string, channel: string, on: { notice(payload: string): void; up(up: boolean): void }, failed: () => void): () => Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let client: Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const again = () => {
+    if (stopped) return;
+    retry = setTimeout(() => void connect(), LISTEN_RETRY_MS);
+    retry.unref();
+  };
+  const lost = (c: Client) => {
+    if (client !== c) return;
+    client = null;
+    on.up(false);
+    again();
+  };
+  const connect = async () => {
+    const c = new QuickConnectClient({ connectionString, keepAlive: true });
+    c.on('error', () => {
+      failed();
+      lost(c);
+    });
+    c.on('end', () => lost(c));
+    c.on('notification', (m) => {
+      if (m.channel === channel) on.notice(m.payload ?? '');
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch {
+      failed();
+      c.end().catch(() => undefined);
+      again();
+      return;
+    }
+    if (stopped) return void c.end().catch(() => undefined);
+    client = c;
+    on.up(true);
+  };
+  void connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const c = client;
+    client = null;
+    await c?.end().catch(() => undefined);
   };
 }
 

@@ -1,8 +1,8 @@
 import type { AttemptOutcome } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
-import type { Agent, AgentStore, Call, CallStore, PausedReason, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
-import { dutyAt, isMissedOffer, type DutyRules } from '../domain/shifts';
+import type { Agent, AgentStore, Call, CallStore, Candidates, PausedReason, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
+import { dutyAt, isMissedOffer, nextDutyChange, type DutyRules } from '../domain/shifts';
 import type { Logger } from '../logger';
 import type { PostgresAuditStore } from '../postgres/audit-store';
 import type { Db } from '../postgres/db';
@@ -11,6 +11,8 @@ import type { SmsSender } from '../sms';
 import { rosterTexts, type RosterTexts } from './roster-texts';
 
 const DAY_MS = 24 * 3600_000;
+/** How far ahead a roster read looks for the next change of duty (see RosterPort.candidates' validUntil). */
+const DUTY_LOOKAHEAD_MS = 10 * 60_000;
 
 export interface RosterServiceDeps {
   db: Db;
@@ -39,14 +41,17 @@ export class RosterService implements RosterPort {
     this.texts = rosterTexts(d.language);
   }
 
-  async candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }> {
+  async candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<Candidates> {
     const [active, hotline] = await Promise.all([this.d.agents.list(), this.d.store.hotlineByNumber(call.to)]);
     const ids = active.map((a) => a.id);
+    // Read a little ahead, to know until when this answer holds (the next shift or leave boundary).
+    const ahead = new Date(at.getTime() + DUTY_LOOKAHEAD_MS);
     const [plans, leaves] = await Promise.all([
-      this.d.store.plans(ids, new Date(at.getTime() - 2 * DAY_MS), new Date(at.getTime() + 1)),
-      this.d.store.leavesOverlapping(at, new Date(at.getTime() + 1)),
+      this.d.store.plans(ids, new Date(at.getTime() - 2 * DAY_MS), ahead),
+      this.d.store.leavesOverlapping(at, ahead),
     ]);
     const duty = dutyAt(plans, leaves, at, this.d.rules);
+    const validUntil = nextDutyChange(plans, leaves, at, ahead, this.d.rules);
     // A number without a record is answered by everyone; a group also takes in the substitutes of its absent members.
     let group: Set<string> | null = null;
     if (hotline) {
@@ -62,7 +67,7 @@ export class RosterService implements RosterPort {
       else if (a.paused) skipped.push({ agentId: a.id, reason: 'paused' });
       else agents.push(a);
     }
-    return { agents, skipped };
+    return { agents, skipped, validUntil };
   }
 
   noteSkipped(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void> {

@@ -1,6 +1,6 @@
 import { claimHolder, neverDialled, type AttemptOutcome } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
-import type { Agent, AgentStore, Call, CallStore, Coordinator, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
+import type { Agent, AgentStore, Call, CallStore, Candidates, Coordinator, RingAttempt, RosterPort } from '../domain/ports';
 import type { Logger } from '../logger';
 import type { FactsCache } from '../postgres/facts-cache';
 import { huntOrder } from '../domain/rotation';
@@ -14,6 +14,9 @@ const CLAIM_SLACK_SECONDS = 30;
  * size of the roster; the order is still taken first-free-first, only in slices.
  */
 const FIRST_CLAIM_SLICE = 16;
+
+/** The roster without shifts (no roster feature) changes only when something is written. */
+const FOREVER = new Date(8.64e15);
 
 /** Attempts that count as "this agent was tried for this call": a withdrawn offer never rang. */
 const triedAgents = (attempts: RingAttempt[]) => new Set(attempts.filter((a) => a.outcome !== 'withdrawn').map((a) => a.agentId));
@@ -42,10 +45,10 @@ export class AgentOffers {
    * Who the roster puts up for this call now (on duty, in its hotline's group), and who it passes
    * over: the same for every call to one number, so kept for two seconds (see FactsCache).
    */
-  private candidates(call: Call, now: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }> {
+  private candidates(call: Call, now: Date): Promise<Candidates> {
     const roster = this.d.roster;
-    const load = roster ? () => roster.candidates(call, now) : async () => ({ agents: await this.d.agents.listRoutable(), skipped: [] });
-    return this.d.facts ? this.d.facts.read(`candidates:${call.to}`, now, load) : load();
+    const load = roster ? () => roster.candidates(call, now) : async (): Promise<Candidates> => ({ agents: await this.d.agents.listRoutable(), skipped: [] });
+    return this.d.facts ? this.d.facts.read(`candidates:${call.to}`, now, load, { validUntil: (c) => c.validUntil ?? FOREVER }) : load();
   }
 
   /** The first free agent of the order, claimed for holder, asking the coordinator slice by slice. */

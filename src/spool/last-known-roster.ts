@@ -1,5 +1,5 @@
 import type { AttemptOutcome } from '../domain/call-states';
-import type { Agent, Call, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
+import type { Agent, Call, Candidates, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
 
 /**
  * The roster as this instance last read it, per hotline number, kept in memory so that a caller
@@ -12,7 +12,7 @@ export class LastKnownRoster implements RosterPort {
 
   constructor(private readonly roster: RosterPort) {}
 
-  async candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<{ agents: Agent[]; skipped: SkippedAgent[] }> {
+  async candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<Candidates> {
     const found = await this.roster.candidates(call, at);
     this.byNumber.set(call.to, found.agents);
     this.latest = found.agents;
