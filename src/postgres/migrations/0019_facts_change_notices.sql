@@ -13,22 +13,17 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER agent_schedules_facts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agent_schedules
-  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
-CREATE TRIGGER shifts_facts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON shifts
-  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
-CREATE TRIGGER leaves_facts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON leaves
-  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
-CREATE TRIGGER hotlines_facts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hotlines
-  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
-CREATE TRIGGER hotline_agents_facts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hotline_agents
-  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
-CREATE TRIGGER blocklist_rules_facts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON blocklist_rules
-  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
-CREATE TRIGGER internal_numbers_facts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON internal_numbers
-  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
-CREATE TRIGGER caller_reports_facts_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON caller_reports
-  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
+-- One statement-level trigger per table: <table>_facts_changed.
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['agent_schedules', 'shifts', 'leaves', 'hotlines', 'hotline_agents',
+                           'blocklist_rules', 'internal_numbers', 'caller_reports'] LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION facts_changed()',
+                   t || '_facts_changed', t);
+  END LOOP;
+END
+$$;
 
 -- Agents: any change but the count of offers missed in a row (written at each missed offer, and
 -- read by no cached fact), so the ring of one call does not send every instance back to the table.
