@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config';
 import { buildContainer } from '../src/container';
 import { installFeatures } from '../src/features';
 import { createLogger } from '../src/logger';
+import { scratchRedisPrefix } from './scratch-database';
 
 const CALLS = Number(process.argv.find((a) => a.startsWith('CALLS='))?.split('=')[1] ?? 20);
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -41,6 +42,8 @@ const startPostgres = () => asPostgres('pg_ctl', ['-D', data, '-o', `-p ${PG_POR
 const stopPostgres = (mode: string) => asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
 
 async function main() {
+  // The run's Redis keys, under a prefix of their own, deleted at the end.
+  const keys = process.env.REDIS_URL ? scratchRedisPrefix(process.env.REDIS_URL, 'measure') : undefined;
   if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), 0);
   asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   startPostgres();
@@ -57,7 +60,7 @@ async function main() {
     // Texts to callback owners go nowhere: this run never reaches Twilio.
     TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
     SPOOL_DIR: join(dir, 'spool'),
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `threering-measure:${randomBytes(4).toString('hex')}:` } : {}),
+    ...(keys ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: keys.prefix } : {}),
   });
   const c = await buildContainer(config, { logger: createLogger('error', true) });
   installFeatures(c);
@@ -113,6 +116,7 @@ async function main() {
   console.log(`  on record after the restart: ${onRecord[0]!.n}/${CALLS} calls; callbacks holding them: ${callbacks[0]!.n}`);
   server.close();
   await c.close();
+  await keys?.cleanup();
 }
 
 main()
