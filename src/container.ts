@@ -177,7 +177,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     rosterStore,
     lastKnownRoster,
     facts,
-    metrics: new Metrics({ db, coordinator, clock }),
+    metrics: new Metrics({ db, coordinator, clock, facts }),
     features: [],
     async close() {
       for (const f of container.features) await f.stop?.();

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Clock } from '../domain/clock';
 import type { Coordinator } from '../domain/ports';
 import type { Db } from '../postgres/db';
+import type { FactsCache } from '../postgres/facts-cache';
 
 /**
  * The operator's Prometheus figures, one registry per server instance. Request latencies are
@@ -12,7 +13,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly webhookSeconds: Histogram<'route' | 'status'>;
 
-  constructor(private readonly d: { db: Db; coordinator: Coordinator; clock: Clock }) {
+  constructor(private readonly d: { db: Db; coordinator: Coordinator; clock: Clock; facts?: FactsCache }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'threering_' });
     this.webhookSeconds = new Histogram({
@@ -163,6 +164,15 @@ export class Metrics {
       collect() {
         const now = coordinator.mode?.();
         for (const mode of ['redis', 'postgres-fallback', 'in-process']) this.set({ mode }, mode === now ? 1 : 0);
+      },
+    });
+    const facts = this.d.facts;
+    new Gauge({
+      name: 'threering_facts_notices_up',
+      help: "1 while this instance receives PostgreSQL's change notices for the roster and caller-gate facts it keeps; 0 while it reads them again every 1.5 s instead (embedded database, or the listening connection lost)",
+      registers,
+      collect() {
+        this.set(facts?.noticesArriving ? 1 : 0);
       },
     });
     this.registry.registerMetric(databaseReadErrors);

@@ -55,6 +55,11 @@ export class FactsCache {
     this.entries.clear();
   }
 
+  /** Whether change notices arrive now (for /metrics). */
+  get noticesArriving(): boolean {
+    return this.noticesEpoch !== null;
+  }
+
   /**
    * Change notices start arriving (true) or stop (false). Either way what is held is forgotten:
    * changes made while none arrived were not noticed.

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { realDatabaseUrl } from '../support/backends';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
@@ -49,9 +50,24 @@ describe('/metrics', () => {
     expect(sample(text, 'threering_scheduler_lag_seconds')).toBe(0);
     expect(sample(text, 'threering_outbox_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'threering_redis_errors_total')).toBe(0);
+    expect(sample(text, 'threering_facts_notices_up')).toBeDefined();
     // Never a number in full.
     expect(text).not.toContain('+8613912345678');
     expect(text).not.toContain(AGENT);
+  });
+
+  it('says whether the change notices for the kept facts arrive: on PostgreSQL once listening, never on PGlite', async () => {
+    h = await startHotline({ METRICS_TOKEN });
+    const notices = async () =>
+      sample((await request(h.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`)).text, 'threering_facts_notices_up');
+    if (!realDatabaseUrl) {
+      expect(await notices()).toBe(0);
+      return;
+    }
+    // The listening connection is made in the background as the instance starts.
+    const until = Date.now() + 10_000;
+    while ((await notices()) !== 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await notices()).toBe(1);
   });
 
   it('answers only its token, and is absent when METRICS_TOKEN is unset', async () => {
