@@ -52,11 +52,13 @@ export class RosterService implements RosterPort {
     ]);
     const duty = dutyAt(plans, leaves, at, this.d.rules);
     const validUntil = nextDutyChange(plans, leaves, at, ahead, this.d.rules);
-    // A number without a record is answered by everyone; a group also takes in the substitutes of its absent members.
+    // A number without a record is answered by everyone; a group also takes in the substitutes of
+    // its members absent now (not of a leave read ahead that has not begun).
     let group: Set<string> | null = null;
     if (hotline) {
       group = new Set(hotline.agentIds);
-      for (const l of leaves) if (group.has(l.agentId)) group.add(l.substituteAgentId);
+      const t = at.getTime();
+      for (const l of leaves) if (l.start.getTime() <= t && t < l.end.getTime() && group.has(l.agentId)) group.add(l.substituteAgentId);
     }
     const agents: Agent[] = [];
     const skipped: SkippedAgent[] = [];

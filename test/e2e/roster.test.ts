@@ -107,6 +107,26 @@ describe('the roster decides who is rung', { timeout: 180_000 }, () => {
     expect((await h.api.get(`/api/agents/${ids[B]}`)).body).toMatchObject({ onDuty: false, onLeave: true });
   });
 
+  it('a substitute from outside the group joins it only once the leave begins, and the roster read before says so', async () => {
+    const ids = await setup(NIGHT);
+    interceptAfterCallRest(h);
+    expect((await h.api.post('/api/hotlines', { number: HOTLINE, name: 'Sales', agentIds: [ids[A]] })).status).toBe(201);
+    const begins = new Date(Date.parse(NIGHT) + 5 * 60_000).toISOString();
+    expect((await h.api.post('/api/leaves', { agentId: ids[A], start: begins, end: '2026-11-30T00:00:00Z', kind: 'sick', substituteAgentId: ids[B] })).status).toBe(201);
+    const everyone = { [A]: accepts, [B]: accepts, [C]: accepts };
+    // Two calls, so that the rotation would have put B first once had B been in the group already.
+    for (let i = 0; i < 2; i++) {
+      h.clock.advance(60);
+      expect((await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: everyone })).dialed).toEqual([A]);
+    }
+    // The roster read says until when it holds: the instant the leave begins.
+    const read = await h.container.roster.candidates({ id: '', to: HOTLINE }, h.clock.now());
+    expect(read.agents.map((a) => a.phone)).toEqual([A]);
+    expect(read.validUntil?.toISOString()).toBe(begins);
+    h.clock.set(new Date(Date.parse(begins) + 1_000));
+    expect((await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: everyone })).dialed).toEqual([B]);
+  });
+
   it('refuses a second annual leave overlapping the first, naming it, and a substitute who is away or inactive', async () => {
     const ids = await setup();
     const first = await h.api.post('/api/leaves', { agentId: ids[A], start: '2026-12-01T00:00:00Z', end: '2026-12-08T00:00:00Z', kind: 'annual', substituteAgentId: ids[B] });
