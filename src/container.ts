@@ -107,8 +107,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   await migrate(rawDb);
   const facts = new FactsCache();
   const db = watchFactWrites(rawDb, () => facts.invalidate());
-  // Other instances' changes to those facts, as PostgreSQL announces them (migration 0019).
-  const stopNotices = rawDb.listen?.('threering_facts', { notice: () => facts.invalidate(), up: (up) => facts.noticesUp(up) });
+  let stopNotices: (() => Promise<void>) | undefined;
   const coordinator = o.coordinator ?? (await defaultCoordinator(config, db, clock, logger));
   const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
   const twilioClient = o.twilio ?? createTwilioClient(config);
@@ -186,5 +185,8 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
       if (!o.db) await db.close();
     },
   };
+  // Other instances' changes to the facts, as PostgreSQL announces them (migration 0019): started
+  // last, once nothing above can throw, so close() always stops it.
+  stopNotices = rawDb.listen?.('threering_facts', { notice: () => facts.invalidate(), up: (up) => facts.noticesUp(up) });
   return container;
 }

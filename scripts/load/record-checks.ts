@@ -181,7 +181,8 @@ export async function waitForSettled(databaseUrl: string, sids: string[], spoolD
 /**
  * Waits (up to `seconds`) until every arrived call that has a row is ended and the work owed to
  * each ended call is done: settlers and late callbacks finish the calls, and the call-end outbox
- * its effects (one a killed instance had taken waits out its lease, then runs on a survivor).
+ * its effects (one a killed instance had taken waits out its lease, then runs on a survivor; one
+ * given up is final, and left to the checks to report).
  */
 export async function waitForEnded(databaseUrl: string, sids: string[], seconds: number): Promise<number> {
   const deadline = Date.now() + seconds * 1000;
@@ -194,7 +195,7 @@ export async function waitForEnded(databaseUrl: string, sids: string[], seconds:
       const r = await db.query<{ n: string }>(`SELECT count(*) AS n FROM calls WHERE call_sid = ANY($1) AND state <> 'ended'`, [sids]);
       open = Number(r.rows[0]!.n);
       const e = await db.query<{ n: string }>(
-        `SELECT count(*) AS n FROM call_end_effects e JOIN calls c ON c.id = e.call_id WHERE c.call_sid = ANY($1) AND c.state = 'ended' AND e.status <> 'done'`,
+        `SELECT count(*) AS n FROM call_end_effects e JOIN calls c ON c.id = e.call_id WHERE c.call_sid = ANY($1) AND c.state = 'ended' AND e.status IN ('pending', 'running')`,
         [sids],
       );
       undone = Number(e.rows[0]!.n);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
@@ -48,7 +49,7 @@ class QuickConnectClient extends Client {
   }
 }
 
-export function pgDb(connectionString: string, max = 20, o: { poolWaitMs?: number } = {}): Db {
+export function pgDb(connectionString: string, max = 20, o: { poolWaitMs?: number; listenTiming?: ListenTiming } = {}): Db {
   // Fail fast rather than hang: a caller arriving while the database is down is put through from
   // memory (src/spool/), which only helps if a dead server is noticed in well under a second.
   const pool = new Pool({ connectionString, max, Client: QuickConnectClient, connectionTimeoutMillis: o.poolWaitMs ?? POOL_WAIT_MS, query_timeout: 8_000, keepAlive: true });
@@ -100,19 +101,45 @@ export function pgDb(connectionString: string, max = 20, o: { poolWaitMs?: numbe
       await pool.query(sql);
     },
     close: () => pool.end(),
-    listen: (channel, on) => listenFor(connectionString, channel, on, () => errors++),
+    listen: (channel, on) => listenFor(connectionString, channel, on, o.listenTiming ?? LISTEN_TIMING),
   };
 }
 
 /** How long a lost listening connection waits before it connects again. */
 const LISTEN_RETRY_MS = 1_000;
 
-/** See Db.listen. The channel is a plain identifier chosen by the code, never input. */
-function listenFor(connectionString: string, channel: string, on: { notice(payload: string): void; up(up: boolean): void }, failed: () => void): () => Promise<void> {
+/** Timing of the listening connection's heartbeat (see listenFor); tests shorten it. */
+export interface ListenTiming {
+  /** How often the listener sends itself a notice. */
+  heartbeatMs: number;
+  /** How long that notice may take to come back before the connection counts as lost. */
+  heartbeatWaitMs: number;
+}
+const LISTEN_TIMING: ListenTiming = { heartbeatMs: 10_000, heartbeatWaitMs: 5_000 };
+
+/** Notices this prefix starts are the listeners' own heartbeats, never passed on. */
+const HEARTBEAT = 'heartbeat:';
+
+/**
+ * See Db.listen. The channel is a plain identifier chosen by the code, never input.
+ *
+ * A listening connection can die without a word (a network cut, a failover that sends no reset)
+ * or never get a notice (a pooler in transaction mode): every heartbeatMs it sends a notice of
+ * its own, and one that is not back within heartbeatWaitMs ends the connection (`up(false)`) and
+ * starts a new one. Other instances hear these heartbeats too, and pass none on.
+ */
+function listenFor(
+  connectionString: string,
+  channel: string,
+  on: { notice(payload: string): void; up(up: boolean): void },
+  timing: ListenTiming,
+): () => Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  const heartbeat = HEARTBEAT + randomUUID();
   let client: Client | null = null;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  let awaiting: NodeJS.Timeout | undefined;
   const again = () => {
     if (stopped) return;
     retry = setTimeout(() => void connect(), LISTEN_RETRY_MS);
@@ -121,24 +148,40 @@ function listenFor(connectionString: string, channel: string, on: { notice(paylo
   const lost = (c: Client) => {
     if (client !== c) return;
     client = null;
+    clearTimeout(awaiting);
+    awaiting = undefined;
+    c.end().catch(() => undefined);
     on.up(false);
     again();
   };
+  const beat = setInterval(() => {
+    const c = client;
+    if (!c || awaiting) return;
+    awaiting = setTimeout(() => lost(c), timing.heartbeatWaitMs);
+    awaiting.unref();
+    // Sent on the listening connection itself (a session hears its own notices), so a busy pool
+    // cannot hold it up; a failure leaves the heartbeat unanswered, which is what it should say.
+    c.query('SELECT pg_notify($1, $2)', [channel, heartbeat]).catch(() => undefined);
+  }, timing.heartbeatMs);
+  beat.unref();
   const connect = async () => {
     const c = new QuickConnectClient({ connectionString, keepAlive: true });
-    c.on('error', () => {
-      failed();
-      lost(c);
-    });
+    c.on('error', () => lost(c));
     c.on('end', () => lost(c));
     c.on('notification', (m) => {
-      if (m.channel === channel) on.notice(m.payload ?? '');
+      if (m.channel !== channel) return;
+      const payload = m.payload ?? '';
+      if (payload === heartbeat) {
+        clearTimeout(awaiting);
+        awaiting = undefined;
+      } else if (!payload.startsWith(HEARTBEAT)) {
+        on.notice(payload);
+      }
     });
     try {
       await c.connect();
       await c.query(`LISTEN ${channel}`);
     } catch {
-      failed();
       c.end().catch(() => undefined);
       again();
       return;
@@ -151,6 +194,8 @@ function listenFor(connectionString: string, channel: string, on: { notice(paylo
   return async () => {
     stopped = true;
     clearTimeout(retry);
+    clearInterval(beat);
+    clearTimeout(awaiting);
     const c = client;
     client = null;
     await c?.end().catch(() => undefined);

@@ -3,11 +3,15 @@ import type { Db, Queryable } from './db';
 /** The tables behind the facts an arriving call reads from FactsCache. */
 const FACT_TABLES = /\b(agents|agent_schedules|shifts|leaves|hotlines|hotline_agents|blocklist_rules|internal_numbers|caller_reports)\b/i;
 
-/** The count of offers an agent missed in a row, written at most call ends, is in no cached fact. */
-const MISSED_OFFERS_ONLY = /^\s*UPDATE agents SET missed_offers = [^,]+ WHERE /i;
+/**
+ * Bookkeeping in a fact table that no cached fact reads, written often: the count of offers an
+ * agent missed in a row (at most call ends) and a leave's callbacks handed over (the roster's
+ * minute loop). One column set, one statement, nothing nested.
+ */
+const BOOKKEEPING_ONLY = /^\s*UPDATE (agents SET missed_offers|leaves SET callbacks_moved_at) = [^,;()]+ WHERE [^;()]*$/i;
 
 /** Any statement but a plain SELECT that names a fact table may change a fact (an over-match only costs a re-read). */
-const mayChangeFacts = (sql: string) => !/^\s*select\b/i.test(sql) && FACT_TABLES.test(sql) && !MISSED_OFFERS_ONLY.test(sql);
+const mayChangeFacts = (sql: string) => !/^\s*select\b/i.test(sql) && FACT_TABLES.test(sql) && !BOOKKEEPING_ONLY.test(sql);
 
 /**
  * The database as the stores see it, telling `changed` before and after every statement that

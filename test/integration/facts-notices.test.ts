@@ -1,7 +1,42 @@
+import { createServer, connect as tcpConnect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgDb } from '../../src/postgres/db';
 import { FactsCache } from '../../src/postgres/facts-cache';
 import { freshDatabase, realDatabaseUrl, type TestDatabase } from '../support/backends';
+
+/**
+ * A TCP relay to the database that can go silent: while frozen it passes nothing either way and
+ * closes nothing, as a network cut looks to both ends.
+ */
+async function freezableRelay(target: URL): Promise<{ port: number; freeze(on: boolean): void; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  let frozen = false;
+  const server = createServer((inbound) => {
+    const outbound = tcpConnect(Number(target.port || 5432), target.hostname);
+    sockets.push(inbound, outbound);
+    for (const [from, to] of [[inbound, outbound], [outbound, inbound]] as const) {
+      from.on('data', (d) => {
+        if (!frozen) to.write(d);
+      });
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    freeze: (on) => {
+      frozen = on;
+    },
+    close: () =>
+      new Promise((r) => {
+        for (const x of sockets) x.destroy();
+        server.close(() => r());
+      }),
+  };
+}
 
 /** Waits until `check` holds, up to `ms`. */
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
@@ -45,11 +80,13 @@ describe.runIf(realDatabaseUrl)('change notices for the cached facts (migration 
     await t?.drop();
   });
 
-  it('announces a committed change to a fact table, once per table and transaction, and not the missed-offers count', async () => {
+  it('announces a committed change to a fact table, once per table and transaction, and not the bookkeeping no fact reads', async () => {
     const [agent] = (await other.query(`INSERT INTO agents (name, phone, position) VALUES ('Agent A', '+8613800000001', 1) RETURNING id`)).rows;
     await until(() => notices.length === 1);
     expect(notices).toEqual(['agents']);
     await other.query('UPDATE agents SET missed_offers = missed_offers + 1 WHERE id = $1', [agent.id]);
+    // The roster's minute loop, finding no leave begun: a statement that changes no row.
+    await other.query('UPDATE leaves SET callbacks_moved_at = now() WHERE callbacks_moved_at IS NULL AND start_at <= now() AND end_at > now()');
     await other.query('BEGIN');
     await other.query(`INSERT INTO internal_numbers (pattern, name, added_by, created_at) VALUES ('+8610*', 'office', 'admin', now())`);
     await other.query(`INSERT INTO internal_numbers (pattern, name, added_by, created_at) VALUES ('+8621*', 'office', 'admin', now())`);
@@ -57,7 +94,7 @@ describe.runIf(realDatabaseUrl)('change notices for the cached facts (migration 
     await new Promise((r) => setTimeout(r, 200));
     expect(notices).toEqual(['agents']);
     await other.query('COMMIT');
-    // Notices come in commit order, so the missed-offers update (committed first) sent none.
+    // Notices come in commit order, so the missed-offers and leaves updates (committed first) sent none.
     await until(() => notices.length === 2);
     expect(notices).toEqual(['agents', 'internal_numbers']);
     await other.query('UPDATE agents SET paused = true WHERE id = $1', [agent.id]);
@@ -81,6 +118,34 @@ describe.runIf(realDatabaseUrl)('change notices for the cached facts (migration 
     await until(() => notices.length > before);
     expect(await facts.read('agents', at(4900), load)).toBe('1');
     expect(reads).toBe(2);
+  });
+
+  it('notices a listening connection gone silent by its heartbeat, and listens again once the network is back', async () => {
+    const relay = await freezableRelay(new URL(t.url!));
+    const viaRelay = new URL(t.url!);
+    viaRelay.hostname = '127.0.0.1';
+    viaRelay.port = String(relay.port);
+    const db = pgDb(viaRelay.toString(), 1, { listenTiming: { heartbeatMs: 200, heartbeatWaitMs: 1_000 } });
+    const seen: boolean[] = [];
+    const got: string[] = [];
+    const stopListening = db.listen!('threering_facts', { notice: (p) => got.push(p), up: (up) => seen.push(up) });
+    try {
+      await until(() => seen.includes(true));
+      // Heartbeats go on while the connection is alive: no false alarm, and none is passed on.
+      await new Promise((r) => setTimeout(r, 800));
+      expect(seen).toEqual([true]);
+      expect(got.filter((p) => p.startsWith('heartbeat'))).toEqual([]);
+      relay.freeze(true);
+      await until(() => seen.length === 2);
+      expect(seen).toEqual([true, false]);
+      relay.freeze(false);
+      await until(() => seen.length === 3);
+      expect(seen).toEqual([true, false, true]);
+    } finally {
+      await stopListening();
+      await db.close();
+      await relay.close();
+    }
   });
 
   it('listens again after its connection is lost, saying when notices stopped and when they came back', async () => {

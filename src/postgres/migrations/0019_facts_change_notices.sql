@@ -17,7 +17,7 @@ $$;
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['agent_schedules', 'shifts', 'leaves', 'hotlines', 'hotline_agents',
+  FOREACH t IN ARRAY ARRAY['agent_schedules', 'shifts', 'hotlines', 'hotline_agents',
                            'blocklist_rules', 'internal_numbers', 'caller_reports'] LOOP
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION facts_changed()',
                    t || '_facts_changed', t);
@@ -25,10 +25,17 @@ BEGIN
 END
 $$;
 
--- Agents: any change but the count of offers missed in a row (written at each missed offer, and
--- read by no cached fact), so the ring of one call does not send every instance back to the table.
+-- Agents and leaves: any change but a column no cached fact reads and that is written often,
+-- row by row, so that those writes (and a statement that changes no row) send nothing: the count
+-- of offers an agent missed in a row (at most call ends), and when a leave's callbacks were
+-- handed to the substitute (every instance's minute loop).
 CREATE TRIGGER agents_facts_added AFTER INSERT OR DELETE OR TRUNCATE ON agents
   FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
 CREATE TRIGGER agents_facts_changed AFTER UPDATE ON agents
   FOR EACH ROW WHEN ((to_jsonb(OLD) - 'missed_offers') IS DISTINCT FROM (to_jsonb(NEW) - 'missed_offers'))
+  EXECUTE FUNCTION facts_changed();
+CREATE TRIGGER leaves_facts_added AFTER INSERT OR DELETE OR TRUNCATE ON leaves
+  FOR EACH STATEMENT EXECUTE FUNCTION facts_changed();
+CREATE TRIGGER leaves_facts_changed AFTER UPDATE ON leaves
+  FOR EACH ROW WHEN ((to_jsonb(OLD) - 'callbacks_moved_at') IS DISTINCT FROM (to_jsonb(NEW) - 'callbacks_moved_at'))
   EXECUTE FUNCTION facts_changed();
