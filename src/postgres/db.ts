@@ -198,7 +198,8 @@ function listenFor(
     clearTimeout(awaiting);
     const c = client;
     client = null;
-    await c?.end().catch(() => undefined);
+    // A connection gone silent would never confirm its end: shutting down does not wait for it.
+    if (c) await Promise.race([c.end().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000).unref())]);
   };
 }
 

@@ -141,6 +141,9 @@ describe.runIf(realDatabaseUrl)('change notices for the cached facts (migration 
       relay.freeze(false);
       await until(() => seen.length === 3);
       expect(seen).toEqual([true, false, true]);
+      // Stopping does not wait on a connection gone silent (a shutdown would hang on it).
+      relay.freeze(true);
+      await stopListening();
     } finally {
       await stopListening();
       await db.close();
