@@ -292,10 +292,6 @@ export interface SkippedAgent {
   reason: SkipReason;
 }
 
-/**
- * Who a call may ring at an instant (the roster: shifts, leave, pauses, the hotline's group),
- * and what the roster hears back about each offer. Without one, every routable agent is a candidate.
- */
 /** Who a call may ring: see RosterPort.candidates. */
 export interface Candidates {
   agents: Agent[];
@@ -304,6 +300,10 @@ export interface Candidates {
   validUntil?: Date;
 }
 
+/**
+ * Who a call may ring at an instant (the roster: shifts, leave, pauses, the hotline's group),
+ * and what the roster hears back about each offer. Without one, every routable agent is a candidate.
+ */
 export interface RosterPort {
   /** The agents of this call's group on duty at `at` (roster order), and those passed over with why. */
   candidates(call: Pick<Call, 'id' | 'to'>, at: Date): Promise<Candidates>;

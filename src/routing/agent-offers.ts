@@ -43,7 +43,8 @@ export class AgentOffers {
 
   /**
    * Who the roster puts up for this call now (on duty, in its hotline's group), and who it passes
-   * over: the same for every call to one number, so kept for two seconds (see FactsCache).
+   * over: the same for every call to one number, so kept in memory (see FactsCache) until a
+   * change is written or announced, or the roster's next shift or leave boundary.
    */
   private candidates(call: Call, now: Date): Promise<Candidates> {
     const roster = this.d.roster;
