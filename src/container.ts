@@ -63,7 +63,7 @@ export interface Container {
   lastKnownRoster: LastKnownRoster;
   /** Calls put through while PostgreSQL is down, and their spool (src/spool/, set by its feature). */
   spool?: SpoolPort;
-  /** The roster, blocklist and agents as read within the last two seconds (this instance's own writes clear it). */
+  /** The roster, blocklist and agents kept in memory: cleared by this instance's own writes and by PostgreSQL's change notices, else read again after 1.5 s. */
   facts: FactsCache;
   /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;

@@ -14,7 +14,7 @@ export interface ProtectionDeps {
   clock: Clock;
   logger: Logger;
   allowInternalTestCalls: boolean;
-  /** Keeps the blocklist, internal numbers, agents' phones and standing reports for two seconds. */
+  /** Keeps the blocklist, internal numbers, agents' phones and standing reports in memory (src/postgres/facts-cache.ts). */
   facts?: FactsCache;
 }
 

@@ -58,7 +58,7 @@ export interface HotlineDeps {
   endings?: Partial<CallFlowEndings>;
   /** Who is on duty for a call (src/roster/); without it every routable agent may be rung. */
   roster?: RosterPort;
-  /** Keeps each number's candidates for two seconds (src/postgres/facts-cache.ts); without it they are read for every offer. */
+  /** Keeps each number's candidates in memory (src/postgres/facts-cache.ts); without it they are read for every offer. */
   facts?: FactsCache;
 }
 
