@@ -13,6 +13,7 @@ import { RedisCoordinator } from '../../src/redis/redis-coordinator';
 import { createLogger } from '../../src/logger';
 import { freshDatabase, realRedisUrl } from '../support/backends';
 import { ManualClock } from '../support/manual-clock';
+import { deleteKeys } from '../../scripts/scratch-database';
 
 /** A short claim, and how long past its end the test waits for it to be gone. */
 const CLAIM_MS = 1_000;
@@ -70,7 +71,7 @@ if (realRedisUrl) {
       return {
         make: () => new RedisCoordinator(url, prefix),
         age: (ms) => new Promise((r) => setTimeout(r, ms)),
-        close: async () => undefined,
+        close: () => deleteKeys(url, prefix),
         shared: true,
       };
     },
@@ -96,7 +97,10 @@ if (realRedisUrl) {
           return coordinator;
         },
         age: (ms) => new Promise((r) => setTimeout(r, ms)),
-        close: () => database.drop(),
+        close: async () => {
+          await database.drop();
+          await deleteKeys(url, prefix);
+        },
         shared: true,
       };
     },

@@ -20,6 +20,7 @@ import { ACCOUNT_SID, ADMIN_TOKEN, AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL, TWILIO_
 import { ManualClock } from '../support/manual-clock';
 import { interceptTwilioRest } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
+import { deleteKeys } from '../../scripts/scratch-database';
 
 /**
  * PostgreSQL stopped under a live hotline: a private cluster (initdb + pg_ctl as the postgres
@@ -46,6 +47,7 @@ describe.skipIf(!canRun)('a caller who arrives while PostgreSQL is down (a priva
   let dir: string;
   let data: string;
   let c: Container;
+  const redisPrefix = `threering-test:pgspool${Date.now()}:`;
   let app: Express;
   const clock = new ManualClock();
   const pgCtl = (...args: string[]) => asPostgres('pg_ctl', ['-D', data, ...args]);
@@ -68,7 +70,7 @@ describe.skipIf(!canRun)('a caller who arrives while PostgreSQL is down (a priva
     nock.enableNetConnect('127.0.0.1');
     interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
     const db = pgDb(url, 5);
-    const coordinator = realRedisUrl ? new RedisCoordinator(realRedisUrl, `threering-test:pgspool:${Date.now()}:`) : new InProcessCoordinator(databaseCounter(db, 'rotation'), clock);
+    const coordinator = realRedisUrl ? new RedisCoordinator(realRedisUrl, redisPrefix) : new InProcessCoordinator(databaseCounter(db, 'rotation'), clock);
     c = await buildContainer(config, { clock, db, coordinator, logger: createLogger('error', true) });
     installFeatures(c);
     app = createApp(c);
@@ -78,6 +80,7 @@ describe.skipIf(!canRun)('a caller who arrives while PostgreSQL is down (a priva
     nock.cleanAll();
     await c?.close();
     await c?.db.close().catch(() => undefined);
+    if (realRedisUrl) await deleteKeys(realRedisUrl, redisPrefix);
     if (data && existsSync(join(data, 'postmaster.pid'))) pgCtl('-m', 'immediate', '-w', 'stop');
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);

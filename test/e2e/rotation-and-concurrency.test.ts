@@ -8,6 +8,7 @@ import { freshDatabase, realDatabaseUrl, realRedisUrl } from '../support/backend
 import { ACCOUNT_SID, ADMIN_TOKEN, AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL, startHotline, type Hotline } from '../support/hotline-harness';
 import { ManualClock } from '../support/manual-clock';
 import { randomSid, TwilioDriver } from '../support/twilio-driver';
+import { deleteKeys } from '../../scripts/scratch-database';
 
 const AGENTS = ['+8613800000001', '+8613800000002', '+8613800000003'];
 const firstDialled = (xml: string) => /<Number[^>]*>([^<]+)<\/Number>/.exec(xml)?.[1];
@@ -92,6 +93,7 @@ describe.runIf(realDatabaseUrl && realRedisUrl)('two server instances sharing Po
       await one.close();
       await two.close();
       await testDb.drop();
+      await deleteKeys(realRedisUrl!, prefix);
     }
   });
 });

@@ -9,6 +9,7 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/simulator/in-process-server';
 import { freshDatabase, realRedisUrl, type TestDatabase } from '../support/backends';
+import { deleteKeys } from '../../scripts/scratch-database';
 
 const ROOT = join(__dirname, '..', '..');
 const AUTH_TOKEN = 'drain-auth-token-0123456789';
@@ -45,6 +46,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 describe('a server process that gets SIGTERM drains', () => {
   let testDb: TestDatabase | undefined;
   let dataDir: string | undefined;
+  let redisPrefix: string | undefined;
   let child: ChildProcess;
   let port: number;
   let output = '';
@@ -68,7 +70,7 @@ describe('a server process that gets SIGTERM drains', () => {
     }
     if (realRedisUrl) {
       env.REDIS_URL = realRedisUrl;
-      env.REDIS_KEY_PREFIX = `threering-test:${randomBytes(6).toString('hex')}:`;
+      redisPrefix = env.REDIS_KEY_PREFIX = `threering-test:${randomBytes(6).toString('hex')}:`;
     }
     // The port is free when picked, not when the server binds it: another test's server may take
     // it first (this server then exits, and the other would answer for it). Only this process's
@@ -100,6 +102,7 @@ describe('a server process that gets SIGTERM drains', () => {
   afterAll(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
     await testDb?.drop();
+    if (realRedisUrl && redisPrefix) await deleteKeys(realRedisUrl, redisPrefix);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -7,6 +7,7 @@ import { pgDb, pgliteDb, type Db } from '../../src/postgres/db';
 import { migrate } from '../../src/postgres/migrate';
 import { InProcessCoordinator } from '../../src/redis/in-process-coordinator';
 import { RedisCoordinator } from '../../src/redis/redis-coordinator';
+import { scratchRedisPrefix } from '../../scripts/scratch-database';
 
 /**
  * The suite runs on whatever the environment names, exactly like the server: with DATABASE_URL
@@ -56,7 +57,15 @@ export function freshCoordinator(db: Db, clock: Clock, kind: 'auto' | 'redis' | 
   const useRedis = kind === 'redis' || (kind === 'auto' && realRedisUrl);
   if (useRedis) {
     if (!realRedisUrl) throw new Error('REDIS_URL is not set');
-    return new RedisCoordinator(realRedisUrl, `threering-test:${suffix()}:`);
+    // A key prefix of its own, whose keys go when the coordinator is closed.
+    const keys = scratchRedisPrefix(realRedisUrl, 'test');
+    const coordinator = new RedisCoordinator(realRedisUrl, keys.prefix);
+    const close = coordinator.close.bind(coordinator);
+    coordinator.close = async () => {
+      await close();
+      await keys.cleanup().catch(() => undefined);
+    };
+    return coordinator;
   }
   return new InProcessCoordinator(databaseCounter(db, 'rotation'), clock);
 }
