@@ -104,10 +104,15 @@ export function ownDuty(plan: DutyPlan, at: Date, rules: DutyRules): boolean {
   return weeklySpans(plan.weekly, day.minus({ days: 1 }), day, rules).some((s) => covers(s, t));
 }
 
+/** The leaves in effect at `at` (begun, not over). */
+export function leavesAt<L extends LeaveSpan>(leaves: readonly L[], at: Date): L[] {
+  const t = at.getTime();
+  return leaves.filter((l) => covers(l, t));
+}
+
 /** Every agent's duty at `at`, with leave and substitution applied. */
 export function dutyAt(plans: readonly DutyPlan[], leaves: readonly LeaveSpan[], at: Date, rules: DutyRules): Map<string, DutyStatus> {
-  const t = at.getTime();
-  const current = leaves.filter((l) => covers(l, t));
+  const current = leavesAt(leaves, at);
   const own = new Map(plans.map((p) => [p.agentId, ownDuty(p, at, rules)]));
   const out = new Map<string, DutyStatus>();
   for (const p of plans) {

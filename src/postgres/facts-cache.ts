@@ -38,8 +38,8 @@ interface Entry {
 }
 
 export interface FactOptions<T> {
-  /** The hotline-clock instant from which the loaded value no longer holds by itself (a shift starts or ends). */
-  validUntil?: (value: T) => Date;
+  /** The hotline-clock instant from which the loaded value no longer holds by itself (a shift starts or ends); none: until a change. */
+  validUntil?: (value: T) => Date | undefined;
 }
 
 export class FactsCache {
@@ -111,7 +111,7 @@ export class FactsCache {
   private start<T>(atMs: number, wallMs: number, load: () => Promise<T>, o: FactOptions<T>): Entry {
     const entry: Entry = { value: Promise.resolve(), readAtMs: atMs, loadedAtWallMs: wallMs, firstLoadedWallMs: wallMs, epoch: this.noticesEpoch };
     entry.value = load().then((v) => {
-      entry.validUntilMs = o.validUntil ? o.validUntil(v).getTime() : Infinity;
+      entry.validUntilMs = o.validUntil?.(v)?.getTime() ?? Infinity;
       return v;
     });
     return entry;

@@ -2,7 +2,7 @@ import type { AttemptOutcome } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
 import type { Agent, AgentStore, Call, CallStore, Candidates, PausedReason, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
-import { dutyAt, isMissedOffer, nextDutyChange, type DutyRules } from '../domain/shifts';
+import { dutyAt, isMissedOffer, leavesAt, nextDutyChange, type DutyRules } from '../domain/shifts';
 import type { Logger } from '../logger';
 import type { PostgresAuditStore } from '../postgres/audit-store';
 import type { Db } from '../postgres/db';
@@ -57,8 +57,7 @@ export class RosterService implements RosterPort {
     let group: Set<string> | null = null;
     if (hotline) {
       group = new Set(hotline.agentIds);
-      const t = at.getTime();
-      for (const l of leaves) if (l.start.getTime() <= t && t < l.end.getTime() && group.has(l.agentId)) group.add(l.substituteAgentId);
+      for (const l of leavesAt(leaves, at)) if (group.has(l.agentId)) group.add(l.substituteAgentId);
     }
     const agents: Agent[] = [];
     const skipped: SkippedAgent[] = [];

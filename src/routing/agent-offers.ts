@@ -15,9 +15,6 @@ const CLAIM_SLACK_SECONDS = 30;
  */
 const FIRST_CLAIM_SLICE = 16;
 
-/** The roster without shifts (no roster feature) changes only when something is written. */
-const FOREVER = new Date(8.64e15);
-
 /** Attempts that count as "this agent was tried for this call": a withdrawn offer never rang. */
 const triedAgents = (attempts: RingAttempt[]) => new Set(attempts.filter((a) => a.outcome !== 'withdrawn').map((a) => a.agentId));
 
@@ -49,7 +46,7 @@ export class AgentOffers {
   private candidates(call: Call, now: Date): Promise<Candidates> {
     const roster = this.d.roster;
     const load = roster ? () => roster.candidates(call, now) : async (): Promise<Candidates> => ({ agents: await this.d.agents.listRoutable(), skipped: [] });
-    return this.d.facts ? this.d.facts.read(`candidates:${call.to}`, now, load, { validUntil: (c) => c.validUntil ?? FOREVER }) : load();
+    return this.d.facts ? this.d.facts.read(`candidates:${call.to}`, now, load, { validUntil: (c) => c.validUntil }) : load();
   }
 
   /** The first free agent of the order, claimed for holder, asking the coordinator slice by slice. */
