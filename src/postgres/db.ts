@@ -49,6 +49,30 @@ class QuickConnectClient extends Client {
   }
 }
 
+/**
+ * How many distinct statements each connection keeps prepared. Statements run outside a
+ * transaction are prepared once per connection and then only bound and run: PostgreSQL parses and
+ * plans them once instead of on every call (a third of its work for an incoming call,
+ * docs/PERFORMANCE.md). Only the first PREPARED_MAX distinct texts get a name, so SQL put together
+ * at run time cannot make a connection keep statements without bound.
+ */
+const PREPARED_MAX = 200;
+/** "cached plan must not change result type": a prepared statement whose table changed shape. */
+const STALE_PLAN = '0A000';
+
+/** Gives each of the first `max` distinct statement texts a name of its own; undefined after. */
+function statementNames(max: number): (sql: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (sql) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < max) {
+      name = `threering_${names.size}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
+}
+
 export function pgDb(connectionString: string, max = 20, o: { poolWaitMs?: number; listenTiming?: ListenTiming } = {}): Db {
   // Fail fast rather than hang: a caller arriving while the database is down is put through from
   // memory (src/spool/), which only helps if a dead server is noticed in well under a second.
@@ -66,12 +90,25 @@ export function pgDb(connectionString: string, max = 20, o: { poolWaitMs?: numbe
       throw err;
     }
   };
+  const nameOf = statementNames(PREPARED_MAX);
+  const run = async (sql: string, params?: unknown[]) => {
+    const name = nameOf(sql);
+    if (name === undefined) return pool.query(sql, params);
+    try {
+      return await pool.query({ name, text: sql, values: params });
+    } catch (err) {
+      // A statement prepared before a table changed shape (another instance migrated it) cannot
+      // run again on that connection; the failure closed it. The same text, unprepared, can.
+      if ((err as { code?: string }).code !== STALE_PLAN) throw err;
+      return pool.query(sql, params);
+    }
+  };
   const onClient = (client: PoolClient): Queryable => ({
     query: async <T>(sql: string, params?: unknown[]) => (await counted(client.query(sql, params))).rows as T[],
   });
   return {
     kind: 'postgres',
-    query: async <T>(sql: string, params?: unknown[]) => (await counted(pool.query(sql, params))).rows as T[],
+    query: async <T>(sql: string, params?: unknown[]) => (await counted(run(sql, params))).rows as T[],
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, errors }),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await counted(pool.connect());
