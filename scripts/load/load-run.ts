@@ -207,7 +207,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       `played in ${playSeconds.toFixed(1)} s wall; after up to ${o.settleSeconds} s of settling, ${settled.spooled} events still spooled and ${settled.open} calls still open; load average ${loadBefore} before, ${loadAfter} after`,
       ...faultNotes.map((n) => `fault: ${n}`),
       result ? `lived: answered ${result.lived.answered}, missed ${result.lived.missed}, abandoned ${result.lived.abandoned}, rated ${result.rated}` : 'lived: unknown (the run hit its time limit; outcomes are not compared)',
-      `on record: ${Object.entries(found.onRecord).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `on record: ${Object.entries(found.onRecord).map(([k, v]) => `${k} ${v}`).join(', ')}` +
+        ` (${found.hungUpWhenTurnedAway} callers hung up while being turned away: a hang-up they lived, missed on record by the who-left-first rule)`,
       `first offers per agent: max ${found.firstOffers.max}, min ${found.firstOffers.min} over ${found.firstOffers.agents} agents`,
       `balancer: answered by a ${balancer.stats.answered.a}, by b ${balancer.stats.answered.b}; redelivered to the other instance ${balancer.stats.redelivered}; undelivered ${balancer.stats.undelivered}`,
       `answered with the fallback at WEBHOOK_DEADLINE_SECONDS (instance logs): ${deadlineFallbacks}`,

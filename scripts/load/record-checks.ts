@@ -29,6 +29,12 @@ export interface RecordFindings {
   /** Calls whose recorded outcome differs from what the caller lived. */
   outcomeDiffers: number;
   outcomeExamples: string[];
+  /**
+   * Callers who hung up after the hotline had turned them away (its apology playing): they lived
+   * a hang-up, and are on record as missed, as the who-left-first rule says. The lived and recorded
+   * totals differ by these calls.
+   */
+  hungUpWhenTurnedAway: number;
   /** Calls with more than one accepted ring attempt (an outcome counted twice). */
   countedTwice: number;
   /** Pairs of ring attempts of one agent for two calls that overlap in time. */
@@ -89,10 +95,14 @@ export async function readRecord(
       onRecord[k] = (onRecord[k] ?? 0) + 1;
     }
     let outcomeDiffers = 0;
+    let hungUpWhenTurnedAway = 0;
     const outcomeExamples: string[] = [];
     for (const t of o.transcripts) {
       const row = bySid.get(t.callSid);
-      if (row?.state === 'ended' && !recordAgrees(t, { startedAt: row.started_at, endedAt: row.ended_at, outcome: row.outcome, missedReason: row.missed_reason, endedBy: row.ended_by }, o.maxCallerWaitSeconds)) {
+      if (row?.state !== 'ended') continue;
+      const agrees = recordAgrees(t, { startedAt: row.started_at, endedAt: row.ended_at, outcome: row.outcome, missedReason: row.missed_reason, endedBy: row.ended_by }, o.maxCallerWaitSeconds);
+      if (agrees && row.outcome === 'missed' && livedOutcome(t) === 'abandoned') hungUpWhenTurnedAway++;
+      if (!agrees) {
         outcomeDiffers++;
         if (outcomeExamples.length < 3)
           outcomeExamples.push(`${t.callSid.slice(0, 10)}… lived ${livedOutcome(t)} (hung up ${t.callerHungUp}, ended by hotline ${t.endedByHotline}), on record ${row.outcome} (${row.missed_reason ?? '-'}, ended by ${row.ended_by ?? '-'})`);
@@ -136,6 +146,7 @@ export async function readRecord(
       onRecord,
       outcomeDiffers,
       outcomeExamples,
+      hungUpWhenTurnedAway,
       countedTwice: Number(twice.rows[0]!.n),
       overlappingRings: overlaps.rows.length,
       attemptsWithoutLeg: Number(withoutLeg.rows[0]!.n),
