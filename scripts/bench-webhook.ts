@@ -6,7 +6,9 @@
  *     npx tsx scripts/bench-webhook.ts [--agents 50] [--seconds 10] [--rate 300] [--concurrency 16] [--only] [--port-base 3203]
  *
  * For each target (the bare route first): 200 warm-up requests; throughput with `concurrency` requests in flight for
- * `seconds`/2; then a fixed `rate` of requests a second for `seconds`, timing each (p50, p99).
+ * `seconds`/2, with the CPU time each process spent meanwhile (the server, PostgreSQL, Redis and
+ * this load generator, from /proc, per request); then a fixed `rate` of requests a second for
+ * `seconds`, timing each (p50, p99).
  * Every request is a new call (a fresh CallSid, signed as Twilio signs it). Bounded in count and
  * time; loopback only. A scratch database is created and dropped.
  */
@@ -18,6 +20,7 @@ import twilio from 'twilio';
 import { createLogger } from '../src/logger';
 import { freePort, startInProcessServer } from '../src/simulator/in-process-server';
 import { percentile } from '../src/simulator/simulation';
+import { countCpu, pidsNamed, type CpuTimes } from './process-cpu';
 import { createScratchDatabase, scratchRedisPrefix } from './scratch-database';
 
 const AUTH_TOKEN = 'bench-auth-token-0123456789';
@@ -84,6 +87,8 @@ async function main() {
   const rows: string[] = [];
   try {
     const results: Record<string, { rps: number; p50: number; p99: number; errors: number }> = {};
+    // Milliseconds of CPU per request in the throughput phase, by process group (none without /proc).
+    const cpuPerRequest: Record<string, Record<string, CpuTimes>> = {};
     // The bare route first, on a quiet machine: after the incoming run, PostgreSQL still has work
     // of its own to do for the rows just written (WAL, autovacuum), which would slow a bare run
     // that came after it and flatter the ratio.
@@ -115,7 +120,8 @@ async function main() {
         return performance.now() - started;
       };
       for (let i = 0; i < 200; i++) await one();
-      // Throughput: `concurrency` requests always in flight.
+      // Throughput: `concurrency` requests always in flight; each process's CPU time meanwhile.
+      const cpu = countCpu({ server: () => [child.pid!], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server'), client: () => [process.pid] });
       const until = performance.now() + (seconds / 2) * 1000;
       let done = 0;
       await Promise.all(
@@ -127,6 +133,8 @@ async function main() {
         }),
       );
       const rps = done / (seconds / 2);
+      const spent = cpu.stop();
+      if (spent) cpuPerRequest[kind] = Object.fromEntries(Object.entries(spent).map(([k, t]) => [k, { user: t.user / done, system: t.system / done }]));
       // Latency at a fixed rate.
       const latencies: Promise<number>[] = [];
       const total = rate * seconds;
@@ -153,6 +161,17 @@ async function main() {
       `| bare Express, constant TwiML | ${bare.rps.toFixed(0)} | ${bare.p50.toFixed(1)} | ${bare.p99.toFixed(1)} | ${bare.errors} |`,
       `| ratio incoming ÷ bare | ${(inc.rps / bare.rps).toFixed(2)}× | | | |`,
     );
+    const ms = (t: CpuTimes | undefined) => (t ? `${(t.user + t.system).toFixed(3)} (${t.system.toFixed(3)})` : '-');
+    const total = (c: Record<string, CpuTimes>) => Object.values(c).reduce((a, t) => a + t.user + t.system, 0).toFixed(3);
+    const cpuRows = Object.entries(cpuPerRequest).map(([kind, c]) => `| ${kind} | ${ms(c.server)} | ${ms(c.postgres)} | ${ms(c.redis)} | ${ms(c.client)} | ${total(c)} |`);
+    if (cpuRows.length)
+      rows.push(
+        '',
+        'CPU ms per request in the throughput phase, user + system (system alone in brackets), from /proc:',
+        '| target | server | PostgreSQL | Redis | load generator | all |',
+        '|---|---|---|---|---|---|',
+        ...cpuRows,
+      );
     process.stdout.write(rows.join('\n') + '\n');
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
