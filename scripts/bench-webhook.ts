@@ -87,8 +87,8 @@ async function main() {
   const rows: string[] = [];
   try {
     const results: Record<string, { rps: number; p50: number; p99: number; errors: number }> = {};
-    // Milliseconds of CPU per request in the throughput phase, by process group (none without /proc).
-    const cpuPerRequest: Record<string, Record<string, CpuTimes>> = {};
+    // Milliseconds of CPU per request in the throughput phase, by process group (undefined where /proc shows none).
+    const cpuPerRequest: Record<string, Record<string, CpuTimes | undefined>> = {};
     // The bare route first, on a quiet machine: after the incoming run, PostgreSQL still has work
     // of its own to do for the rows just written (WAL, autovacuum), which would slow a bare run
     // that came after it and flatter the ratio.
@@ -134,7 +134,7 @@ async function main() {
       );
       const rps = done / (seconds / 2);
       const spent = cpu.stop();
-      if (spent) cpuPerRequest[kind] = Object.fromEntries(Object.entries(spent).map(([k, t]) => [k, { user: t.user / done, system: t.system / done }]));
+      cpuPerRequest[kind] = Object.fromEntries(Object.entries(spent).map(([k, t]) => [k, t && { user: t.user / done, system: t.system / done }]));
       // Latency at a fixed rate.
       const latencies: Promise<number>[] = [];
       const total = rate * seconds;
@@ -162,12 +162,13 @@ async function main() {
       `| ratio incoming ÷ bare | ${(inc.rps / bare.rps).toFixed(2)}× | | | |`,
     );
     const ms = (t: CpuTimes | undefined) => (t ? `${(t.user + t.system).toFixed(3)} (${t.system.toFixed(3)})` : '-');
-    const total = (c: Record<string, CpuTimes>) => Object.values(c).reduce((a, t) => a + t.user + t.system, 0).toFixed(3);
+    const total = (c: Record<string, CpuTimes | undefined>) => Object.values(c).reduce((a, t) => a + (t ? t.user + t.system : 0), 0).toFixed(3);
     const cpuRows = Object.entries(cpuPerRequest).map(([kind, c]) => `| ${kind} | ${ms(c.server)} | ${ms(c.postgres)} | ${ms(c.redis)} | ${ms(c.client)} | ${total(c)} |`);
-    if (cpuRows.length)
+    // Without /proc (not Linux) nothing was read: no table.
+    if (Object.values(cpuPerRequest).some((c) => c.client))
       rows.push(
         '',
-        'CPU ms per request in the throughput phase, user + system (system alone in brackets), from /proc:',
+        'CPU ms per request in the throughput phase, user + system (system alone in brackets), from /proc ("-": no such process here; processes that exited meanwhile are not counted):',
         '| target | server | PostgreSQL | Redis | load generator | all |',
         '|---|---|---|---|---|---|',
         ...cpuRows,

@@ -47,10 +47,11 @@ function readComm(pid: string): string | undefined {
 
 /**
  * Starts counting the CPU time of some groups of processes; `stop()` gives each group's time
- * since then. A group's processes are looked up again at the stop, so a PostgreSQL backend
- * started meanwhile counts from its birth.
+ * since then (undefined for a group with no process at the stop). A group's processes are looked
+ * up again at the stop, so a PostgreSQL backend started meanwhile counts from its birth, and one
+ * that exited meanwhile (an autovacuum worker, a closed connection) is not counted at all.
  */
-export function countCpu(groups: Record<string, () => number[]>): { stop(): Record<string, CpuTimes> | undefined } {
+export function countCpu(groups: Record<string, () => number[]>): { stop(): Record<string, CpuTimes | undefined> } {
   const at = (pids: number[]) =>
     new Map(
       pids.flatMap((p) => {
@@ -61,10 +62,10 @@ export function countCpu(groups: Record<string, () => number[]>): { stop(): Reco
   const before = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, at(pids())]));
   return {
     stop() {
-      const out: Record<string, CpuTimes> = {};
+      const out: Record<string, CpuTimes | undefined> = {};
       for (const [k, pids] of Object.entries(groups)) {
         const now = at(pids());
-        if (now.size === 0) return undefined;
+        if (now.size === 0) continue;
         const sum = { user: 0, system: 0 };
         for (const [pid, t] of now) {
           const b = before[k]!.get(pid) ?? { user: 0, system: 0 };

@@ -31,8 +31,8 @@ export interface RecordFindings {
   outcomeExamples: string[];
   /**
    * Callers who hung up after the hotline had turned them away (its apology playing): they lived
-   * a hang-up, and are on record as missed, as the who-left-first rule says. The lived and recorded
-   * totals differ by these calls.
+   * a hang-up, and are on record as missed, as the who-left-first rule says. When no other outcome
+   * differs and every call ended, the lived and recorded totals differ by these calls alone.
    */
   hungUpWhenTurnedAway: number;
   /** Calls with more than one accepted ring attempt (an outcome counted twice). */

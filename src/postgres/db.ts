@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
+import { Client, Pool, type ClientConfig, type PoolClient, type QueryResult } from 'pg';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 
 /**
@@ -50,15 +50,27 @@ class QuickConnectClient extends Client {
 }
 
 /**
- * How many distinct statements each connection keeps prepared. Statements run outside a
- * transaction are prepared once per connection and then only bound and run: PostgreSQL parses and
- * plans them once instead of on every call (a third of its work for an incoming call,
- * docs/PERFORMANCE.md). Only the first PREPARED_MAX distinct texts get a name, so SQL put together
- * at run time cannot make a connection keep statements without bound.
+ * Statements run outside a transaction are prepared once per connection and then only bound and
+ * run: PostgreSQL parses each of them once, and plans once those whose plan does not depend on
+ * the values (the call's insert); one whose best plan does (the call list's optional filters)
+ * still gets a plan of its own each time. For an incoming call this took a quarter off
+ * PostgreSQL's CPU (docs/PERFORMANCE.md). Only the first PREPARED_MAX distinct texts get a name,
+ * so SQL put together at run time cannot make a connection keep statements without bound.
  */
 const PREPARED_MAX = 200;
-/** "cached plan must not change result type": a prepared statement whose table changed shape. */
-const STALE_PLAN = '0A000';
+
+/** A statement prepared before another instance's migration changed its table's shape. */
+function isStalePlan(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === '0A000' && /cached plan must not change result type/.test(e.message ?? '');
+}
+
+/**
+ * A pooler that hands each statement to any of its server connections (PgBouncer in transaction
+ * mode before 1.21): a statement prepared on one is missing on the next (26000), or another
+ * client's of the same name is already there (42P05).
+ */
+const POOLED_AWAY = new Set(['26000', '42P05']);
 
 /** Gives each of the first `max` distinct statement texts a name of its own; undefined after. */
 function statementNames(max: number): (sql: string) => string | undefined {
@@ -70,6 +82,29 @@ function statementNames(max: number): (sql: string) => string | undefined {
       names.set(sql, name);
     }
     return name;
+  };
+}
+
+/**
+ * The pool's query, preparing statements (see PREPARED_MAX). A prepared statement that cannot
+ * run, for the reasons above, has not run: its failure closed its connection (pg-pool destroys a
+ * client released with an error), and the same text is run again unprepared. Behind a pooler
+ * that loses statements, nothing is prepared from then on.
+ */
+function preparingQuery(pool: Pool): (sql: string, params?: unknown[]) => Promise<QueryResult> {
+  const nameOf = statementNames(PREPARED_MAX);
+  let preparing = true;
+  return async (sql, params) => {
+    const name = preparing ? nameOf(sql) : undefined;
+    if (name === undefined) return pool.query(sql, params);
+    try {
+      return await pool.query({ name, text: sql, values: params });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== undefined && POOLED_AWAY.has(code)) preparing = false;
+      else if (!isStalePlan(err)) throw err;
+      return pool.query(sql, params);
+    }
   };
 }
 
@@ -90,19 +125,7 @@ export function pgDb(connectionString: string, max = 20, o: { poolWaitMs?: numbe
       throw err;
     }
   };
-  const nameOf = statementNames(PREPARED_MAX);
-  const run = async (sql: string, params?: unknown[]) => {
-    const name = nameOf(sql);
-    if (name === undefined) return pool.query(sql, params);
-    try {
-      return await pool.query({ name, text: sql, values: params });
-    } catch (err) {
-      // A statement prepared before a table changed shape (another instance migrated it) cannot
-      // run again on that connection; the failure closed it. The same text, unprepared, can.
-      if ((err as { code?: string }).code !== STALE_PLAN) throw err;
-      return pool.query(sql, params);
-    }
-  };
+  const run = preparingQuery(pool);
   const onClient = (client: PoolClient): Queryable => ({
     query: async <T>(sql: string, params?: unknown[]) => (await counted(client.query(sql, params))).rows as T[],
   });

@@ -41,11 +41,31 @@ describe.runIf(realDatabaseUrl)('statements prepared once per connection', () =>
 
   it('a table that changed shape under a prepared statement: the query still answers, with the new column', async () => {
     expect(await db.query('SELECT * FROM shapes WHERE id = $1', [1])).toEqual([{ id: 1, a: 'one' }]);
+    const [before] = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     // Another instance's migration, while this connection keeps the old plan.
     await other.query("ALTER TABLE shapes ADD COLUMN b text NOT NULL DEFAULT 'two'");
     expect(await db.query('SELECT * FROM shapes WHERE id = $1', [1])).toEqual([{ id: 1, a: 'one', b: 'two' }]);
-    // And from then on, prepared again on a fresh connection.
+    // The connection with the stale plan was closed, and the pool's one connection is a new one.
+    const [after] = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    expect(after!.pid).not.toBe(before!.pid);
+    // Where the statement is prepared again, for the calls after.
     expect(await db.query('SELECT * FROM shapes WHERE id = $1', [1])).toEqual([{ id: 1, a: 'one', b: 'two' }]);
+    expect(await preparedOn(db)).toContain('SELECT * FROM shapes WHERE id = $1');
+  });
+
+  it('a pooler that loses prepared statements: the query still answers, and nothing is prepared from then on', async () => {
+    const lossy = pgDb(t.url!, 1);
+    try {
+      expect(await lossy.query('SELECT a FROM shapes WHERE id = $1', [1])).toEqual([{ a: 'one' }]);
+      // What a pooler in transaction mode does: the next statement meets a server connection
+      // that never saw the one prepared before.
+      await lossy.query('DEALLOCATE ALL');
+      expect(await lossy.query('SELECT a FROM shapes WHERE id = $1', [1])).toEqual([{ a: 'one' }]);
+      expect(await lossy.query('SELECT a FROM shapes WHERE id = $1', [1])).toEqual([{ a: 'one' }]);
+      expect(await preparedOn(lossy)).toEqual([]);
+    } finally {
+      await lossy.close();
+    }
   });
 
   it('a statement that fails for its own reasons still fails, with its own error', async () => {
