@@ -178,14 +178,30 @@ export class FailoverCoordinator implements Coordinator {
       }
       const now = clock.now().getTime();
       const copied = [];
+      const onRecord = await postgres.claimsOnRecord();
+      const live = new Set(onRecord.map((c) => `${c.agentId} ${c.holder}`));
       for (const c of await postgres.liveClaims()) {
         const left = c.expiresAt.getTime() - now;
-        if (left > 0 && (await redis.restoreClaim(c.agentId, c.holder, left))) copied.push(c);
-        // Redis gave this agent to another holder since: it keeps them (the newer claim).
-        else if (left > 0) this.d.logger.warn('coordination: a claim taken during the Redis outage was not copied back', { agentId: c.agentId });
+        if (left <= 0) continue;
+        if (await redis.restoreClaim(c.agentId, c.holder, left)) {
+          copied.push(c);
+          continue;
+        }
+        // Redis holds this agent for another holder. The record says whose call still rings or
+        // talks: a claim Redis kept from before its outage (restarted with its data) whose
+        // attempt is over gives way to this one; otherwise Redis keeps its own (granted since the
+        // return, while this row's attempt is over).
+        const other = await redis.holderOf(c.agentId);
+        const stale = other !== null && !live.has(`${c.agentId} ${other}`) && live.has(`${c.agentId} ${c.holder}`);
+        if (stale && (await redis.takeOverClaim(c.agentId, other, c.holder, left))) {
+          copied.push(c);
+          this.d.logger.warn('coordination: a claim Redis kept from before its outage, its attempt over, gave way to the one taken during it', { agentId: c.agentId });
+        } else {
+          this.d.logger.warn('coordination: a claim taken during the Redis outage was not copied back', { agentId: c.agentId });
+        }
       }
       // A Redis restarted without its data lost the claims of calls still ringing or talking.
-      for (const c of await postgres.claimsOnRecord()) {
+      for (const c of onRecord) {
         const left = c.expiresAt.getTime() - now;
         if (left > 0 && (await redis.restoreClaim(c.agentId, c.holder, left))) done.claims++;
       }

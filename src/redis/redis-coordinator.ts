@@ -9,6 +9,7 @@ interface ClaimCommands {
   claimFirstFree(numKeys: number, ...args: (string | number)[]): Promise<number>;
   releaseClaim(key: string, holder: string): Promise<number>;
   extendClaim(key: string, holder: string, ttlMs: number): Promise<number>;
+  takeOverClaim(key: string, from: string, to: string, ttlMs: number): Promise<number>;
 }
 
 /** Coordination in Redis, shared by every server instance (scripts in ./lua, registered once). */
@@ -42,6 +43,7 @@ export class RedisCoordinator implements Coordinator {
     redis.defineCommand('claimFirstFree', { lua: lua('claim-first-free.lua') });
     redis.defineCommand('releaseClaim', { numberOfKeys: 1, lua: lua('release-claim-1.lua') });
     redis.defineCommand('extendClaim', { numberOfKeys: 1, lua: lua('extend-claim-1.lua') });
+    redis.defineCommand('takeOverClaim', { numberOfKeys: 1, lua: lua('take-over-claim-1.lua') });
     this.redis = redis as Redis & ClaimCommands;
   }
 
@@ -136,6 +138,11 @@ export class RedisCoordinator implements Coordinator {
     const key = this.claimKey(agentId);
     if (await this.redis.set(key, holder, 'PX', Math.ceil(ttlMs), 'NX')) return true;
     return this.extendClaim(agentId, holder, ttlMs);
+  }
+
+  /** Gives the agent's claim to `to` for `ttlMs` if `from` still holds it (FailoverCoordinator's copy back). */
+  async takeOverClaim(agentId: string, from: string, to: string, ttlMs: number): Promise<boolean> {
+    return Number(await this.redis.takeOverClaim(this.claimKey(agentId), from, to, Math.ceil(ttlMs))) === 1;
   }
 
   /** Raises a rotation counter so that its next value is at least `next` (never lowers it). */

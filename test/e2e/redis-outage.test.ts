@@ -231,6 +231,88 @@ describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
 });
 
 /**
+ * A Redis restarted with its data still holds the claims it had before its outage, and on its
+ * return may meet rows in PostgreSQL for the same agents. The record decides whose call still
+ * rings or talks: the claim whose attempt is over gives way, whichever side holds it.
+ */
+describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outage', () => {
+  const port = 6397;
+  const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args]).stdout?.toString().trim();
+
+  it('keeps, of two claims on one agent, the one whose attempt is unfinished on record', async () => {
+    if (cli('ping') === 'PONG') cli('shutdown', 'nosave');
+    execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--enable-debug-command', 'yes']);
+    await until('the private Redis', () => cli('ping') === 'PONG');
+    const database = await freshDatabase();
+    const { db } = database;
+    const clock = new ManualClock();
+    const prefix = `threering-kept:${randomBytes(4).toString('hex')}:`;
+    const coordinator = new FailoverCoordinator({
+      redis: new RedisCoordinator(`redis://127.0.0.1:${port}`, prefix, { commandTimeoutMs: 250 }),
+      postgres: new PostgresCoordinator(db, clock, { ringMs: 56_000, talkMs: 3_600_000 }),
+      clock,
+      logger: createLogger('error', true),
+      graceMs: 200,
+    });
+    const agent = async (n: number) =>
+      (await db.query<{ id: string }>(`INSERT INTO agents (name, phone, position) VALUES ($1, $2, $3) RETURNING id`, [`Agent ${n}`, `+8613800000${n}0`, n]))[0]!.id;
+    const call = async (n: number) =>
+      (await db.query<{ id: string }>(`INSERT INTO calls (call_sid, from_number, to_number, started_at, rotation_offset) VALUES ($1, '+8613900000000', $2, $3, 0) RETURNING id`, [`CAkept${n}`, HOTLINE, clock.now()]))[0]!.id;
+    // An attempt on record, unfinished unless `finished`, offered `agoMs` before now; its holder.
+    const attempt = async (callId: string, agentId: string, o: { agoMs?: number; finished?: boolean } = {}) => {
+      const offered = new Date(clock.now().getTime() - (o.agoMs ?? 0));
+      await db.query(`INSERT INTO ring_attempts (call_id, seq, agent_id, endpoint, offered_at, finished_at) VALUES ($1, 0, $2, 'sip:agent@example.com', $3, $4)`, [
+        callId,
+        agentId,
+        offered,
+        o.finished ? clock.now() : null,
+      ]);
+      return `${callId}:0`;
+    };
+    try {
+      await coordinator.start(5_000);
+      const [a, b] = [await agent(1), await agent(2)];
+      // Agent a: rung before the outage for a call whose ring is past its time on record (Twilio's
+      // word of its end never came), so PostgreSQL will give them on; Redis keeps the claim.
+      const before = await attempt(await call(1), a, { agoMs: 120_000 });
+      expect(await coordinator.claimFirstFree([a], before, 60_000)).toBe(a);
+
+      const sleeper = spawn('redis-cli', ['-p', String(port), 'debug', 'sleep', '3']);
+      const hangs = Date.now() + 2_500;
+      while (coordinator.mode() === 'redis' && Date.now() < hangs) await coordinator.ping();
+      expect(coordinator.mode()).toBe('postgres-fallback');
+      // During the outage: a goes to a new call, which rings them now.
+      const during = `${await call(2)}:0`;
+      expect(await coordinator.claimFirstFree([a], during, 60_000)).toBe(a);
+      await attempt(during.split(':')[0]!, a);
+      // b: claimed here for a call whose ring has since ended on record (its release to come) ...
+      const ended = `${await call(3)}:0`;
+      expect(await coordinator.claimFirstFree([b], ended, 60_000)).toBe(b);
+      await attempt(ended.split(':')[0]!, b, { finished: true });
+      // ... while Redis, the moment it is back, gives b to a call that rings them now (an instance
+      // that had not been in fallback): this command waits behind the sleep, ahead of any probe.
+      const since = await attempt(await call(4), b);
+      const setter = spawn('redis-cli', ['-p', String(port), 'set', `${prefix}claim:${b}`, since, 'px', '60000']);
+      await new Promise((r) => sleeper.on('exit', r));
+      await new Promise((r) => setter.on('exit', r));
+
+      await until('the switch back to Redis', () => coordinator.mode() === 'redis');
+      await until('the copy back', () => cli('get', `${prefix}claim:${a}`) === during);
+      // Past the grace Redis alone decides: each agent stays with the call ringing them.
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await coordinator.releaseClaim(a, before)).toBe(false);
+      expect(await coordinator.claimFirstFree([a], 'after:0', 60_000)).toBeNull();
+      expect(await coordinator.holderOf(a)).toBe(during);
+      expect(await coordinator.holderOf(b)).toBe(since);
+    } finally {
+      await coordinator.close();
+      await database.drop();
+      cli('shutdown', 'nosave');
+    }
+  });
+});
+
+/**
  * One instance cannot reach Redis while another can (a partition): the one on Redis sees the
  * other's mark and writes its claims to PostgreSQL too, so neither claims an agent the other has.
  */
