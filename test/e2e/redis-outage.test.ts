@@ -182,40 +182,59 @@ describe.skipIf(!realDatabaseUrl || !hasRedisServer)('Redis stops and starts aga
   });
 });
 
+/** A fresh private redis-server on `port` that can be made to hang (DEBUG SLEEP); its command line. */
+async function sleepyRedis(port: number): Promise<(...args: string[]) => string | undefined> {
+  const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args]).stdout?.toString().trim();
+  if (cli('ping') === 'PONG') cli('shutdown', 'nosave');
+  execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--enable-debug-command', 'yes']);
+  await until('the private Redis', () => cli('ping') === 'PONG');
+  return cli;
+}
+
+/** An instance's coordinator on that Redis and a database, quick to fail over and with a short grace. */
+function failoverOn(port: number, database: TestDatabase, clock: ManualClock, prefix: string): FailoverCoordinator {
+  return new FailoverCoordinator({
+    redis: new RedisCoordinator(`redis://127.0.0.1:${port}`, prefix, { commandTimeoutMs: 250 }),
+    postgres: new PostgresCoordinator(database.db, clock, { ringMs: 56_000, talkMs: 3_600_000 }),
+    clock,
+    logger: createLogger('error', true),
+    graceMs: 200,
+  });
+}
+
+/**
+ * Puts the Redis to sleep for `seconds` and waits until the coordinator, its command timed out
+ * (once redis-cli's command is in), has turned to PostgreSQL; `woken` is the sleep's end.
+ */
+async function hang(port: number, seconds: number, coordinator: FailoverCoordinator): Promise<{ woken: Promise<unknown> }> {
+  const sleeper = spawn('redis-cli', ['-p', String(port), 'debug', 'sleep', String(seconds)]);
+  const woken = new Promise((r) => sleeper.on('exit', r));
+  const hangs = Date.now() + seconds * 800;
+  while (coordinator.mode() === 'redis' && Date.now() < hangs) await coordinator.ping();
+  expect(coordinator.mode()).toBe('postgres-fallback');
+  return { woken };
+}
+
 /**
  * A Redis that hangs rather than closes (here: busy in DEBUG SLEEP) costs a request no more than
  * REDIS_COMMAND_TIMEOUT_MS; the claim taken meanwhile in PostgreSQL is copied back to Redis.
  */
 describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
   const port = 6392;
-  const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args]).stdout?.toString().trim();
 
   it('times a command out, claims through PostgreSQL, and copies the claim back when Redis answers', async () => {
-    if (cli('ping') === 'PONG') cli('shutdown', 'nosave');
-    execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--enable-debug-command', 'yes']);
-    await until('the private Redis', () => cli('ping') === 'PONG');
+    const cli = await sleepyRedis(port);
     const database = await freshDatabase();
-    const clock = new ManualClock();
     const prefix = `threering-hang:${randomBytes(4).toString('hex')}:`;
-    const coordinator = new FailoverCoordinator({
-      redis: new RedisCoordinator(`redis://127.0.0.1:${port}`, prefix, { commandTimeoutMs: 250 }),
-      postgres: new PostgresCoordinator(database.db, clock, { ringMs: 56_000, talkMs: 3_600_000 }),
-      clock,
-      logger: createLogger('error', true),
-      graceMs: 200,
-    });
+    const coordinator = failoverOn(port, database, new ManualClock(), prefix);
     try {
       await coordinator.start(5_000);
       expect(await coordinator.claimFirstFree(['agent-1', 'agent-2'], 'before:0', 60_000)).toBe('agent-1');
-      const sleeper = spawn('redis-cli', ['-p', String(port), 'debug', 'sleep', '5']);
-      // Redis hangs (once redis-cli's command is in): a command times out and the instance turns to PostgreSQL.
-      const hangs = Date.now() + 4_000;
-      while (coordinator.mode() === 'redis' && Date.now() < hangs) await coordinator.ping();
-      expect(coordinator.mode()).toBe('postgres-fallback');
+      const { woken } = await hang(port, 5, coordinator);
       expect(await coordinator.claimFirstFree(['agent-2'], 'during:0', 60_000)).toBe('agent-2');
       expect(await coordinator.releaseClaim('agent-1', 'before:0')).toBe(false);
 
-      await new Promise((r) => sleeper.on('exit', r));
+      await woken;
       await until('the switch back to Redis', () => coordinator.mode() === 'redis');
       await until('the copy back', () => cli('get', `${prefix}claim:agent-2`) === 'during:0' && cli('exists', `${prefix}claim:agent-1`) === '0');
       // agent-1 was released during the hang: Redis heard of it on the way back.
@@ -237,23 +256,14 @@ describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
  */
 describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outage', () => {
   const port = 6397;
-  const cli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args]).stdout?.toString().trim();
 
   it('keeps, of two claims on one agent, the one whose attempt is unfinished on record', async () => {
-    if (cli('ping') === 'PONG') cli('shutdown', 'nosave');
-    execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--enable-debug-command', 'yes']);
-    await until('the private Redis', () => cli('ping') === 'PONG');
+    const cli = await sleepyRedis(port);
     const database = await freshDatabase();
     const { db } = database;
     const clock = new ManualClock();
     const prefix = `threering-kept:${randomBytes(4).toString('hex')}:`;
-    const coordinator = new FailoverCoordinator({
-      redis: new RedisCoordinator(`redis://127.0.0.1:${port}`, prefix, { commandTimeoutMs: 250 }),
-      postgres: new PostgresCoordinator(db, clock, { ringMs: 56_000, talkMs: 3_600_000 }),
-      clock,
-      logger: createLogger('error', true),
-      graceMs: 200,
-    });
+    const coordinator = failoverOn(port, database, clock, prefix);
     const agent = async (n: number) =>
       (await db.query<{ id: string }>(`INSERT INTO agents (name, phone, position) VALUES ($1, $2, $3) RETURNING id`, [`Agent ${n}`, `+8613800000${n}0`, n]))[0]!.id;
     const call = async (n: number) =>
@@ -277,10 +287,7 @@ describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outag
       const before = await attempt(await call(1), a, { agoMs: 120_000 });
       expect(await coordinator.claimFirstFree([a], before, 60_000)).toBe(a);
 
-      const sleeper = spawn('redis-cli', ['-p', String(port), 'debug', 'sleep', '3']);
-      const hangs = Date.now() + 2_500;
-      while (coordinator.mode() === 'redis' && Date.now() < hangs) await coordinator.ping();
-      expect(coordinator.mode()).toBe('postgres-fallback');
+      const { woken } = await hang(port, 3, coordinator);
       // During the outage: a goes to a new call, which rings them now.
       const during = `${await call(2)}:0`;
       expect(await coordinator.claimFirstFree([a], during, 60_000)).toBe(a);
@@ -293,7 +300,7 @@ describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outag
       // that had not been in fallback): this command waits behind the sleep, ahead of any probe.
       const since = await attempt(await call(4), b);
       const setter = spawn('redis-cli', ['-p', String(port), 'set', `${prefix}claim:${b}`, since, 'px', '60000']);
-      await new Promise((r) => sleeper.on('exit', r));
+      await woken;
       await new Promise((r) => setter.on('exit', r));
 
       await until('the switch back to Redis', () => coordinator.mode() === 'redis');
