@@ -176,6 +176,39 @@ export class PostgresCoordinator implements Coordinator {
     return rows.map((r) => ({ agentId: r.agent_id, holder: r.holder, expiresAt: new Date(r.expires_at) }));
   }
 
+  /**
+   * Where the claim of `holder` on this agent stands by the record: `live` while its attempt is
+   * unfinished and within the time the claim could last, `over` once it is finished, its call
+   * ended, or past that time, `none` without an attempt on record (a claim a moment ahead of its
+   * attempt, or a holder that is not the hotline's).
+   */
+  async claimOnRecord(agentId: string, holder: string): Promise<'live' | 'over' | 'none'> {
+    if (!UUID.test(agentId)) return 'none';
+    const now = this.clock.now();
+    const callback = holder.startsWith('callback:') ? holder.slice('callback:'.length) : null;
+    let rows: { over: boolean }[];
+    if (callback !== null) {
+      if (!UUID.test(callback)) return 'none';
+      rows = await this.db.query<{ over: boolean }>(
+        `SELECT finished_at IS NOT NULL OR placed_at + make_interval(secs => $3) <= $4 AS over FROM callback_attempts WHERE id = $1 AND agent_id = $2`,
+        [callback, agentId, this.limits.talkMs / 1000, now],
+      );
+    } else {
+      const [callId, seq] = holder.split(':');
+      if (!callId || !UUID.test(callId) || !/^\d+$/.test(seq ?? '')) return 'none';
+      rows = await this.db.query<{ over: boolean }>(
+        `SELECT ra.finished_at IS NOT NULL OR c.state = 'ended'
+                OR CASE WHEN ra.accepted_at IS NOT NULL THEN ra.accepted_at + make_interval(secs => $5)
+                        ELSE ra.offered_at + make_interval(secs => $4) END <= $6 AS over
+           FROM ring_attempts ra JOIN calls c ON c.id = ra.call_id
+          WHERE ra.call_id = $1 AND ra.seq = $2 AND ra.agent_id = $3`,
+        [callId, Number(seq), agentId, this.limits.ringMs / 1000, this.limits.talkMs / 1000, now],
+      );
+    }
+    if (!rows[0]) return 'none';
+    return rows[0].over ? 'over' : 'live';
+  }
+
   /** Live claims, to copy back into Redis. */
   async liveClaims(): Promise<ClaimRow[]> {
     const rows = await this.db.query<{ agent_id: string; holder: string; expires_at: Date }>(

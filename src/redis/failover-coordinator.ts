@@ -3,7 +3,7 @@ import type { Clock } from '../domain/clock';
 import type { CoordinationMode, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
-import type { PostgresCoordinator } from '../postgres/postgres-coordinator';
+import type { ClaimRow, PostgresCoordinator } from '../postgres/postgres-coordinator';
 import type { RedisCoordinator } from './redis-coordinator';
 
 /**
@@ -177,23 +177,12 @@ export class FailoverCoordinator implements Coordinator {
         done.releases++;
       }
       const now = clock.now().getTime();
-      const copied = [];
-      const onRecord = await postgres.claimsOnRecord();
-      const live = new Set(onRecord.map((c) => `${c.agentId} ${c.holder}`));
+      const copied: ClaimRow[] = [];
       for (const c of await postgres.liveClaims()) {
         const left = c.expiresAt.getTime() - now;
         if (left <= 0) continue;
-        if (await redis.restoreClaim(c.agentId, c.holder, left)) {
-          copied.push(c);
-          continue;
-        }
-        // Redis holds this agent for another holder. The record says whose call still rings or
-        // talks: a claim Redis kept from before its outage (restarted with its data) whose
-        // attempt is over gives way to this one; otherwise Redis keeps its own (granted since the
-        // return, while this row's attempt is over).
-        const other = await redis.holderOf(c.agentId);
-        const stale = other !== null && !live.has(`${c.agentId} ${other}`) && live.has(`${c.agentId} ${c.holder}`);
-        if (stale && (await redis.takeOverClaim(c.agentId, other, c.holder, left))) {
+        if (await redis.restoreClaim(c.agentId, c.holder, left)) copied.push(c);
+        else if (await this.takeOverStale(c, left)) {
           copied.push(c);
           this.d.logger.warn('coordination: a claim Redis kept from before its outage, its attempt over, gave way to the one taken during it', { agentId: c.agentId });
         } else {
@@ -201,9 +190,10 @@ export class FailoverCoordinator implements Coordinator {
         }
       }
       // A Redis restarted without its data lost the claims of calls still ringing or talking.
-      for (const c of onRecord) {
+      const restored = new Set(copied.map((c) => c.agentId));
+      for (const c of await postgres.claimsOnRecord()) {
         const left = c.expiresAt.getTime() - now;
-        if (left > 0 && (await redis.restoreClaim(c.agentId, c.holder, left))) done.claims++;
+        if (left > 0 && !restored.has(c.agentId) && (await redis.restoreClaim(c.agentId, c.holder, left))) done.claims++;
       }
       done.claims += copied.length;
       const line = await postgres.lineEntries();
@@ -218,6 +208,22 @@ export class FailoverCoordinator implements Coordinator {
       this.d.logger.error('coordination: copying back to Redis failed', { error: (err as Error).message, ...done });
     }
     return done;
+  }
+
+  /**
+   * Redis holds this claim's agent for another holder. A Redis restarted from its dump keeps the
+   * claims it had before its outage, and one of them may be long over by the record while
+   * PostgreSQL gave the agent on: kept beside the row's claim, its holder's late release would free
+   * an agent still ringing or talking. Such a claim, over on record, gives way to the row's, if
+   * the row's attempt is still unfinished on record. Any other (a claim Redis granted since the
+   * return, its attempt perhaps not on record yet) keeps the agent.
+   */
+  private async takeOverStale(c: ClaimRow, leftMs: number): Promise<boolean> {
+    const { redis, postgres } = this.d;
+    const other = await redis.holderOf(c.agentId);
+    if (other === null || (await postgres.claimOnRecord(c.agentId, other)) !== 'over') return false;
+    if ((await postgres.claimOnRecord(c.agentId, c.holder)) !== 'live') return false;
+    return redis.takeOverClaim(c.agentId, other, c.holder, leftMs);
   }
 
   async nextRotation(key?: string): Promise<number> {

@@ -251,13 +251,14 @@ describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
 
 /**
  * A Redis restarted with its data still holds the claims it had before its outage, and on its
- * return may meet rows in PostgreSQL for the same agents. The record decides whose call still
- * rings or talks: the claim whose attempt is over gives way, whichever side holds it.
+ * return may meet rows in PostgreSQL for the same agents. Redis's claim gives way only when its
+ * attempt is over on record and the row's is not; any other it keeps, one granted since the
+ * return among them.
  */
 describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outage', () => {
   const port = 6397;
 
-  it('keeps, of two claims on one agent, the one whose attempt is unfinished on record', async () => {
+  it('gives an agent to the claim taken during the outage only when Redis kept one whose attempt is over on record', async () => {
     const cli = await sleepyRedis(port);
     const database = await freshDatabase();
     const { db } = database;
@@ -281,7 +282,7 @@ describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outag
     };
     try {
       await coordinator.start(5_000);
-      const [a, b] = [await agent(1), await agent(2)];
+      const [a, b, c] = [await agent(1), await agent(2), await agent(3)];
       // Agent a: rung before the outage for a call whose ring is past its time on record (Twilio's
       // word of its end never came), so PostgreSQL will give them on; Redis keeps the claim.
       const before = await attempt(await call(1), a, { agoMs: 120_000 });
@@ -297,11 +298,23 @@ describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outag
       expect(await coordinator.claimFirstFree([b], ended, 60_000)).toBe(b);
       await attempt(ended.split(':')[0]!, b, { finished: true });
       // ... while Redis, the moment it is back, gives b to a call that rings them now (an instance
-      // that had not been in fallback): this command waits behind the sleep, ahead of any probe.
+      // that had not been in fallback): the command waits behind the sleep, ahead of any probe.
       const since = await attempt(await call(4), b);
-      const setter = spawn('redis-cli', ['-p', String(port), 'set', `${prefix}claim:${b}`, since, 'px', '60000']);
+      // c: claimed here for a call that rings them now, while Redis, back, gives c to a call whose
+      // attempt is not on record yet (claims come a moment ahead of their attempts).
+      const ringing = `${await call(5)}:0`;
+      expect(await coordinator.claimFirstFree([c], ringing, 60_000)).toBe(c);
+      await attempt(ringing.split(':')[0]!, c);
+      const fresh = `${await call(6)}:0`;
+      const claimedOnReturn = [
+        [b, since],
+        [c, fresh],
+      ].map(([agentId, holder]) => {
+        const setter = spawn('redis-cli', ['-p', String(port), 'set', `${prefix}claim:${agentId}`, holder!, 'px', '60000']);
+        return new Promise((r) => setter.on('exit', r));
+      });
       await woken;
-      await new Promise((r) => setter.on('exit', r));
+      await Promise.all(claimedOnReturn);
 
       await until('the switch back to Redis', () => coordinator.mode() === 'redis');
       await until('the copy back', () => cli('get', `${prefix}claim:${a}`) === during);
@@ -311,6 +324,7 @@ describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outag
       expect(await coordinator.claimFirstFree([a], 'after:0', 60_000)).toBeNull();
       expect(await coordinator.holderOf(a)).toBe(during);
       expect(await coordinator.holderOf(b)).toBe(since);
+      expect(await coordinator.holderOf(c)).toBe(fresh);
     } finally {
       await coordinator.close();
       await database.drop();
