@@ -9,19 +9,26 @@ export interface ClaimRow {
   expiresAt: Date;
 }
 
+/** When the claim of a hotline attempt `ra` runs out by the record: from the key press while talking, from the offer while ringing. */
+const ringClaimEnds = (ringSeconds: string, talkSeconds: string) =>
+  `CASE WHEN ra.accepted_at IS NOT NULL THEN ra.accepted_at + make_interval(secs => ${talkSeconds})
+        ELSE ra.offered_at + make_interval(secs => ${ringSeconds}) END`;
+/** How OwnerClaims' holders begin (src/callbacks/owner-claims.ts); every other holder is a hotline call's `callId:seq`. */
+const CALLBACK_HOLDER = 'callback:';
+/** When the claim of a callback attempt `ca` runs out by the record: from its placing, as a talk. */
+const callbackClaimEnds = (talkSeconds: string) => `ca.placed_at + make_interval(secs => ${talkSeconds})`;
+
 /**
  * The claims the record implies: every unfinished attempt (a hotline ring or talk, a callback
  * call) of a call not ended, as (agent, holder, expiry) with the holders AgentOffers and
  * OwnerClaims use; `ringSeconds` and `talkSeconds` name the parameters of the claim lengths.
  */
 const onRecord = (ringSeconds: string, talkSeconds: string) => `
-  SELECT ra.agent_id, ra.call_id::text || ':' || ra.seq::text AS holder,
-         CASE WHEN ra.accepted_at IS NOT NULL THEN ra.accepted_at + make_interval(secs => ${talkSeconds})
-              ELSE ra.offered_at + make_interval(secs => ${ringSeconds}) END AS expires_at
+  SELECT ra.agent_id, ra.call_id::text || ':' || ra.seq::text AS holder, ${ringClaimEnds(ringSeconds, talkSeconds)} AS expires_at
     FROM ring_attempts ra JOIN calls c ON c.id = ra.call_id
    WHERE ra.finished_at IS NULL AND c.state <> 'ended'
   UNION ALL
-  SELECT ca.agent_id, 'callback:' || ca.id::text, ca.placed_at + make_interval(secs => ${talkSeconds})
+  SELECT ca.agent_id, '${CALLBACK_HOLDER}' || ca.id::text, ${callbackClaimEnds(talkSeconds)}
     FROM callback_attempts ca WHERE ca.finished_at IS NULL`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -185,21 +192,19 @@ export class PostgresCoordinator implements Coordinator {
   async claimOnRecord(agentId: string, holder: string): Promise<'live' | 'over' | 'none'> {
     if (!UUID.test(agentId)) return 'none';
     const now = this.clock.now();
-    const callback = holder.startsWith('callback:') ? holder.slice('callback:'.length) : null;
+    const callback = holder.startsWith(CALLBACK_HOLDER) ? holder.slice(CALLBACK_HOLDER.length) : null;
     let rows: { over: boolean }[];
     if (callback !== null) {
       if (!UUID.test(callback)) return 'none';
       rows = await this.db.query<{ over: boolean }>(
-        `SELECT finished_at IS NOT NULL OR placed_at + make_interval(secs => $3) <= $4 AS over FROM callback_attempts WHERE id = $1 AND agent_id = $2`,
+        `SELECT ca.finished_at IS NOT NULL OR ${callbackClaimEnds('$3')} <= $4 AS over FROM callback_attempts ca WHERE ca.id = $1 AND ca.agent_id = $2`,
         [callback, agentId, this.limits.talkMs / 1000, now],
       );
     } else {
       const [callId, seq] = holder.split(':');
       if (!callId || !UUID.test(callId) || !/^\d+$/.test(seq ?? '')) return 'none';
       rows = await this.db.query<{ over: boolean }>(
-        `SELECT ra.finished_at IS NOT NULL OR c.state = 'ended'
-                OR CASE WHEN ra.accepted_at IS NOT NULL THEN ra.accepted_at + make_interval(secs => $5)
-                        ELSE ra.offered_at + make_interval(secs => $4) END <= $6 AS over
+        `SELECT ra.finished_at IS NOT NULL OR c.state = 'ended' OR ${ringClaimEnds('$4', '$5')} <= $6 AS over
            FROM ring_attempts ra JOIN calls c ON c.id = ra.call_id
           WHERE ra.call_id = $1 AND ra.seq = $2 AND ra.agent_id = $3`,
         [callId, Number(seq), agentId, this.limits.ringMs / 1000, this.limits.talkMs / 1000, now],
