@@ -45,6 +45,16 @@ describe('Twilio webhooks refuse what Twilio did not send', () => {
     expect(await countCalls(h)).toBe(0);
   });
 
+  it("accepts the URL variants Twilio's own check accepts: the same URL signed with its default port", async () => {
+    // The exact URL is compared first; a signature for https://host:443/… is only found by
+    // twilio.validateRequest's variants, which must still be tried.
+    const withPort = twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_BASE_URL}:443/webhooks/voice/incoming`, incoming);
+    const res = await request(h.app).post('/webhooks/voice/incoming').type('form').set('X-Twilio-Signature', withPort).send(incoming);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<Dial');
+    expect(await countCalls(h)).toBe(1);
+  });
+
   it('answers a signed but malformed webhook with 400 naming the field, still in TwiML, and changes nothing', async () => {
     const res = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/incoming`, { From: CALLER, To: HOTLINE });
     expect(res.status).toBe(400);
