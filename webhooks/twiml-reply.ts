@@ -11,7 +11,12 @@ export function sendTwiml(res: Response, twiml: string, status = 200): void {
     lateHandlerDone(res);
     return;
   }
-  res.status(status).type('text/xml').send(twiml);
+  // Written directly rather than by Express's res.send: Twilio asks each document once, so the
+  // ETag (a hash of every answer) and the freshness check that send() adds serve no one.
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/xml; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(twiml));
+  res.end(twiml);
 }
 
 /**
