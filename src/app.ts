@@ -45,6 +45,24 @@ export function createApp(c: Container, drain: DrainState = { draining: false })
     next();
   });
 
+  // Twilio's webhooks first: the calls' path meets no other route on its way.
+  app.use(
+    '/webhooks',
+    twilioWebhooks({
+      hotline: c.hotline,
+      authToken: c.config.TWILIO_AUTH_TOKEN,
+      publicBaseUrl: c.config.PUBLIC_BASE_URL,
+      speaker: c.speaker,
+      fallbackNumber: c.config.FALLBACK_NUMBER,
+      logger: c.logger,
+      clock: c.clock,
+      deadlineSeconds: c.config.WEBHOOK_DEADLINE_SECONDS,
+      observe: (route, status, seconds) => c.metrics.observeWebhook(route, status, seconds),
+      degraded: c.spool?.degraded,
+      extraRoutes: (router) => c.features.forEach((f) => f.webhookRoutes?.(router)),
+    }),
+  );
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -80,23 +98,6 @@ export function createApp(c: Container, drain: DrainState = { draining: false })
   });
 
   app.use(metricsRoutes(c.metrics, c.config.METRICS_TOKEN, c.logger));
-
-  app.use(
-    '/webhooks',
-    twilioWebhooks({
-      hotline: c.hotline,
-      authToken: c.config.TWILIO_AUTH_TOKEN,
-      publicBaseUrl: c.config.PUBLIC_BASE_URL,
-      speaker: c.speaker,
-      fallbackNumber: c.config.FALLBACK_NUMBER,
-      logger: c.logger,
-      clock: c.clock,
-      deadlineSeconds: c.config.WEBHOOK_DEADLINE_SECONDS,
-      observe: (route, status, seconds) => c.metrics.observeWebhook(route, status, seconds),
-      degraded: c.spool?.degraded,
-      extraRoutes: (router) => c.features.forEach((f) => f.webhookRoutes?.(router)),
-    }),
-  );
 
   const api = Router();
   api.use(express.json({ limit: '100kb' }));
