@@ -60,7 +60,7 @@ export function callbackFeature(c: Container): CallbackFeature {
   c.hotline.setWaitingOffer({
     prompt: texts.offer,
     timeoutSeconds: OFFER_LISTEN_SECONDS,
-    actionUrl: (call) => c.hotline.webhookUrl('callback-offer', { call: call.id }),
+    actionUrl: (callId) => c.hotline.webhookUrl('callback-offer', { call: callId }),
   });
 
   return {

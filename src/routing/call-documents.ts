@@ -16,7 +16,8 @@ export interface WaitingOffer {
   prompt: string;
   /** Seconds the <Gather> waits for the key after the prompt before ringing goes on. */
   timeoutSeconds: number;
-  actionUrl(call: Call): string;
+  /** Where the key goes, for the call with this id (the id alone: see CallDocuments.hold). */
+  actionUrl(callId: string): string;
 }
 
 export interface DocumentSettings {
@@ -34,14 +35,36 @@ export interface DocumentSettings {
  */
 const MIN_RING_SECONDS = 10;
 
+/**
+ * The call id a hold document is first built with, then replaced by the caller's own (see
+ * CallDocuments.hold). A UUID reads the same in a query string and in XML, and this one is never
+ * a call's: gen_random_uuid() makes version-4 ids.
+ */
+const STAND_IN_ID = '00000000-0000-0000-0000-000000000000';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Hold documents are kept for up to this many callers ahead; a longer line builds each one afresh. */
+const HOLD_KEPT_AHEAD = 200;
+
 /** The TwiML documents of a hotline call, as the caller hears them. */
 export class CallDocuments {
-  offer: WaitingOffer | null = null;
+  private waitingOffer: WaitingOffer | null = null;
+  /** The hold document for each number of callers ahead, with STAND_IN_ID for the call's id. */
+  private readonly holdByAhead = new Map<number, string>();
 
   constructor(
     private readonly s: DocumentSettings,
     private readonly speaker: Speaker,
   ) {}
+
+  get offer(): WaitingOffer | null {
+    return this.waitingOffer;
+  }
+
+  /** The kept hold documents carry the offer's prompt and URL: they are built again with the new one. */
+  set offer(offer: WaitingOffer | null) {
+    this.waitingOffer = offer;
+    this.holdByAhead.clear();
+  }
 
   webhookUrl(name: string, query: Record<string, string>): string {
     return `${this.s.publicBaseUrl}/webhooks/voice/${name}?${new URLSearchParams(query).toString()}`;
@@ -72,11 +95,23 @@ export class CallDocuments {
 
   /** The waiting line: how many are ahead, hold music, the callback offer, and a recheck when the music ends. */
   hold(call: Call, ahead: number): string {
+    // Callers in the line hear the same document but for the call id in its two URLs and the
+    // count of callers ahead: it is built once per count, and the id put in (the busiest path).
+    if (ahead > HOLD_KEPT_AHEAD || !UUID.test(call.id)) return this.holdFor(call.id, ahead);
+    let kept = this.holdByAhead.get(ahead);
+    if (kept === undefined) {
+      kept = this.holdFor(STAND_IN_ID, ahead);
+      this.holdByAhead.set(ahead, kept);
+    }
+    return kept.replaceAll(STAND_IN_ID, call.id);
+  }
+
+  private holdFor(callId: string, ahead: number): string {
     return holdTwiml(this.speaker, {
       text: this.speaker.text.allBusy(ahead),
       musicUrl: this.s.holdMusicUrl,
-      keyAction: this.offer ? { prompt: this.offer.prompt, actionUrl: this.offer.actionUrl(call) } : undefined,
-      recheckUrl: this.webhookUrl('hold', { call: call.id, recheck: '1' }),
+      keyAction: this.offer ? { prompt: this.offer.prompt, actionUrl: this.offer.actionUrl(callId) } : undefined,
+      recheckUrl: this.webhookUrl('hold', { call: callId, recheck: '1' }),
     });
   }
 
@@ -86,7 +121,7 @@ export class CallDocuments {
       if (text) this.speaker.say(res, text);
       return;
     }
-    const gather = res.gather({ input: ['dtmf'], numDigits: 1, timeout: this.offer.timeoutSeconds, action: this.offer.actionUrl(call), method: 'POST' });
+    const gather = res.gather({ input: ['dtmf'], numDigits: 1, timeout: this.offer.timeoutSeconds, action: this.offer.actionUrl(call.id), method: 'POST' });
     this.speaker.say(gather, text + this.offer.prompt);
   }
 
