@@ -3,7 +3,7 @@ import { secondsBetween } from '../domain/clock';
 import { parseEndpoint } from '../domain/endpoint';
 import { speechSeconds } from '../domain/speech';
 import type { Call, RingAttempt } from '../domain/ports';
-import { newResponse, type Speaker, type TwimlResponse } from '../twiml/hotline-twiml';
+import { escapeTwimlText, newResponse, type Speaker, type TwimlResponse } from '../twiml/hotline-twiml';
 import { dialAgent, holdTwiml } from './routing-twiml';
 
 /**
@@ -36,20 +36,19 @@ export interface DocumentSettings {
 const MIN_RING_SECONDS = 10;
 
 /**
- * The call id a hold document is first built with, then replaced by the caller's own (see
- * CallDocuments.hold). A UUID reads the same in a query string and in XML, and this one is never
- * a call's: gen_random_uuid() makes version-4 ids.
+ * The call id and the words the kept hold document is built with (see CallDocuments.hold), each
+ * replaced by the caller's own. A UUID reads the same in a query string and in XML, and this one is
+ * never a call's: gen_random_uuid() makes version-4 ids.
  */
 const STAND_IN_ID = '00000000-0000-0000-0000-000000000000';
+const STAND_IN_TEXT = 'THREERING-HOLD-TEXT';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** Hold documents are kept for up to this many callers ahead; a longer line builds each one afresh. */
-const HOLD_KEPT_AHEAD = 200;
 
 /** The TwiML documents of a hotline call, as the caller hears them. */
 export class CallDocuments {
   private waitingOffer: WaitingOffer | null = null;
-  /** The hold document for each number of callers ahead, with STAND_IN_ID for the call's id. */
-  private readonly holdByAhead = new Map<number, string>();
+  /** The hold document with STAND_IN_ID and STAND_IN_TEXT, once built. */
+  private keptHold: string | null = null;
 
   constructor(
     private readonly s: DocumentSettings,
@@ -60,10 +59,10 @@ export class CallDocuments {
     return this.waitingOffer;
   }
 
-  /** The kept hold documents carry the offer's prompt and URL: they are built again with the new one. */
+  /** The kept hold document carries the offer's prompt and URL: it is built again with the new one. */
   set offer(offer: WaitingOffer | null) {
     this.waitingOffer = offer;
-    this.holdByAhead.clear();
+    this.keptHold = null;
   }
 
   webhookUrl(name: string, query: Record<string, string>): string {
@@ -95,20 +94,18 @@ export class CallDocuments {
 
   /** The waiting line: how many are ahead, hold music, the callback offer, and a recheck when the music ends. */
   hold(call: Call, ahead: number): string {
-    // Callers in the line hear the same document but for the call id in its two URLs and the
-    // count of callers ahead: it is built once per count, and the id put in (the busiest path).
-    if (ahead > HOLD_KEPT_AHEAD || !UUID.test(call.id)) return this.holdFor(call.id, ahead);
-    let kept = this.holdByAhead.get(ahead);
-    if (kept === undefined) {
-      kept = this.holdFor(STAND_IN_ID, ahead);
-      this.holdByAhead.set(ahead, kept);
-    }
-    return kept.replaceAll(STAND_IN_ID, call.id);
+    // Every caller in the line hears the same document but for their call id (in two URLs) and
+    // the count of callers ahead in its first words: it is built once (the line is the busiest
+    // path), and those put in, escaped as the builder escapes text.
+    const text = this.speaker.text.allBusy(ahead);
+    if (!UUID.test(call.id)) return this.holdFor(call.id, text);
+    this.keptHold ??= this.holdFor(STAND_IN_ID, STAND_IN_TEXT);
+    return this.keptHold.replace(STAND_IN_TEXT, () => escapeTwimlText(text)).replaceAll(STAND_IN_ID, call.id);
   }
 
-  private holdFor(callId: string, ahead: number): string {
+  private holdFor(callId: string, text: string): string {
     return holdTwiml(this.speaker, {
-      text: this.speaker.text.allBusy(ahead),
+      text,
       musicUrl: this.s.holdMusicUrl,
       keyAction: this.offer ? { prompt: this.offer.prompt, actionUrl: this.offer.actionUrl(callId) } : undefined,
       recheckUrl: this.webhookUrl('hold', { call: callId, recheck: '1' }),

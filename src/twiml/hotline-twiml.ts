@@ -19,6 +19,9 @@ export function speaker(language: PromptLanguage, voice?: string): Speaker {
   return { text: prompts[language], say: (target, text) => void target.say(attrs, text) };
 }
 
+/** Text as the TwiML builder (xmlbuilder) escapes it inside an element, for text put into a built document. */
+export const escapeTwimlText = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;');
+
 export function newResponse(): VoiceResponse {
   return new twilio.twiml.VoiceResponse();
 }
