@@ -277,6 +277,16 @@ export interface Coordinator {
   lineMembers(limit: number): Promise<string[]>;
   /** How many callers are ahead of this one, or null when it is not in the line. */
   linePosition(callId: string): Promise<number | null>;
+  /**
+   * nextRotation(key) and whether the line is empty, asked together: one round trip on Redis.
+   * Optional: without it the two are asked separately (src/routing/waiting-line.ts).
+   */
+  arrive?(key: string): Promise<{ rotation: number; lineEmpty: boolean }>;
+  /**
+   * enterLine, then anyUnclaimed(agentIds) looked at after it, together: one round trip on Redis.
+   * Optional, like arrive.
+   */
+  enterLineAndLook?(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Redis errors seen so far (connection errors and failed commands), for /metrics; absent in process. */

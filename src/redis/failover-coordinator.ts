@@ -288,6 +288,27 @@ export class FailoverCoordinator implements Coordinator {
     return r.ok ? r.value : true;
   }
 
+  async arrive(key: string): Promise<{ rotation: number; lineEmpty: boolean }> {
+    const r = await this.tryRedis((redis) => redis.arrive(key));
+    if (r.ok) {
+      this.lastRotation.set(key, r.value.rotation);
+      return r.value;
+    }
+    // Redis failed or is not in use: each is asked as on its own, with its fallback.
+    const [rotation, waiting] = await Promise.all([this.nextRotation(key), this.lineMembers(1)]);
+    return { rotation, lineEmpty: waiting.length === 0 };
+  }
+
+  async enterLineAndLook(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
+    // In the grace after a fallback the look is not asked of Redis (see anyUnclaimed).
+    if (!this.inGrace()) {
+      const r = await this.tryRedis((redis) => redis.enterLineAndLook(callId, arrivedAtMs, agentIds));
+      if (r.ok) return r.value;
+    }
+    const [ahead, anyUnclaimed] = await Promise.all([this.enterLine(callId, arrivedAtMs), this.anyUnclaimed(agentIds)]);
+    return { ahead, anyUnclaimed };
+  }
+
   async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
     const r = await this.tryRedis((redis) => redis.enterLine(callId, arrivedAtMs));
     return r.ok ? r.value : this.inFallback((pg) => pg.enterLine(callId, arrivedAtMs), (redis) => redis.enterLine(callId, arrivedAtMs));

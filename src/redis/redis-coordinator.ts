@@ -10,6 +10,8 @@ interface ClaimCommands {
   releaseClaim(key: string, holder: string): Promise<number>;
   extendClaim(key: string, holder: string, ttlMs: number): Promise<number>;
   takeOverClaim(key: string, from: string, to: string, ttlMs: number): Promise<number>;
+  arrive(line: string, rotation: string): Promise<[number, number]>;
+  enterLineAndLook(numKeys: number, ...args: (string | number)[]): Promise<[number, number]>;
 }
 
 /** Coordination in Redis, shared by every server instance (scripts in ./lua, registered once). */
@@ -44,6 +46,8 @@ export class RedisCoordinator implements Coordinator {
     redis.defineCommand('releaseClaim', { numberOfKeys: 1, lua: lua('release-claim-1.lua') });
     redis.defineCommand('extendClaim', { numberOfKeys: 1, lua: lua('extend-claim-1.lua') });
     redis.defineCommand('takeOverClaim', { numberOfKeys: 1, lua: lua('take-over-claim-1.lua') });
+    redis.defineCommand('arrive', { numberOfKeys: 2, lua: lua('arrive-2.lua') });
+    redis.defineCommand('enterLineAndLook', { lua: lua('enter-line-and-look.lua') });
     this.redis = redis as Redis & ClaimCommands;
   }
 
@@ -59,8 +63,17 @@ export class RedisCoordinator implements Coordinator {
     return `${this.prefix}claim:${agentId}`;
   }
 
+  private rotationKey(key?: string): string {
+    return key ? `${this.prefix}rotation:${key}` : `${this.prefix}rotation`;
+  }
+
   async nextRotation(key?: string): Promise<number> {
-    return (await this.redis.incr(key ? `${this.prefix}rotation:${key}` : `${this.prefix}rotation`)) - 1;
+    return (await this.redis.incr(this.rotationKey(key))) - 1;
+  }
+
+  async arrive(key: string): Promise<{ rotation: number; lineEmpty: boolean }> {
+    const [rotation, waiting] = await this.redis.arrive(this.lineKey, this.rotationKey(key));
+    return { rotation: Number(rotation), lineEmpty: Number(waiting) === 0 };
   }
 
   async claimFirstFree(agentIds: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
@@ -96,6 +109,12 @@ export class RedisCoordinator implements Coordinator {
   async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
     const [, rank] = await Promise.all([this.redis.zadd(this.lineKey, 'NX', arrivedAtMs, callId), this.redis.zrank(this.lineKey, callId)]);
     return rank ?? 0;
+  }
+
+  async enterLineAndLook(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
+    const claims = [...new Set(agentIds)].map((id) => this.claimKey(id));
+    const [ahead, unclaimed] = await this.redis.enterLineAndLook(1 + claims.length, this.lineKey, ...claims, arrivedAtMs, callId);
+    return { ahead: Number(ahead), anyUnclaimed: Number(unclaimed) === 1 };
   }
 
   async leaveLine(callId: string): Promise<boolean> {
@@ -147,7 +166,7 @@ export class RedisCoordinator implements Coordinator {
 
   /** Raises a rotation counter so that its next value is at least `next` (never lowers it). */
   async raiseRotation(key: string | undefined, next: number): Promise<void> {
-    const k = key ? `${this.prefix}rotation:${key}` : `${this.prefix}rotation`;
+    const k = this.rotationKey(key);
     const current = Number((await this.redis.get(k)) ?? 0);
     // INCRBY, not SET: an instance incrementing meanwhile is never set back.
     if (current < next) await this.redis.incrby(k, next - current);

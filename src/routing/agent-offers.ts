@@ -66,11 +66,6 @@ export class AgentOffers {
     return huntOrder(agents, call.rotationOffset, triedAgents(attempts));
   }
 
-  /** Whether one of these agents may be free now (a look at the claims; see Coordinator.anyUnclaimed). */
-  mayBeFree(agents: readonly Agent[]): Promise<boolean> {
-    return this.d.coordinator.anyUnclaimed(agents.map((a) => a.id));
-  }
-
   /**
    * Claims the next free agent in this call's hunt order and records the attempt, and why others
    * were passed over. `busy` gathers the agents found taken (the claimed one too), for a pass

@@ -134,9 +134,8 @@ export class HotlineService {
     const verdict = await this.gate.check(p.from, now);
     const refused = verdict === 'reject' || verdict === 'internal';
     const screening = { blocked: verdict === 'reject', internal: verdict === 'internal' || verdict === 'internal-test', warned: verdict === 'warn', refused };
-    // Asked together (one round trip to Redis): the line does not depend on this call. A refused
-    // call rings nobody: it takes no step of the rotation. A repeated request takes one it does not use.
-    const [lineEmpty, rotation] = refused ? [true, 0] : await Promise.all([this.line.isEmpty(), this.d.coordinator.nextRotation(p.to)]);
+    // A refused call rings nobody: it takes no step of the rotation. A repeated request takes one it does not use.
+    const { lineEmpty, rotation } = refused ? { lineEmpty: true, rotation: 0 } : await this.line.arrive(p.to);
     // Behind callers already waiting, this one is recorded waiting from its first second.
     const behind = !lineEmpty;
     const { call, created } = await this.d.calls.createCall(
@@ -411,9 +410,8 @@ export class HotlineService {
     // An agent may have freed up between our look and joining the line (their release then saw
     // no one waiting): if one this caller could take looks free, offer in line order, asking the
     // coordinator afresh. With every one of them claimed the pass is not needed: a release from
-    // now on sees this caller in the line. The look is issued after entering the line (on Redis's
-    // one connection it is answered after it), so both take one round trip.
-    const [ahead, mayBeFree] = await Promise.all([this.line.join(call, now), this.offers.mayBeFree(untried)]);
+    // now on sees this caller in the line. The look is answered after the join.
+    const { ahead, mayBeFree } = await this.line.joinAndLook(call, now, untried.map((a) => a.id));
     if (!mayBeFree) return this.docs.hold(call, ahead);
     const offered = await this.promoteWaiting(now, call.id);
     if (offered) return this.docs.ring(call, offered, now);

@@ -15,12 +15,34 @@ export class WaitingLine {
     private readonly calls: CallStore,
   ) {}
 
+  /**
+   * A call arrives at `hotline`: its rotation offset, and whether anyone is waiting already (it
+   * then joins behind them). One round trip where the coordinator can ask both at once.
+   */
+  async arrive(hotline: string): Promise<{ rotation: number; lineEmpty: boolean }> {
+    if (this.coordinator.arrive) return this.coordinator.arrive(hotline);
+    const [rotation, lineEmpty] = await Promise.all([this.coordinator.nextRotation(hotline), this.isEmpty()]);
+    return { rotation, lineEmpty };
+  }
+
   /** Puts the caller in the line (keeping their place if already in it); returns how many are ahead. */
   async join(call: Call, now: Date): Promise<number> {
-    const ahead = await this.coordinator.enterLine(call.id, call.startedAt.getTime());
+    return (await this.joinAndLook(call, now, [])).ahead;
+  }
+
+  /**
+   * join, and then a look at whether one of `agentIds` may be free (see Coordinator.anyUnclaimed):
+   * an agent released just before the caller joined saw nobody waiting. The look is answered
+   * after the join, in one round trip where the coordinator can ask both at once.
+   */
+  async joinAndLook(call: Call, now: Date, agentIds: readonly string[]): Promise<{ ahead: number; mayBeFree: boolean }> {
+    const arrivedAtMs = call.startedAt.getTime();
+    const { ahead, anyUnclaimed } = this.coordinator.enterLineAndLook
+      ? await this.coordinator.enterLineAndLook(call.id, arrivedAtMs, agentIds)
+      : await Promise.all([this.coordinator.enterLine(call.id, arrivedAtMs), agentIds.length ? this.coordinator.anyUnclaimed(agentIds) : false]).then(([a, u]) => ({ ahead: a, anyUnclaimed: u }));
     // A call that arrived behind waiting callers was recorded waiting (HotlineService.incoming).
     if (!call.waitingSince) await this.calls.markWaiting(call.id, now);
-    return ahead;
+    return { ahead, mayBeFree: anyUnclaimed };
   }
 
   /** Takes the caller out; true for the one request (on any instance) that did. */

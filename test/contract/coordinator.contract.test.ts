@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Coordinator } from '../../src/domain/ports';
+import type { Call, CallStore, Coordinator } from '../../src/domain/ports';
+import { WaitingLine } from '../../src/routing/waiting-line';
 import { databaseCounter } from '../../src/postgres/counter-store';
 import { pgliteDb, type Db } from '../../src/postgres/db';
 import { migrate } from '../../src/postgres/migrate';
@@ -219,6 +220,31 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
     expect(taken.filter(Boolean)).toHaveLength(1);
     expect(await b.lineMembers(10)).toEqual(['call-late']);
     expect(await a.linePosition('call-late')).toBe(0);
+  });
+
+  it("answers a call's arrival, and a join with a look at the agents, as the questions asked one by one would", async () => {
+    // Through the waiting line, which asks the coordinator's combined questions where it has them.
+    for (const id of await a.lineMembers(100)) await a.leaveLine(id);
+    const [lineA, lineB] = [new WaitingLine(a, {} as CallStore), new WaitingLine(b, {} as CallStore)];
+    const waiting = (id: string, ms: number) => ({ id, startedAt: new Date(ms), waitingSince: new Date(ms) }) as Call;
+    const now = new Date();
+    const hotline = '+864008003333';
+    const first = await lineA.arrive(hotline);
+    expect(first.lineEmpty).toBe(true);
+    expect(await lineB.arrive(hotline)).toEqual({ rotation: first.rotation + 1, lineEmpty: true });
+    expect(await a.nextRotation(hotline)).toBe(first.rotation + 2);
+
+    expect(await a.claimFirstFree(['jl-1'], 'jl-call:0', 60_000)).toBe('jl-1');
+    expect(await lineA.joinAndLook(waiting('jl-late', 2_000), now, ['jl-1'])).toEqual({ ahead: 0, mayBeFree: false });
+    expect(await lineB.joinAndLook(waiting('jl-early', 1_000), now, ['jl-1', 'jl-2'])).toEqual({ ahead: 0, mayBeFree: true });
+    // Joining again keeps the first place; a join without agents looks at none.
+    expect(await lineB.joinAndLook(waiting('jl-late', 500), now, [])).toEqual({ ahead: 1, mayBeFree: false });
+    expect(await lineA.join(waiting('jl-late', 500), now)).toBe(1);
+    expect(await lineB.arrive(hotline)).toEqual({ rotation: first.rotation + 3, lineEmpty: false });
+    expect(await a.lineMembers(10)).toEqual(['jl-early', 'jl-late']);
+    expect(await a.holderOf('jl-2')).toBeNull();
+    expect(await a.releaseClaim('jl-1', 'jl-call:0')).toBe(true);
+    expect(await lineA.joinAndLook(waiting('jl-late', 2_000), now, ['jl-1'])).toEqual({ ahead: 1, mayBeFree: true });
   });
 });
 
