@@ -3,7 +3,7 @@
  * run, each server in its own process on 127.0.0.1, on real PostgreSQL and Redis:
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 \
- *     npx tsx scripts/bench-webhook.ts [--agents 50] [--seconds 10] [--rate 300] [--concurrency 16] [--only] [--port-base 3203]
+ *     npx tsx scripts/bench-webhook.ts [--agents 50] [--seconds 10] [--rate 300] [--concurrency 16] [--only] [--port-base 3203] [--client http|fetch]
  *
  * For each target (the bare route first): 200 warm-up requests; throughput with `concurrency` requests in flight for
  * `seconds`/2, with the CPU time each process spent meanwhile (the server, PostgreSQL, Redis and
@@ -13,6 +13,7 @@
  * time; loopback only. A scratch database is created and dropped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import express from 'express';
@@ -58,6 +59,32 @@ function startChild(kind: string, port: number, env: Record<string, string>): Pr
   });
 }
 
+interface Answer {
+  status: number;
+  text: string;
+}
+
+/** Connections kept open between requests, as a load balancer keeps them to its backends. */
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function postWithHttp(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: keepAlive, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function postWithFetch(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
+  const res = await fetch(url, { method: 'POST', headers, body });
+  return { status: res.status, text: await res.text() };
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -71,6 +98,8 @@ async function main() {
       only: { type: 'boolean', default: false },
       // The first of the ports the targets listen on (one each); a free port when not given.
       'port-base': { type: 'string' },
+      // The load generator: node:http with keep-alive (light), or fetch (undici, about three times its CPU a request).
+      client: { type: 'string', default: 'http' },
     },
     strict: true,
   });
@@ -78,6 +107,8 @@ async function main() {
   const seconds = Math.min(Number(values.seconds), 60);
   const rate = Math.min(Number(values.rate), 2000);
   const concurrency = Math.min(Number(values.concurrency), 64);
+  if (values.client !== 'http' && values.client !== 'fetch') throw new Error('--client is http or fetch');
+  const post = values.client === 'fetch' ? postWithFetch : postWithHttp;
   const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const redis = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const scratch = await createScratchDatabase(base, 'bench');
@@ -86,7 +117,7 @@ async function main() {
   const children: ChildProcess[] = [];
   const rows: string[] = [];
   try {
-    const results: Record<string, { rps: number; p50: number; p99: number; errors: number }> = {};
+    const results: Record<string, { rps: number; p50: number; p99: number; errors: string }> = {};
     // Milliseconds of CPU per request in the throughput phase, by process group (undefined where /proc shows none).
     const cpuPerRequest: Record<string, Record<string, CpuTimes | undefined>> = {};
     // The bare route first, on a quiet machine: after the incoming run, PostgreSQL still has work
@@ -105,17 +136,23 @@ async function main() {
       }
       let n = 0;
       let errors = 0;
+      // What the errors were (a status, or the connection's error code), for the report.
+      const reasons = new Set<string>();
       const one = async (): Promise<number> => {
         const target = `${url}/webhooks/voice/incoming`;
         const params = { AccountSid: 'AC00000000000000000000000000000000', CallSid: 'CA' + randomBytes(16).toString('hex'), From: `+86139${String(n++ % 1e8).padStart(8, '0')}`, To: '+864008001234', CallStatus: 'ringing', Direction: 'inbound' };
         const started = performance.now();
         try {
-          const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, target, params) }, body: new URLSearchParams(params).toString() });
-          const text = await res.text();
-          if (res.status !== 200 || !text.includes('<Response>')) errors++;
-        } catch {
+          const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, target, params) };
+          const res = await post(target, headers, new URLSearchParams(params).toString());
+          if (res.status !== 200 || !res.text.includes('<Response>')) {
+            errors++;
+            reasons.add(`status ${res.status}`);
+          }
+        } catch (err) {
           // Refused or reset under overload: an error, timed like any other answer.
           errors++;
+          reasons.add((err as { code?: string }).code ?? String(err));
         }
         return performance.now() - started;
       };
@@ -146,14 +183,14 @@ async function main() {
         latencies.push(one());
       }
       const ms = await Promise.all(latencies);
-      results[kind] = { rps, p50: percentile(ms, 50)!, p99: percentile(ms, 99)!, errors };
+      results[kind] = { rps, p50: percentile(ms, 50)!, p99: percentile(ms, 99)!, errors: errors ? `${errors} (${[...reasons].join(', ')})` : '0' };
       // The next target runs alone: this server drains (its waiting line, its sweeps) before it exits.
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       if ((await Promise.race([exited, new Promise((r) => setTimeout(() => r('late'), 30_000))])) === 'late') child.kill('SIGKILL');
     }
     const inc = results.incoming!;
-    const bare = results.bare ?? { rps: NaN, p50: NaN, p99: NaN, errors: 0 };
+    const bare = results.bare ?? { rps: NaN, p50: NaN, p99: NaN, errors: '0' };
     rows.push(
       '| target | requests/s (' + concurrency + ' in flight) | p50 ms at ' + rate + '/s | p99 ms at ' + rate + '/s | errors |',
       '|---|---|---|---|---|',
