@@ -39,10 +39,16 @@ export class WaitingLine {
     const arrivedAtMs = call.startedAt.getTime();
     const { ahead, anyUnclaimed } = this.coordinator.enterLineAndLook
       ? await this.coordinator.enterLineAndLook(call.id, arrivedAtMs, agentIds)
-      : await Promise.all([this.coordinator.enterLine(call.id, arrivedAtMs), agentIds.length ? this.coordinator.anyUnclaimed(agentIds) : false]).then(([a, u]) => ({ ahead: a, anyUnclaimed: u }));
+      : await this.enterThenLook(call.id, arrivedAtMs, agentIds);
     // A call that arrived behind waiting callers was recorded waiting (HotlineService.incoming).
     if (!call.waitingSince) await this.calls.markWaiting(call.id, now);
     return { ahead, mayBeFree: anyUnclaimed };
+  }
+
+  private async enterThenLook(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
+    // Issued together: on one connection the look is answered after the join.
+    const [ahead, anyUnclaimed] = await Promise.all([this.coordinator.enterLine(callId, arrivedAtMs), agentIds.length > 0 ? this.coordinator.anyUnclaimed(agentIds) : false]);
+    return { ahead, anyUnclaimed };
   }
 
   /** Takes the caller out; true for the one request (on any instance) that did. */
