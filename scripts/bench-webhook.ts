@@ -33,8 +33,12 @@ async function serve(kind: string, port: number) {
     const app = express();
     app.use(express.urlencoded({ extended: false, limit: '64kb' }));
     const twiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Dial answerOnBridge="true" timeout="10"><Number>+8613800000001</Number></Dial></Response>';
+    // Answered as the server answers TwiML (webhooks/twiml-reply.ts): no ETag, no freshness check.
     app.post('/webhooks/voice/incoming', (_req, res) => {
-      res.type('text/xml').send(twiml);
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'text/xml; charset=utf-8');
+      res.setHeader('Content-Length', Buffer.byteLength(twiml));
+      res.end(twiml);
     });
     app.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
     return;
@@ -64,8 +68,11 @@ interface Answer {
   text: string;
 }
 
-/** Connections kept open between requests, as a load balancer keeps them to its backends. */
-const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
+/**
+ * Connections kept open between requests, as a load balancer keeps them to its backends; as many
+ * as there are requests in flight (as with fetch), so none waits in the generator.
+ */
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 function postWithHttp(url: string, headers: Record<string, string>, body: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
