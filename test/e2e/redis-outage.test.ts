@@ -191,14 +191,14 @@ async function sleepyRedis(port: number): Promise<(...args: string[]) => string 
   return cli;
 }
 
-/** An instance's coordinator on that Redis and a database, quick to fail over and with a short grace. */
-function failoverOn(port: number, database: TestDatabase, clock: ManualClock, prefix: string): FailoverCoordinator {
+/** An instance's coordinator on that Redis and a database, quick to fail over and with a short grace (unless told). */
+function failoverOn(port: number, database: TestDatabase, clock: ManualClock, prefix: string, graceMs = 200): FailoverCoordinator {
   return new FailoverCoordinator({
     redis: new RedisCoordinator(`redis://127.0.0.1:${port}`, prefix, { commandTimeoutMs: 250 }),
     postgres: new PostgresCoordinator(database.db, clock, { ringMs: 56_000, talkMs: 3_600_000 }),
     clock,
     logger: createLogger('error', true),
-    graceMs: 200,
+    graceMs,
   });
 }
 
@@ -261,13 +261,8 @@ describe.skipIf(!hasRedisServer)("a call's arrival and its joining the line whil
     const cli = await sleepyRedis(port);
     const database = await freshDatabase();
     const prefix = `threering-arrive:${randomBytes(4).toString('hex')}:`;
-    const coordinator = new FailoverCoordinator({
-      redis: new RedisCoordinator(`redis://127.0.0.1:${port}`, prefix, { commandTimeoutMs: 250 }),
-      postgres: new PostgresCoordinator(database.db, new ManualClock(), { ringMs: 56_000, talkMs: 3_600_000 }),
-      clock: new ManualClock(),
-      logger: createLogger('error', true),
-      graceMs: 60_000,
-    });
+    // A long grace, to look at the agents inside it.
+    const coordinator = failoverOn(port, database, new ManualClock(), prefix, 60_000);
     const hotline = '+864008001234';
     try {
       await coordinator.start(5_000);
