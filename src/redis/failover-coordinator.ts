@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock';
+import { arriveOneByOne, enterLineThenLook } from '../domain/coordination';
 import type { CoordinationMode, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
@@ -295,8 +296,7 @@ export class FailoverCoordinator implements Coordinator {
       return r.value;
     }
     // Redis failed or is not in use: each is asked as on its own, with its fallback.
-    const [rotation, waiting] = await Promise.all([this.nextRotation(key), this.lineMembers(1)]);
-    return { rotation, lineEmpty: waiting.length === 0 };
+    return arriveOneByOne(this, key);
   }
 
   async enterLineAndLook(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
@@ -305,8 +305,7 @@ export class FailoverCoordinator implements Coordinator {
       const r = await this.tryRedis((redis) => redis.enterLineAndLook(callId, arrivedAtMs, agentIds));
       if (r.ok) return r.value;
     }
-    const [ahead, anyUnclaimed] = await Promise.all([this.enterLine(callId, arrivedAtMs), this.anyUnclaimed(agentIds)]);
-    return { ahead, anyUnclaimed };
+    return enterLineThenLook(this, callId, arrivedAtMs, agentIds);
   }
 
   async enterLine(callId: string, arrivedAtMs: number): Promise<number> {

@@ -105,10 +105,9 @@ export class RedisCoordinator implements Coordinator {
     return `${this.prefix}line`;
   }
 
-  /** One round trip (issued together, see enableAutoPipelining): the place is kept by NX, then read. */
+  /** The place is kept by NX, then read: enter-line-and-look.lua, looking at no agent. */
   async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
-    const [, rank] = await Promise.all([this.redis.zadd(this.lineKey, 'NX', arrivedAtMs, callId), this.redis.zrank(this.lineKey, callId)]);
-    return rank ?? 0;
+    return (await this.enterLineAndLook(callId, arrivedAtMs, [])).ahead;
   }
 
   async enterLineAndLook(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {

@@ -1,3 +1,4 @@
+import { arriveOneByOne, enterLineThenLook } from '../domain/coordination';
 import type { Call, CallStore, Coordinator } from '../domain/ports';
 
 /**
@@ -19,10 +20,8 @@ export class WaitingLine {
    * A call arrives at `hotline`: its rotation offset, and whether anyone is waiting already (it
    * then joins behind them). One round trip where the coordinator can ask both at once.
    */
-  async arrive(hotline: string): Promise<{ rotation: number; lineEmpty: boolean }> {
-    if (this.coordinator.arrive) return this.coordinator.arrive(hotline);
-    const [rotation, lineEmpty] = await Promise.all([this.coordinator.nextRotation(hotline), this.isEmpty()]);
-    return { rotation, lineEmpty };
+  arrive(hotline: string): Promise<{ rotation: number; lineEmpty: boolean }> {
+    return this.coordinator.arrive ? this.coordinator.arrive(hotline) : arriveOneByOne(this.coordinator, hotline);
   }
 
   /** Puts the caller in the line (keeping their place if already in it); returns how many are ahead. */
@@ -39,16 +38,10 @@ export class WaitingLine {
     const arrivedAtMs = call.startedAt.getTime();
     const { ahead, anyUnclaimed } = this.coordinator.enterLineAndLook
       ? await this.coordinator.enterLineAndLook(call.id, arrivedAtMs, agentIds)
-      : await this.enterThenLook(call.id, arrivedAtMs, agentIds);
+      : await enterLineThenLook(this.coordinator, call.id, arrivedAtMs, agentIds);
     // A call that arrived behind waiting callers was recorded waiting (HotlineService.incoming).
     if (!call.waitingSince) await this.calls.markWaiting(call.id, now);
     return { ahead, mayBeFree: anyUnclaimed };
-  }
-
-  private async enterThenLook(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
-    // Issued together: on one connection the look is answered after the join.
-    const [ahead, anyUnclaimed] = await Promise.all([this.coordinator.enterLine(callId, arrivedAtMs), agentIds.length > 0 ? this.coordinator.anyUnclaimed(agentIds) : false]);
-    return { ahead, anyUnclaimed };
   }
 
   /** Takes the caller out; true for the one request (on any instance) that did. */
@@ -65,9 +58,5 @@ export class WaitingLine {
   /** The calls in the line, longest-waiting first. */
   members(limit: number): Promise<string[]> {
     return this.coordinator.lineMembers(limit);
-  }
-
-  async isEmpty(): Promise<boolean> {
-    return (await this.coordinator.lineMembers(1)).length === 0;
   }
 }
