@@ -203,6 +203,24 @@ function failoverOn(port: number, database: TestDatabase, clock: ManualClock, pr
 }
 
 /**
+ * A private Redis that can hang on `port`, a fresh database, and an instance's failover
+ * coordinator on both under a key prefix of its own; `close` ends all three.
+ */
+async function onSleepyRedis(port: number, name: string, o: { clock?: ManualClock; graceMs?: number } = {}) {
+  const cli = await sleepyRedis(port);
+  const database = await freshDatabase();
+  const clock = o.clock ?? new ManualClock();
+  const prefix = `threering-${name}:${randomBytes(4).toString('hex')}:`;
+  const coordinator = failoverOn(port, database, clock, prefix, o.graceMs);
+  const close = async () => {
+    await coordinator.close();
+    await database.drop();
+    cli('shutdown', 'nosave');
+  };
+  return { cli, database, clock, prefix, coordinator, close };
+}
+
+/**
  * Puts the Redis to sleep for `seconds` and waits until the coordinator, its command timed out
  * (once redis-cli's command is in), has turned to PostgreSQL; `woken` is the sleep's end.
  */
@@ -223,10 +241,7 @@ describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
   const port = 6392;
 
   it('times a command out, claims through PostgreSQL, and copies the claim back when Redis answers', async () => {
-    const cli = await sleepyRedis(port);
-    const database = await freshDatabase();
-    const prefix = `threering-hang:${randomBytes(4).toString('hex')}:`;
-    const coordinator = failoverOn(port, database, new ManualClock(), prefix);
+    const { cli, prefix, coordinator, close } = await onSleepyRedis(port, 'hang');
     try {
       await coordinator.start(5_000);
       expect(await coordinator.claimFirstFree(['agent-1', 'agent-2'], 'before:0', 60_000)).toBe('agent-1');
@@ -242,9 +257,7 @@ describe.skipIf(!hasRedisServer)('a Redis that stops answering', () => {
       expect(await coordinator.claimFirstFree(['agent-2'], 'after:1', 60_000)).toBeNull();
       expect(Number(cli('pttl', `${prefix}claim:agent-2`))).toBeGreaterThan(30_000);
     } finally {
-      await coordinator.close();
-      await database.drop();
-      cli('shutdown', 'nosave');
+      await close();
     }
   });
 });
@@ -258,11 +271,8 @@ describe.skipIf(!hasRedisServer)("a call's arrival and its joining the line whil
   const port = 6398;
 
   it('carries the rotation on from Redis through PostgreSQL and back, and in the grace says an agent may be free', async () => {
-    const cli = await sleepyRedis(port);
-    const database = await freshDatabase();
-    const prefix = `threering-arrive:${randomBytes(4).toString('hex')}:`;
     // A long grace, to look at the agents inside it.
-    const coordinator = failoverOn(port, database, new ManualClock(), prefix, 60_000);
+    const { cli, prefix, coordinator, close } = await onSleepyRedis(port, 'arrive', { graceMs: 60_000 });
     const hotline = '+864008001234';
     try {
       await coordinator.start(5_000);
@@ -290,9 +300,7 @@ describe.skipIf(!hasRedisServer)("a call's arrival and its joining the line whil
       expect(cli('exists', `${prefix}claim:agent-1`)).toBe('1');
       expect(await coordinator.enterLineAndLook('call-3', 3_000, ['agent-1'])).toEqual({ ahead: 2, anyUnclaimed: true });
     } finally {
-      await coordinator.close();
-      await database.drop();
-      cli('shutdown', 'nosave');
+      await close();
     }
   });
 });
@@ -307,12 +315,8 @@ describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outag
   const port = 6397;
 
   it('gives an agent to the claim taken during the outage only when Redis kept one whose attempt is over on record', async () => {
-    const cli = await sleepyRedis(port);
-    const database = await freshDatabase();
+    const { cli, database, clock, prefix, coordinator, close } = await onSleepyRedis(port, 'kept');
     const { db } = database;
-    const clock = new ManualClock();
-    const prefix = `threering-kept:${randomBytes(4).toString('hex')}:`;
-    const coordinator = failoverOn(port, database, clock, prefix);
     const agent = async (n: number) =>
       (await db.query<{ id: string }>(`INSERT INTO agents (name, phone, position) VALUES ($1, $2, $3) RETURNING id`, [`Agent ${n}`, `+8613800000${n}0`, n]))[0]!.id;
     const call = async (n: number) =>
@@ -374,9 +378,7 @@ describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outag
       expect(await coordinator.holderOf(b)).toBe(since);
       expect(await coordinator.holderOf(c)).toBe(fresh);
     } finally {
-      await coordinator.close();
-      await database.drop();
-      cli('shutdown', 'nosave');
+      await close();
     }
   });
 });
