@@ -1,6 +1,6 @@
 import { noteChanges, type CallNotes, type NoteChange, type NoteField } from '../domain/call-notes';
 import type { Call } from '../domain/ports';
-import { toCall } from './call-store';
+import { toCall } from './call-rows';
 import type { Db } from './db';
 
 export interface NoteChangeRecord extends NoteChange {

@@ -1,46 +1,15 @@
 import { ringSeconds } from '../domain/answer-time';
 import { secondsBetween } from '../domain/clock';
-import type { CallType } from '../domain/call-notes';
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
 import type { SurveyStatus } from '../domain/rating';
 import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt, SkippedAgent, SkipReason } from '../domain/ports';
 import { owedAgain, recordCallEndEffects } from './call-end-effect-store';
+import { toAttempt, toCall, type AttemptRow, type CallRow } from './call-rows';
 import type { Db, Queryable } from './db';
+import { NewCalls } from './new-calls';
 
 /** PostgreSQL's deadlock_detected: the aborted statement did nothing and may be run again. */
 const DEADLOCK = '40P01';
-
-interface CallRow {
-  id: string;
-  call_sid: string;
-  from_number: string;
-  to_number: string;
-  caller_name: string | null;
-  started_at: Date;
-  rotation_offset: string | number;
-  state: Call['state'];
-  outcome: CallOutcome | null;
-  missed_reason: string | null;
-  answered_by_agent_id: string | null;
-  accepted_at: Date | null;
-  wait_seconds: number | null;
-  within_answer_rule: boolean | null;
-  ended_at: Date | null;
-  talk_seconds: number | null;
-  ended_by: EndedBy | null;
-  call_type: CallType | null;
-  summary: string | null;
-  noted_caller_name: string | null;
-  customer_id: string | null;
-  repeat_caller: boolean;
-  handover_requested_at: Date | null;
-  first_ring_seconds: number | null;
-  line_wait_seconds: number;
-  waiting_since: Date | null;
-  blocked: boolean;
-  internal: boolean;
-  warned: boolean;
-}
 
 interface RatingRow {
   call_id: string;
@@ -52,103 +21,20 @@ interface RatingRow {
   caller_gone: boolean;
 }
 
-interface AttemptRow {
-  id: string;
-  call_id: string;
-  seq: number;
-  agent_id: string;
-  endpoint: string;
-  child_call_sid: string | null;
-  offered_at: Date;
-  initiated_at: Date | null;
-  ringing_at: Date | null;
-  answered_at: Date | null;
-  screened_at: Date | null;
-  apology_cued: boolean;
-  accepted_at: Date | null;
-  ring_seconds: number | null;
-  outcome: AttemptOutcome | null;
-  dial_call_status: string | null;
-  finished_at: Date | null;
-}
-
-export const toCall = (r: CallRow): Call => ({
-  id: r.id,
-  callSid: r.call_sid,
-  from: r.from_number,
-  to: r.to_number,
-  callerName: r.caller_name,
-  startedAt: r.started_at,
-  rotationOffset: Number(r.rotation_offset),
-  state: r.state,
-  outcome: r.outcome,
-  missedReason: r.missed_reason,
-  answeredByAgentId: r.answered_by_agent_id,
-  acceptedAt: r.accepted_at,
-  waitSeconds: r.wait_seconds === null ? null : Number(r.wait_seconds),
-  withinAnswerRule: r.within_answer_rule,
-  endedAt: r.ended_at,
-  talkSeconds: r.talk_seconds === null ? null : Number(r.talk_seconds),
-  endedBy: r.ended_by,
-  type: r.call_type,
-  summary: r.summary,
-  notedCallerName: r.noted_caller_name,
-  customerId: r.customer_id,
-  repeatCaller: r.repeat_caller,
-  firstRingSeconds: r.first_ring_seconds === null ? null : Number(r.first_ring_seconds),
-  lineWaitSeconds: Number(r.line_wait_seconds),
-  waitingSince: r.waiting_since,
-  blocked: r.blocked === true,
-  internal: r.internal === true,
-  warned: r.warned === true,
-});
-
-const toAttempt = (r: AttemptRow): RingAttempt => ({
-  id: r.id,
-  callId: r.call_id,
-  seq: Number(r.seq),
-  agentId: r.agent_id,
-  endpoint: r.endpoint,
-  childCallSid: r.child_call_sid,
-  offeredAt: r.offered_at,
-  initiatedAt: r.initiated_at,
-  ringingAt: r.ringing_at,
-  answeredAt: r.answered_at,
-  screenedAt: r.screened_at,
-  apologyCued: r.apology_cued,
-  acceptedAt: r.accepted_at,
-  ringSeconds: r.ring_seconds === null ? null : Number(r.ring_seconds),
-  outcome: r.outcome,
-  dialCallStatus: r.dial_call_status,
-  finishedAt: r.finished_at,
-});
-
-
 export class PostgresCallStore implements CallStore {
+  private readonly newCalls: NewCalls;
+
   /** `endEffects` names the work every call's end is owed (the call-ended outbox), written with the end. */
   constructor(
     private readonly db: Db,
     private readonly endEffects: () => readonly string[] = () => [],
-  ) {}
+  ) {
+    this.newCalls = new NewCalls(db);
+  }
 
-  /** One statement for a new call (nearly every one): no look for the CallSid before the insert. */
-  async createCall(c: NewCall, offset: number): Promise<{ call: Call; created: boolean }> {
-    const s = c.screening ?? { blocked: false, internal: false, warned: false, refused: false };
-    // A refused call (blocked, or internal and not let through) is over the moment it arrives, with no outcome.
-    const rows = await this.db.query<CallRow>(
-      `INSERT INTO calls (id, call_sid, from_number, to_number, caller_name, started_at, rotation_offset, blocked, internal, warned,
-         state, ended_at, ended_by, missed_reason, waiting_since)
-       VALUES (COALESCE($12::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7, $8, $9,
-         CASE WHEN $10::boolean THEN 'ended' ELSE 'hunting' END,
-         CASE WHEN $10::boolean THEN $5::timestamptz END,
-         CASE WHEN $10::boolean THEN 'system' END,
-         CASE WHEN $10::boolean THEN $11::text END,
-         CASE WHEN NOT $10::boolean THEN $13::timestamptz END)
-       ON CONFLICT (call_sid) DO NOTHING RETURNING *`,
-      [c.callSid, c.from, c.to, c.callerName, c.startedAt, offset, s.blocked, s.internal, s.warned, s.refused, s.blocked ? 'blocked' : 'internal', c.id ?? null, c.waitingSince ?? null],
-    );
-    if (rows[0]) return { call: toCall(rows[0]), created: true };
-    return { call: (await this.getCallBySid(c.callSid))!, created: false };
+  /** A new call's first record, in one statement with those arriving meanwhile (NewCalls). */
+  createCall(c: NewCall, offset: number): Promise<{ call: Call; created: boolean }> {
+    return this.newCalls.create(c, offset);
   }
 
   async getCall(id: string): Promise<Call | null> {

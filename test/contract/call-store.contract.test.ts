@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresAgentStore } from '../../src/postgres/agent-store';
 import { PostgresCallStore } from '../../src/postgres/call-store';
 import { migrate } from '../../src/postgres/migrate';
+import { NewCalls } from '../../src/postgres/new-calls';
 import { freshDatabase, type TestDatabase } from '../support/backends';
 
 /** The stores against the database this run names (PGlite by default, PostgreSQL with DATABASE_URL). */
@@ -108,6 +109,64 @@ describe('call store', () => {
     expect(await calls.correctEnd(call.id, seen, { outcome: 'abandoned', at: at(45), endedBy: 'caller' }, at(71))).toBeNull();
     const back = await calls.correctEnd(call.id, { outcome: 'abandoned', missedReason: null }, { outcome: 'missed', at: at(50), endedBy: 'system', missedReason: 'webhook-fallback' }, at(72));
     expect(back).toMatchObject({ outcome: 'missed', missedReason: 'webhook-fallback', endedBy: 'system', waitSeconds: 50 });
+  });
+
+  /** NewCalls over the test database, counting the statements that insert calls. */
+  const countedNewCalls = () => {
+    const counted = { inserts: 0 };
+    const db = {
+      query: <T,>(sql: string, params?: unknown[]) => {
+        if (sql.trimStart().startsWith('INSERT INTO calls')) counted.inserts++;
+        return t.db.query<T>(sql, params);
+      },
+    };
+    return { counted, newCalls: new NewCalls(db, { maxInFlight: 1, maxBatch: 64 }) };
+  };
+
+  it('records the calls that arrive while one is being written together, in one statement, each as one alone would be', async () => {
+    const { counted, newCalls } = countedNewCalls();
+    const sid = (s: string) => 'CA' + s.repeat(32 / s.length);
+    const onRecord = await calls.createCall(newCall(sid('c0')), 40);
+    const blocked = { blocked: true, internal: false, warned: false, refused: true };
+    const lone = newCalls.create(newCall(sid('c1')), 41);
+    const together = Promise.all([
+      newCalls.create({ ...newCall(sid('c2')), waitingSince: at(3) }, 42),
+      newCalls.create(newCall(sid('c2')), 43),
+      newCalls.create(newCall(sid('c0')), 44),
+      newCalls.create({ ...newCall(sid('c3')), screening: blocked }, 45),
+    ]);
+    const [first, [behind, repeat, again, refused]] = await Promise.all([lone, together]);
+    expect(counted.inserts).toBe(2);
+    expect(first.created).toBe(true);
+    expect(first.call).toMatchObject({ callSid: sid('c1'), rotationOffset: 41, state: 'hunting', waitingSince: null });
+    // The first request for a CallSid in the statement wrote it; the second is a repeat and gets that row.
+    expect(behind).toMatchObject({ created: true, call: { callSid: sid('c2'), rotationOffset: 42, state: 'hunting', waitingSince: at(3) } });
+    expect(repeat).toEqual({ created: false, call: behind.call });
+    expect(again).toEqual({ created: false, call: onRecord.call });
+    expect(refused).toMatchObject({ created: true, call: { state: 'ended', endedBy: 'system', missedReason: 'blocked', blocked: true, endedAt: at(0), waitingSince: null } });
+    for (const r of [first, behind, refused]) expect(await calls.getCall(r.call.id)).toEqual(r.call);
+  });
+
+  it('fails only the call whose data the database refuses when it was to be written with others', async () => {
+    const { counted, newCalls } = countedNewCalls();
+    const sid = (s: string) => 'CA' + s.repeat(32 / s.length);
+    const lone = newCalls.create(newCall(sid('d1')), 50);
+    const together = Promise.allSettled([
+      newCalls.create(newCall(sid('d2')), 51),
+      // A NUL is no character PostgreSQL keeps in text: the statement fails for this row's sake.
+      newCalls.create({ ...newCall(sid('d3')), callerName: 'bad\u0000name' }, 52),
+      newCalls.create(newCall(sid('d4')), 53),
+    ]);
+    await lone;
+    const [ok, bad, alsoOk] = await together;
+    // The lone call, the statement of three that failed, and each of the three again alone.
+    expect(counted.inserts).toBe(5);
+    expect(bad!.status).toBe('rejected');
+    expect(await calls.getCallBySid(sid('d3'))).toBeNull();
+    for (const [r, s] of [[ok, 'd2'], [alsoOk, 'd4']] as const) {
+      expect(r!.status).toBe('fulfilled');
+      expect(await calls.getCallBySid(sid(s))).toMatchObject({ callSid: sid(s), state: 'hunting' });
+    }
   });
 
   it('rejects a second active agent with the same phone', async () => {
