@@ -45,7 +45,7 @@ export class NewCalls {
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[],
                    $8::boolean[], $9::boolean[], $10::boolean[], $11::boolean[], $12::timestamptz[])
          WITH ORDINALITY AS u (id, sid, from_number, to_number, caller_name, started_at, rotation, blocked, internal, warned, refused, waiting_since, n)
-       ORDER BY u.n
+       ORDER BY u.sid, u.n
        ON CONFLICT (call_sid) DO NOTHING RETURNING *`,
       [
         col((r) => r.call.id ?? null),
@@ -66,7 +66,9 @@ export class NewCalls {
     // Already on record before this statement: a repeated request.
     const missing = batch.map((r) => r.call.callSid).filter((sid) => !inserted.has(sid));
     const onRecord = missing.length === 0 ? new Map<string, CallRow>() : new Map((await this.db.query<CallRow>('SELECT * FROM calls WHERE call_sid = ANY($1::text[])', [missing])).map((r) => [r.call_sid, r]));
-    // The first request for a CallSid in the statement wrote its row (the insert follows the batch's order); later ones are repeats.
+    // The first request for a CallSid in the statement wrote its row (rows go in by CallSid, then
+    // in the batch's order: two statements meeting on the same CallSids lock them in one order,
+    // so they cannot deadlock); later ones are repeats.
     const answered = new Set<string>();
     return batch.map((r) => {
       const sid = r.call.callSid;
