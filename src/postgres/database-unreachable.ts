@@ -21,14 +21,32 @@ const MESSAGES = [
   'Connection closed',
 ];
 
-export function isDatabaseUnreachable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    const code = typeof e.code === 'string' ? e.code : '';
-    if (NETWORK_CODES.has(code) || SERVER_GONE.has(code) || code.startsWith('08')) return true;
-    const message = typeof e.message === 'string' ? e.message : '';
-    if (MESSAGES.some((m) => message.includes(m))) return true;
+type Cause = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+
+/** Whether `test` holds for the error, one of its causes, or one of the errors it gathers (several addresses tried). */
+function anyCause(err: unknown, test: (code: string, message: string) => boolean): boolean {
+  for (let e = err as Cause | undefined, depth = 0; e && depth < 4; e = e.cause as Cause | undefined, depth++) {
+    if (test(typeof e.code === 'string' ? e.code : '', typeof e.message === 'string' ? e.message : '')) return true;
     // Several addresses tried (IPv4 and IPv6 for localhost), each refused.
-    if (Array.isArray((e as { errors?: unknown }).errors) && (e as { errors: unknown[] }).errors.some(isDatabaseUnreachable)) return true;
+    if (Array.isArray(e.errors) && e.errors.some((x) => anyCause(x, test))) return true;
   }
   return false;
+}
+
+export function isDatabaseUnreachable(err: unknown): boolean {
+  return anyCause(err, (code, message) => NETWORK_CODES.has(code) || SERVER_GONE.has(code) || code.startsWith('08') || MESSAGES.some((m) => message.includes(m)));
+}
+
+/** Errors of a connection that could not be made at all: refused, no such host, timed out, or a server starting up. */
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P03']);
+
+/**
+ * Whether no connection to the database could be made just now, so that the next query would
+ * most likely fail the same way. A connection lost in the middle of a query (terminated, reset,
+ * shut down by an administrator) is unreachable too, but says less: a fresh connection of the
+ * pool may work.
+ */
+export function isConnectFailure(err: unknown): boolean {
+  // 'timeout expired' is pg's Client giving up on a connection (CONNECT_TIMEOUT_MS in db.ts).
+  return anyCause(err, (code, message) => CONNECT_CODES.has(code) || message.includes('timeout expired'));
 }

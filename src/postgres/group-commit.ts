@@ -8,21 +8,35 @@
  * new calls written this way cost the database and the pg client each about a fifth of the CPU a
  * row that one statement each costs.
  */
+
+/**
+ * What a failed statement means for its batch:
+ * - `rows`: one item's data (a value the database refuses): each item is written again alone, in
+ *   turn, so that only the bad one fails;
+ * - `again`: this statement's bad luck (a deadlock, a serialization failure): the batch is written
+ *   once more, as it is;
+ * - `down`: no connection could be made: the batch fails, and so does every write queued behind
+ *   it, at once, since each would only wait to fail the same way (their askers have somewhere else
+ *   to go, src/spool/); a write asked for later tries again;
+ * - `batch`: anything else: the batch fails, and the queue goes on.
+ */
+export type BatchFailure = 'rows' | 'again' | 'down' | 'batch';
+
+type Asker<I, O> = { item: I; resolve: (o: O | PromiseLike<O>) => void; reject: (err: unknown) => void };
+
 export class GroupCommit<I, O> {
-  private readonly queue: { item: I; resolve: (o: O) => void; reject: (err: unknown) => void }[] = [];
+  private readonly queue: Asker<I, O>[] = [];
   private inFlight = 0;
 
   /**
-   * `write` writes a batch in one statement and answers each item, in order. `maxInFlight`
-   * statements may run at once; `maxBatch` bounds one statement's size. A batch that fails in a
-   * way `rowFault` says is its rows' (bad data) is written again one item at a time, so that one
-   * item's fault fails only its own asker. Any other failure (an unreachable database) fails the
-   * batch and every write queued behind it at once: they would only wait to fail the same way,
-   * and their askers have somewhere else to go (src/spool/).
+   * `write` writes a batch in one statement and answers each item, in order (an answer may be a
+   * promise of its own, so that one item's later step fails only that item). `maxInFlight`
+   * statements may run at once; `maxBatch` bounds one statement's size; `failure` tells what a
+   * failed statement means (BatchFailure).
    */
   constructor(
-    private readonly write: (items: I[]) => Promise<O[]>,
-    private readonly o: { maxInFlight: number; maxBatch: number; rowFault: (err: unknown) => boolean },
+    private readonly write: (items: I[]) => Promise<readonly (O | Promise<O>)[]>,
+    private readonly o: { maxInFlight: number; maxBatch: number; failure: (err: unknown) => BatchFailure },
   ) {}
 
   submit(item: I): Promise<O> {
@@ -36,24 +50,33 @@ export class GroupCommit<I, O> {
     while (this.inFlight < this.o.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.o.maxBatch);
       this.inFlight++;
-      void this.settle(batch).finally(() => {
+      void this.settle(batch, false).finally(() => {
         this.inFlight--;
         this.next();
       });
     }
   }
 
-  private async settle(batch: typeof this.queue): Promise<void> {
+  /** Answers every asker of the batch; never rejects. */
+  private async settle(batch: Asker<I, O>[], again: boolean): Promise<void> {
+    let outs: readonly (O | Promise<O>)[];
     try {
-      const outs = await this.write(batch.map((b) => b.item));
-      batch.forEach((b, i) => b.resolve(outs[i]!));
+      outs = await this.write(batch.map((b) => b.item));
     } catch (err) {
-      if (!this.o.rowFault(err)) {
-        for (const b of [...batch, ...this.queue.splice(0)]) b.reject(err);
+      let failure: BatchFailure = 'batch';
+      try {
+        failure = this.o.failure(err);
+      } catch {
+        // A classifier that fails leaves the batch failed as it is.
+      }
+      if (failure === 'again' && !again) return this.settle(batch, true);
+      if (failure === 'rows' && batch.length > 1) {
+        for (const b of batch) await this.settle([b], again);
         return;
       }
-      if (batch.length === 1) return batch[0]!.reject(err);
-      await Promise.all(batch.map((b) => this.settle([b])));
+      for (const b of failure === 'down' ? [...batch, ...this.queue.splice(0)] : batch) b.reject(err);
+      return;
     }
+    batch.forEach((b, i) => b.resolve(outs[i]!));
   }
 }

@@ -1,8 +1,11 @@
 import type { Call, NewCall } from '../domain/ports';
 import { toCall, type CallRow } from './call-rows';
-import { isDatabaseUnreachable } from './database-unreachable';
+import { isConnectFailure } from './database-unreachable';
 import type { Queryable } from './db';
-import { GroupCommit } from './group-commit';
+import { GroupCommit, type BatchFailure } from './group-commit';
+
+/** A new call as recorded, and whether this request wrote it (false for a repeated request). */
+type Recorded = { call: Call; created: boolean };
 
 export interface NewCallRequest {
   call: NewCall;
@@ -16,20 +19,25 @@ export interface NewCallRequest {
  * created=false, as it is for the second of two requests for one CallSid in one statement.
  */
 export class NewCalls {
-  private readonly commits: GroupCommit<NewCallRequest, { call: Call; created: boolean }>;
+  private readonly commits: GroupCommit<NewCallRequest, Recorded>;
 
   constructor(
     private readonly db: Queryable,
     o: { maxInFlight: number; maxBatch: number } = { maxInFlight: 2, maxBatch: 64 },
   ) {
-    this.commits = new GroupCommit((batch) => this.write(batch), { ...o, rowFault: (err) => !isDatabaseUnreachable(err) });
+    this.commits = new GroupCommit((batch) => this.write(batch), { ...o, failure: failureOf });
   }
 
-  create(call: NewCall, rotationOffset: number): Promise<{ call: Call; created: boolean }> {
-    return this.commits.submit({ call, rotationOffset });
+  create(call: NewCall, rotationOffset: number): Promise<Recorded> {
+    const request = { call, rotationOffset };
+    // A blocked or internal caller's row fires the rollup trigger (migration 0018), which locks
+    // the rollup rows of its hotline: written alone, as before, so that no statement locks two
+    // hotlines' rollups, in an order another statement could cross.
+    if (call.screening?.blocked || call.screening?.internal) return this.write([request]).then((answers) => answers[0]!);
+    return this.commits.submit(request);
   }
 
-  private async write(batch: NewCallRequest[]): Promise<{ call: Call; created: boolean }[]> {
+  private async write(batch: NewCallRequest[]): Promise<(Recorded | Promise<Recorded>)[]> {
     const col = <T>(f: (r: NewCallRequest) => T) => batch.map(f);
     const screening = (r: NewCallRequest) => r.call.screening ?? { blocked: false, internal: false, warned: false, refused: false };
     // A refused call (blocked, or internal and not let through) is over the moment it arrives, with no outcome.
@@ -63,9 +71,15 @@ export class NewCalls {
       ],
     );
     const inserted = new Map(rows.map((r) => [r.call_sid, r]));
-    // Already on record before this statement: a repeated request.
+    // Already on record before this statement: a repeated request. Only the repeats wait for
+    // (and can fail with) this second read; the calls just written are answered without it.
     const missing = batch.map((r) => r.call.callSid).filter((sid) => !inserted.has(sid));
-    const onRecord = missing.length === 0 ? new Map<string, CallRow>() : new Map((await this.db.query<CallRow>('SELECT * FROM calls WHERE call_sid = ANY($1::text[])', [missing])).map((r) => [r.call_sid, r]));
+    const onRecord =
+      missing.length === 0
+        ? undefined
+        : this.db.query<CallRow>('SELECT * FROM calls WHERE call_sid = ANY($1::text[])', [missing]).then((found) => new Map(found.map((r) => [r.call_sid, r])));
+    // Settled through each repeat's answer; this keeps a failure from counting as unhandled meanwhile.
+    onRecord?.catch(() => undefined);
     // The first request for a CallSid in the statement wrote its row (rows go in by CallSid, then
     // in the batch's order: two statements meeting on the same CallSids lock them in one order,
     // so they cannot deadlock); later ones are repeats.
@@ -75,9 +89,27 @@ export class NewCalls {
       const row = inserted.get(sid);
       const created = row !== undefined && !answered.has(sid);
       answered.add(sid);
-      const call = row ?? onRecord.get(sid);
-      if (!call) throw new Error(`call ${sid} neither inserted nor on record`);
-      return { call: toCall(call), created };
+      if (row) return { call: toCall(row), created };
+      return onRecord!.then((found) => {
+        const call = found.get(sid);
+        if (!call) throw new Error(`call ${sid} neither inserted nor on record`);
+        return { call: toCall(call), created: false };
+      });
     });
   }
+}
+
+/**
+ * What a failed statement of new calls means (BatchFailure): a value the database refuses (data
+ * exceptions and integrity violations, SQLSTATE classes 22 and 23) is one call's; a deadlock or
+ * serialization failure is worth one more try; a connection that could not be made fails the
+ * calls queued behind it too. Anything else, a connection lost mid-statement included, fails the
+ * statement's calls alone: a fresh connection may serve the next.
+ */
+export function failureOf(err: unknown): BatchFailure {
+  if (isConnectFailure(err)) return 'down';
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code === '40P01' || code === '40001') return 'again';
+  if (typeof code === 'string' && /^2[23]/.test(code)) return 'rows';
+  return 'batch';
 }

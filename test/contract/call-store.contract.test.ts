@@ -136,7 +136,8 @@ describe('call store', () => {
       newCalls.create({ ...newCall(sid('c3')), screening: blocked }, 45),
     ]);
     const [first, [behind, repeat, again, refused]] = await Promise.all([lone, together]);
-    expect(counted.inserts).toBe(2);
+    // The lone call, the three that queued behind it, and the blocked caller alone (its row fires the rollup trigger).
+    expect(counted.inserts).toBe(3);
     expect(first.created).toBe(true);
     expect(first.call).toMatchObject({ callSid: sid('c1'), rotationOffset: 41, state: 'hunting', waitingSince: null });
     // The first request for a CallSid in the statement wrote it; the second is a repeat and gets that row.
@@ -167,6 +168,42 @@ describe('call store', () => {
       expect(r!.status).toBe('fulfilled');
       expect(await calls.getCallBySid(sid(s))).toMatchObject({ callSid: sid(s), state: 'hunting' });
     }
+  });
+
+  it('records calls arriving at once on two instances, as the server does, each once, with no deadlock: blocked and internal callers of several hotlines too', async () => {
+    const failed: string[] = [];
+    const counting = {
+      query: async <T,>(sql: string, params?: unknown[]) => {
+        try {
+          return await t.db.query<T>(sql, params);
+        } catch (err) {
+          failed.push(String((err as { code?: unknown }).code ?? err));
+          throw err;
+        }
+      },
+    };
+    // Small statements, so that many meet; each instance keeps two on their way, as the server does.
+    const instance = () => new NewCalls(counting, { maxInFlight: 2, maxBatch: 8 });
+    const [a, b] = [instance(), instance()];
+    const hotlines = ['+864008001230', '+864008001231', '+864008001232', '+864008001233'];
+    const screenings = [undefined, { blocked: true, internal: false, warned: false, refused: true }, { blocked: false, internal: true, warned: false, refused: false }];
+    const requests = Array.from({ length: 480 }, (_, i) => ({
+      ...newCall('CA' + String(i).padStart(4, '0') + 'e'.repeat(28)),
+      to: hotlines[i % 4]!,
+      screening: screenings[i % 3],
+    }));
+    // Every CallSid asked on both instances, in opposite orders, as a balancer and Twilio's retries would.
+    const answers = await Promise.all([...requests.map((r, i) => a.create(r, i)), ...[...requests].reverse().map((r, i) => b.create(r, i))]);
+    expect(failed).toEqual([]);
+    const bySid = new Map<string, { created: number; ids: Set<string> }>();
+    for (const { call, created } of answers) {
+      const seen = bySid.get(call.callSid) ?? { created: 0, ids: new Set<string>() };
+      seen.created += created ? 1 : 0;
+      seen.ids.add(call.id);
+      bySid.set(call.callSid, seen);
+    }
+    expect(bySid.size).toBe(480);
+    expect([...bySid.values()].every((v) => v.created === 1 && v.ids.size === 1)).toBe(true);
   });
 
   it('rejects a second active agent with the same phone', async () => {
