@@ -5,11 +5,9 @@ import type { SurveyStatus } from '../domain/rating';
 import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt, SkippedAgent, SkipReason } from '../domain/ports';
 import { owedAgain, recordCallEndEffects } from './call-end-effect-store';
 import { toAttempt, toCall, type AttemptRow, type CallRow } from './call-rows';
+import { DEADLOCK } from './database-unreachable';
 import type { Db, Queryable } from './db';
 import { NewCalls } from './new-calls';
-
-/** PostgreSQL's deadlock_detected: the aborted statement did nothing and may be run again. */
-const DEADLOCK = '40P01';
 
 interface RatingRow {
   call_id: string;

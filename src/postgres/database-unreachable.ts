@@ -21,6 +21,11 @@ const MESSAGES = [
   'Connection closed',
 ];
 
+/** PostgreSQL's deadlock_detected: the aborted statement did nothing and may be run again. */
+export const DEADLOCK = '40P01';
+/** PostgreSQL's serialization_failure: likewise. */
+export const SERIALIZATION_FAILURE = '40001';
+
 type Cause = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
 
 /** Whether `test` holds for the error, one of its causes, or one of the errors it gathers (several addresses tried). */

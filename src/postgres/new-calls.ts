@@ -1,8 +1,11 @@
 import type { Call, NewCall } from '../domain/ports';
 import { toCall, type CallRow } from './call-rows';
-import { isConnectFailure } from './database-unreachable';
+import { DEADLOCK, isConnectFailure, SERIALIZATION_FAILURE } from './database-unreachable';
 import type { Queryable } from './db';
 import { GroupCommit, type BatchFailure } from './group-commit';
+
+/** A call that arrived with no screening: let through, as one that passed it. */
+const NOT_SCREENED = { blocked: false, internal: false, warned: false, refused: false };
 
 /** A new call as recorded, and whether this request wrote it (false for a repeated request). */
 type Recorded = { call: Call; created: boolean };
@@ -39,7 +42,7 @@ export class NewCalls {
 
   private async write(batch: NewCallRequest[]): Promise<(Recorded | Promise<Recorded>)[]> {
     const col = <T>(f: (r: NewCallRequest) => T) => batch.map(f);
-    const screening = (r: NewCallRequest) => r.call.screening ?? { blocked: false, internal: false, warned: false, refused: false };
+    const screenings = batch.map((r) => r.call.screening ?? NOT_SCREENED);
     // A refused call (blocked, or internal and not let through) is over the moment it arrives, with no outcome.
     const rows = await this.db.query<CallRow>(
       `INSERT INTO calls (id, call_sid, from_number, to_number, caller_name, started_at, rotation_offset, blocked, internal, warned,
@@ -63,10 +66,10 @@ export class NewCalls {
         col((r) => r.call.callerName),
         col((r) => r.call.startedAt),
         col((r) => r.rotationOffset),
-        col((r) => screening(r).blocked),
-        col((r) => screening(r).internal),
-        col((r) => screening(r).warned),
-        col((r) => screening(r).refused),
+        screenings.map((x) => x.blocked),
+        screenings.map((x) => x.internal),
+        screenings.map((x) => x.warned),
+        screenings.map((x) => x.refused),
         col((r) => r.call.waitingSince ?? null),
       ],
     );
@@ -109,7 +112,7 @@ export class NewCalls {
 export function failureOf(err: unknown): BatchFailure {
   if (isConnectFailure(err)) return 'down';
   const code = (err as { code?: unknown } | undefined)?.code;
-  if (code === '40P01' || code === '40001') return 'again';
+  if (code === DEADLOCK || code === SERIALIZATION_FAILURE) return 'again';
   if (typeof code === 'string' && /^2[23]/.test(code)) return 'rows';
   return 'batch';
 }
