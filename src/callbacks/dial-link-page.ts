@@ -36,16 +36,24 @@ export interface DialLinkDeps {
  */
 export function dialLinkRoutes(router: Router, d: DialLinkDeps): void {
   const t = d.texts.dialPage;
-  const check = (token: unknown) => {
-    const result = typeof token === 'string' && token !== '' ? verifyLink(d.secret, token, DIAL_LINK_PURPOSE, d.clock.now()) : ({ ok: false, reason: 'malformed' } as const);
-    return result;
-  };
-
-  router.get('/callbacks/dial', async (req, res) => {
-    const link = check(req.query.token);
+  /**
+   * The link's callback, if the link still speaks for its owner. A link names the agent it was
+   * texted to: once the callback is handed to someone else it opens nothing for them (403),
+   * not even the customer's number; it works again only if the callback comes back to them.
+   */
+  const open = async (res: Response, token: unknown) => {
+    const link = typeof token === 'string' && token !== '' ? verifyLink(d.secret, token, DIAL_LINK_PURPOSE, d.clock.now()) : ({ ok: false, reason: 'malformed' } as const);
     if (!link.ok) return page(res, 401, t.title, `<p>401: link ${escapeHtml(link.reason)}</p>`);
     const cb = await d.callbacks.get(link.claims.subject);
     if (!cb) return page(res, 404, t.title, '<p>404</p>');
+    if (cb.ownerAgentId !== link.claims.agentId) return page(res, 403, t.title, '<p>403: this callback has been handed to another agent</p>');
+    return { cb, agentId: link.claims.agentId };
+  };
+
+  router.get('/callbacks/dial', async (req, res) => {
+    const opened = await open(res, req.query.token);
+    if (!opened) return;
+    const { cb } = opened;
     const intro = t.intro({ phone: cb.phone, dueAt: localTime(cb.dueAt, d.timeZone, d.language) });
     page(
       res,
@@ -58,10 +66,11 @@ export function dialLinkRoutes(router: Router, d: DialLinkDeps): void {
 
   router.post('/callbacks/dial', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
     const token = (req.body as Record<string, unknown> | undefined)?.token ?? req.query.token;
-    const link = check(token);
-    if (!link.ok) return page(res, 401, t.title, `<p>401: link ${escapeHtml(link.reason)}</p>`);
+    const opened = await open(res, token);
+    if (!opened) return;
     try {
-      await d.service.dial(link.claims.subject, 'link', link.claims.agentId);
+      // dial() reads the callback again and checks its owner: a hand-over since is refused there.
+      await d.service.dial(opened.cb.id, 'link', opened.agentId);
       page(res, 202, t.title, `<p>${escapeHtml(t.placed)}</p>`);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

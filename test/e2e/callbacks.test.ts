@@ -405,6 +405,34 @@ describe('a caller nobody answered', () => {
     expect((await request(h.app).post('/callbacks/dial').type('form').send({ token: 'nonsense' })).status).toBe(401);
   });
 
+  it("stops a link working for its agent once the callback is handed to another: the customer's number is no longer shown to them", async () => {
+    await missedCall();
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    const link = /https:\/\/\S+/.exec(rest.sms[0]!.Body!)![0];
+    const path = link.slice(PUBLIC_BASE_URL.length);
+    const token = new URL(link).searchParams.get('token')!;
+    const request = (await import('supertest')).default;
+    expect((await request(h.app).get(path)).text).toContain(CALLER.slice(1));
+
+    const [cb] = await callbacks();
+    expect((await h.api.patch(`/api/callbacks/${cb!.id}`, { ownerAgentId: agents[B] })).status).toBe(200);
+    const old = await request(h.app).get(path);
+    expect(old.status).toBe(403);
+    expect(old.text).not.toContain(CALLER.slice(1));
+    expect(old.text).not.toContain(CALLER.slice(-4));
+    const placed = await request(h.app).post('/callbacks/dial').type('form').send({ token });
+    expect(placed.status).toBe(403);
+    expect(placed.text).not.toContain(CALLER.slice(1));
+    expect(rest.calls).toHaveLength(0);
+
+    // The new owner's own link works.
+    await featureOf(h).scheduler.runDue(h.clock.now());
+    const theirs = /https:\/\/\S+/.exec(rest.sms.find((m) => m.To === B)!.Body!)![0];
+    const page = await request(h.app).get(theirs.slice(PUBLIC_BASE_URL.length));
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(CALLER.slice(1));
+  });
+
   it('answers bad input with a 400 naming the field, and a wrong token with 401', async () => {
     const bad = await h.api.get('/api/callbacks?status=lost');
     expect(bad.status).toBe(400);
