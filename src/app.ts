@@ -37,8 +37,10 @@ export interface DrainState {
 export function createApp(c: Container, drain: DrainState = { draining: false }): Express {
   const app = express();
   app.disable('x-powered-by');
-  // Behind a TLS-terminating proxy; signatures are checked against PUBLIC_BASE_URL, not the Host header.
-  app.set('trust proxy', true);
+  // Whose X-Forwarded-For names the client (req.ip: the sign-in throttle's address): only the
+  // proxies TRUST_PROXY names. Nothing else reads the forwarded headers: Twilio's signatures are
+  // checked against PUBLIC_BASE_URL, and console cookies are Secure by NODE_ENV, not req.secure.
+  app.set('trust proxy', c.config.TRUST_PROXY);
   // While draining, every answer ends its connection: a keep-alive client reconnects elsewhere.
   app.use((_req, res, next) => {
     if (drain.draining) res.setHeader('Connection', 'close');

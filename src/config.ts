@@ -1,3 +1,4 @@
+import express from 'express';
 import { z } from 'zod';
 import { parseHolidays } from './domain/callback-deadline';
 import { parseFineSchedule } from './domain/fines';
@@ -33,10 +34,45 @@ const csvWith = <T>(fallback: string, read: (csv: string) => T) =>
       }
     });
 
+/**
+ * Which proxies in front may say who the client is (X-Forwarded-For), as Express's `trust proxy`
+ * takes it: off (the socket's address is the client's), a hop count, or the proxies' addresses and
+ * subnets (and Express's names loopback, linklocal, uniquelocal). Trusting every hop is refused: the
+ * client would then choose its own address, and with it escape the per-address sign-in throttle.
+ */
+const trustProxy = z
+  .string()
+  .default('')
+  .transform((raw, ctx): false | number | string[] => {
+    const v = raw.trim();
+    if (v === '' || v === 'false' || v === '0') return false;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops <= 10) return hops;
+      ctx.addIssue({ code: 'custom', message: 'a hop count is 1–10 proxies' });
+      return z.NEVER;
+    }
+    if (v === 'true') {
+      ctx.addIssue({ code: 'custom', message: 'true would trust any X-Forwarded-For a client writes: give the number of proxies in front (e.g. 1) or their addresses' });
+      return z.NEVER;
+    }
+    const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    try {
+      // Express compiles the list as it is set: its own parser says what it would refuse.
+      express().set('trust proxy', list);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}: give a hop count or addresses/subnets such as 10.0.0.0/8, loopback` });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // Off: X-Forwarded-For is ignored. Behind a proxy or load balancer: its hop count or addresses (README "Deploying").
+    TRUST_PROXY: trustProxy,
     PUBLIC_BASE_URL: z
       .string()
       .url()
