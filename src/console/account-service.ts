@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { Clock } from '../domain/clock';
 import { ROLES, type Role } from '../domain/console-roles';
-import { lockedUntil, SIGN_IN_THROTTLE } from '../domain/sign-in-throttle';
+import { SIGN_IN_THROTTLE, signInVerdict } from '../domain/sign-in-throttle';
 import { BadRequestError } from '../errors';
 import type { Account, PostgresAccountStore } from '../postgres/account-store';
 import { newSecret, sha256 } from './session';
@@ -32,19 +32,26 @@ export class AccountService {
     await this.d.accounts.update(accountId, { passwordHash: await hash(password) }, this.d.clock.now());
   }
 
+  /** A sign-in, throttled per address and per account (src/domain/sign-in-throttle.ts says how). */
   async signIn(username: string, password: string, address: string): Promise<SignInResult> {
     const now = this.d.clock.now();
     const since = new Date(now.getTime() - SIGN_IN_THROTTLE.windowSeconds * 1000);
-    const until = lockedUntil(await this.d.accounts.recentFailures(username, address, since), now);
-    if (until) return { ok: false, reason: 'throttled', until };
+    const attempt = await this.d.accounts.beginSignIn(username, address, now, since);
+    const verdict = signInVerdict(attempt.failures, now);
+    if (verdict.held) {
+      // Held back unchecked: no failure, so trying again inside the wait does not lengthen it.
+      await this.d.accounts.forgetSignIn(attempt.id);
+      return { ok: false, reason: 'throttled', until: verdict.until };
+    }
     const found = await this.d.accounts.credentials(username);
     decoyHash ??= hash(newSecret());
     const good = await verify(found?.passwordHash ?? (await decoyHash), password).catch(() => false);
     if (!found || !good || !found.account.active) {
-      await this.d.accounts.recordFailure(username, address, now);
+      await this.d.accounts.keepFailure(since);
       return { ok: false, reason: 'wrong' };
     }
-    await this.d.accounts.clearFailures(username);
+    // This try's own row goes with this address's earlier slips on the account.
+    await this.d.accounts.clearFailures(username, address);
     const sessionId = newSecret();
     await this.d.accounts.startSession({
       idHash: sha256(sessionId),

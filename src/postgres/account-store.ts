@@ -1,4 +1,5 @@
 import type { Role } from '../domain/console-roles';
+import type { SignInFailures } from '../domain/sign-in-throttle';
 import { ConflictError } from '../errors';
 import type { Db } from './db';
 
@@ -89,29 +90,62 @@ export class PostgresAccountStore {
     return { account: toAccount(rows[0]), csrfToken: rows[0].csrf_token as string, expiresAt: rows[0].expires_at as Date };
   }
 
+  /** Which of these sessions are still live (not ended, not expired, their account active), with their accounts as they are now: one query for every open live stream. */
+  async liveSessions(idHashes: readonly string[], now: Date): Promise<Map<string, Account>> {
+    if (idHashes.length === 0) return new Map();
+    const rows = await this.db.query<Row>(
+      `SELECT s.id_hash, a.* FROM console_sessions s JOIN console_accounts a ON a.id = s.account_id
+        WHERE s.id_hash = ANY($1::text[]) AND s.expires_at > $2 AND a.active`,
+      [[...new Set(idHashes)], now],
+    );
+    return new Map(rows.map((r) => [r.id_hash as string, toAccount(r)]));
+  }
+
   async endSession(idHash: string): Promise<void> {
     await this.db.query('DELETE FROM console_sessions WHERE id_hash = $1', [idHash]);
   }
 
-  async recordFailure(username: string, address: string, at: Date): Promise<void> {
-    await this.db.query('INSERT INTO console_sign_in_failures (username, address, at) VALUES ($1, $2, $3)', [username, address, at]);
-    // Only the last day matters to the throttle: older failures are dropped as new ones come.
-    await this.db.query(`DELETE FROM console_sign_in_failures WHERE at < $1`, [new Date(at.getTime() - 24 * 3600 * 1000)]);
-  }
-
-  /** Failed sign-ins since `since` for this username or from this address, whichever has more. */
-  async recentFailures(username: string, address: string, since: Date): Promise<Date[]> {
-    const rows = await this.db.query<{ at: Date; by: string }>(
-      `SELECT at, 'user' AS by FROM console_sign_in_failures WHERE username = $1 AND at > $3
-       UNION ALL SELECT at, 'address' AS by FROM console_sign_in_failures WHERE address = $2 AND at > $3`,
-      [username, address, since],
+  /**
+   * A sign-in try begins: it is written down as a failure before it is judged, in a statement of
+   * its own, and the failures read after it. Two tries at once (on any instances) thus see each
+   * other: a burst of parallel guesses is counted, not judged all against the same old record.
+   * The try is forgotten again if it is held back or turns out right (`forgetSignIn`).
+   */
+  async beginSignIn(username: string, address: string, now: Date, since: Date): Promise<{ id: string; failures: SignInFailures }> {
+    const [mine] = await this.db.query<{ id: string }>('INSERT INTO console_sign_in_failures (username, address, at) VALUES ($1, $2, $3) RETURNING id::text AS id', [username, address, now]);
+    const [row] = await this.db.query<Row>(
+      `SELECT count(*) FILTER (WHERE address = $2)::int AS address_count, max(at) FILTER (WHERE address = $2) AS address_latest,
+              count(*) FILTER (WHERE username = $1)::int AS account_count, max(at) FILTER (WHERE username = $1) AS account_latest,
+              count(*) FILTER (WHERE username = $1 AND address = $2)::int AS account_from_address
+         FROM console_sign_in_failures WHERE (username = $1 OR address = $2) AND at > $3 AND id <> $4::bigint`,
+      [username, address, since, mine!.id],
     );
-    const byUser = rows.filter((r) => r.by === 'user').map((r) => r.at);
-    const byAddress = rows.filter((r) => r.by === 'address').map((r) => r.at);
-    return byUser.length >= byAddress.length ? byUser : byAddress;
+    const latest = (v: unknown) => (v === null || v === undefined ? null : new Date(v as Date));
+    return {
+      id: mine!.id,
+      failures: {
+        address: { count: Number(row?.address_count ?? 0), latest: latest(row?.address_latest) },
+        account: { count: Number(row?.account_count ?? 0), latest: latest(row?.account_latest) },
+        accountFromAddress: Number(row?.account_from_address ?? 0),
+      },
+    };
   }
 
-  async clearFailures(username: string): Promise<void> {
-    await this.db.query('DELETE FROM console_sign_in_failures WHERE username = $1', [username]);
+  /** The try was no failure: held back unchecked, or the right password. */
+  async forgetSignIn(id: string): Promise<void> {
+    await this.db.query('DELETE FROM console_sign_in_failures WHERE id = $1::bigint', [id]);
+  }
+
+  /** The try stays a failure; failures older than the throttle's window are dropped as new ones come. */
+  async keepFailure(olderThan: Date): Promise<void> {
+    await this.db.query('DELETE FROM console_sign_in_failures WHERE at < $1', [olderThan]);
+  }
+
+  /**
+   * The right password from this address forgives its own earlier slips on this account, and only
+   * those: others' failures on the account (a guesser elsewhere) still count.
+   */
+  async clearFailures(username: string, address: string): Promise<void> {
+    await this.db.query('DELETE FROM console_sign_in_failures WHERE username = $1 AND address = $2', [username, address]);
   }
 }

@@ -60,7 +60,7 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
       expect(res.status()).toBe(401);
       await expect(page.locator('[role=alert]').textContent()).resolves.toContain('用户名或密码错误');
     }
-    // Locked out: even the right password is refused until the window passes.
+    // From the address that was guessing, even the right password waits (unchecked) until its backoff has passed.
     await page.fill('input[name=username]', 'zhao');
     await page.fill('input[name=password]', zhao.password);
     const [locked] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('button[type=submit]')]);

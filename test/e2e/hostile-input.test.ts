@@ -48,7 +48,7 @@ describe('hostile input: generated requests over every route', () => {
     const logger = createLogger('debug');
     // The same logger the server uses (its privacy format included), written here instead of the console.
     logger.clear().add(new winston.transports.Stream({ stream: new Writable({ write: (chunk, _enc, done) => (log.push(String(chunk)), done()) }) }));
-    server = await startInProcessServer({ ...backend.env, ...SECRETS, FALLBACK_NUMBER, LOG_LEVEL: 'debug', SCHEDULER_INTERVAL_SECONDS: '3600', OUTBOX_RETRY_SECONDS: '3600', CALL_SETTLE_SECONDS: '3600', COMPLAINT_SWEEP_SECONDS: '3600' }, { logger });
+    server = await startInProcessServer({ ...backend.env, ...SECRETS, FALLBACK_NUMBER, LOG_LEVEL: 'debug', SCHEDULER_INTERVAL_SECONDS: '3600', OUTBOX_RETRY_SECONDS: '3600', CALL_SETTLE_SECONDS: '3600', COMPLAINT_SWEEP_SECONDS: '3600', TRUST_PROXY: 'loopback' }, { logger });
     await createConsoleAdmin(server.container.db, 'hostile', PASSWORD);
     routes = listRoutes(createApp(server.container));
     const seeded = await seedHotline({ url: server.url, adminToken: SECRETS.ADMIN_TOKEN, authToken: SECRETS.TWILIO_AUTH_TOKEN, accountSid: SECRETS.TWILIO_ACCOUNT_SID, calls: 0, seed: SEED });

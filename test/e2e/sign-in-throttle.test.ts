@@ -101,6 +101,13 @@ describe('sign-in throttling: guessing slows down, the right person still gets i
     expect((await attempt(h, wang.username, wang.password, '198.51.100.20')).status).toBe(303);
   });
 
+  it('counts a burst of parallel guesses: no more than five of them have their password checked', async () => {
+    const burst = await Promise.all(Array.from({ length: 12 }, () => attempt(h, wang.username, 'not-it-at-all', ATTACKER)));
+    const checked = burst.filter((r) => r.status === 401).length;
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(burst.filter((r) => r.status === 429)).toHaveLength(12 - checked);
+  });
+
   it('keeps the throttle in the database: another instance sees the same failures', async () => {
     await h.close();
     h = await startHotline({ TRUST_PROXY: 'loopback' }, undefined, { instances: 2 });

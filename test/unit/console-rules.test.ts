@@ -1,25 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { can } from '../../src/domain/console-roles';
-import { lockedUntil } from '../../src/domain/sign-in-throttle';
+import { backoffUntil, signInVerdict, SIGN_IN_THROTTLE, type FailureCount } from '../../src/domain/sign-in-throttle';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 23, 2, 0, s));
 
 describe('sign-in throttle', () => {
-  const rule = { maxFailures: 5, windowSeconds: 900 };
+  const rule = SIGN_IN_THROTTLE;
+  const failures = (count: number, latestSecond: number): FailureCount => ({ count, latest: count ? at(latestSecond) : null });
+  const none = failures(0, 0);
 
-  it('stays open below five failures in the window', () => {
-    expect(lockedUntil([at(0), at(1), at(2), at(3)], at(4), rule)).toBeNull();
+  it('lets the first five failures go by without a wait', () => {
+    expect(backoffUntil(failures(4, 10), at(10), rule)).toBeNull();
+    expect(backoffUntil(none, at(10), rule)).toBeNull();
   });
 
-  it('locks on the fifth failure until the oldest of the last five leaves the window', () => {
-    const failures = [at(10), at(20), at(30), at(40), at(50)];
-    expect(lockedUntil(failures, at(60), rule)).toEqual(at(910));
-    expect(lockedUntil(failures, at(910), rule)).toBeNull();
+  it('waits 1 s after the fifth, doubling with each further failure, up to 15 minutes, counted from the latest failure', () => {
+    expect(backoffUntil(failures(5, 10), at(10), rule)).toEqual(at(11));
+    expect(backoffUntil(failures(6, 10), at(10), rule)).toEqual(at(12));
+    expect(backoffUntil(failures(9, 10), at(10), rule)).toEqual(at(26));
+    expect(backoffUntil(failures(500, 10), at(10), rule)).toEqual(at(10 + 900));
+    // A wait, not a lock: once it has passed the next try is judged on its password.
+    expect(backoffUntil(failures(9, 10), at(26), rule)).toBeNull();
   });
 
-  it('counts only failures inside the window, in any order', () => {
-    expect(lockedUntil([at(50), at(-2000), at(10), at(40), at(30)], at(60), rule)).toBeNull();
-    expect(lockedUntil([at(50), at(5), at(10), at(40), at(30), at(20)], at(60), rule)).toEqual(at(910));
+  it("holds back an address that is guessing, whatever account it tries", () => {
+    expect(signInVerdict({ address: failures(7, 10), account: none, accountFromAddress: 0 }, at(11), rule)).toEqual({ held: true, until: at(14), by: 'address' });
+  });
+
+  it("holds an address to an account's backoff only once it has failed on that account three times", () => {
+    const underAttack = failures(40, 10);
+    // The owner at their own desk, or after a slip or two, is checked as usual.
+    expect(signInVerdict({ address: failures(0, 0), account: underAttack, accountFromAddress: 0 }, at(11), rule)).toEqual({ held: false });
+    expect(signInVerdict({ address: failures(2, 5), account: underAttack, accountFromAddress: 2 }, at(11), rule)).toEqual({ held: false });
+    // One of many guessing addresses, past its few guesses, waits with the account.
+    expect(signInVerdict({ address: failures(3, 5), account: underAttack, accountFromAddress: 3 }, at(11), rule)).toEqual({ held: true, until: at(910), by: 'account' });
+    expect(signInVerdict({ address: failures(3, 5), account: failures(4, 10), accountFromAddress: 3 }, at(11), rule)).toEqual({ held: false });
   });
 });
 
