@@ -64,7 +64,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
   const snapshot = () => todaySnapshot({ c, store: d.store, audit, callbacks: () => c.features.some((f) => f.name === 'callbacks') ? callbacksOf(c) : undefined });
   // A tick, not a call-ended listener: listeners are now durable outbox effects, and a screen
   // refresh is not worth a row per call. It runs only while a Today page is open.
-  const live = new LiveFeed({ snapshot, timeZone: d.timeZone, tickSeconds: c.config.CONSOLE_LIVE_SECONDS, logger: c.logger });
+  const live = new LiveFeed({ snapshot, sessions: (hashes) => accounts.liveSessions(hashes, c.clock.now()), timeZone: d.timeZone, tickSeconds: c.config.CONSOLE_LIVE_SECONDS, logger: c.logger });
   const cookies = { secure: c.config.NODE_ENV === 'production' };
   const signIn = { service: accountService, accounts, audit, clock: c.clock, timeZone: d.timeZone, cookies, sessionHours: c.config.CONSOLE_SESSION_HOURS };
 

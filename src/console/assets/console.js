@@ -12,6 +12,12 @@
       });
       live.setAttribute('data-updated', String(Date.now()));
     });
+    // The server closed the stream: the session is over (signed out, deactivated) or the role
+    // changed. Reloading takes the page to the sign-in page, or renders it for the new role.
+    source.addEventListener('ended', function () {
+      source.close();
+      window.location.reload();
+    });
   }
 
   var data = document.getElementById('chart-data');
