@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import express, { Router } from 'express';
 import type { Clock } from '../domain/clock';
 import type { PostgresAccountStore } from '../postgres/account-store';
@@ -37,6 +38,13 @@ function signInPage(lang: Lang, csrf: string, next: string, problem?: string, no
 }
 
 /**
+ * The address the sign-in throttle counts. From a trusted proxy's X-Forwarded-For (TRUST_PROXY)
+ * the client's entry can be any text: every one that is not an IP address is counted as one
+ * address, so made-up values mint no fresh allowances (and a 10 KB one is no row to index).
+ */
+export const throttleAddress = (ip: string | undefined) => (ip !== undefined && isIP(ip) ? ip : '(not an address)');
+
+/**
  * Signing in and out. The sign-in form carries its own CSRF token (a double-submit cookie, as
  * there is no session yet), so another site cannot sign a browser into an account of its choosing.
  */
@@ -58,7 +66,7 @@ export function signInRoutes(d: SignInDeps): Router {
     const username = String(req.body?.username ?? '').trim();
     const password = String(req.body?.password ?? '');
     if (!username || !password) return show(req, res, 400, `${t(lang, 'badRequest')}: ${!username ? 'username' : 'password'}`);
-    const result = await d.service.signIn(username, password, req.ip ?? 'unknown');
+    const result = await d.service.signIn(username, password, throttleAddress(req.ip));
     if (!result.ok) {
       if (result.reason === 'throttled') {
         res.set('Retry-After', String(Math.ceil((result.until.getTime() - d.clock.now().getTime()) / 1000)));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsoleFeature } from '../../src/console/console-feature';
@@ -106,6 +107,11 @@ describe('sign-in throttling: guessing slows down, the right person still gets i
     const checked = burst.filter((r) => r.status === 401).length;
     expect(checked).toBeLessThanOrEqual(5);
     expect(burst.filter((r) => r.status === 429)).toHaveLength(12 - checked);
+  });
+
+  it('counts every forwarded value that is not an address as one address: garbage mints no fresh ones, and a long one is no error', async () => {
+    for (let i = 0; i < 5; i++) expect((await attempt(h, wang.username, 'not-it-at-all', randomBytes(6000).toString('base64'))).status).toBe(401);
+    expect((await attempt(h, `${wang.username}-other`, 'not-it-at-all', 'not-an-address')).status).toBe(429);
   });
 
   it('keeps the throttle in the database: another instance sees the same failures', async () => {
