@@ -13,7 +13,8 @@
  *   in the window: guessers spread over many addresses get a few guesses each, then wait with the
  *   account, while an address that has not been guessing at it (the owner at their own desk) has
  *   its password checked as usual, and the right one signs in.
- * A wait is a delay, never a lock: it is counted from the latest failure, so a quiet hour opens it.
+ * A wait is a delay, never a lock: it is counted from the latest failure, so at most `maxDelaySeconds`
+ * without a failure opens it.
  */
 export interface ThrottleRule {
   freeFailures: number;

@@ -109,7 +109,7 @@ export class PostgresAccountStore {
    * A sign-in try begins: it is written down as a failure before it is judged, in a statement of
    * its own, and the failures read after it. Two tries at once (on any instances) thus see each
    * other: a burst of parallel guesses is counted, not judged all against the same old record.
-   * The try is forgotten again if it is held back or turns out right (`forgetSignIn`).
+   * The try is forgotten again if it is held back (`forgetSignIn`) or turns out right (`clearFailures`).
    */
   async beginSignIn(username: string, address: string, now: Date, since: Date): Promise<{ id: string; failures: SignInFailures }> {
     const [mine] = await this.db.query<{ id: string }>('INSERT INTO console_sign_in_failures (username, address, at) VALUES ($1, $2, $3) RETURNING id::text AS id', [username, address, now]);
