@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PostgresAccountStore } from '../../src/postgres/account-store';
 import { ACCOUNT_SID, HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
 import { consoleOf, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
 
@@ -82,6 +83,17 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
     await page.setViewportSize(PHONE);
     expect(await fitsWidth(page)).toBe(true);
     await screenshot(page, 'console-sign-in-390');
+  });
+
+  it('takes an open Today page to the sign-in page when its account is deactivated elsewhere, without a click', async () => {
+    const sun = await createAccount(h, 'sun', 'supervisor');
+    const page = await signIn(context, web.base, sun);
+    await page.waitForSelector('[data-live][data-updated]');
+    const accounts = new PostgresAccountStore(h.container.db);
+    const id = (await accounts.list()).find((a) => a.username === 'sun')!.id;
+    await accounts.update(id, { active: false }, h.clock.now());
+    // The live stream ends with the session; the page reloads, and without a session that is the sign-in page.
+    await page.waitForURL(/\/console\/sign-in/);
   });
 
   it('shows on the Today tiles the figures /api/analytics/summary gives for the same calls', async () => {
