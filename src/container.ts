@@ -111,7 +111,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   const coordinator = o.coordinator ?? (await defaultCoordinator(config, db, clock, logger));
   const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
   const twilioClient = o.twilio ?? createTwilioClient(config);
-  const agents = new PostgresAgentStore(db);
+  const agents = new PostgresAgentStore(db, clock);
   // Features add call-ended listeners; every call's end owes each one an effect in the outbox.
   const listeners: CallEndedListener[] = [];
   const calls = new PostgresCallStore(db, () => listeners.map((l) => l.name));
