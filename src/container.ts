@@ -5,6 +5,7 @@ import type { Coordinator } from './domain/ports';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics/metrics';
 import { PostgresAgentStore } from './postgres/agent-store';
+import type { NotesWrittenListener } from './postgres/call-notes-store';
 import { PostgresCallEndEffectStore } from './postgres/call-end-effect-store';
 import { PostgresAnalyticsStore } from './postgres/analytics-store';
 import { PostgresCallStore } from './postgres/call-store';
@@ -67,6 +68,8 @@ export interface Container {
   facts: FactsCache;
   /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
+  /** Told of each committed change to a call's notes (CallNotesStore); features add to it (a complaint opens its case). */
+  notesWritten: NotesWrittenListener[];
   features: Feature[];
   close(): Promise<void>;
 }
@@ -177,6 +180,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     lastKnownRoster,
     facts,
     metrics: new Metrics({ db, coordinator, clock, facts }),
+    notesWritten: [],
     features: [],
     async close() {
       for (const f of container.features) await f.stop?.();
