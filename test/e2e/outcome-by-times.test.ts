@@ -270,6 +270,44 @@ describe('an outcome on record is the one the caller lived', () => {
       expect(agent.fines[0]).toMatchObject({ callbackId: cb.id, amount: 20, waived: true, waivedBy: 'system', waivedReason: expect.stringContaining('misdial') });
     });
 
+    it('a deadline being judged as the misdial is learnt fines nobody: the ledger sees the callback cancelled', async () => {
+      const { sid, claim } = await missedByTheFallback();
+      claim.open();
+      await claim.done;
+      const [cb] = await callbacksOf(CALLER);
+      const lapse = holdUp((h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature).fines, 'recordLapse');
+      h.clock.set(new Date(Date.parse(cb.dueAt) + 60_000));
+      // The scheduler has read the callback as open and is about to write the fine...
+      const judging = scheduler().runDue(h.clock.now());
+      await lapse.arrived;
+      // ...when the hang-up's status shows the call was a misdial.
+      await hangUp(sid, stamp(2, start));
+      expect(await callbacksOf(CALLER)).toMatchObject([{ status: 'cancelled' }]);
+      lapse.open();
+      await judging;
+      expect(await fines()).toEqual([]);
+      expect((await h.api.get(`/api/callbacks/${cb.id}`)).body).toMatchObject({ status: 'cancelled', lapsedAt: null });
+    });
+
+    it('a callback that also holds a real miss from the same caller stays owed when the other call turns out a misdial', async () => {
+      const first = await missedByTheFallback();
+      // The first caller stayed on to hear the apology: a real miss.
+      await hangUp(first.sid, stamp(10, start));
+      first.claim.open();
+      await first.claim.done;
+      h.clock.advance(60);
+      const again = h.clock.now();
+      const claim = holdUp(h.container.coordinator, 'claimFirstFree');
+      const sid = randomSid();
+      await arriveSlowly(sid, claim, 3);
+      await vi.waitFor(async () => expect((await callbacksOf(CALLER))[0].callIds).toHaveLength(2), PATIENCE);
+      await hangUp(sid, stamp(2, again));
+      claim.open();
+      await claim.done;
+      expect(await callOf(sid)).toMatchObject({ outcome: 'abandoned', waitSeconds: 2 });
+      expect(await callbacksOf(CALLER)).toMatchObject([{ status: 'open', cancelledAt: null, callIds: [(await callOf(first.sid)).id, (await callOf(sid)).id] }]);
+    });
+
     it('stays abandoned when the caller hung up before the fallback answered', async () => {
       await slowHotline();
       const create = holdUp(h.container.calls, 'createCall');
