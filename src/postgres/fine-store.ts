@@ -41,13 +41,15 @@ export class PostgresFineStore {
    * so two lapses of the same agent landing together still get ordinals 1 and 2, not 1 and 1.
    * Waived fines keep their place on the ladder: a waiver forgives the money, not the lapse.
    * A callback cancelled as a misdial is never fined (null): its row is locked here as
-   * PostgresCallbackStore.cancelForMisdial locks it, so one of the two sees the other.
+   * PostgresCallbackStore.cancelForMisdial locks it, so one of the two sees the other. The
+   * callback is locked before the agent, the order placing a callback takes them in (its attempt's
+   * row refers to the agent), so a dial at the deadline cannot deadlock with the fine.
    */
   async recordLapse(l: { agentId: string; callbackId: string; lapsedAt: Date; period: string; schedule: readonly number[]; now: Date }): Promise<{ fine: Fine; created: boolean } | null> {
     return this.db.transaction(async (tx) => {
-      await tx.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [l.agentId]);
       const cb = (await tx.query<Row>('SELECT status FROM callbacks WHERE id = $1 FOR UPDATE', [l.callbackId]))[0];
       if (cb?.status === 'cancelled') return null;
+      await tx.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [l.agentId]);
       const existing = (await tx.query<Row>('SELECT * FROM fines WHERE callback_id = $1', [l.callbackId]))[0];
       if (existing) return { fine: toFine(existing), created: false };
       const count = (await tx.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM fines WHERE agent_id = $1 AND period = $2', [l.agentId, l.period]))[0]!.n;
