@@ -5,6 +5,7 @@ import type { Coordinator } from './domain/ports';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics/metrics';
 import { PostgresAgentStore } from './postgres/agent-store';
+import type { NotesWrittenListener } from './postgres/call-notes-store';
 import { PostgresCallEndEffectStore } from './postgres/call-end-effect-store';
 import { PostgresAnalyticsStore } from './postgres/analytics-store';
 import { PostgresCallStore } from './postgres/call-store';
@@ -67,6 +68,8 @@ export interface Container {
   facts: FactsCache;
   /** Prometheus figures of this instance (served at /metrics when METRICS_TOKEN is set). */
   metrics: Metrics;
+  /** Told of each committed change to a call's notes (CallNotesStore); features add to it (a complaint opens its case). */
+  notesWritten: NotesWrittenListener[];
   features: Feature[];
   close(): Promise<void>;
 }
@@ -111,7 +114,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   const coordinator = o.coordinator ?? (await defaultCoordinator(config, db, clock, logger));
   const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
   const twilioClient = o.twilio ?? createTwilioClient(config);
-  const agents = new PostgresAgentStore(db);
+  const agents = new PostgresAgentStore(db, clock);
   // Features add call-ended listeners; every call's end owes each one an effect in the outbox.
   const listeners: CallEndedListener[] = [];
   const calls = new PostgresCallStore(db, () => listeners.map((l) => l.name));
@@ -177,6 +180,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     lastKnownRoster,
     facts,
     metrics: new Metrics({ db, coordinator, clock, facts }),
+    notesWritten: [],
     features: [],
     async close() {
       for (const f of container.features) await f.stop?.();

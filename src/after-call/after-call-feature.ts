@@ -21,7 +21,7 @@ export interface AfterCallFeature extends Feature {
  * over while it is live), and every call is filed under its customer.
  */
 export function afterCallFeature(c: Container): AfterCallFeature {
-  const notes = new CallNotesStore(c.db);
+  const notes = new CallNotesStore(c.db, c.notesWritten);
   const customers = new CustomerStore(c.db);
   const ratings = new RatingService({
     ratings: new RatingStore(c.db),

@@ -40,13 +40,15 @@ const callbackJson = (c: Callback, attempts: CallbackAttempt[]) => ({
   doneAt: iso(c.doneAt),
   closedAt: iso(c.closedAt),
   closedByCallId: c.closedByCallId,
+  cancelledAt: iso(c.cancelledAt),
+  cancelledReason: c.cancelledReason,
   lapsedAt: iso(c.lapsedAt),
   r4BreachedAt: iso(c.r4BreachedAt),
   hasVoiceMessage: c.recording !== null,
 });
 
 const listQuery = z.object({
-  status: z.enum(['open', 'attempted', 'done', 'unreachable', 'closed']).optional(),
+  status: z.enum(['open', 'attempted', 'done', 'unreachable', 'closed', 'cancelled']).optional(),
   late: z
     .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
     .transform((v) => v === 'true')

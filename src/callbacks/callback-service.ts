@@ -92,7 +92,12 @@ export class CallbackService {
       if (closed) log.info('callback closed: the caller got through', { callbackId: closed.id });
       return;
     }
-    if (call.outcome === 'abandoned' && (call.waitSeconds ?? 0) < this.d.config.MIN_ABANDON_SECONDS) return;
+    if (call.outcome === 'abandoned' && (call.waitSeconds ?? 0) < this.d.config.MIN_ABANDON_SECONDS) {
+      // A misdial. It may have been a miss until the times showed the caller had hung up first
+      // (OutcomeByTimes): the callback that miss opened was never owed.
+      await this.misdialed(call, log);
+      return;
+    }
     if (!isE164(call.from)) {
       // A withheld or non-dialable number cannot be called back; the call stays visible as missed.
       log.warn('no callback: the caller number cannot be dialled', { from: call.from, callId: call.id });
@@ -134,6 +139,20 @@ export class CallbackService {
     if (!owner) log.error('callback has no owner: no agent is on the roster', { callbackId: opened.id });
     log.info('callback opened', { callbackId: opened.id, ownerAgentId: owner, dueAt: dueAt.toISOString(), window });
     this.d.wakeScheduler();
+  }
+
+  /**
+   * Cancels the callback a call opened or joined before it was corrected to a misdial (unless
+   * another call in it still needs it), skipping its jobs and waiving, as the system, a fine
+   * already levied: the owner did not fail a customer who had hung up within seconds.
+   */
+  private async misdialed(call: Call, log: Logger): Promise<void> {
+    const min = this.d.config.MIN_ABANDON_SECONDS;
+    const reason = `misdial: the caller hung up after ${Math.round(call.waitSeconds ?? 0)} s, under MIN_ABANDON_SECONDS (${min} s); no callback was owed`;
+    const cancelled = await this.d.callbacks.cancelForMisdial(call.id, min, reason, this.d.clock.now());
+    if (!cancelled) return;
+    log.info('callback cancelled: the call was a misdial', { callbackId: cancelled.callback.id, callId: call.id });
+    if (cancelled.waivedFineId) log.warn('fine waived by the system: its callback was a misdial', { callbackId: cancelled.callback.id, fineId: cancelled.waivedFineId, ownerAgentId: cancelled.callback.ownerAgentId });
   }
 
   /** What a caller hears when nobody took the call: the apology and the chance to leave a message. */

@@ -31,6 +31,8 @@ const MAX_RUNS = 5;
 const RETRY_MS = 60_000;
 
 type Outcome = { status: 'done' | 'skipped'; result: string };
+/** A misdial's callback was never owed: no lapse, no fine, no alert. */
+const CANCELLED: Outcome = { status: 'skipped', result: 'callback cancelled: a misdial' };
 
 /**
  * Runs the callbacks' jobs from the database: the owner's SMS, the reminder, the deadline (admin
@@ -112,6 +114,7 @@ export class CallbackScheduler {
       case 'deadline':
         return this.judgeDeadline(job, cb, now, log);
       case 'r4': {
+        if (cb.status === 'cancelled') return CANCELLED;
         if (!breachesR4(cb, this.d.config.CALLBACK_MAX_HOURS, now)) return { status: 'skipped', result: 'returned within the limit' };
         await this.d.callbacks.markR4Breached(cb.id, now);
         const owner = cb.ownerAgentId ? await this.d.agents.get(cb.ownerAgentId) : null;
@@ -124,11 +127,11 @@ export class CallbackScheduler {
 
   /** A day callback nobody dialled by its deadline fines its owner (R3); a night one is alerted only. */
   private async judgeDeadline(job: CallbackJob, cb: Callback, now: Date, log: Logger): Promise<Outcome> {
+    if (cb.status === 'cancelled') return CANCELLED;
     if (!lapsed(cb, now)) return { status: 'skipped', result: 'called back in time' };
-    await this.d.callbacks.markLapsed(cb.id, cb.dueAt);
     let fineAmount: number | null = null;
     if (cb.window === 'day' && cb.ownerAgentId) {
-      const { fine, created } = await this.d.fines.recordLapse({
+      const lapse = await this.d.fines.recordLapse({
         agentId: cb.ownerAgentId,
         callbackId: cb.id,
         lapsedAt: cb.dueAt,
@@ -136,11 +139,15 @@ export class CallbackScheduler {
         schedule: this.d.config.FINE_SCHEDULE,
         now,
       });
+      // Cancelled as a misdial since this job read it.
+      if (!lapse) return CANCELLED;
+      const { fine, created } = lapse;
       fineAmount = fine.amount;
       if (created) log.warn('callback deadline passed: fine recorded', { ownerAgentId: cb.ownerAgentId, fineId: fine.id, ordinal: fine.ordinal, amount: fine.amount });
     } else {
       log.warn('callback deadline passed', { ownerAgentId: cb.ownerAgentId, window: cb.window });
     }
+    await this.d.callbacks.markLapsed(cb.id, cb.dueAt);
     const owner = cb.ownerAgentId ? await this.d.agents.get(cb.ownerAgentId) : null;
     await this.alertAdmins(job, cb, log, this.d.texts.lapseAlertSms({ phone: cb.phone, dueAt: this.time(cb.dueAt), owner: owner?.name ?? '-', fine: fineAmount }));
     return { status: 'done', result: fineAmount === null ? 'lapsed' : `lapsed, fine ${fineAmount}` };

@@ -1,10 +1,11 @@
 import { complaintClock } from '../domain/complaints';
 import type { Clock } from '../domain/clock';
 import { maskPhone } from '../domain/endpoint';
-import type { AgentStore } from '../domain/ports';
+import type { NoteChange } from '../domain/call-notes';
+import type { AgentStore, Call } from '../domain/ports';
 import { isWithheldNumber } from '../domain/withheld-number';
 import type { Logger } from '../logger';
-import type { ComplaintCase, PostgresComplaintStore } from '../postgres/complaint-store';
+import type { ComplaintCase, PostgresComplaintStore, UntakenComplaint } from '../postgres/complaint-store';
 import type { SmsSender } from '../sms';
 import type { PromptLanguage } from '../twiml/prompts';
 
@@ -33,10 +34,11 @@ const texts: Record<PromptLanguage, { reminder: (phone: string, due: string) => 
 };
 
 /**
- * Complaint cases (R11), run as one background pass: calls typed 'complaint' (on the agent's page,
- * the console or the API) are taken into their caller's open case or open one; owners are reminded
- * before the deadline and admins alerted when it passes, each exactly once even with several
- * instances (the claim is a row update under FOR UPDATE SKIP LOCKED).
+ * Complaint cases (R11). A call typed 'complaint' (on the agent's page, the console or the API) is
+ * taken into its caller's open case, or opens one, as it is typed (notesWritten). A background
+ * pass takes any call the typing could not (its safety net), reminds owners before the deadline
+ * and alerts admins when it passes, each exactly once even with several instances (the claim is
+ * a row update under FOR UPDATE SKIP LOCKED).
  */
 export class ComplaintDesk {
   constructor(private readonly d: ComplaintDeskDeps) {}
@@ -50,23 +52,40 @@ export class ComplaintDesk {
     return { taken, reminded, alerted };
   }
 
+  /**
+   * A call's notes were written (CallNotesStore): one just typed complaint is taken into its case
+   * now, as the pass would take it. Never throws: a call not taken here is left to the pass.
+   */
+  async notesWritten(call: Call, changes: readonly NoteChange[]): Promise<void> {
+    if (!changes.some((c) => c.field === 'type' && c.newValue === 'complaint')) return;
+    try {
+      const u = await this.d.store.untakenCall(call.id);
+      if (u) await this.take(u, this.d.clock.now());
+    } catch (err) {
+      this.d.logger.warn('complaint not taken as it was typed: the next pass takes it', { callId: call.id, err });
+    }
+  }
+
   private async takeNew(now: Date): Promise<number> {
     let taken = 0;
     for (const u of await this.d.store.untaken(100)) {
-      // The case opens when the call was typed a complaint (this pass may come a few seconds later).
-      const openedAt = u.typedAt && u.typedAt <= now ? u.typedAt : now;
-      const clock = complaintClock(openedAt, this.d.replyMinutes, this.d.reminderMinutes);
       try {
-        const r = await this.d.store.take({ ...u, withheld: isWithheldNumber(u.phone), openedAt, ...clock });
-        if (r) {
-          taken++;
-          this.d.logger.info(r.joined ? 'complaint joined its open case' : 'complaint case opened', { caseId: r.caseId, from: maskPhone(u.phone) });
-        }
+        if (await this.take(u, now)) taken++;
       } catch (err) {
         this.d.logger.warn('complaint not taken this pass', { callId: u.callId, err });
       }
     }
     return taken;
+  }
+
+  /** Into the caller's open case, or a new one; false when another run took the call first. */
+  private async take(u: UntakenComplaint, now: Date): Promise<boolean> {
+    // The case opens when the call was typed a complaint (a pass may come a few seconds later).
+    const openedAt = u.typedAt && u.typedAt <= now ? u.typedAt : now;
+    const clock = complaintClock(openedAt, this.d.replyMinutes, this.d.reminderMinutes);
+    const r = await this.d.store.take({ ...u, withheld: isWithheldNumber(u.phone), openedAt, ...clock });
+    if (r) this.d.logger.info(r.joined ? 'complaint joined its open case' : 'complaint case opened', { caseId: r.caseId, from: maskPhone(u.phone) });
+    return r !== null;
   }
 
   private async remind(c: ComplaintCase): Promise<boolean> {

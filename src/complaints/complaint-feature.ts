@@ -24,6 +24,7 @@ export function complaintFeature(c: Container): ComplaintFeature {
     language: c.config.PROMPT_LANGUAGE,
     timeZone: c.config.TIME_ZONE,
   });
+  c.notesWritten.push((call, changes) => desk.notesWritten(call, changes));
   const loop = new BackgroundLoop('complaint desk', c.config.COMPLAINT_SWEEP_SECONDS, () => desk.runDue(), c.logger);
   return {
     name: 'complaints',

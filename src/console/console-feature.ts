@@ -57,7 +57,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
     accounts,
     accountService,
     tokens: new PostgresApiTokenStore(c.db),
-    notes: new CallNotesStore(c.db),
+    notes: new CallNotesStore(c.db, c.notesWritten),
     customers: new CustomerStore(c.db),
     timeZone: c.config.TIME_ZONE,
   };

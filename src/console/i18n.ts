@@ -159,6 +159,7 @@ const LABELS = {
   status_done: ['已回电', 'done'],
   status_unreachable: ['无法联系', 'unreachable'],
   status_closed: ['客户已来电', 'closed'],
+  status_cancelled: ['误拨，无需回电', 'cancelled (misdial)'],
   attempt_accepted: ['已接听', 'accepted'],
   'attempt_no-answer': ['无人接听', 'no answer'],
   attempt_busy: ['占线', 'busy'],

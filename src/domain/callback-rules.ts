@@ -10,10 +10,13 @@ import type { CallbackWindow } from './callback-deadline';
  *   done         the customer answered a callback call
  *   unreachable  CALLBACK_MAX_ATTEMPTS customer dials failed
  *   closed       the caller phoned the hotline again and was answered: nothing left to return
+ *   cancelled    never owed: every call in it turned out to be a misdial (a miss corrected, by the
+ *                times, to an abandon shorter than MIN_ABANDON_SECONDS); a fine already levied
+ *                for it is waived by the system
  *
  *   open -> attempted -> done | unreachable
  *   open -> done
- *   open | attempted -> closed
+ *   open | attempted -> closed | cancelled
  *
  * Only a dial of the customer counts as an attempt ("called back"): an owner who lets their
  * own phone ring out has not called anyone. An owner who presses 1 and hangs up before the
@@ -22,7 +25,7 @@ import type { CallbackWindow } from './callback-deadline';
  * placed again. Only failed customer dials count towards `unreachable`; the owner's own misses,
  * that one included, never do, since the customer's phone never rang.
  */
-export type CallbackStatus = 'open' | 'attempted' | 'done' | 'unreachable' | 'closed';
+export type CallbackStatus = 'open' | 'attempted' | 'done' | 'unreachable' | 'closed' | 'cancelled';
 export const OPEN_STATUSES: readonly CallbackStatus[] = ['open', 'attempted'];
 
 /** Attempt outcomes that did reach the customer's phone (the attempt counts towards the deadline). */

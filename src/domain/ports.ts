@@ -14,8 +14,11 @@ export interface Agent {
   pausedReason: PausedReason | null;
   pausedAt: Date | null;
   position: number;
+  /** When the agent joined the roster. */
   createdAt: Date;
   updatedAt: Date;
+  /** When an inactive agent left the roster; null while active. */
+  deactivatedAt: Date | null;
 }
 
 export type PausedReason = 'admin' | 'sms' | 'auto-pause';

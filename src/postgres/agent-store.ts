@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../domain/clock';
 import type { Agent, AgentChanges, AgentStore, NewAgent, PausedReason } from '../domain/ports';
 import { ConflictError } from '../errors';
 import type { Db } from './db';
@@ -13,6 +14,7 @@ interface AgentRow {
   position: number;
   created_at: Date;
   updated_at: Date;
+  deactivated_at: Date | null;
 }
 
 const toAgent = (r: AgentRow): Agent => ({
@@ -26,6 +28,7 @@ const toAgent = (r: AgentRow): Agent => ({
   position: Number(r.position),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  deactivatedAt: r.active ? null : (r.deactivated_at ?? r.updated_at),
 });
 
 function isUniqueViolation(err: unknown): boolean {
@@ -33,15 +36,19 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export class PostgresAgentStore implements AgentStore {
-  constructor(private readonly db: Db) {}
+  /** `clock` stamps when an agent joined and left the roster: the monthly evaluation lists who was on it in a month. */
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async create(agent: NewAgent): Promise<Agent> {
     try {
       const rows = await this.db.query<AgentRow>(
-        `INSERT INTO agents (name, phone, paused, paused_reason, paused_at, position)
-         VALUES ($1, $2, $3, CASE WHEN $3 THEN 'admin' END, CASE WHEN $3 THEN now() END, COALESCE($4, (SELECT COALESCE(MAX(position), 0) + 1 FROM agents)))
+        `INSERT INTO agents (name, phone, paused, paused_reason, paused_at, position, created_at)
+         VALUES ($1, $2, $3, CASE WHEN $3 THEN 'admin' END, CASE WHEN $3 THEN now() END, COALESCE($4, (SELECT COALESCE(MAX(position), 0) + 1 FROM agents)), $5)
          RETURNING *`,
-        [agent.name, agent.phone, agent.paused ?? false, agent.position ?? null],
+        [agent.name, agent.phone, agent.paused ?? false, agent.position ?? null, this.clock.now()],
       );
       return toAgent(rows[0]!);
     } catch (err) {
@@ -86,9 +93,11 @@ export class PostgresAgentStore implements AgentStore {
            paused_at = CASE WHEN $5::boolean IS NULL THEN paused_at WHEN $5::boolean THEN now() END,
            missed_offers = CASE WHEN $5::boolean = false THEN 0 ELSE missed_offers END,
            position = COALESCE($6, position),
+           -- Leaving the roster is stamped once; coming back clears it.
+           deactivated_at = CASE WHEN $4::boolean = false AND active THEN $7::timestamptz WHEN $4::boolean THEN NULL ELSE deactivated_at END,
            updated_at = now()
          WHERE id = $1 RETURNING *`,
-        [id, c.name ?? null, c.phone ?? null, c.active ?? null, c.paused ?? null, c.position ?? null],
+        [id, c.name ?? null, c.phone ?? null, c.active ?? null, c.paused ?? null, c.position ?? null, this.clock.now()],
       );
       return rows[0] ? toAgent(rows[0]) : null;
     } catch (err) {

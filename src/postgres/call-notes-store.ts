@@ -9,17 +9,34 @@ export interface NoteChangeRecord extends NoteChange {
 }
 
 /**
+ * Told of every notes update that changed something, once it is committed: what a call's type
+ * means elsewhere (a complaint opens a case) happens as it is typed, wherever it was typed (the
+ * API, the agent's page, the console). It must not throw: the write stands whatever it does.
+ */
+export type NotesWrittenListener = (call: Call, changes: readonly NoteChange[]) => Promise<void>;
+
+/**
  * The after-call columns of a call: its notes (type, summary, the caller's name) with their audit
  * trail, the one-time "notes link sent" mark, and the agent's request to hand the caller over.
  */
 export class CallNotesStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The container's list, which features add to after this store is made. */
+    private readonly written: readonly NotesWrittenListener[] = [],
+  ) {}
 
   /**
    * Applies a notes update and keeps one audit row per field that really changed. A caller name
    * an agent enters also becomes the customer's name (Twilio's suggestion never does).
    */
   async update(callId: string, update: Partial<CallNotes>, by: string, at: Date): Promise<{ call: Call; changes: NoteChange[] } | null> {
+    const result = await this.write(callId, update, by, at);
+    if (result && result.changes.length > 0) for (const listener of this.written) await listener(result.call, result.changes);
+    return result;
+  }
+
+  private async write(callId: string, update: Partial<CallNotes>, by: string, at: Date): Promise<{ call: Call; changes: NoteChange[] } | null> {
     return this.db.transaction(async (tx) => {
       const row = (await tx.query<Parameters<typeof toCall>[0]>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [callId]))[0];
       if (!row) return null;

@@ -21,6 +21,8 @@ export interface Callback {
   doneAt: Date | null;
   closedAt: Date | null;
   closedByCallId: string | null;
+  cancelledAt: Date | null;
+  cancelledReason: string | null;
   lapsedAt: Date | null;
   r4BreachedAt: Date | null;
   recording: { sid: string | null; url: string | null; seconds: number | null } | null;
@@ -79,6 +81,8 @@ function toCallback(r: Row, callIds: string[]): Callback {
     doneAt: d(r.done_at),
     closedAt: d(r.closed_at),
     closedByCallId: (r.closed_by_call_id as string | null) ?? null,
+    cancelledAt: d(r.cancelled_at),
+    cancelledReason: (r.cancelled_reason as string | null) ?? null,
     lapsedAt: d(r.lapsed_at),
     r4BreachedAt: d(r.r4_breached_at),
     recording: hasRecording ? { sid: (r.recording_sid as string) ?? null, url: (r.recording_url as string) ?? null, seconds: n(r.recording_seconds) } : null,
@@ -215,6 +219,47 @@ export class PostgresCallbackStore {
       [phone, callId, at],
     );
     return (await this.withCallIds(this.db, rows))[0] ?? null;
+  }
+
+  /**
+   * The call turned out to be a misdial: its callback is cancelled when no call in it still needs
+   * one (each is an abandon shorter than `minAbandonSeconds`), while it is still owed (open or
+   * attempted). Its pending jobs are skipped and a fine already levied for it is waived by the
+   * system, in one transaction with the callback's row locked, so a deadline judged at the same
+   * moment either sees it cancelled or has its fine waived here (PostgresFineStore.recordLapse).
+   * Null when there was nothing to cancel (or a call in it was a real miss: it stays owed).
+   */
+  async cancelForMisdial(callId: string, minAbandonSeconds: number, reason: string, at: Date): Promise<{ callback: Callback; waivedFineId: string | null } | null> {
+    return this.db.transaction(async (tx) => {
+      const cb = (
+        await tx.query<Row>(
+          `SELECT cb.* FROM callbacks cb JOIN callback_calls cc ON cc.callback_id = cb.id
+            WHERE cc.call_id = $1 AND cb.status IN ('open', 'attempted') FOR UPDATE OF cb`,
+          [callId],
+        )
+      )[0];
+      if (!cb) return null;
+      const needed = await tx.query<Row>(
+        `SELECT 1 FROM callback_calls cc JOIN calls c ON c.id = cc.call_id
+          WHERE cc.callback_id = $1 AND NOT (c.outcome = 'abandoned' AND COALESCE(c.wait_seconds, 0) < $2) LIMIT 1`,
+        [cb.id, minAbandonSeconds],
+      );
+      if (needed[0]) return null;
+      const rows = await tx.query<Row>(
+        `UPDATE callbacks SET status = 'cancelled', cancelled_at = $2, cancelled_reason = $3, updated_at = $2 WHERE id = $1 RETURNING *`,
+        [cb.id, at, reason],
+      );
+      await tx.query(
+        `UPDATE callback_jobs SET status = 'skipped', result = 'callback cancelled: a misdial', finished_at = $2, lease_until = NULL
+          WHERE callback_id = $1 AND status = 'pending'`,
+        [cb.id, at],
+      );
+      const waived = await tx.query<{ id: string }>(
+        `UPDATE fines SET waived_at = $2, waived_reason = $3, waived_by = 'system' WHERE callback_id = $1 AND waived_at IS NULL RETURNING id`,
+        [cb.id, at, reason],
+      );
+      return { callback: (await this.withCallIds(tx, rows))[0]!, waivedFineId: waived[0]?.id ?? null };
+    });
   }
 
   async attachRecording(callId: string, r: { sid?: string; url?: string; seconds?: number }, at: Date): Promise<boolean> {

@@ -62,6 +62,14 @@ const toCase = (r: Row): ComplaintCase => ({
   progress: [],
 });
 
+const toUntaken = (r: Row): UntakenComplaint => ({
+  callId: String(r.id),
+  phone: String(r.from_number),
+  hotlineNumber: String(r.to_number),
+  ownerAgentId: (r.answered_by_agent_id as string | null) ?? null,
+  typedAt: d(r.typed_at),
+});
+
 /** Complaint cases, the calls in them and their progress replies (R11). */
 export class PostgresComplaintStore {
   constructor(private readonly db: Db) {}
@@ -77,7 +85,20 @@ export class PostgresComplaintStore {
        ORDER BY c.started_at, c.id LIMIT $1`,
       [limit],
     );
-    return rows.map((r) => ({ callId: String(r.id), phone: String(r.from_number), hotlineNumber: String(r.to_number), ownerAgentId: (r.answered_by_agent_id as string | null) ?? null, typedAt: d(r.typed_at) }));
+    return rows.map(toUntaken);
+  }
+
+  /** The call, if it is typed complaint (not refused, not internal) and no case holds it yet. */
+  async untakenCall(callId: string): Promise<UntakenComplaint | null> {
+    const rows = await this.db.query<Row>(
+      `SELECT c.id, c.from_number, c.to_number, c.answered_by_agent_id,
+         (SELECT MAX(n.changed_at) FROM call_note_changes n WHERE n.call_id = c.id AND n.field = 'type' AND n.new_value = 'complaint') AS typed_at
+       FROM calls c
+       WHERE c.id = $1 AND c.call_type = 'complaint' AND NOT c.blocked AND NOT c.internal
+         AND NOT EXISTS (SELECT 1 FROM complaint_calls k WHERE k.call_id = c.id)`,
+      [callId],
+    );
+    return rows[0] ? toUntaken(rows[0]) : null;
   }
 
   /**

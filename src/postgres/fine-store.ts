@@ -40,9 +40,15 @@ export class PostgresFineStore {
    * Writes the fine for one lapsed callback, at most once per callback. The agent's row is locked
    * so two lapses of the same agent landing together still get ordinals 1 and 2, not 1 and 1.
    * Waived fines keep their place on the ladder: a waiver forgives the money, not the lapse.
+   * A callback cancelled as a misdial is never fined (null): its row is locked here as
+   * PostgresCallbackStore.cancelForMisdial locks it, so one of the two sees the other. The
+   * callback is locked before the agent, the order placing a callback takes them in (its attempt's
+   * row refers to the agent), so a dial at the deadline cannot deadlock with the fine.
    */
-  async recordLapse(l: { agentId: string; callbackId: string; lapsedAt: Date; period: string; schedule: readonly number[]; now: Date }): Promise<{ fine: Fine; created: boolean }> {
+  async recordLapse(l: { agentId: string; callbackId: string; lapsedAt: Date; period: string; schedule: readonly number[]; now: Date }): Promise<{ fine: Fine; created: boolean } | null> {
     return this.db.transaction(async (tx) => {
+      const cb = (await tx.query<Row>('SELECT status FROM callbacks WHERE id = $1 FOR UPDATE', [l.callbackId]))[0];
+      if (cb?.status === 'cancelled') return null;
       await tx.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [l.agentId]);
       const existing = (await tx.query<Row>('SELECT * FROM fines WHERE callback_id = $1', [l.callbackId]))[0];
       if (existing) return { fine: toFine(existing), created: false };

@@ -48,6 +48,8 @@ export interface AgentWeekRow {
 // A callback was returned on time when someone dialled the customer, the customer got through, or
 // they phoned in and were answered, no later than its deadline (LEAST skips the NULLs).
 const ON_TIME = 'LEAST(first_attempt_at, done_at, closed_at) <= due_at';
+// A callback cancelled as a misdial was never owed: it is in none of the figures.
+const OWED = `status <> 'cancelled'`;
 
 export class PostgresReportStore {
   constructor(private readonly db: Db) {}
@@ -72,7 +74,7 @@ export class PostgresReportStore {
          COUNT(*) FILTER (WHERE status = 'closed') AS closed,
          COUNT(*) FILTER (WHERE status = 'unreachable') AS unreachable,
          COUNT(*) FILTER (WHERE status IN ('open', 'attempted')) AS still_open
-       FROM callbacks WHERE created_at >= $1 AND created_at < $2`,
+       FROM callbacks WHERE created_at >= $1 AND created_at < $2 AND ${OWED}`,
       [from, to, now],
     );
     return { created: n(r!.created), onTime: n(r!.on_time), late: n(r!.late), done: n(r!.done), closed: n(r!.closed), unreachable: n(r!.unreachable), stillOpen: n(r!.still_open) };
@@ -132,7 +134,7 @@ export class PostgresReportStore {
         `SELECT owner_agent_id AS agent_id, COUNT(*) AS owned,
            COUNT(*) FILTER (WHERE ${ON_TIME}) AS on_time,
            COUNT(*) FILTER (WHERE due_at <= $3 AND NOT COALESCE(${ON_TIME}, false)) AS late
-         FROM callbacks WHERE created_at >= $1 AND created_at < $2 AND owner_agent_id IS NOT NULL
+         FROM callbacks WHERE created_at >= $1 AND created_at < $2 AND owner_agent_id IS NOT NULL AND ${OWED}
          GROUP BY 1`,
         [from, to, now],
       ),

@@ -4,9 +4,15 @@ import { z } from 'zod';
 import { ratio } from '../api/json';
 import type { Container, Feature } from '../container';
 import { gradeAgent, type GradeRule } from '../domain/agent-grade';
+import type { Agent } from '../domain/ports';
 import { PostgresComplaintStore } from '../postgres/complaint-store';
 import { PostgresReportStore } from '../postgres/report-store';
 import { parseInput } from '../validation';
+
+/** On the roster at some moment of [from, to): joined before its end, and still active or left after its start. */
+function onRosterDuring(a: Pick<Agent, 'createdAt' | 'deactivatedAt'>, from: Date, to: Date): boolean {
+  return a.createdAt < to && (a.deactivatedAt === null || a.deactivatedAt >= from);
+}
 
 const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM, e.g. 2026-11').optional() });
 
@@ -36,7 +42,14 @@ export function monthlyReportFeature(c: Container): Feature {
       c.agents.list({ includeInactive: true }),
     ]);
     const total = cases.find((x) => x.total);
-    const ids = new Set([...perAgent.map((a) => a.agentId), ...offers.map((o) => o.agentId), ...cases.filter((x) => !x.total && x.agentId).map((x) => x.agentId!)]);
+    // Everyone on the roster during the month is listed, graded or not (an idle agent is a
+    // supervisor's question too), and anyone else with figures in it.
+    const ids = new Set([
+      ...roster.filter((a) => onRosterDuring(a, from, to)).map((a) => a.id),
+      ...perAgent.map((a) => a.agentId),
+      ...offers.map((o) => o.agentId),
+      ...cases.filter((x) => !x.total && x.agentId).map((x) => x.agentId!),
+    ]);
     const agents = [...ids].map((agentId) => {
       const a = perAgent.find((p) => p.agentId === agentId);
       const o = offers.find((p) => p.agentId === agentId);

@@ -1,3 +1,5 @@
+import type { PausedReason } from '../domain/ports';
+
 /** What the roster texts agents and admins, in the hotline's prompt language. */
 export interface RosterTexts {
   autoPaused(missed: number): string;
@@ -7,7 +9,11 @@ export interface RosterTexts {
   resumed: string;
   paused: string;
   pausedByAdmin: string;
-  status(s: { paused: boolean; reason: string | null; onDuty: boolean; onLeave: boolean }): string;
+  /**
+   * The answer to STATUS. A paused agent is told who paused them and how to come back, and nothing
+   * about their shift: "off duty" would read as "not on shift" when the pause is why no call comes.
+   */
+  status(s: { paused: boolean; reason: PausedReason | null; onDuty: boolean; onLeave: boolean }): string;
   gapAlert(gaps: string[]): string;
 }
 
@@ -20,7 +26,9 @@ const zh: RosterTexts = {
   paused: '已下班：热线暂停为您转接，回复"上班"或ON恢复。',
   pausedByAdmin: '您由管理员暂停，请联系管理员恢复。',
   status: (s) =>
-    `状态：${s.paused ? `暂停中（${s.reason === 'auto-pause' ? '连续未接' : s.reason === 'sms' ? '本人短信' : '管理员'}）` : '接听中'}；${s.onLeave ? '休假中' : s.onDuty ? '当前在班' : '当前不在班'}。`,
+    s.paused
+      ? `状态：暂停中（${s.reason === 'auto-pause' ? '连续未接，系统自动暂停' : s.reason === 'sms' ? '您本人短信暂停' : '管理员暂停'}），热线不会转接给您${s.onLeave ? '；休假中' : ''}。${s.reason === 'sms' || s.reason === 'auto-pause' ? '回复"上班"或ON恢复。' : '请联系管理员恢复。'}`
+      : `状态：接听中；${s.onLeave ? '休假中' : s.onDuty ? '当前在班' : '当前不在班'}。`,
   gapAlert: (gaps) => `热线排班提醒：以下时段无人值班：${gaps.join('；')}。`,
 };
 
@@ -33,7 +41,9 @@ const en: RosterTexts = {
   paused: 'You are off: no hotline calls until you reply ON.',
   pausedByAdmin: 'An admin paused you; ask an admin to resume you.',
   status: (s) =>
-    `Status: ${s.paused ? `paused (${s.reason === 'auto-pause' ? 'missed calls' : s.reason === 'sms' ? 'by you' : 'by an admin'})` : 'taking calls'}; ${s.onLeave ? 'on leave' : s.onDuty ? 'on duty now' : 'off duty now'}.`,
+    s.paused
+      ? `Status: ${s.reason === 'auto-pause' ? 'paused automatically after missed calls' : s.reason === 'sms' ? 'paused by you (SMS)' : 'paused by an admin'}: no hotline calls come to you${s.onLeave ? '; on leave' : ''}. ${s.reason === 'sms' || s.reason === 'auto-pause' ? 'Reply ON to take calls again.' : 'Ask an admin to resume you.'}`
+      : `Status: taking calls; ${s.onLeave ? 'on leave' : s.onDuty ? 'on duty now' : 'off duty now'}.`,
   gapAlert: (gaps) => `Hotline roster: nobody is on duty ${gaps.join('; ')}.`,
 };
 

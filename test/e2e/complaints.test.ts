@@ -1,7 +1,8 @@
 import nock from 'nock';
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComplaintFeature } from '../../src/complaints/complaint-feature';
-import { afterCallOf, interceptAfterCallRest, type AfterCallRest } from '../support/after-call';
+import { afterCallOf, interceptAfterCallRest, pagePathIn, type AfterCallRest } from '../support/after-call';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
 
 const CALLER = '+8613911112222';
@@ -38,7 +39,8 @@ describe('complaint cases (R11)', () => {
   it('opens a case owned by the answering agent; reminds the owner before the deadline and alerts the admins once it passes, once each', async () => {
     const callId = await complaintCall();
     const typedAt = h.clock.now();
-    expect(await desk().runDue()).toEqual({ taken: 1, reminded: 0, alerted: 0 });
+    // Opened as it was typed: the pass has nothing left to take.
+    expect(await desk().runDue()).toEqual({ taken: 0, reminded: 0, alerted: 0 });
     const [c] = await complaints();
     expect(Object.keys(c!)).toEqual(expect.arrayContaining(['id', 'phone', 'callIds', 'ownerAgentId', 'openedAt', 'replyDueAt', 'status', 'weight', 'progress']));
     expect(c).toMatchObject({ phone: CALLER, callIds: [callId], ownerAgentId: agentA, status: 'open', weight: 1, progress: [], late: false });
@@ -59,6 +61,56 @@ describe('complaint cases (R11)', () => {
     expect(alerts[0]!.Body).not.toContain(CALLER);
     expect(await complaints('?late=true')).toMatchObject([{ id: c!.id, late: true }]);
     expect(await complaints('?late=false')).toEqual([]);
+  });
+
+  it('a call typed complaint is a case the moment it is typed, on the agent\'s page as in the API; the sweep opens no second one', async () => {
+    // Typed on the agent's page (the link texted when the call was answered), before any sweep.
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: accepts } });
+    await afterCallOf(h).settled();
+    const onPage = (await h.api.get('/api/calls')).body.calls[0].id as string;
+    const page = pagePathIn(rest.sms.find((s) => s.To === A)!.Body!);
+    h.clock.advance(60);
+    const typedAt = h.clock.now();
+    expect((await request(h.app).post(page).type('form').send({ type: 'complaint' })).status).toBe(303);
+    const [c] = await complaints();
+    expect(c).toMatchObject({ phone: CALLER, callIds: [onPage], ownerAgentId: agentA, status: 'open', weight: 1 });
+    expect(c!.openedAt).toBe(typedAt.toISOString());
+    expect(c!.replyDueAt).toBe(new Date(typedAt.getTime() + 30 * 60_000).toISOString());
+
+    // The same caller's next complaint, typed through the API, joins the case at once.
+    h.clock.advance(60);
+    const byApi = await complaintCall();
+    expect(await complaints()).toMatchObject([{ id: c!.id, callIds: [onPage, byApi], weight: 2 }]);
+
+    // The sweep, its safety net, finds nothing left to take.
+    expect(await desk().runDue()).toEqual({ taken: 0, reminded: 0, alerted: 0 });
+    expect(await complaints()).toHaveLength(1);
+  });
+
+  it('a complaint that could not be taken as it was typed is saved all the same, and the next pass takes it', async () => {
+    const store = (h.container.features.find((f) => f.name === 'complaints') as ComplaintFeature).store;
+    const real = store.untakenCall.bind(store);
+    store.untakenCall = async () => {
+      throw new Error('connection lost');
+    };
+    const callId = await complaintCall();
+    store.untakenCall = real;
+    expect((await h.api.get(`/api/calls/${callId}`)).body.type).toBe('complaint');
+    expect(await complaints()).toEqual([]);
+    expect(await desk().runDue()).toMatchObject({ taken: 1 });
+    expect(await complaints()).toMatchObject([{ callIds: [callId], weight: 1 }]);
+  });
+
+  it('retyping a complaint call as something else and back changes nothing, as the sweep never took a call twice', async () => {
+    const callId = await complaintCall();
+    const [c] = await complaints();
+    expect(c).toMatchObject({ callIds: [callId], weight: 1 });
+    h.clock.advance(60);
+    expect((await h.api.patch(`/api/calls/${callId}`, { type: 'other' })).status).toBe(200);
+    h.clock.advance(60);
+    expect((await h.api.patch(`/api/calls/${callId}`, { type: 'complaint' })).status).toBe(200);
+    expect(await desk().runDue()).toMatchObject({ taken: 0 });
+    expect(await complaints()).toMatchObject([{ id: c!.id, callIds: [callId], weight: 1, openedAt: c!.openedAt }]);
   });
 
   it('a progress reply in time stops the clock: no alert; closing needs a resolution', async () => {
@@ -90,7 +142,7 @@ describe('complaint cases (R11)', () => {
     await desk().runDue();
     h.clock.advance(5 * 60);
     const second = await complaintCall();
-    expect(await desk().runDue()).toMatchObject({ taken: 1 });
+    expect(await desk().runDue()).toMatchObject({ taken: 0 });
     const cases = await complaints();
     expect(cases).toHaveLength(1);
     expect(cases[0]).toMatchObject({ callIds: [first, second], weight: 2, status: 'open' });

@@ -62,4 +62,34 @@ describe('the monthly evaluation (R8)', () => {
     // An empty month grades nobody.
     expect((await h.api.get('/api/reports/monthly?month=2026-10')).body).toMatchObject({ hotline: { answerRate: null }, agents: [] });
   });
+
+  it('lists every agent on the roster that month, ungraded when they did nothing, and nobody who joined after or left before it', async () => {
+    await h.twilio.placeCall({ from: '+8613911110001', to: HOTLINE, agents: { [A]: accepts, [B]: accepts } });
+    await afterCallOf(h).settled();
+    const idle = (await h.api.addAgent('Idle all month', '+8613800000003')).id;
+    const leftEarly = (await h.api.addAgent('Left on the 5th', '+8613800000004')).id;
+    const leftLate = (await h.api.addAgent('Left on the 20th', '+8613800000005')).id;
+    h.clock.set('2026-11-05T02:00:00Z');
+    expect((await h.api.delete(`/api/agents/${leftEarly}`)).status).toBe(200);
+    h.clock.set('2026-11-20T02:00:00Z');
+    expect((await h.api.delete(`/api/agents/${leftLate}`)).status).toBe(200);
+    h.clock.set('2026-12-03T02:00:00Z');
+    const joinedLater = (await h.api.addAgent('Joined in December', '+8613800000006')).id;
+
+    const november = (await h.api.get('/api/reports/monthly?month=2026-11')).body;
+    const names = (r: { agents: { name: string }[] }) => r.agents.map((a) => a.name);
+    expect(names(november)).toEqual(['Agent A', 'Agent B', 'Idle all month', 'Left on the 20th', 'Left on the 5th']);
+    const ungraded = {
+      offers: 0, accepted: 0, acceptRate: null, answered: 0, answeredWithinRule: 0, withinRuleRate: null,
+      callbacksOwned: 0, callbacksOnTime: 0, callbacksLate: 0, returnVisitRate: null,
+      complaintCases: 0, complaintWeight: 0, complaintsAnsweredInTime: 0, complaintsResolved: 0, resolutionRate: null,
+      ratings: 0, averageRating: null, fines: 0, fineTotal: 0, score: null, grade: null,
+    };
+    for (const id of [idle, leftEarly, leftLate]) expect(november.agents.find((a: { agentId: string }) => a.agentId === id)).toEqual({ agentId: id, name: expect.any(String), ...ungraded });
+
+    // December: those still on the roster, and the newcomer; not the two who left in November.
+    const december = (await h.api.get('/api/reports/monthly?month=2026-12')).body;
+    expect(names(december)).toEqual(['Agent A', 'Agent B', 'Idle all month', 'Joined in December']);
+    expect(december.agents.find((a: { agentId: string }) => a.agentId === joinedLater)).toMatchObject({ score: null, grade: null });
+  });
 });

@@ -1,5 +1,6 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { find, parseTwiml } from '../../src/simulator/twiml-tree';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { randomSid } from '../support/twilio-driver';
@@ -214,6 +215,97 @@ describe('an outcome on record is the one the caller lived', () => {
       expect(await callOf(sid)).toMatchObject({ missedReason: 'webhook-fallback', endedBy: 'system', waitSeconds: 2 });
       await vi.waitFor(async () => expect(await callbacksOf(CALLER)).toHaveLength(1), PATIENCE);
       expect(await figures()).toMatchObject({ offered: 1, missed: 1, abandoned: 0 });
+    });
+
+    /** A miss by the fallback at 3 s, its callback opened; the caller's hang-up is not in yet. */
+    async function missedByTheFallback(): Promise<{ sid: string; claim: ReturnType<typeof gate> }> {
+      await slowHotline();
+      const claim = holdUp(h.container.coordinator, 'claimFirstFree');
+      const sid = randomSid();
+      await arriveSlowly(sid, claim, 3);
+      await vi.waitFor(async () => expect(await callbacksOf(CALLER)).toMatchObject([{ status: 'open' }]), PATIENCE);
+      expect(await callOf(sid)).toMatchObject({ outcome: 'missed', missedReason: 'webhook-fallback', waitSeconds: 3 });
+      return { sid, claim };
+    }
+    const scheduler = () => (h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature).scheduler;
+    const fines = async () => (await h.api.get('/api/fines?month=2026-11')).body.agents;
+
+    it('a miss corrected to a misdial (the caller had hung up 2 s in) cancels its callback, on record: no owner text, no fine', async () => {
+      const { sid, claim } = await missedByTheFallback();
+      // Twilio's status callback, late: the caller had hung up before the apology answered.
+      await hangUp(sid, stamp(2, start));
+      claim.open();
+      await claim.done;
+      expect(await callOf(sid)).toMatchObject({ outcome: 'abandoned', endedBy: 'caller', waitSeconds: 2 });
+      const [cb] = await callbacksOf(CALLER);
+      expect(cb).toMatchObject({ status: 'cancelled', cancelledAt: h.clock.now().toISOString(), cancelledReason: expect.stringContaining('misdial'), callIds: [(await callOf(sid)).id] });
+      // Its deadline passes: nobody is texted, reminded or fined for it.
+      h.clock.set(new Date(Date.parse(cb.dueAt) + 60_000));
+      await scheduler().runDue(h.clock.now());
+      expect(await fines()).toEqual([]);
+      expect((await h.api.get(`/api/callbacks/${cb.id}`)).body).toMatchObject({ status: 'cancelled', lapsedAt: null });
+      // Nor does it count as a callback owed, on time or late, in the month's evaluation.
+      const month = (await h.api.get('/api/reports/monthly?month=2026-11')).body;
+      expect(month.hotline).toMatchObject({ callbacksOnTime: 0, callbacksLate: 0, callbackRate: null });
+      expect(month.agents).toMatchObject([{ callbacksOwned: 0, callbacksLate: 0 }]);
+      const jobs = await (h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature).jobs.jobsOf(cb.id);
+      expect(jobs.map((j) => j.status)).toEqual(jobs.map(() => 'skipped'));
+      expect(await callbacksOf(CALLER)).toHaveLength(1);
+    });
+
+    it('a fine already levied for a miss later corrected to a misdial is waived by the system, the reason on record', async () => {
+      const { sid, claim } = await missedByTheFallback();
+      claim.open();
+      await claim.done;
+      const [cb] = await callbacksOf(CALLER);
+      h.clock.set(new Date(Date.parse(cb.dueAt) + 60_000));
+      await scheduler().runDue(h.clock.now());
+      expect(await fines()).toMatchObject([{ lapses: 1, total: 20, waivedTotal: 0 }]);
+      // The hang-up's status comes in only now (say, replayed after an outage): it was a misdial.
+      await hangUp(sid, stamp(2, start));
+      expect(await callOf(sid)).toMatchObject({ outcome: 'abandoned', waitSeconds: 2 });
+      expect(await callbacksOf(CALLER)).toMatchObject([{ id: cb.id, status: 'cancelled' }]);
+      const [agent] = await fines();
+      expect(agent).toMatchObject({ lapses: 1, total: 0, waivedTotal: 20 });
+      expect(agent.fines[0]).toMatchObject({ callbackId: cb.id, amount: 20, waived: true, waivedBy: 'system', waivedReason: expect.stringContaining('misdial') });
+    });
+
+    it('a deadline being judged as the misdial is learnt fines nobody: the ledger sees the callback cancelled', async () => {
+      const { sid, claim } = await missedByTheFallback();
+      claim.open();
+      await claim.done;
+      const [cb] = await callbacksOf(CALLER);
+      const lapse = holdUp((h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature).fines, 'recordLapse');
+      h.clock.set(new Date(Date.parse(cb.dueAt) + 60_000));
+      // The scheduler has read the callback as open and is about to write the fine...
+      const judging = scheduler().runDue(h.clock.now());
+      await lapse.arrived;
+      // ...when the hang-up's status shows the call was a misdial.
+      await hangUp(sid, stamp(2, start));
+      expect(await callbacksOf(CALLER)).toMatchObject([{ status: 'cancelled' }]);
+      lapse.open();
+      await judging;
+      expect(await fines()).toEqual([]);
+      expect((await h.api.get(`/api/callbacks/${cb.id}`)).body).toMatchObject({ status: 'cancelled', lapsedAt: null });
+    });
+
+    it('a callback that also holds a real miss from the same caller stays owed when the other call turns out a misdial', async () => {
+      const first = await missedByTheFallback();
+      // The first caller stayed on to hear the apology: a real miss.
+      await hangUp(first.sid, stamp(10, start));
+      first.claim.open();
+      await first.claim.done;
+      h.clock.advance(60);
+      const again = h.clock.now();
+      const claim = holdUp(h.container.coordinator, 'claimFirstFree');
+      const sid = randomSid();
+      await arriveSlowly(sid, claim, 3);
+      await vi.waitFor(async () => expect((await callbacksOf(CALLER))[0].callIds).toHaveLength(2), PATIENCE);
+      await hangUp(sid, stamp(2, again));
+      claim.open();
+      await claim.done;
+      expect(await callOf(sid)).toMatchObject({ outcome: 'abandoned', waitSeconds: 2 });
+      expect(await callbacksOf(CALLER)).toMatchObject([{ status: 'open', cancelledAt: null, callIds: [(await callOf(first.sid)).id, (await callOf(sid)).id] }]);
     });
 
     it('stays abandoned when the caller hung up before the fallback answered', async () => {

@@ -193,6 +193,54 @@ describe('the roster decides who is rung', { timeout: 180_000 }, () => {
     ]);
   });
 
+  it('a paused agent who texts STATUS is told they are paused and by whom (themselves, an admin, the auto-pause), not that they are off shift', async () => {
+    // Monday 10:00: a weekday shift is on, and nobody has a schedule that says otherwise.
+    h = await startHotline({ AUTO_PAUSE_AFTER: '1' });
+    interceptAfterCallRest(h);
+    const byText = await h.api.addAgent('By text', A);
+    const byAdmin = await h.api.addAgent('By admin', B);
+    const missed = await h.api.addAgent('Missed', C);
+    const sms = (from: string, body: string) => h.twilio.post(h.twilio.url('/webhooks/sms/incoming'), { From: from, To: HOTLINE, Body: body, MessageSid: 'SM' + '0'.repeat(32), AccountSid: h.config.TWILIO_ACCOUNT_SID });
+
+    const working = await sms(A, 'STATUS');
+    expect(working.text).toContain('接听中');
+    expect(working.text).toContain('当前在班');
+
+    await sms(A, 'OFF');
+    expect((await h.api.get(`/api/agents/${byText.id}`)).body).toMatchObject({ paused: true, pausedReason: 'sms' });
+    const own = (await sms(A, 'STATUS')).text;
+    expect(own).toContain('暂停中');
+    expect(own).toContain('您本人短信暂停');
+    expect(own).toContain('ON');
+    expect(own).not.toContain('不在班');
+
+    expect((await h.api.patch(`/api/agents/${byAdmin.id}`, { paused: true })).status).toBe(200);
+    const admin = (await sms(B, '状态')).text;
+    expect(admin).toContain('管理员暂停');
+    expect(admin).toContain('联系管理员');
+    expect(admin).not.toContain('不在班');
+
+    // C is the only one left to ring, lets it ring out, and is paused by the auto-pause.
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [C]: { does: 'ring-out' } } });
+    expect((await h.api.get(`/api/agents/${missed.id}`)).body).toMatchObject({ paused: true, pausedReason: 'auto-pause' });
+    const auto = (await sms(C, 'status')).text;
+    expect(auto).toContain('连续未接');
+    expect(auto).toContain('自动暂停');
+    expect(auto).not.toContain('不在班');
+  });
+
+  it('STATUS answers in English when the hotline speaks English', async () => {
+    h = await startHotline({ PROMPT_LANGUAGE: 'en-US' });
+    interceptAfterCallRest(h);
+    await h.api.addAgent('By text', A);
+    const sms = (body: string) => h.twilio.post(h.twilio.url('/webhooks/sms/incoming'), { From: A, To: HOTLINE, Body: body, MessageSid: 'SM' + '0'.repeat(32), AccountSid: h.config.TWILIO_ACCOUNT_SID });
+    await sms('OFF');
+    const text = (await sms('STATUS')).text;
+    expect(text).toContain('paused by you');
+    expect(text).toContain('Reply ON');
+    expect(text).not.toContain('off duty');
+  });
+
   it('AUTO_PAUSE_RESUME_MINUTES brings an auto-paused agent back on its own', async () => {
     h = await startHotline({ AUTO_PAUSE_AFTER: '1', AUTO_PAUSE_RESUME_MINUTES: '30' });
     interceptAfterCallRest(h);
