@@ -229,9 +229,9 @@ describe('call store', () => {
       byId([x.id, y.id, z.id]).map((agentId) => ({ agentId, reason: agentId === x.id ? 'off-duty' : agentId === y.id ? 'paused' : 'busy' })),
     );
     expect(skips.get(two.id)).toEqual(byId([x.id, y.id]).map((agentId) => ({ agentId, reason: agentId === x.id ? 'off-duty' : 'paused' })));
-    const [{ n: notes }] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM call_skip_notes WHERE call_id = ANY($1::uuid[])', [[one.id, two.id]]);
-    const [{ n: sets }] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM skip_sets');
-    expect([Number(notes), Number(sets)]).toEqual([4, 1]);
+    const [notes] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM call_skip_notes WHERE call_id = ANY($1::uuid[])', [[one.id, two.id]]);
+    const [sets] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM skip_sets');
+    expect([Number(notes?.n), Number(sets?.n)]).toEqual([4, 1]);
     expect((await calls.skipsOfCalls([])).size).toBe(0);
   });
 });

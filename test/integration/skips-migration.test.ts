@@ -53,8 +53,8 @@ describe('moving call_skips to the compact record (migration 0021)', () => {
 
     expect(await calls.skipsOfCalls([one, two, three])).toEqual(expected);
     // Calls one and two shared the same roster list: it is kept once.
-    const [{ n }] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM skip_sets');
-    expect(Number(n)).toBe(2);
+    const [sets] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM skip_sets');
+    expect(Number(sets?.n)).toBe(2);
     expect(await t.db.query("SELECT 1 FROM pg_tables WHERE tablename = 'call_skips'")).toEqual([]);
   });
 });
