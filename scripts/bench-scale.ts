@@ -33,11 +33,13 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { Client } from 'pg';
 import { pgDb } from '../src/postgres/db';
 import { migrate } from '../src/postgres/migrate';
 import { freePort } from '../src/simulator/in-process-server';
 import { percentile } from '../src/simulator/simulation';
 import { ACCOUNT_SID, adminApi, signedWebhook, startChild, stopChild } from './bench-server';
+import { periodicQueries, plansOf, statementsOf } from '../test/support/periodic-queries';
 import { countCpu, pidsNamed, type CpuTimes } from './process-cpu';
 import { createScratchDatabase, scratchRedisPrefix, type ScratchDatabase } from './scratch-database';
 
@@ -57,12 +59,35 @@ interface Scenario {
   hotlines: number;
 }
 
+/**
+ * The plans PostgreSQL really picks for the periodic queries (test/support/periodic-queries.ts)
+ * on this database, run (EXPLAIN ANALYZE, rolled back): the indexes used and the time taken.
+ */
+async function periodicPlans(url: string): Promise<string[]> {
+  const db = pgDb(url, 1);
+  try {
+    const [call] = await db.query<{ id: string }>(`SELECT id FROM calls WHERE state = 'connected' LIMIT 1`);
+    const rows = ['| periodic query | indexes used | whole-table scans | execution ms |', '|---|---|---|---|'];
+    for (const q of periodicQueries({ now: () => new Date() }, call?.id ?? '00000000-0000-4000-8000-000000000001')) {
+      const plans = (await plansOf(db, await statementsOf(db, q.run), '(ANALYZE)')).join('\n');
+      const used = [...new Set([...plans.matchAll(/(?:Index (?:Only )?Scan using|Bitmap Index Scan on) (\w+)/g)].map((m) => m[1]))];
+      const seq = [...new Set([...plans.matchAll(/Seq Scan on (\w+)/g)].map((m) => m[1]))];
+      const ms = [...plans.matchAll(/Execution Time: ([\d.]+) ms/g)].reduce((a, m) => a + Number(m[1]), 0);
+      rows.push(`| ${q.name} | ${used.join(', ')} | ${seq.join(', ') || '-'} | ${ms.toFixed(2)} |`);
+    }
+    return rows;
+  } finally {
+    await db.close();
+  }
+}
+
 interface Timed {
   incoming: number[];
   dialAction: number[];
   cpu: Record<string, CpuTimes | undefined>;
   requests: number;
   errors: string[];
+  plans?: string[];
 }
 
 /** Twilio's REST API as a stub on loopback: every request answered at once, as a success. */
@@ -93,73 +118,76 @@ async function restStub(): Promise<{ url: string; requests: () => number; close(
  * computed for it. Ids and CallSids increase with the row number, so the unique indexes fill in order.
  */
 async function generateHistory(url: string, n: number, log: (s: string) => void): Promise<void> {
-  const db = pgDb(url, 1);
+  // A connection of its own, without the server pool's 8-second limit on a query.
+  const db = new Client({ connectionString: url });
+  await db.connect();
   try {
-    await db.transaction(async (tx) => {
-      const started = performance.now();
-      await tx.query(`SET LOCAL session_replication_role = replica`);
-      await tx.query(`SET LOCAL maintenance_work_mem = '512MB'`);
-      const indexes = await tx.query<{ indexname: string; indexdef: string }>(
-        `SELECT i.indexname, i.indexdef FROM pg_indexes i
-          WHERE i.schemaname = 'public' AND i.tablename IN ('calls', 'ring_attempts')
-            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
-      );
-      for (const i of indexes) await tx.query(`DROP INDEX ${i.indexname}`);
-      await tx.query(
-        `INSERT INTO agents (id, name, phone, active, position, created_at, updated_at)
-         SELECT ('00000000-0000-4000-a000-' || lpad(to_hex(g), 12, '0'))::uuid, 'Former ' || g, '+8613700' || lpad(g::text, 6, '0'), false, g, now() - interval '4 years', now()
-           FROM generate_series(1, 1000) g`,
-      );
-      await tx.query(
-        `INSERT INTO calls (id, call_sid, from_number, to_number, started_at, rotation_offset, state, outcome, missed_reason,
-                            answered_by_agent_id, accepted_at, wait_seconds, within_answer_rule, ended_at, talk_seconds, ended_by, created_at)
-         SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
-                'CA' || lpad(to_hex(g), 32, '0'),
-                '+86139' || lpad((g % 3000000)::text, 8, '0'),
-                '+86400800' || lpad((g % 5 + 1)::text, 4, '0'),
-                s, g, 'ended',
-                CASE WHEN g % 10 < 8 THEN 'answered' WHEN g % 10 = 8 THEN 'missed' ELSE 'abandoned' END,
-                CASE WHEN g % 10 = 8 THEN 'all-agents-tried' END,
-                CASE WHEN g % 10 < 8 THEN ('00000000-0000-4000-a000-' || lpad(to_hex(g % 1000 + 1), 12, '0'))::uuid END,
-                CASE WHEN g % 10 < 8 THEN s + interval '8 seconds' END,
-                CASE WHEN g % 10 < 8 THEN 8 END,
-                CASE WHEN g % 10 < 8 THEN true END,
-                s + interval '3 minutes',
-                CASE WHEN g % 10 < 8 THEN 172 END,
-                'caller', s
-           FROM generate_series(1, $1::int) g, LATERAL (SELECT now() - make_interval(secs => g * 10) AS s) t`,
-        [n],
-      );
-      await tx.query(
-        `INSERT INTO ring_attempts (id, call_id, seq, agent_id, endpoint, child_call_sid, offered_at, ringing_at, answered_at, accepted_at,
-                                    ring_seconds, outcome, dial_call_status, finished_at)
-         SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(g), 12, '0'))::uuid,
-                ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 0,
-                ('00000000-0000-4000-a000-' || lpad(to_hex(g % 1000 + 1), 12, '0'))::uuid,
-                '+8613700' || lpad((g % 1000 + 1)::text, 6, '0'),
-                'CA' || lpad(to_hex(g), 31, '0') || 'f',
-                s, s + interval '1 second', CASE WHEN g % 10 < 8 THEN s + interval '6 seconds' END, CASE WHEN g % 10 < 8 THEN s + interval '8 seconds' END,
-                CASE WHEN g % 10 < 8 THEN 6 ELSE 15 END,
-                CASE WHEN g % 10 < 8 THEN 'accepted' WHEN g % 10 = 8 THEN 'no-answer' ELSE 'caller-gone' END,
-                CASE WHEN g % 10 < 8 THEN 'completed' WHEN g % 10 = 8 THEN 'no-answer' ELSE 'canceled' END,
-                s + interval '3 minutes'
-           FROM generate_series(1, $1::int) g, LATERAL (SELECT now() - make_interval(secs => g * 10) AS s) t`,
-        [n],
-      );
-      log(`  ${n} calls and attempts written in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      const indexed = performance.now();
-      for (const i of indexes) await tx.query(i.indexdef);
-      log(`  ${indexes.length} indexes built in ${((performance.now() - indexed) / 1000).toFixed(0)} s`);
-    });
+    const tx = { query: async <T>(sql: string, params?: unknown[]) => (await db.query(sql, params)).rows as T[] };
+    await db.query('BEGIN');
+    const started = performance.now();
+    await tx.query(`SET LOCAL session_replication_role = replica`);
+    await tx.query(`SET LOCAL maintenance_work_mem = '512MB'`);
+    const indexes = await tx.query<{ indexname: string; indexdef: string }>(
+      `SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.schemaname = 'public' AND i.tablename IN ('calls', 'ring_attempts')
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
+    );
+    for (const i of indexes) await tx.query(`DROP INDEX ${i.indexname}`);
+    await tx.query(
+      `INSERT INTO agents (id, name, phone, active, position, created_at, updated_at)
+       SELECT ('00000000-0000-4000-a000-' || lpad(to_hex(g), 12, '0'))::uuid, 'Former ' || g, '+8613700' || lpad(g::text, 6, '0'), false, g, now() - interval '4 years', now()
+         FROM generate_series(1, 1000) g`,
+    );
+    await tx.query(
+      `INSERT INTO calls (id, call_sid, from_number, to_number, started_at, rotation_offset, state, outcome, missed_reason,
+                          answered_by_agent_id, accepted_at, wait_seconds, within_answer_rule, ended_at, talk_seconds, ended_by, created_at)
+       SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
+              'CA' || lpad(to_hex(g), 32, '0'),
+              '+86139' || lpad((g % 3000000)::text, 8, '0'),
+              '+86400800' || lpad((g % 5 + 1)::text, 4, '0'),
+              s, g, 'ended',
+              CASE WHEN g % 10 < 8 THEN 'answered' WHEN g % 10 = 8 THEN 'missed' ELSE 'abandoned' END,
+              CASE WHEN g % 10 = 8 THEN 'all-agents-tried' END,
+              CASE WHEN g % 10 < 8 THEN ('00000000-0000-4000-a000-' || lpad(to_hex(g % 1000 + 1), 12, '0'))::uuid END,
+              CASE WHEN g % 10 < 8 THEN s + interval '8 seconds' END,
+              CASE WHEN g % 10 < 8 THEN 8 END,
+              CASE WHEN g % 10 < 8 THEN true END,
+              s + interval '3 minutes',
+              CASE WHEN g % 10 < 8 THEN 172 END,
+              'caller', s
+         FROM generate_series(1, $1::int) g, LATERAL (SELECT now() - make_interval(secs => g * 10) AS s) t`,
+      [n],
+    );
+    await tx.query(
+      `INSERT INTO ring_attempts (id, call_id, seq, agent_id, endpoint, child_call_sid, offered_at, ringing_at, answered_at, accepted_at,
+                                  ring_seconds, outcome, dial_call_status, finished_at)
+       SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(g), 12, '0'))::uuid,
+              ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 0,
+              ('00000000-0000-4000-a000-' || lpad(to_hex(g % 1000 + 1), 12, '0'))::uuid,
+              '+8613700' || lpad((g % 1000 + 1)::text, 6, '0'),
+              'CA' || lpad(to_hex(g), 31, '0') || 'f',
+              s, s + interval '1 second', CASE WHEN g % 10 < 8 THEN s + interval '6 seconds' END, CASE WHEN g % 10 < 8 THEN s + interval '8 seconds' END,
+              CASE WHEN g % 10 < 8 THEN 6 ELSE 15 END,
+              CASE WHEN g % 10 < 8 THEN 'accepted' WHEN g % 10 = 8 THEN 'no-answer' ELSE 'caller-gone' END,
+              CASE WHEN g % 10 < 8 THEN 'completed' WHEN g % 10 = 8 THEN 'no-answer' ELSE 'canceled' END,
+              s + interval '3 minutes'
+         FROM generate_series(1, $1::int) g, LATERAL (SELECT now() - make_interval(secs => g * 10) AS s) t`,
+      [n],
+    );
+    log(`  ${n} calls and attempts written in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    const indexed = performance.now();
+    for (const i of indexes) await tx.query(i.indexdef);
+    log(`  ${indexes.length} indexes built in ${((performance.now() - indexed) / 1000).toFixed(0)} s`);
+    await db.query('COMMIT');
     const analyzed = performance.now();
     await db.query('ANALYZE calls');
     await db.query('ANALYZE ring_attempts');
     await db.query('ANALYZE agents');
     log(`  analyzed in ${((performance.now() - analyzed) / 1000).toFixed(0)} s`);
-    const [size] = await db.query<{ size: string }>('SELECT pg_size_pretty(pg_database_size(current_database())) AS size');
+    const [size] = await tx.query<{ size: string }>('SELECT pg_size_pretty(pg_database_size(current_database())) AS size');
     log(`  database size ${size?.size}`);
   } finally {
-    await db.close();
+    await db.end();
   }
 }
 
@@ -305,6 +333,7 @@ async function runScenario(s: Scenario, o: { base: string; redis: string; stub: 
     await populate(url, s, o.log);
     const timed = await timedCalls(url, child.pid!, o.pairs, o.rate);
     await stopChild(child);
+    if (s.history > 0) timed.plans = await periodicPlans(scratch.url);
     return timed;
   } finally {
     if (child && child.exitCode === null) child.kill('SIGKILL');
@@ -361,6 +390,7 @@ async function main() {
         `| (b) ÷ (a) | ${ratio(b.incoming, a.incoming, 50)}× | ${ratio(b.incoming, a.incoming, 99)}× | ${ratio(b.dialAction, a.dialAction, 50)}× | ${ratio(b.dialAction, a.dialAction, 99)}× | | | | ${(Number(all(b)) / Number(all(a))).toFixed(2)}× | |`,
         '',
         `Twilio REST stub requests: ${stub.requests()}`,
+        ...(b.plans ? ['', `The periodic queries on (b), as PostgreSQL plans and runs them (EXPLAIN ANALYZE, rolled back):`, '', ...b.plans] : []),
       ].join('\n') + '\n',
     );
   } finally {
