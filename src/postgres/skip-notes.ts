@@ -12,8 +12,9 @@ export const skipSetKey = (listed: readonly SkippedAgent[]) => createHash('md5')
 /**
  * Why the hunt passed agents over, in a bounded number of rows (migration 0021): what the roster
  * passed over (off-duty, on-leave, paused) as one list kept once for every call it held for, the
- * agents found busy as one array with the offer. An offer writes one row, and one more the first
- * time its roster list is seen; a list this instance stored already is not sent again.
+ * agents found busy as one array with the offer. An offer writes at most one row, and one more
+ * the first time its roster list is seen, and none when it says nothing new for its call; a list
+ * this instance stored already is not sent again.
  */
 export class SkipNotes {
   private readonly known = new Set<string>();
@@ -27,7 +28,7 @@ export class SkipNotes {
     const key = listed.length > 0 ? skipSetKey(listed) : null;
     if (key !== null && this.known.has(key)) {
       try {
-        await this.insertNote(callId, at, key, busy);
+        await this.insert(callId, at, key, busy, null);
         return;
       } catch (err) {
         // The list is gone from this database (restored from before it was written): send it again.
@@ -35,20 +36,34 @@ export class SkipNotes {
         this.known.delete(key);
       }
     }
-    if (key === null) return this.insertNote(callId, at, null, busy);
-    await this.db.query(
-      `WITH listed AS (
-         INSERT INTO skip_sets (key, agent_ids, reasons) VALUES ($3, $5::uuid[], $6::text[]) ON CONFLICT (key) DO NOTHING
-       )
-       INSERT INTO call_skip_notes (call_id, at, skip_set, busy) VALUES ($1, $2, $3, $4::uuid[])`,
-      [callId, at, key, busy, listed.map((s) => s.agentId), listed.map((s) => s.reason)],
-    );
+    await this.insert(callId, at, key, busy, key === null ? null : listed);
+    if (key === null) return;
     if (this.known.size >= KNOWN_SETS) this.known.clear();
     this.known.add(key);
   }
 
-  private async insertNote(callId: string, at: Date, key: string | null, busy: string[]): Promise<void> {
-    await this.db.query(`INSERT INTO call_skip_notes (call_id, at, skip_set, busy) VALUES ($1, $2, $3, $4::uuid[])`, [callId, at, key, busy]);
+  /**
+   * One note, with only what the call's earlier notes do not already say (the first reason per
+   * agent is the one kept): its list unless an earlier note named it, the busy agents no earlier
+   * note had busy; nothing at all when that leaves nothing. So a waiting caller offered again at
+   * every pass over the line, finding the same agents busy, adds no row. `listed`: the list's
+   * content, to store it under `key` if it is not stored yet.
+   */
+  private async insert(callId: string, at: Date, key: string | null, busy: string[], listed: readonly SkippedAgent[] | null): Promise<void> {
+    await this.db.query(
+      `WITH listed AS (
+         INSERT INTO skip_sets (key, agent_ids, reasons) SELECT $3, $5::uuid[], $6::text[] WHERE $5::uuid[] IS NOT NULL
+         ON CONFLICT (key) DO NOTHING
+       ), prior AS (
+         SELECT skip_set, busy FROM call_skip_notes WHERE call_id = $1
+       ), fresh AS (
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM prior WHERE skip_set = $3) THEN NULL ELSE $3 END AS skip_set,
+                ARRAY(SELECT unnest($4::uuid[]) EXCEPT SELECT unnest(busy) FROM prior) AS busy
+       )
+       INSERT INTO call_skip_notes (call_id, at, skip_set, busy)
+       SELECT $1, $2, skip_set, busy FROM fresh WHERE skip_set IS NOT NULL OR cardinality(busy) > 0`,
+      [callId, at, key, busy, listed?.map((s) => s.agentId) ?? null, listed?.map((s) => s.reason) ?? null],
+    );
   }
 
   /**
