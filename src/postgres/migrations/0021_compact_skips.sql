@@ -2,8 +2,9 @@
 -- 1,000 agents, call_skips took about 900 rows a call. What the roster passes over (off-duty,
 -- on-leave, paused) is the same for every call to one number until the roster changes, so each
 -- such list is kept once and calls point at it; the agents found busy differ from call to call
--- and are kept as one array with the offer. An offer now writes one row (two the first time a
--- list is seen). Read back by CallStore.skipsOfCalls: the first reason per agent, as before.
+-- and are kept as one array with the offer. An offer now writes at most one row (two the first
+-- time a list is seen), none when it says nothing new for its call (SkipNotes). Read back by
+-- CallStore.skipsOfCalls: the first reason per agent, as before.
 
 -- One list the roster passed over, keyed by a digest of its content (md5 of "agent:reason,...").
 CREATE TABLE skip_sets (
