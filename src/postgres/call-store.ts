@@ -2,12 +2,13 @@ import { ringSeconds } from '../domain/answer-time';
 import { secondsBetween } from '../domain/clock';
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
 import type { SurveyStatus } from '../domain/rating';
-import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt, SkippedAgent, SkipReason } from '../domain/ports';
+import type { Call, CallEvent, CallListQuery, CallRating, CallStore, LegEvent, NewCall, RingAttempt, SkippedAgent } from '../domain/ports';
 import { owedAgain, recordCallEndEffects } from './call-end-effect-store';
 import { toAttempt, toCall, type AttemptRow, type CallRow } from './call-rows';
 import { DEADLOCK } from './database-unreachable';
 import type { Db, Queryable } from './db';
 import { NewCalls } from './new-calls';
+import { SkipNotes } from './skip-notes';
 
 interface RatingRow {
   call_id: string;
@@ -21,6 +22,7 @@ interface RatingRow {
 
 export class PostgresCallStore implements CallStore {
   private readonly newCalls: NewCalls;
+  private readonly skips: SkipNotes;
 
   /** `endEffects` names the work every call's end is owed (the call-ended outbox), written with the end. */
   constructor(
@@ -28,6 +30,7 @@ export class PostgresCallStore implements CallStore {
     private readonly endEffects: () => readonly string[] = () => [],
   ) {
     this.newCalls = new NewCalls(db);
+    this.skips = new SkipNotes(db);
   }
 
   /** A new call's first record, in one statement with those arriving meanwhile (NewCalls). */
@@ -82,15 +85,9 @@ export class PostgresCallStore implements CallStore {
     return rows.map(toCall);
   }
 
-  async skipsOfCalls(callIds: string[]): Promise<Map<string, SkippedAgent[]>> {
-    const byCall = new Map<string, SkippedAgent[]>();
-    if (callIds.length === 0) return byCall;
-    const rows = await this.db.query<{ call_id: string; agent_id: string; reason: SkipReason }>(
-      'SELECT call_id, agent_id, reason FROM call_skips WHERE call_id = ANY($1::uuid[]) ORDER BY at, agent_id',
-      [callIds],
-    );
-    for (const r of rows) byCall.set(r.call_id, [...(byCall.get(r.call_id) ?? []), { agentId: r.agent_id, reason: r.reason }]);
-    return byCall;
+  /** Why the hunt passed agents over, per call: the first reason per agent (SkipNotes, migration 0021). */
+  skipsOfCalls(callIds: string[]): Promise<Map<string, SkippedAgent[]>> {
+    return this.skips.ofCalls(callIds);
   }
 
   /** Each call's survey; callerGone says whether the caller's leg has since ended (hung up during it). */

@@ -75,26 +75,43 @@ export class PostgresCoordinator implements Coordinator {
    * Claims the first agent of the order that is free in these rows and, with `checkRecord`, has no
    * unfinished attempt on record for another holder. Without it (mirroring a claim Redis granted),
    * only the rows count.
+   *
+   * One statement for the whole order, whatever its length: it picks the first agent free in its
+   * snapshot (the record read once for all of them, through the unfinished-attempt indexes of
+   * migration 0020) and claims it with the same atomic upsert as ever, which re-checks the row
+   * under its lock. When another instance took that agent in between, the upsert changes nothing
+   * and the claim goes on from the next agent of the order: one more statement per race lost.
    */
   async claimFirst(agentIds: readonly string[], holder: string, ttlMs: number, checkRecord: boolean): Promise<string | null> {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + ttlMs);
-    for (const agentId of agentIds) {
-      const rows = await this.db.query<{ agent_id: string }>(
-        `INSERT INTO coordination_claims (agent_id, holder, expires_at)
-         SELECT $1, $2, $3
-         WHERE NOT $5::boolean OR NOT EXISTS (
-           SELECT 1 FROM (${onRecord('$7', '$8')}) r WHERE r.agent_id = $6::uuid AND r.holder <> $2 AND r.expires_at > $4
+    let order = [...agentIds];
+    while (order.length > 0) {
+      const [row] = await this.db.query<{ picked: string; claimed: string | null }>(
+        `WITH busy AS (
+           SELECT r.agent_id::text AS agent_id FROM (${onRecord('$6', '$7')}) r
+            WHERE $5::boolean AND r.agent_id = ANY($8::uuid[]) AND r.holder <> $2 AND r.expires_at > $4
+         ), pick AS (
+           SELECT w.agent_id FROM unnest($1::text[]) WITH ORDINALITY AS w(agent_id, ord)
+            WHERE NOT EXISTS (SELECT 1 FROM coordination_claims k WHERE k.agent_id = w.agent_id AND k.expires_at > $4 AND k.holder <> $2)
+              AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.agent_id = w.agent_id)
+            ORDER BY w.ord LIMIT 1
+         ), claimed AS (
+           INSERT INTO coordination_claims (agent_id, holder, expires_at)
+           SELECT agent_id, $2, $3 FROM pick
+           ON CONFLICT (agent_id) DO UPDATE SET holder = EXCLUDED.holder,
+             -- The holder's own live claim is renewed, never shortened (it may have been extended for a talk).
+             expires_at = CASE WHEN coordination_claims.holder = EXCLUDED.holder AND coordination_claims.expires_at > $4
+               THEN GREATEST(coordination_claims.expires_at, EXCLUDED.expires_at) ELSE EXCLUDED.expires_at END
+           WHERE coordination_claims.expires_at <= $4 OR coordination_claims.holder = EXCLUDED.holder
+           RETURNING agent_id
          )
-         ON CONFLICT (agent_id) DO UPDATE SET holder = EXCLUDED.holder,
-           -- The holder's own live claim is renewed, never shortened (it may have been extended for a talk).
-           expires_at = CASE WHEN coordination_claims.holder = EXCLUDED.holder AND coordination_claims.expires_at > $4
-             THEN GREATEST(coordination_claims.expires_at, EXCLUDED.expires_at) ELSE EXCLUDED.expires_at END
-         WHERE coordination_claims.expires_at <= $4 OR coordination_claims.holder = EXCLUDED.holder
-         RETURNING agent_id`,
-        [agentId, holder, expiresAt, now, checkRecord, UUID.test(agentId) ? agentId : null, this.limits.ringMs / 1000, this.limits.talkMs / 1000],
+         SELECT p.agent_id AS picked, (SELECT agent_id FROM claimed) AS claimed FROM pick p`,
+        [order, holder, expiresAt, now, checkRecord, this.limits.ringMs / 1000, this.limits.talkMs / 1000, order.filter((id) => UUID.test(id))],
       );
-      if (rows.length > 0) return agentId;
+      if (!row) return null;
+      if (row.claimed !== null) return row.claimed;
+      order = order.slice(order.indexOf(row.picked) + 1);
     }
     return null;
   }

@@ -1,6 +1,7 @@
 import type { DatedShift, DutyPlan, LeaveKind, LeaveSpan, WeeklySlot } from '../domain/shifts';
 import type { PausedReason, SkippedAgent } from '../domain/ports';
 import type { Db, Queryable } from './db';
+import { SkipNotes } from './skip-notes';
 
 export interface Shift extends DatedShift {
   id: string;
@@ -50,7 +51,11 @@ const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) 
 
 /** Shifts, weekly patterns, leave, hotline groups, pauses and skips: the roster's records. */
 export class PostgresRosterStore {
-  constructor(private readonly db: Db) {}
+  private readonly skips: SkipNotes;
+
+  constructor(private readonly db: Db) {
+    this.skips = new SkipNotes(db);
+  }
 
   async schedule(agentId: string): Promise<WeeklySlot[] | null> {
     const rows = await this.db.query<Row>('SELECT weekly FROM agent_schedules WHERE agent_id = $1', [agentId]);
@@ -158,14 +163,9 @@ export class PostgresRosterStore {
     return rows.map(toLeave);
   }
 
-  async noteSkipped(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void> {
-    if (skipped.length === 0) return;
-    await this.db.query(
-      `INSERT INTO call_skips (call_id, agent_id, reason, at)
-       SELECT $1, s.agent_id, s.reason, $4 FROM unnest($2::uuid[], $3::text[]) AS s(agent_id, reason)
-       ON CONFLICT (call_id, agent_id) DO NOTHING`,
-      [callId, skipped.map((s) => s.agentId), skipped.map((s) => s.reason), at],
-    );
+  /** Why agents were passed over for this call (SkipNotes: a bounded number of rows per offer). */
+  noteSkipped(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void> {
+    return this.skips.note(callId, skipped, at);
   }
 
   /** Pauses or resumes an agent, saying why; returns false when nothing changed. */

@@ -3,6 +3,7 @@ import { PostgresAgentStore } from '../../src/postgres/agent-store';
 import { PostgresCallStore } from '../../src/postgres/call-store';
 import { migrate } from '../../src/postgres/migrate';
 import { NewCalls } from '../../src/postgres/new-calls';
+import { PostgresRosterStore } from '../../src/postgres/roster-store';
 import { freshDatabase, type TestDatabase } from '../support/backends';
 
 /** The stores against the database this run names (PGlite by default, PostgreSQL with DATABASE_URL). */
@@ -208,5 +209,36 @@ describe('call store', () => {
 
   it('rejects a second active agent with the same phone', async () => {
     await expect(agents.create({ name: 'dup', phone: '+8613800000001' })).rejects.toThrow(/already/);
+  });
+
+  it('keeps why agents were passed over per offer, the first reason per agent, a roster list stored once for every call it held for', async () => {
+    const roster = new PostgresRosterStore(t.db);
+    const [x, y, z] = [await agents.create({ name: 'X', phone: '+8613800000011' }), await agents.create({ name: 'Y', phone: '+8613800000012' }), await agents.create({ name: 'Z', phone: '+8613800000013' })];
+    const [one, two] = [(await calls.createCall(newCall('CA' + '5'.repeat(32)), offsets++)).call, (await calls.createCall(newCall('CA' + '6'.repeat(32)), offsets++)).call];
+    const listed = [{ agentId: x.id, reason: 'off-duty' as const }, { agentId: y.id, reason: 'paused' as const }];
+    await roster.noteSkipped(one.id, [...listed, { agentId: z.id, reason: 'busy' }], at(5));
+    // The next offer: Z still busy, Y found busy too (its earlier reason stays).
+    await roster.noteSkipped(one.id, [...listed, { agentId: y.id, reason: 'busy' }, { agentId: z.id, reason: 'busy' }], at(9));
+    await roster.noteSkipped(two.id, listed, at(6));
+    // A new store (another instance) sends the list again: still one copy of it.
+    await new PostgresRosterStore(t.db).noteSkipped(two.id, listed, at(7));
+
+    const byId = (ids: string[]) => ids.slice().sort();
+    const skips = await calls.skipsOfCalls([one.id, two.id]);
+    expect(skips.get(one.id)).toEqual(
+      byId([x.id, y.id, z.id]).map((agentId) => ({ agentId, reason: agentId === x.id ? 'off-duty' : agentId === y.id ? 'paused' : 'busy' })),
+    );
+    expect(skips.get(two.id)).toEqual(byId([x.id, y.id]).map((agentId) => ({ agentId, reason: agentId === x.id ? 'off-duty' : 'paused' })));
+    const count = async () => {
+      const [notes] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM call_skip_notes WHERE call_id = ANY($1::uuid[])', [[one.id, two.id]]);
+      const [sets] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM skip_sets');
+      return [Number(notes?.n), Number(sets?.n)];
+    };
+    // One's two offers and two's first; two's repeat (from the other store too) said nothing new.
+    expect(await count()).toEqual([3, 1]);
+    // A waiting caller offered again at every pass, finding the same agents busy, adds no row.
+    for (let i = 10; i < 15; i++) await roster.noteSkipped(one.id, [...listed, { agentId: y.id, reason: 'busy' }, { agentId: z.id, reason: 'busy' }], at(i));
+    expect(await count()).toEqual([3, 1]);
+    expect((await calls.skipsOfCalls([])).size).toBe(0);
   });
 });

@@ -15,6 +15,8 @@ import { createLogger } from '../../src/logger';
 import { freshDatabase, realRedisUrl } from '../support/backends';
 import { ManualClock } from '../support/manual-clock';
 import { deleteKeys } from '../../scripts/scratch-database';
+import { AgentOffers } from '../../src/routing/agent-offers';
+import { recordingDb } from '../support/recording-db';
 
 /** A short claim, and how long past its end the test waits for it to be gone. */
 const CLAIM_MS = 1_000;
@@ -268,6 +270,48 @@ describe('postgres-fallback coordination checks the record', () => {
 
       await calls.finishAttempt(attempt.id, { outcome: 'no-answer', dialCallStatus: 'no-answer', at: clock.now() });
       expect(await fallback.claimFirstFree([ringing.id], 'next-call:0', 60_000)).toBe(ringing.id);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('an offer over 200 agents costs a few statements, not one per agent passed over', async () => {
+    const database = await freshDatabase();
+    try {
+      const clock = new ManualClock();
+      const agents = new PostgresAgentStore(database.db);
+      const calls = new PostgresCallStore(database.db, () => []);
+      const roster = [];
+      for (let i = 0; i < 200; i++) roster.push(await agents.create({ name: `Agent ${i}`, phone: `+86138${String(i).padStart(8, '0')}` }));
+      const newCall = async (n: number) =>
+        (await calls.createCall({ callSid: 'CA' + String(n).padStart(32, '0'), from: '+8613911112222', to: '+864008001234', callerName: null, startedAt: clock.now() }, n)).call;
+      // Every agent busy but one: half claimed in the rows by other calls, half ringing on record
+      // (a claim Redis held before the outage), so the claim has to look past 199 of them.
+      const fallback = new PostgresCoordinator(database.db, clock, LIMITS);
+      const other = await newCall(1);
+      const free = roster[137]!;
+      for (const [i, a] of roster.entries()) {
+        if (a === free) continue;
+        if (i % 2 === 0) expect(await fallback.claimFirstFree([a.id], `held-${i}:0`, 600_000)).toBe(a.id);
+        else await calls.addAttempt({ callId: other.id, seq: i, agentId: a.id, endpoint: a.phone, offeredAt: clock.now() });
+      }
+
+      const recorded = recordingDb(database.db);
+      const offers = new AgentOffers({
+        agents: new PostgresAgentStore(recorded),
+        calls: new PostgresCallStore(recorded, () => []),
+        coordinator: new PostgresCoordinator(recorded, clock, LIMITS),
+        ringClaimSeconds: 30,
+        talkClaimSeconds: 3_600,
+        clock,
+        logger: createLogger('error', true),
+      });
+      const attempt = await offers.offerNext(await newCall(2), [], clock.now());
+
+      expect(attempt?.agentId).toBe(free.id);
+      const claims = recorded.statements.filter((s) => s.sql.includes('coordination_claims'));
+      // One statement per slice of the hunt order the offer asks about (16, then 64, then 256 agents).
+      expect(claims.length).toBeLessThanOrEqual(3);
     } finally {
       await database.drop();
     }

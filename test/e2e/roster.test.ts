@@ -309,4 +309,38 @@ describe('the roster decides who is rung', { timeout: 180_000 }, () => {
     expect(cbs.map((c) => c.phone).sort()).toEqual(callers);
     for (const cb of cbs) expect(cb).toMatchObject({ window: 'night', ownerAgentId: ids[A] });
   });
+
+  it('a call that passes over 160 agents records why in a few rows, not one per agent, and still says why for each', async () => {
+    const ids = await setup(NIGHT);
+    await schedule(ids[A]!, WEEKDAYS_DAY);
+    await schedule(ids[C]!, WEEKDAYS_DAY);
+    const offDuty = [ids[A]!, ids[C]!];
+    const paused: string[] = [];
+    for (let i = 0; i < 158; i++) {
+      const phone = `+86137${String(i).padStart(8, '0')}`;
+      if (i % 4 === 0) {
+        const id = (await h.api.addAgent(`Day ${i}`, phone)).id;
+        await schedule(id, WEEKDAYS_DAY);
+        offDuty.push(id);
+      } else paused.push((await h.api.addAgent(`Paused ${i}`, phone, { paused: true })).id);
+    }
+    // Every row of every table, so the count does not depend on where the skips are kept.
+    const allRows = async () => {
+      const tables = await h.container.db.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+      let n = 0;
+      for (const t of tables) n += Number((await h.container.db.query<{ n: string }>(`SELECT count(*) AS n FROM "${t.tablename}"`))[0]!.n);
+      return n;
+    };
+    const before = await allRows();
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [B]: accepts } });
+    expect(t.dialed).toEqual([B]);
+    // The call, its attempt, its events and figures: a few dozen rows at most, whatever the roster.
+    expect((await allRows()) - before).toBeLessThan(60);
+
+    const call = (await h.api.get(`/api/calls/${(await lastCall()).id}`)).body;
+    expect(call.skipped).toHaveLength(160);
+    expect(call.skipped).toEqual(
+      expect.arrayContaining([...offDuty.map((agentId) => ({ agentId, reason: 'off-duty' })), ...paused.map((agentId) => ({ agentId, reason: 'paused' }))]),
+    );
+  });
 });

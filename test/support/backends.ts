@@ -25,10 +25,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function freshDatabase(): Promise<TestDatabase> {
+/** `migrations`: a folder of migrations to apply instead of the shipped ones (to test one on data of the schema before it). */
+export async function freshDatabase(migrations?: string): Promise<TestDatabase> {
   if (!realDatabaseUrl) {
     const db = await pgliteDb();
-    await migrate(db);
+    await migrate(db, migrations);
     return { db, drop: () => db.close() };
   }
   const name = `threering_t_${suffix()}`;
@@ -39,7 +40,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
   const url = new URL(realDatabaseUrl);
   url.pathname = `/${name}`;
   const db = pgDb(url.toString(), 5);
-  await migrate(db);
+  await migrate(db, migrations);
   return {
     db,
     url: url.toString(),
