@@ -176,7 +176,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     rosterStore,
     lastKnownRoster,
     facts,
-    metrics: new Metrics({ db, coordinator, clock, facts }),
+    metrics: new Metrics({ db, coordinator, clock, facts, moves: hotline.moves }),
     features: [],
     async close() {
       for (const f of container.features) await f.stop?.();

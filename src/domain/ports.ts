@@ -241,6 +241,12 @@ export interface CallStore {
  */
 export type CoordinationMode = 'redis' | 'postgres-fallback' | 'in-process';
 
+/** A caller's place in a waiting line (Coordinator.lineMembers). */
+export interface LinePlace {
+  callId: string;
+  arrivedAtMs: number;
+}
+
 /** Coordination shared by every server instance: the rotation counter and agent claims. */
 export interface Coordinator {
   /**
@@ -266,27 +272,30 @@ export interface Coordinator {
   anyUnclaimed(agentIds: readonly string[]): Promise<boolean>;
 
   /**
-   * The waiting line for a free agent, shared by every instance and ordered by `arrivedAtMs`
-   * (the caller who has waited longest comes first). Entering twice keeps the first place.
-   * Returns how many callers are ahead of this one.
+   * The waiting lines for a free agent, one per hotline number (its group of agents), shared by
+   * every instance and each ordered by `arrivedAtMs` (the caller who has waited longest comes
+   * first). Entering twice keeps the first place (and the first line). Returns how many callers
+   * are ahead of this one in its line.
    */
-  enterLine(callId: string, arrivedAtMs: number): Promise<number>;
-  /** Takes the call out of the line; true for exactly one of several concurrent takers. */
+  enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number>;
+  /** Takes the call out of its line; true for exactly one of several concurrent takers. */
   leaveLine(callId: string): Promise<boolean>;
-  /** The calls in the line, longest-waiting first. */
-  lineMembers(limit: number): Promise<string[]>;
-  /** How many callers are ahead of this one, or null when it is not in the line. */
+  /** The lines with at least one caller in them. */
+  waitingLines(): Promise<string[]>;
+  /** The callers of one line, longest-waiting first, from just after `after` (a page of the line). */
+  lineMembers(line: string, limit: number, after?: LinePlace): Promise<LinePlace[]>;
+  /** How many callers are ahead of this one in its line, or null when it is in none. */
   linePosition(callId: string): Promise<number | null>;
   /**
-   * nextRotation(key) and whether the line is empty, asked together: one round trip on Redis.
-   * Optional: without it the two are asked separately (src/routing/waiting-line.ts).
+   * nextRotation(key) and whether the line of `key` is empty, asked together: one round trip on
+   * Redis. Optional: without it the two are asked separately (src/routing/waiting-line.ts).
    */
   arrive?(key: string): Promise<{ rotation: number; lineEmpty: boolean }>;
   /**
    * enterLine, then anyUnclaimed(agentIds) looked at after it, together: one round trip on Redis.
    * Optional, like arrive.
    */
-  enterLineAndLook?(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }>;
+  enterLineAndLook?(line: string, callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Redis errors seen so far (connection errors and failed commands), for /metrics; absent in process. */

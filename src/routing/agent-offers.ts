@@ -60,6 +60,11 @@ export class AgentOffers {
     return null;
   }
 
+  /** The agents calls to this call's number may ring now (its hotline's group, on duty), in roster order. */
+  async group(call: Call, now: Date = this.d.clock.now()): Promise<Agent[]> {
+    return (await this.candidates(call, now)).agents;
+  }
+
   /** The agents this call may ring now and has not tried yet, in its hunt order. */
   async untried(attempts: RingAttempt[], call: Call, now: Date = this.d.clock.now()): Promise<Agent[]> {
     const { agents } = await this.candidates(call, now);

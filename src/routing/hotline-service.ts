@@ -7,6 +7,7 @@ import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
 import { AgentOffers } from './agent-offers';
 import { CallClosing } from './call-closing';
 import { CallDocuments, type WaitingOffer } from './call-documents';
+import { CallerMoves } from './caller-moves';
 import { acceptedTwiml, screenTwiml } from './routing-twiml';
 import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
 import { WaitingLine } from './waiting-line';
@@ -32,6 +33,8 @@ export class HotlineService {
   private readonly offers: AgentOffers;
   readonly line: WaitingLine;
   private readonly pass: WaitingLinePass;
+  /** The REST moves of waiting callers, made off the request path. */
+  readonly moves: CallerMoves;
   private readonly closing: CallClosing;
   /** The call settler's recovery of calls whose next request was lost (see CallSettler). */
   readonly stalled: StalledCalls;
@@ -68,13 +71,14 @@ export class HotlineService {
       promoteWaiting: (now) => this.promoteWaiting(now),
     });
     this.stalled = new StalledCalls({ calls: d.calls, offers: this.offers, line: this.line, closing: this.closing });
+    this.moves = new CallerMoves({ redirectCall: d.redirectCall, logger: d.logger, ...d.moveLimits });
     this.pass = new WaitingLinePass({
       calls: d.calls,
       line: this.line,
       offers: this.offers,
       docs: this.docs,
-      logger: d.logger,
-      redirectCall: d.redirectCall,
+      moves: this.moves,
+      now: () => d.clock.now(),
       letGo: (attempt, outcome, now) => this.closing.letGo(attempt, outcome, now),
       abandon: async (call, at) => {
         await this.closing.end(call, { outcome: 'abandoned', at, endedBy: 'caller' });
@@ -364,11 +368,20 @@ export class HotlineService {
   }
 
   /**
-   * Offers free agents to the waiting line (see WaitingLinePass). Runs whenever an agent may have
-   * become free, and every few seconds as a sweep (claims can also expire silently).
+   * Offers free agents to the waiting lines (see WaitingLinePass). Runs whenever an agent may have
+   * become free, within the request that freed them: the other callers' REST moves go on after
+   * it returns (CallerMoves), so they never hold up that request's answer.
    */
-  promoteWaiting(now: Date = this.d.clock.now(), self?: string): Promise<RingAttempt | null> {
-    return this.pass.run(now, self);
+  async promoteWaiting(now: Date = this.d.clock.now(), self?: string): Promise<RingAttempt | null> {
+    return (await this.pass.run(now, self)).mine;
+  }
+
+  /**
+   * The waiting lines' sweep, every few seconds (claims can also expire silently, and waits run
+   * out): a pass, and its moves waited for.
+   */
+  async sweepLines(now: Date = this.d.clock.now()): Promise<void> {
+    await Promise.all((await this.pass.run(now)).moving);
   }
 
   private async notifyConnected(callId: string): Promise<void> {

@@ -107,7 +107,7 @@ describe('when every agent is busy, callers wait in a fair line', () => {
     const g = await callOf(gone!.callSid);
     // Moving the caller to the freed agent got Twilio's 404: the wait is over, the caller is owed a call.
     expect(g).toMatchObject({ outcome: 'abandoned', answeredByAgentId: null });
-    expect(await h.container.coordinator.lineMembers(10)).toEqual([]);
+    expect(await h.container.coordinator.waitingLines()).toEqual([]);
     const callbacks = await h.api.get('/api/callbacks');
     expect(callbacks.body.callbacks.map((c: { phone: string }) => c.phone)).toEqual([SECOND]);
   });
@@ -211,7 +211,7 @@ describe('a waiting caller moved to a free agent', () => {
     const { a, waitingSid, moves } = await loseTheMove(60 + 120 + 1);
     const settler = (h.container.features.find((f) => f.name === 'call-settler') as CallSettlerFeature).settler;
     await settler.settleStale(h.clock.now());
-    await h.container.hotline.promoteWaiting(h.clock.now());
+    await h.container.hotline.sweepLines(h.clock.now());
     // The sweep moved the caller on, and the hold document ends the wait as Twilio fetches it.
     expect(moves).toHaveLength(1);
     const ending = await h.twilio.post(moves[0]!, { CallSid: waitingSid });
