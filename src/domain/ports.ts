@@ -116,6 +116,8 @@ export interface RingAttempt {
   outcome: AttemptOutcome | null;
   dialCallStatus: string | null;
   finishedAt: Date | null;
+  /** The newest document dialling this agent (0: the first); a leg of an older one was cut by a later move. */
+  dialMark?: number;
 }
 
 export interface NewCall {
@@ -229,6 +231,8 @@ export interface CallStore {
   /** The caller leg's earliest terminal status callback and the accepted agent leg's earliest terminal leg event, at Twilio's Timestamps. */
   terminalEventsOf(callId: string): Promise<{ caller: { status: string; at: Date } | null; agentLeg: { status: string; at: Date } | null }>;
   recordCallEvent(e: CallEvent): Promise<boolean>;
+  /** A new document is to dial the attempt's agent again (the caller moved once more): returns its mark, one past the last. */
+  redial(attemptId: string): Promise<number>;
   /** The caller joined the waiting line (a no-op if they are in it). */
   markWaiting(callId: string, at: Date): Promise<void>;
   /** The caller left the waiting line: the time in it is added to the call's line wait. */

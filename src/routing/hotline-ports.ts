@@ -78,6 +78,8 @@ export interface DialResult {
   callStatus?: string;
   dialCallStatus: string;
   dialBridged?: string;
+  /** The mark of the document whose <Dial> this was (RingAttempt.dialMark); absent: taken as the newest. */
+  leg?: number;
 }
 
 export interface LegStatus {
@@ -86,4 +88,6 @@ export interface LegStatus {
   sequenceNumber: number;
   timestamp?: string;
   callDuration?: number;
+  /** As DialResult.leg. */
+  leg?: number;
 }

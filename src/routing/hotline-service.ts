@@ -177,7 +177,8 @@ export class HotlineService {
       return this.closing.miss(call, 'callback-requested', now);
     }
     if (!open) return this.hold(call.id);
-    return this.docs.ring(call, open, now);
+    const again = await this.dialAgain(open, now);
+    return again ? this.docs.ring(call, again, now) : this.hold(call.id);
   }
 
   /**
@@ -203,9 +204,30 @@ export class HotlineService {
     if (open && recheck) return this.docs.hold(call, 0);
     if (open) {
       await this.line.leave(call.id, now);
-      return this.docs.ring(call, open, now);
+      const again = await this.dialAgain(open, now);
+      if (again) return this.docs.ring(call, again, now);
+      attempts = await this.d.calls.attemptsOf(call.id);
     }
     return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
+  }
+
+  /**
+   * A move landed for a caller whose agent is offered already: dialled by a new document, whose
+   * mark tells its leg from one an earlier move may have started (Twilio cuts that leg, and its
+   * end must not free the agent: see isCutLeg). The agent is claimed again for the attempt (a cut
+   * leg's end may have freed them first); taken meanwhile by another call, the offer is withdrawn.
+   */
+  private async dialAgain(open: RingAttempt, now: Date): Promise<RingAttempt | null> {
+    const [dialMark, kept] = await Promise.all([this.d.calls.redial(open.id), this.offers.reclaim(open)]);
+    if (kept) return { ...open, dialMark };
+    this.d.logger.warn('the agent offered to a moved caller was taken meanwhile; the offer is withdrawn', { attemptId: open.id });
+    await this.closing.letGo(open, 'withdrawn', now);
+    return null;
+  }
+
+  /** A leg dialled by an older document than the attempt's newest: a later move of the caller cut it. */
+  private isCutLeg(attempt: RingAttempt, leg: number | undefined): boolean {
+    return leg !== undefined && leg < (attempt.dialMark ?? 0);
   }
 
   /** The whisper: runs on the agent's phone once something picked up. */
@@ -249,6 +271,8 @@ export class HotlineService {
     const { attempt } = loaded;
     let { call } = loaded;
     const now = this.d.clock.now();
+    // A <Dial> a later move cut (Twilio ignores this answer): the newer leg's own action ends the attempt.
+    if (!attempt.finishedAt && this.isCutLeg(attempt, p.leg)) return emptyTwiml();
     const callerGone = callerHasLeft(p.callStatus);
     const bridged = await this.wasBridged(attempt, p, callerGone);
     // Twilio bridged a leg whose key press is not on record (a lost request): that agent took the call.
@@ -312,7 +336,8 @@ export class HotlineService {
       receivedAt: now,
       durationSeconds: p.callDuration ?? null,
     });
-    if (TERMINAL_LEG.has(p.callStatus)) await this.closing.release(attempt, now);
+    // A leg a later move cut: the agent's claim is the newer leg's now.
+    if (TERMINAL_LEG.has(p.callStatus) && !this.isCutLeg(attempt, p.leg)) await this.closing.release(attempt, now);
   }
 
   /** The hotline call's own status: when the caller's leg is over, the call ends whatever else was lost. */

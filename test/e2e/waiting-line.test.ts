@@ -154,6 +154,39 @@ describe('a waiting caller moved to a free agent', () => {
     expect(await h.container.coordinator.holderOf(a)).not.toBeNull();
   });
 
+  it('moved twice (two REST moves of one caller landing), keeps its agent claimed when the leg the second move cut reports its end', async () => {
+    h = await startHotline();
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    nock(TWILIO_API).persist().post(/\/Calls\/CA[0-9a-f]{32}\.json$/).reply(200, { status: 'in-progress' });
+    const { hook, talkingSid, first, waitingSid, recheck } = await oneTalkingOneHolding();
+    h.clock.advance(30);
+    await h.twilio.post(hook(`dial-result?attempt=${first}`), { CallSid: talkingSid, CallStatus: 'completed', DialCallStatus: 'completed', DialBridged: 'true' });
+    await h.container.hotline.moves.settled();
+    const holder = await h.container.coordinator.holderOf(a);
+    expect(holder).not.toBeNull();
+    const moveUrl = recheck.replace('&recheck=1', '');
+    // The first move lands and A's phone rings (leg 1); then a second move of the same caller
+    // lands (two instances, or a retried move): Twilio cuts leg 1 and dials A again (leg 2).
+    const dial1 = find(parseTwiml((await h.twilio.post(moveUrl, { CallSid: waitingSid })).text), 'Dial')!;
+    const dial2 = find(parseTwiml((await h.twilio.post(moveUrl, { CallSid: waitingSid })).text), 'Dial')!;
+    expect(find(dial2, 'Number')!.text).toBe(A);
+    const [leg1, leg2] = [randomSid(), randomSid()];
+    await h.twilio.post(find(dial2, 'Number')!.attrs.statusCallback!, { CallSid: leg2, CallStatus: 'ringing', SequenceNumber: '0' });
+    // Leg 1's end arrives, and the cut Dial's action (Twilio ignores what it is answered).
+    await h.twilio.post(find(dial1, 'Number')!.attrs.statusCallback!, { CallSid: leg1, CallStatus: 'canceled', SequenceNumber: '1' });
+    await h.twilio.post(dial1.attrs.action!, { CallSid: waitingSid, CallStatus: 'in-progress', DialCallStatus: 'canceled' });
+    // Leg 2 still rings A for this caller: A stays theirs, and no other call can ring A.
+    expect(await h.container.coordinator.holderOf(a)).toBe(holder);
+    const other = await h.twilio.post(hook('incoming'), { CallSid: randomSid(), From: THIRD, To: HOTLINE });
+    expect(other.text).not.toContain('<Dial');
+    // A presses 1 on leg 2: the caller is put through.
+    const screen = await h.twilio.post(find(dial2, 'Number')!.attrs.url!, { CallSid: leg2 });
+    const press = find(parseTwiml(screen.text), 'Gather')!.attrs.action!;
+    expect((await h.twilio.post(press, { CallSid: leg2, Digits: '1' })).text).not.toContain('<Hangup');
+    const call = (await h.api.get('/api/calls')).body.calls.find((c: CallJson) => c.callSid === waitingSid) as CallJson;
+    expect(call.attempts).toEqual([expect.objectContaining({ agentId: a, outcome: null })]);
+  });
+
   /**
    * The instance that offered the freed agent to the waiting caller dies before its REST move
    * (a SIGKILL): Twilio's answer to the Dial action went out, the offer is on record, but the move

@@ -7,3 +7,9 @@ ALTER TABLE coordination_line ADD COLUMN line text NOT NULL DEFAULT '';
 ALTER TABLE coordination_line ADD COLUMN left_at timestamptz;
 DROP INDEX coordination_line_order;
 CREATE INDEX coordination_line_order ON coordination_line (line, arrived_at_ms, call_id) WHERE left_at IS NULL;
+
+-- Which document dialling an attempt's agent is the newest (0: the first). A waiting caller moved
+-- twice (two REST moves landing) is dialled twice for one attempt: Twilio cuts the first leg,
+-- whose end must not free the agent the second leg rings. Each leg's callbacks carry the mark
+-- of its document; one older than this is a leg cut by a later move.
+ALTER TABLE ring_attempts ADD COLUMN dial_mark integer NOT NULL DEFAULT 0;
