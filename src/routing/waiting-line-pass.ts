@@ -5,7 +5,11 @@ import type { CallDocuments } from './call-documents';
 import type { CallerMoves } from './caller-moves';
 import type { WaitingLine } from './waiting-line';
 
-/** How many callers of a line one read brings (the pass reads on only while it has agents to offer). */
+/**
+ * How many callers of a line one read brings: a few first (most passes stop at a line's first
+ * caller, every agent of its group taken), then more at a time while there are agents to offer.
+ */
+const FIRST_PAGE = 10;
 const LINE_PAGE = 50;
 
 export interface WaitingLinePassDeps {
@@ -90,9 +94,10 @@ export class WaitingLinePass {
   }
 
   private async readPage(c: LineCursor): Promise<void> {
-    c.page = await this.d.line.members(c.name, LINE_PAGE, c.after);
+    const size = c.after ? LINE_PAGE : FIRST_PAGE;
+    c.page = await this.d.line.members(c.name, size, c.after);
     c.next = 0;
-    c.end = c.page.length < LINE_PAGE;
+    c.end = c.page.length < size;
     c.after = c.page[c.page.length - 1] ?? c.after;
     const ids = c.page.map((m) => m.callId);
     if (ids.length === 0) return;
