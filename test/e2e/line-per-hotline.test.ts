@@ -60,6 +60,25 @@ describe('a waiting line per hotline number', () => {
     expect(dialledNumber(other.text)).toBe(B);
   });
 
+  it("with every agent of a line taken, a pass reads only that line's front, however long the line", async () => {
+    await aTalkingAndCrowdHolding(CROWD);
+    const calls = h.container.calls;
+    const byIds = calls.callsByIds.bind(calls);
+    const read: string[] = [];
+    calls.callsByIds = async (ids) => {
+      read.push(...ids);
+      return byIds(ids);
+    };
+    try {
+      await h.container.hotline.sweepLines();
+    } finally {
+      calls.callsByIds = byIds;
+    }
+    // The first caller found A taken; nobody behind them was read (the old pass read 50).
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.length).toBeLessThanOrEqual(10);
+  });
+
   it('ends at the maximum wait every caller whose wait ran out, at any place in the line, by the sweep alone', async () => {
     const { holding } = await aTalkingAndCrowdHolding(CROWD);
     const moved = new Set<string>();

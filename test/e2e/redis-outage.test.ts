@@ -2,6 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import nock from 'nock';
+import { interceptAfterCallRest } from '../support/after-call';
 import request from 'supertest';
 import winston from 'winston';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,8 @@ describe.skipIf(!realDatabaseUrl || !hasRedisServer)('Redis stops and starts aga
     // A load balancer: each of Twilio's requests goes to the other instance.
     const network = { callback: () => ({ delaySeconds: 0, twice: false }), lateKeyPress: () => null, instance: (n: number) => next++ % n };
     const driver = new TwilioDriver(apps, AUTH_TOKEN, PUBLIC_BASE_URL, one.clock as ManualClock, network);
+    // Twilio's REST API carries out the moves of waiting callers (made in the background, with tries).
+    interceptAfterCallRest({ twilio: driver });
     const seen: Record<string, unknown> = {};
 
     const everyone = (b: AgentBehaviour) => Object.fromEntries(AGENTS.map((p) => [p, b]));
