@@ -103,6 +103,8 @@ describe('when every agent is busy, callers wait in a fair line', () => {
       // Holds, hangs up after 20 s, and the status callback saying so never arrives.
       { from: SECOND, to: HOTLINE, arriveAfterSeconds: 5, hangsUpAfterSeconds: 20, skipFinalStatus: true },
     ]);
+    // The move is made in the background: its 404 is handled once it is over.
+    await h.container.hotline.moves.settled();
     expect(gone!.dialed).toEqual([]);
     const g = await callOf(gone!.callSid);
     // Moving the caller to the freed agent got Twilio's 404: the wait is over, the caller is owed a call.
