@@ -179,7 +179,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     rosterStore,
     lastKnownRoster,
     facts,
-    metrics: new Metrics({ db, coordinator, clock, facts }),
+    metrics: new Metrics({ db, coordinator, clock, facts, moves: hotline.moves }),
     notesWritten: [],
     features: [],
     async close() {

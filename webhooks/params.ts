@@ -12,7 +12,11 @@ export const incomingParams = z.object({
   CallerName: z.string().max(200).optional(),
 });
 
-export const attemptQuery = z.object({ attempt: z.string().uuid('must be a ring attempt id') });
+export const attemptQuery = z.object({
+  attempt: z.string().uuid('must be a ring attempt id'),
+  /** Which document dialled the leg (CallDocuments.ring); absent in a document from before it was added. */
+  leg: z.coerce.number().int('must be a whole number').min(0, 'must not be negative').optional(),
+});
 
 export const screenParams = z.object({ CallSid: callSid });
 

@@ -5,9 +5,10 @@ import { attemptQuery, callStatusParams, legStatusParams, parse } from './params
 /** Agent-leg progress (initiated, ringing, answered, completed); Twilio ignores the reply. */
 export function voiceLegStatus(hotline: HotlineService): RequestHandler {
   return async (req, res) => {
-    const { attempt } = parse(attemptQuery, req.query);
+    const { attempt, leg } = parse(attemptQuery, req.query);
     const p = parse(legStatusParams, req.body);
     await hotline.legStatus(attempt, {
+      leg,
       childCallSid: p.CallSid,
       callStatus: p.CallStatus,
       sequenceNumber: p.SequenceNumber,

@@ -119,6 +119,8 @@ export interface RingAttempt {
   outcome: AttemptOutcome | null;
   dialCallStatus: string | null;
   finishedAt: Date | null;
+  /** The newest document dialling this agent (0: the first); a leg of an older one was cut by a later move. */
+  dialMark?: number;
 }
 
 export interface NewCall {
@@ -232,6 +234,8 @@ export interface CallStore {
   /** The caller leg's earliest terminal status callback and the accepted agent leg's earliest terminal leg event, at Twilio's Timestamps. */
   terminalEventsOf(callId: string): Promise<{ caller: { status: string; at: Date } | null; agentLeg: { status: string; at: Date } | null }>;
   recordCallEvent(e: CallEvent): Promise<boolean>;
+  /** A new document is to dial the attempt's agent again (the caller moved once more): returns its mark, one past the last. */
+  redial(attemptId: string): Promise<number>;
   /** The caller joined the waiting line (a no-op if they are in it). */
   markWaiting(callId: string, at: Date): Promise<void>;
   /** The caller left the waiting line: the time in it is added to the call's line wait. */
@@ -243,6 +247,12 @@ export interface CallStore {
  * PostgreSQL is down"), or this process's memory (a single instance with no REDIS_URL).
  */
 export type CoordinationMode = 'redis' | 'postgres-fallback' | 'in-process';
+
+/** A caller's place in a waiting line (Coordinator.lineMembers). */
+export interface LinePlace {
+  callId: string;
+  arrivedAtMs: number;
+}
 
 /** Coordination shared by every server instance: the rotation counter and agent claims. */
 export interface Coordinator {
@@ -269,27 +279,30 @@ export interface Coordinator {
   anyUnclaimed(agentIds: readonly string[]): Promise<boolean>;
 
   /**
-   * The waiting line for a free agent, shared by every instance and ordered by `arrivedAtMs`
-   * (the caller who has waited longest comes first). Entering twice keeps the first place.
-   * Returns how many callers are ahead of this one.
+   * The waiting lines for a free agent, one per hotline number (its group of agents), shared by
+   * every instance and each ordered by `arrivedAtMs` (the caller who has waited longest comes
+   * first). Entering twice keeps the first place (and the first line). Returns how many callers
+   * are ahead of this one in its line.
    */
-  enterLine(callId: string, arrivedAtMs: number): Promise<number>;
-  /** Takes the call out of the line; true for exactly one of several concurrent takers. */
+  enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number>;
+  /** Takes the call out of its line; true for exactly one of several concurrent takers. */
   leaveLine(callId: string): Promise<boolean>;
-  /** The calls in the line, longest-waiting first. */
-  lineMembers(limit: number): Promise<string[]>;
-  /** How many callers are ahead of this one, or null when it is not in the line. */
+  /** The lines with at least one caller in them. */
+  waitingLines(): Promise<string[]>;
+  /** The callers of one line, longest-waiting first, from just after `after` (a page of the line). */
+  lineMembers(line: string, limit: number, after?: LinePlace): Promise<LinePlace[]>;
+  /** How many callers are ahead of this one in its line, or null when it is in none. */
   linePosition(callId: string): Promise<number | null>;
   /**
-   * nextRotation(key) and whether the line is empty, asked together: one round trip on Redis.
-   * Optional: without it the two are asked separately (src/routing/waiting-line.ts).
+   * nextRotation(key) and whether the line of `key` is empty, asked together: one round trip on
+   * Redis. Optional: without it the two are asked separately (src/routing/waiting-line.ts).
    */
   arrive?(key: string): Promise<{ rotation: number; lineEmpty: boolean }>;
   /**
    * enterLine, then anyUnclaimed(agentIds) looked at after it, together: one round trip on Redis.
    * Optional, like arrive.
    */
-  enterLineAndLook?(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }>;
+  enterLineAndLook?(line: string, callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Redis errors seen so far (connection errors and failed commands), for /metrics; absent in process. */

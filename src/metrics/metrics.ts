@@ -13,7 +13,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly webhookSeconds: Histogram<'route' | 'status'>;
 
-  constructor(private readonly d: { db: Db; coordinator: Coordinator; clock: Clock; facts?: FactsCache }) {
+  constructor(private readonly d: { db: Db; coordinator: Coordinator; clock: Clock; facts?: FactsCache; moves?: { outcomes(): Readonly<Record<string, number>> } }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'threering_' });
     this.webhookSeconds = new Histogram({
@@ -154,6 +154,17 @@ export class Metrics {
       collect() {
         this.reset();
         this.inc(coordinator.errorCount?.() ?? 0);
+      },
+    });
+    const moves = this.d.moves;
+    new Counter({
+      name: 'threering_caller_moves_total',
+      help: "REST moves of waiting callers to a freed agent (or to the end of their wait) by this instance, by outcome: moved, retried (one per further try), gone (Twilio's 404: the caller hung up), failed (given up: the offer withdrawn, the caller kept in line)",
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [outcome, n] of Object.entries(moves?.outcomes() ?? {})) this.inc({ outcome }, n);
       },
     });
     new Gauge({

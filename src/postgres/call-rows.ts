@@ -54,6 +54,7 @@ export interface AttemptRow {
   outcome: AttemptOutcome | null;
   dial_call_status: string | null;
   finished_at: Date | null;
+  dial_mark: number;
 }
 
 export const toCall = (r: CallRow): Call => ({
@@ -105,4 +106,5 @@ export const toAttempt = (r: AttemptRow): RingAttempt => ({
   outcome: r.outcome,
   dialCallStatus: r.dial_call_status,
   finishedAt: r.finished_at,
+  dialMark: Number(r.dial_mark ?? 0),
 });

@@ -211,6 +211,11 @@ export class PostgresCallStore implements CallStore {
     );
   }
 
+  async redial(attemptId: string): Promise<number> {
+    const [row] = await this.db.query<{ dial_mark: number }>('UPDATE ring_attempts SET dial_mark = dial_mark + 1 WHERE id = $1 RETURNING dial_mark', [attemptId]);
+    return Number(row?.dial_mark ?? 0);
+  }
+
   async markScreened(attemptId: string, childCallSid: string, at: Date, apologyCued: boolean): Promise<void> {
     await this.db.query(
       `UPDATE ring_attempts SET screened_at = COALESCE(screened_at, $2), child_call_sid = COALESCE(child_call_sid, $3),

@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock';
-import type { Coordinator } from '../domain/ports';
+import type { Coordinator, LinePlace } from '../domain/ports';
 import type { Db } from './db';
 
 /** A claim as a row, for copying back into Redis. */
@@ -165,24 +165,53 @@ export class PostgresCoordinator implements Coordinator {
     return Number(row!.n) < ids.length;
   }
 
-  async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
-    await this.db.query(`INSERT INTO coordination_line (call_id, arrived_at_ms) VALUES ($1, $2) ON CONFLICT (call_id) DO NOTHING`, [callId, arrivedAtMs]);
+  /** A caller who left and comes back (a failed move) keeps their first place. */
+  async enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number> {
+    await this.db.query(
+      `INSERT INTO coordination_line (line, call_id, arrived_at_ms) VALUES ($1, $2, $3)
+       ON CONFLICT (call_id) DO UPDATE SET left_at = NULL WHERE coordination_line.left_at IS NOT NULL`,
+      [line, callId, arrivedAtMs],
+    );
     return (await this.linePosition(callId)) ?? 0;
   }
 
   async leaveLine(callId: string): Promise<boolean> {
-    return (await this.db.query(`DELETE FROM coordination_line WHERE call_id = $1 RETURNING call_id`, [callId])).length > 0;
+    return (await this.leaveLineDeciding(callId)) === 'took';
   }
 
-  async lineMembers(limit: number): Promise<string[]> {
-    const rows = await this.db.query<{ call_id: string }>(`SELECT call_id FROM coordination_line ORDER BY arrived_at_ms, call_id LIMIT $1`, [limit]);
-    return rows.map((r) => r.call_id);
+  /**
+   * Takes the caller out: `took` for the one taker, `gone` when another took them first, `absent`
+   * when they were never in these rows (they entered the line in Redis only).
+   */
+  async leaveLineDeciding(callId: string): Promise<'took' | 'gone' | 'absent'> {
+    const [row] = await this.db.query<{ took: boolean; known: boolean }>(
+      `WITH took AS (UPDATE coordination_line SET left_at = $2 WHERE call_id = $1 AND left_at IS NULL RETURNING call_id)
+       SELECT EXISTS (SELECT 1 FROM took) AS took, EXISTS (SELECT 1 FROM coordination_line WHERE call_id = $1) AS known`,
+      [callId, this.clock.now()],
+    );
+    return row!.took ? 'took' : row!.known ? 'gone' : 'absent';
+  }
+
+  async waitingLines(): Promise<string[]> {
+    const rows = await this.db.query<{ line: string }>(`SELECT DISTINCT line FROM coordination_line WHERE left_at IS NULL`);
+    return rows.map((r) => r.line);
+  }
+
+  async lineMembers(line: string, limit: number, after?: LinePlace): Promise<LinePlace[]> {
+    const rows = await this.db.query<{ call_id: string; arrived_at_ms: string | number }>(
+      `SELECT call_id, arrived_at_ms FROM coordination_line
+        WHERE line = $1 AND left_at IS NULL AND ($3::bigint IS NULL OR (arrived_at_ms, call_id) > ($3::bigint, $4::text))
+        ORDER BY arrived_at_ms, call_id LIMIT $2`,
+      [line, limit, after?.arrivedAtMs ?? null, after?.callId ?? null],
+    );
+    return rows.map((r) => ({ callId: r.call_id, arrivedAtMs: Number(r.arrived_at_ms) }));
   }
 
   async linePosition(callId: string): Promise<number | null> {
     const [row] = await this.db.query<{ ahead: string | number }>(
-      `SELECT (SELECT count(*) FROM coordination_line o WHERE (o.arrived_at_ms, o.call_id) < (m.arrived_at_ms, m.call_id)) AS ahead
-         FROM coordination_line m WHERE m.call_id = $1`,
+      `SELECT (SELECT count(*) FROM coordination_line o
+                WHERE o.line = m.line AND o.left_at IS NULL AND (o.arrived_at_ms, o.call_id) < (m.arrived_at_ms, m.call_id)) AS ahead
+         FROM coordination_line m WHERE m.call_id = $1 AND m.left_at IS NULL`,
       [callId],
     );
     return row ? Number(row.ahead) : null;
@@ -255,9 +284,16 @@ export class PostgresCoordinator implements Coordinator {
     await this.db.query(`DELETE FROM coordination_releases WHERE agent_id = $1 AND holder = $2`, [agentId, holder]);
   }
 
-  async lineEntries(): Promise<{ callId: string; arrivedAtMs: number }[]> {
-    const rows = await this.db.query<{ call_id: string; arrived_at_ms: string | number }>(`SELECT call_id, arrived_at_ms FROM coordination_line ORDER BY arrived_at_ms, call_id`);
-    return rows.map((r) => ({ callId: r.call_id, arrivedAtMs: Number(r.arrived_at_ms) }));
+  async lineEntries(): Promise<({ line: string } & LinePlace)[]> {
+    const rows = await this.db.query<{ line: string; call_id: string; arrived_at_ms: string | number }>(
+      `SELECT line, call_id, arrived_at_ms FROM coordination_line WHERE left_at IS NULL ORDER BY arrived_at_ms, call_id`,
+    );
+    return rows.map((r) => ({ line: r.line, callId: r.call_id, arrivedAtMs: Number(r.arrived_at_ms) }));
+  }
+
+  /** Drops the line's rows once Redis holds its callers: those copied, and those who left. */
+  async forgetLine(copied: readonly LinePlace[]): Promise<void> {
+    await this.db.query(`DELETE FROM coordination_line WHERE call_id = ANY($1::text[]) OR left_at IS NOT NULL`, [copied.map((m) => m.callId)]);
   }
 
   async rotations(): Promise<{ key: string | undefined; value: number }[]> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock';
 import { arriveOneByOne, enterLineThenLook } from '../domain/coordination';
-import type { CoordinationMode, Coordinator } from '../domain/ports';
+import type { CoordinationMode, Coordinator, LinePlace } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
 import type { ClaimRow, PostgresCoordinator } from '../postgres/postgres-coordinator';
@@ -198,12 +198,12 @@ export class FailoverCoordinator implements Coordinator {
       }
       done.claims += copied.length;
       const line = await postgres.lineEntries();
-      for (const m of line) await redis.enterLine(m.callId, m.arrivedAtMs);
+      for (const m of line) await redis.enterLine(m.line, m.callId, m.arrivedAtMs);
       done.line = line.length;
       for (const r of await postgres.rotations()) await redis.raiseRotation(r.key, r.value + 1);
       if (forget) {
         await postgres.forgetClaims(copied);
-        for (const m of line) await postgres.leaveLine(m.callId);
+        await postgres.forgetLine(line);
       }
     } catch (err) {
       this.d.logger.error('coordination: copying back to Redis failed', { error: (err as Error).message, ...done });
@@ -299,29 +299,42 @@ export class FailoverCoordinator implements Coordinator {
     return arriveOneByOne(this, key);
   }
 
-  async enterLineAndLook(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
+  async enterLineAndLook(line: string, callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
     // In the grace after a fallback the look is not asked of Redis (see anyUnclaimed).
     if (!this.inGrace()) {
-      const r = await this.tryRedis((redis) => redis.enterLineAndLook(callId, arrivedAtMs, agentIds));
+      const r = await this.tryRedis((redis) => redis.enterLineAndLook(line, callId, arrivedAtMs, agentIds));
       if (r.ok) return r.value;
     }
-    return enterLineThenLook(this, callId, arrivedAtMs, agentIds);
+    return enterLineThenLook(this, line, callId, arrivedAtMs, agentIds);
   }
 
-  async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
-    const r = await this.tryRedis((redis) => redis.enterLine(callId, arrivedAtMs));
-    return r.ok ? r.value : this.inFallback((pg) => pg.enterLine(callId, arrivedAtMs), (redis) => redis.enterLine(callId, arrivedAtMs));
+  async enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number> {
+    const r = await this.tryRedis((redis) => redis.enterLine(line, callId, arrivedAtMs));
+    return r.ok ? r.value : this.inFallback((pg) => pg.enterLine(line, callId, arrivedAtMs), (redis) => redis.enterLine(line, callId, arrivedAtMs));
   }
 
+  /**
+   * Leaving the line is who moves the caller. In the grace, a caller whose row PostgreSQL has (one
+   * copied back, or who entered in fallback) is decided there alone: an instance still in
+   * fallback takes callers from those rows, so the row's taker moves them, and Redis only follows.
+   * A caller PostgreSQL never had entered in Redis, where instances in fallback cannot see them.
+   */
   async leaveLine(callId: string): Promise<boolean> {
     const r = await this.tryRedis((redis) => redis.leaveLine(callId));
     if (!r.ok) return this.inFallback((pg) => pg.leaveLine(callId), (redis) => redis.leaveLine(callId));
-    return this.inGrace() ? (await this.mirror((pg) => pg.leaveLine(callId), false)) || r.value : r.value;
+    if (!this.inGrace()) return r.value;
+    const decided = await this.mirror((pg) => pg.leaveLineDeciding(callId), 'absent' as const);
+    return decided === 'absent' ? r.value : decided === 'took';
   }
 
-  async lineMembers(limit: number): Promise<string[]> {
-    const r = await this.tryRedis((redis) => redis.lineMembers(limit));
-    return r.ok ? r.value : this.inFallback((pg) => pg.lineMembers(limit), (redis) => redis.lineMembers(limit));
+  async waitingLines(): Promise<string[]> {
+    const r = await this.tryRedis((redis) => redis.waitingLines());
+    return r.ok ? r.value : this.inFallback((pg) => pg.waitingLines(), (redis) => redis.waitingLines());
+  }
+
+  async lineMembers(line: string, limit: number, after?: LinePlace): Promise<LinePlace[]> {
+    const r = await this.tryRedis((redis) => redis.lineMembers(line, limit, after));
+    return r.ok ? r.value : this.inFallback((pg) => pg.lineMembers(line, limit, after), (redis) => redis.lineMembers(line, limit, after));
   }
 
   async linePosition(callId: string): Promise<number | null> {

@@ -1,5 +1,6 @@
 import type { Clock } from '../domain/clock';
-import type { CoordinationMode, Coordinator } from '../domain/ports';
+import { linePlaceOrder } from '../domain/coordination';
+import type { CoordinationMode, Coordinator, LinePlace } from '../domain/ports';
 
 /**
  * The single-instance twin of RedisCoordinator: claims live in this process's memory (they
@@ -8,8 +9,10 @@ import type { CoordinationMode, Coordinator } from '../domain/ports';
  */
 export class InProcessCoordinator implements Coordinator {
   private readonly claims = new Map<string, { holder: string; expiresAt: number }>();
-  /** The waiting line, kept sorted by arrival (then call id, as Redis orders equal scores). */
-  private line: { callId: string; arrivedAtMs: number }[] = [];
+  /** The waiting lines by name, each kept sorted by arrival (then call id, as Redis orders equal scores). */
+  private lines = new Map<string, LinePlace[]>();
+  /** Which line each waiting call is in. */
+  private lineOf = new Map<string, string>();
 
   constructor(
     /** The rotation counter of a key (none: the shared one). */
@@ -66,27 +69,41 @@ export class InProcessCoordinator implements Coordinator {
     return agentIds.some((id) => !this.live(id));
   }
 
-  async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
-    if (!this.line.some((m) => m.callId === callId)) {
-      this.line.push({ callId, arrivedAtMs });
-      this.line.sort((a, b) => a.arrivedAtMs - b.arrivedAtMs || (a.callId < b.callId ? -1 : 1));
+  async enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number> {
+    if (!this.lineOf.has(callId)) {
+      const members = this.lines.get(line) ?? [];
+      members.push({ callId, arrivedAtMs });
+      members.sort(linePlaceOrder);
+      this.lines.set(line, members);
+      this.lineOf.set(callId, line);
     }
-    return this.line.findIndex((m) => m.callId === callId);
+    return (await this.linePosition(callId))!;
   }
 
   async leaveLine(callId: string): Promise<boolean> {
-    const before = this.line.length;
-    this.line = this.line.filter((m) => m.callId !== callId);
-    return this.line.length < before;
+    const line = this.lineOf.get(callId);
+    if (line === undefined) return false;
+    this.lineOf.delete(callId);
+    const members = this.lines.get(line)!.filter((m) => m.callId !== callId);
+    if (members.length > 0) this.lines.set(line, members);
+    else this.lines.delete(line);
+    return true;
   }
 
-  async lineMembers(limit: number): Promise<string[]> {
-    return this.line.slice(0, limit).map((m) => m.callId);
+  async waitingLines(): Promise<string[]> {
+    return [...this.lines.keys()];
+  }
+
+  async lineMembers(line: string, limit: number, after?: LinePlace): Promise<LinePlace[]> {
+    const members = this.lines.get(line) ?? [];
+    const from = after ? members.findIndex((m) => linePlaceOrder(m, after) > 0) : 0;
+    return from < 0 ? [] : members.slice(from, from + limit).map((m) => ({ ...m }));
   }
 
   async linePosition(callId: string): Promise<number | null> {
-    const i = this.line.findIndex((m) => m.callId === callId);
-    return i < 0 ? null : i;
+    const line = this.lineOf.get(callId);
+    if (line === undefined) return null;
+    return this.lines.get(line)!.findIndex((m) => m.callId === callId);
   }
 
   async ping(): Promise<void> {}
@@ -97,6 +114,7 @@ export class InProcessCoordinator implements Coordinator {
 
   async close(): Promise<void> {
     this.claims.clear();
-    this.line = [];
+    this.lines.clear();
+    this.lineOf.clear();
   }
 }

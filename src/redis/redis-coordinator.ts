@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
-import type { CoordinationMode, Coordinator } from '../domain/ports';
+import { linePlaceOrder } from '../domain/coordination';
+import type { CoordinationMode, Coordinator, LinePlace } from '../domain/ports';
 
 const lua = (name: string) => readFileSync(path.join(__dirname, 'lua', name), 'utf8');
 
@@ -12,6 +13,8 @@ interface ClaimCommands {
   takeOverClaim(key: string, from: string, to: string, ttlMs: number): Promise<number>;
   arrive(line: string, rotation: string): Promise<[number, number]>;
   enterLineAndLook(numKeys: number, ...args: (string | number)[]): Promise<[number, number]>;
+  leaveLine(lineOf: string, lines: string, callId: string, linePrefix: string): Promise<number>;
+  linePosition(lineOf: string, callId: string, linePrefix: string): Promise<number | null>;
 }
 
 /** Coordination in Redis, shared by every server instance (scripts in ./lua, registered once). */
@@ -48,6 +51,8 @@ export class RedisCoordinator implements Coordinator {
     redis.defineCommand('takeOverClaim', { numberOfKeys: 1, lua: lua('take-over-claim-1.lua') });
     redis.defineCommand('arrive', { numberOfKeys: 2, lua: lua('arrive-2.lua') });
     redis.defineCommand('enterLineAndLook', { lua: lua('enter-line-and-look.lua') });
+    redis.defineCommand('leaveLine', { numberOfKeys: 2, lua: lua('leave-line-2.lua') });
+    redis.defineCommand('linePosition', { numberOfKeys: 1, lua: lua('line-position-1.lua') });
     this.redis = redis as Redis & ClaimCommands;
   }
 
@@ -72,7 +77,7 @@ export class RedisCoordinator implements Coordinator {
   }
 
   async arrive(key: string): Promise<{ rotation: number; lineEmpty: boolean }> {
-    const [rotation, waiting] = await this.redis.arrive(this.lineKey, this.rotationKey(key));
+    const [rotation, waiting] = await this.redis.arrive(this.lineKey(key), this.rotationKey(key));
     return { rotation: Number(rotation), lineEmpty: Number(waiting) === 0 };
   }
 
@@ -101,31 +106,64 @@ export class RedisCoordinator implements Coordinator {
     return (await this.redis.exists(...keys)) < keys.length;
   }
 
-  private get lineKey(): string {
-    return `${this.prefix}line`;
+  /** Each line a sorted set of call ids by arrival; beside them, which line each call is in, and the lines in use. */
+  private get linePrefix(): string {
+    return `${this.prefix}line:`;
+  }
+
+  private lineKey(line: string): string {
+    return this.linePrefix + line;
+  }
+
+  private get lineOfKey(): string {
+    return `${this.prefix}line-of`;
+  }
+
+  private get linesKey(): string {
+    return `${this.prefix}lines`;
   }
 
   /** The place is kept by NX, then read: enter-line-and-look.lua, looking at no agent. */
-  async enterLine(callId: string, arrivedAtMs: number): Promise<number> {
-    return (await this.enterLineAndLook(callId, arrivedAtMs, [])).ahead;
+  async enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number> {
+    return (await this.enterLineAndLook(line, callId, arrivedAtMs, [])).ahead;
   }
 
-  async enterLineAndLook(callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
+  async enterLineAndLook(line: string, callId: string, arrivedAtMs: number, agentIds: readonly string[]): Promise<{ ahead: number; anyUnclaimed: boolean }> {
     const claims = [...new Set(agentIds)].map((id) => this.claimKey(id));
-    const [ahead, unclaimed] = await this.redis.enterLineAndLook(1 + claims.length, this.lineKey, ...claims, arrivedAtMs, callId);
+    const keys = [this.lineKey(line), this.lineOfKey, this.linesKey, ...claims];
+    const [ahead, unclaimed] = await this.redis.enterLineAndLook(keys.length, ...keys, arrivedAtMs, callId, line, this.linePrefix);
     return { ahead: Number(ahead), anyUnclaimed: Number(unclaimed) === 1 };
   }
 
   async leaveLine(callId: string): Promise<boolean> {
-    return (await this.redis.zrem(this.lineKey, callId)) === 1;
+    return Number(await this.redis.leaveLine(this.lineOfKey, this.linesKey, callId, this.linePrefix)) === 1;
   }
 
-  async lineMembers(limit: number): Promise<string[]> {
-    return this.redis.zrange(this.lineKey, '0', String(limit - 1));
+  async waitingLines(): Promise<string[]> {
+    return this.redis.smembers(this.linesKey);
+  }
+
+  /**
+   * A page of the line from just after `after`: by score from its arrival, passing over the
+   * callers of that same millisecond who are not after it (equal scores are ordered by id).
+   */
+  async lineMembers(line: string, limit: number, after?: LinePlace): Promise<LinePlace[]> {
+    const key = this.lineKey(line);
+    const out: LinePlace[] = [];
+    for (let offset = 0; out.length < limit; offset += limit) {
+      const flat = await this.redis.zrangebyscore(key, after ? after.arrivedAtMs : '-inf', '+inf', 'WITHSCORES', 'LIMIT', offset, limit);
+      for (let i = 0; i < flat.length && out.length < limit; i += 2) {
+        const place = { callId: flat[i]!, arrivedAtMs: Number(flat[i + 1]) };
+        if (!after || linePlaceOrder(place, after) > 0) out.push(place);
+      }
+      if (flat.length < 2 * limit) break;
+    }
+    return out;
   }
 
   async linePosition(callId: string): Promise<number | null> {
-    return this.redis.zrank(this.lineKey, callId);
+    const ahead = await this.redis.linePosition(this.lineOfKey, callId, this.linePrefix);
+    return ahead === null ? null : Number(ahead);
   }
 
   async ping(): Promise<void> {

@@ -49,6 +49,11 @@ export class AgentOffers {
     return this.d.facts ? this.d.facts.read(`candidates:${call.to}`, now, load, { validUntil: (c) => c.validUntil }) : load();
   }
 
+  /** How long an offer holds its agent: the ring, the whisper, and some slack. */
+  private get ringClaimMs(): number {
+    return (this.d.ringClaimSeconds + CLAIM_SLACK_SECONDS) * 1000;
+  }
+
   /** The first free agent of the order, claimed for holder, asking the coordinator slice by slice. */
   private async claimFirstFree(order: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
     let from = 0;
@@ -58,6 +63,11 @@ export class AgentOffers {
       from += size;
     }
     return null;
+  }
+
+  /** The agents calls to this call's number may ring now (its hotline's group, on duty), in roster order. */
+  async group(call: Call, now: Date = this.d.clock.now()): Promise<Agent[]> {
+    return (await this.candidates(call, now)).agents;
   }
 
   /** The agents this call may ring now and has not tried yet, in its hunt order. */
@@ -79,7 +89,7 @@ export class AgentOffers {
     const agentId = await this.claimFirstFree(
       order.map((a) => a.id),
       holder,
-      (this.d.ringClaimSeconds + CLAIM_SLACK_SECONDS) * 1000,
+      this.ringClaimMs,
     );
     // Everyone ahead of the claimed agent in the hunt was ringing or talking for another call.
     const busyUntil = agentId === null ? order.length : order.findIndex((a) => a.id === agentId);
@@ -114,6 +124,11 @@ export class AgentOffers {
    */
   moveLost(attempt: RingAttempt, now: Date): boolean {
     return neverDialled(attempt) && now.getTime() - attempt.offeredAt.getTime() >= this.d.ringClaimSeconds * 1000;
+  }
+
+  /** Claims the attempt's agent for it again (kept, renewed, or taken back if freed); false when another call has them. */
+  async reclaim(attempt: RingAttempt): Promise<boolean> {
+    return (await this.d.coordinator.claimFirstFree([attempt.agentId], claimHolder(attempt), this.ringClaimMs)) !== null;
   }
 
   /** The agent accepted: they stay claimed while they talk; the claim still expires if the end is never reported. */

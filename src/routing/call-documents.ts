@@ -125,7 +125,8 @@ export class CallDocuments {
   private dial(res: TwimlResponse, call: Call, attempt: RingAttempt, remainingWait: number): void {
     const endpoint = parseEndpoint(attempt.endpoint);
     if (!endpoint) throw new Error(`attempt ${attempt.id} has an endpoint that is neither E.164 nor SIP`);
-    const q = { attempt: attempt.id };
+    // The leg's callbacks say which document dialled it (HotlineService.hold: a caller moved twice).
+    const q = { attempt: attempt.id, leg: String(attempt.dialMark ?? 0) };
     dialAgent(res, {
       endpoint,
       timeoutSeconds: dialTimeoutFor(this.s.agentRingSeconds, remainingWait),

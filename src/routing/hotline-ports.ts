@@ -55,6 +55,8 @@ export interface HotlineDeps {
   callEnds: { dispatch(call: Call): Promise<void> };
   /** Moves a live call to a new TwiML document (Twilio's REST call update). */
   redirectCall(callSid: string, url: string): Promise<void>;
+  /** The time limit and tries of those moves (src/routing/caller-moves.ts has the defaults). */
+  moveLimits?: { timeoutMs?: number; tries?: number; backoffMs?: number };
   endings?: Partial<CallFlowEndings>;
   /** Who is on duty for a call (src/roster/); without it every routable agent may be rung. */
   roster?: RosterPort;
@@ -76,6 +78,8 @@ export interface DialResult {
   callStatus?: string;
   dialCallStatus: string;
   dialBridged?: string;
+  /** The mark of the document whose <Dial> this was (RingAttempt.dialMark); absent: taken as the newest. */
+  leg?: number;
 }
 
 export interface LegStatus {
@@ -84,4 +88,6 @@ export interface LegStatus {
   sequenceNumber: number;
   timestamp?: string;
   callDuration?: number;
+  /** As DialResult.leg. */
+  leg?: number;
 }

@@ -7,6 +7,7 @@ import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
 import { AgentOffers } from './agent-offers';
 import { CallClosing } from './call-closing';
 import { CallDocuments, type WaitingOffer } from './call-documents';
+import { CallerMoves } from './caller-moves';
 import { acceptedTwiml, screenTwiml } from './routing-twiml';
 import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
 import { WaitingLine } from './waiting-line';
@@ -32,6 +33,8 @@ export class HotlineService {
   private readonly offers: AgentOffers;
   readonly line: WaitingLine;
   private readonly pass: WaitingLinePass;
+  /** The REST moves of waiting callers, made off the request path. */
+  readonly moves: CallerMoves;
   private readonly closing: CallClosing;
   /** The call settler's recovery of calls whose next request was lost (see CallSettler). */
   readonly stalled: StalledCalls;
@@ -68,13 +71,14 @@ export class HotlineService {
       promoteWaiting: (now) => this.promoteWaiting(now),
     });
     this.stalled = new StalledCalls({ calls: d.calls, offers: this.offers, line: this.line, closing: this.closing });
+    this.moves = new CallerMoves({ redirectCall: d.redirectCall, logger: d.logger, ...d.moveLimits });
     this.pass = new WaitingLinePass({
       calls: d.calls,
       line: this.line,
       offers: this.offers,
       docs: this.docs,
-      logger: d.logger,
-      redirectCall: d.redirectCall,
+      moves: this.moves,
+      now: () => d.clock.now(),
       letGo: (attempt, outcome, now) => this.closing.letGo(attempt, outcome, now),
       abandon: async (call, at) => {
         await this.closing.end(call, { outcome: 'abandoned', at, endedBy: 'caller' });
@@ -173,7 +177,8 @@ export class HotlineService {
       return this.closing.miss(call, 'callback-requested', now);
     }
     if (!open) return this.hold(call.id);
-    return this.docs.ring(call, open, now);
+    const again = await this.dialAgain(open, now);
+    return again ? this.docs.ring(call, again, now) : this.hold(call.id);
   }
 
   /**
@@ -199,9 +204,30 @@ export class HotlineService {
     if (open && recheck) return this.docs.hold(call, 0);
     if (open) {
       await this.line.leave(call.id, now);
-      return this.docs.ring(call, open, now);
+      const again = await this.dialAgain(open, now);
+      if (again) return this.docs.ring(call, again, now);
+      attempts = await this.d.calls.attemptsOf(call.id);
     }
     return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
+  }
+
+  /**
+   * A move landed for a caller whose agent is offered already: dialled by a new document, whose
+   * mark tells its leg from one an earlier move may have started (Twilio cuts that leg, and its
+   * end must not free the agent: see isCutLeg). The agent is claimed again for the attempt (a cut
+   * leg's end may have freed them first); taken meanwhile by another call, the offer is withdrawn.
+   */
+  private async dialAgain(open: RingAttempt, now: Date): Promise<RingAttempt | null> {
+    const [dialMark, kept] = await Promise.all([this.d.calls.redial(open.id), this.offers.reclaim(open)]);
+    if (kept) return { ...open, dialMark };
+    this.d.logger.warn('the agent offered to a moved caller was taken meanwhile; the offer is withdrawn', { attemptId: open.id });
+    await this.closing.letGo(open, 'withdrawn', now);
+    return null;
+  }
+
+  /** A leg dialled by an older document than the attempt's newest: a later move of the caller cut it. */
+  private isCutLeg(attempt: RingAttempt, leg: number | undefined): boolean {
+    return leg !== undefined && leg < (attempt.dialMark ?? 0);
   }
 
   /** The whisper: runs on the agent's phone once something picked up. */
@@ -245,6 +271,8 @@ export class HotlineService {
     const { attempt } = loaded;
     let { call } = loaded;
     const now = this.d.clock.now();
+    // A <Dial> a later move cut (Twilio ignores this answer): the newer leg's own action ends the attempt.
+    if (!attempt.finishedAt && this.isCutLeg(attempt, p.leg)) return emptyTwiml();
     const callerGone = callerHasLeft(p.callStatus);
     const bridged = await this.wasBridged(attempt, p, callerGone);
     // Twilio bridged a leg whose key press is not on record (a lost request): that agent took the call.
@@ -308,7 +336,8 @@ export class HotlineService {
       receivedAt: now,
       durationSeconds: p.callDuration ?? null,
     });
-    if (TERMINAL_LEG.has(p.callStatus)) await this.closing.release(attempt, now);
+    // A leg a later move cut: the agent's claim is the newer leg's now.
+    if (TERMINAL_LEG.has(p.callStatus) && !this.isCutLeg(attempt, p.leg)) await this.closing.release(attempt, now);
   }
 
   /** The hotline call's own status: when the caller's leg is over, the call ends whatever else was lost. */
@@ -364,11 +393,20 @@ export class HotlineService {
   }
 
   /**
-   * Offers free agents to the waiting line (see WaitingLinePass). Runs whenever an agent may have
-   * become free, and every few seconds as a sweep (claims can also expire silently).
+   * Offers free agents to the waiting lines (see WaitingLinePass). Runs whenever an agent may have
+   * become free, within the request that freed them: the other callers' REST moves go on after
+   * it returns (CallerMoves), so they never hold up that request's answer.
    */
-  promoteWaiting(now: Date = this.d.clock.now(), self?: string): Promise<RingAttempt | null> {
-    return this.pass.run(now, self);
+  async promoteWaiting(now: Date = this.d.clock.now(), self?: string): Promise<RingAttempt | null> {
+    return (await this.pass.run(now, self)).mine;
+  }
+
+  /**
+   * The waiting lines' sweep, every few seconds (claims can also expire silently, and waits run
+   * out): a pass, and its moves waited for.
+   */
+  async sweepLines(now: Date = this.d.clock.now()): Promise<void> {
+    await Promise.all((await this.pass.run(now)).moving);
   }
 
   private async notifyConnected(callId: string): Promise<void> {

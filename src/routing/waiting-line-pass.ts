@@ -1,36 +1,64 @@
-import type { Call, CallStore, RingAttempt } from '../domain/ports';
-import type { Logger } from '../logger';
+import { linePlaceOrder } from '../domain/coordination';
+import type { Agent, Call, CallStore, LinePlace, RingAttempt } from '../domain/ports';
 import type { AgentOffers } from './agent-offers';
 import type { CallDocuments } from './call-documents';
+import type { CallerMoves } from './caller-moves';
 import type { WaitingLine } from './waiting-line';
 
-/** How many waiting callers one pass over the line looks at. */
-const LINE_SCAN = 50;
+/**
+ * How many callers of a line one read brings: a few first (most passes stop at a line's first
+ * caller, every agent of its group taken), then more at a time while there are agents to offer.
+ */
+const FIRST_PAGE = 10;
+const LINE_PAGE = 50;
 
 export interface WaitingLinePassDeps {
   calls: CallStore;
   line: WaitingLine;
   offers: AgentOffers;
   docs: CallDocuments;
-  logger: Logger;
-  /** Moves a live call to a new TwiML document (Twilio's REST call update). */
-  redirectCall(callSid: string, url: string): Promise<void>;
+  moves: CallerMoves;
+  now(): Date;
   /** An offered agent who will not be rung for this call after all (released, and offered on). */
   letGo(attempt: RingAttempt, outcome: 'withdrawn', now: Date): Promise<void>;
   /** Ends a caller's wait as abandoned (their hang-up was lost). */
   abandon(call: Call, at: Date): Promise<void>;
 }
 
+/** What a pass did: the offer for the request's own caller, and the moves of the others (under way). */
+export interface PassResult {
+  mine: RingAttempt | null;
+  moving: Promise<void>[];
+}
+
+/** One line's reading position during a pass. */
+interface LineCursor {
+  name: string;
+  page: LinePlace[];
+  /** The next place of `page` to look at. */
+  next: number;
+  /** The last place read, from which the next page starts. */
+  after?: LinePlace;
+  /** The line has no more callers after `page`. */
+  end: boolean;
+  /** Every agent this line's callers could take is known taken: nobody further on is looked at. */
+  done: boolean;
+  calls: Map<string, Call>;
+  attempts: Map<string, RingAttempt[]>;
+}
+
 /**
- * One pass over the waiting line: free agents are offered to the longest-waiting caller who can
- * take them, and each caller who got one is moved by a REST redirect; callers with nothing left
- * to wait for are moved on to the end of their wait.
+ * One pass over the waiting lines (one per hotline number): free agents are offered to the
+ * longest-waiting caller who can take them, across the lines of the groups each agent is in,
+ * and each caller who got one is moved by a REST redirect (CallerMoves, off the request path);
+ * callers with nothing left to wait for, their wait run out, are moved on to the end of it.
  *
- * Its cost does not grow with the line: the callers and their attempts are read in two queries,
- * and every agent the coordinator has said is taken (ringing, talking, or just offered to a
- * caller ahead) is remembered for the rest of the pass, so once every agent a caller could take
- * is known to be taken the pass asks nothing more for them: with no agent free, a pass asks the
- * coordinator once per hotline group in the line, however long the line is.
+ * The lines are read together in arrival order, a page at a time. Its cost does not grow with a
+ * line: every agent the coordinator has said is taken (ringing, talking, or just offered to a
+ * caller ahead) is remembered for the pass, and once every agent of a line's group is known
+ * taken, nobody further in that line is looked at. The callers whose wait has run out are the
+ * front of their line (it is ordered by arrival, and every caller may wait as long), so they are
+ * reached first, at any length of line.
  */
 export class WaitingLinePass {
   constructor(private readonly d: WaitingLinePassDeps) {}
@@ -39,54 +67,83 @@ export class WaitingLinePass {
    * `self` is the call of the request running this, which is not redirected: its offered attempt
    * is returned for that request to dial.
    */
-  async run(now: Date, self?: string): Promise<RingAttempt | null> {
+  async run(now: Date, self?: string): Promise<PassResult> {
+    const result: PassResult = { mine: null, moving: [] };
+    const names = await this.d.line.lines();
+    if (names.length === 0) return result;
     const busy = new Set<string>();
-    const ids = await this.d.line.members(LINE_SCAN);
-    if (ids.length === 0) return null;
-    const [calls, attemptsByCall] = await Promise.all([this.d.calls.callsByIds(ids), this.d.calls.attemptsOfCalls(ids)]);
-    let mine: RingAttempt | null = null;
-    for (const callId of ids) {
-      const call = calls.get(callId);
+    const cursors: LineCursor[] = names.map((name) => ({ name, page: [], next: 0, end: false, done: false, calls: new Map(), attempts: new Map() }));
+    const groups = new Map<string, Agent[]>();
+    for (;;) {
+      await Promise.all(cursors.filter((c) => !c.done && !c.end && c.next >= c.page.length).map((c) => this.readPage(c)));
+      const heads = cursors.filter((c) => !c.done && c.next < c.page.length);
+      if (heads.length === 0) return result;
+      const cursor = heads.reduce((a, b) => (linePlaceOrder(a.page[a.next]!, b.page[b.next]!) <= 0 ? a : b));
+      const place = cursor.page[cursor.next++]!;
+      const call = cursor.calls.get(place.callId);
       if (!call || call.state !== 'hunting') {
-        await this.d.line.leave(callId, now);
+        await this.d.line.leave(place.callId, now);
         continue;
       }
-      const attempts = attemptsByCall.get(callId) ?? [];
-      if (attempts.some((a) => !a.finishedAt)) continue; // being moved to an agent already
-      const untried = await this.d.offers.untried(attempts, call, now);
-      if (!this.d.docs.canRing(call, now) || untried.length === 0) {
-        // Nothing left to wait for: /voice/hold ends the wait (missed, with the callback offer).
-        if (callId !== self && (await this.d.line.leave(call.id, now))) await this.moveCaller(call, null, now);
-        continue;
-      }
-      if (untried.every((a) => busy.has(a.id))) continue;
-      const offered = await this.d.offers.offerNext(call, attempts, now, busy);
-      if (!offered) continue;
-      if (!(await this.d.line.leave(call.id, now))) continue; // another instance, or the caller's own request, moved it
-      if (callId === self) mine = offered;
-      else await this.moveCaller(call, offered, now);
+      let group = groups.get(cursor.name);
+      if (!group) groups.set(cursor.name, (group = await this.d.offers.group(call, now)));
+      const waitOver = await this.offer(call, cursor, group, busy, now, self, result);
+      // Past the callers whose wait is over, a line whose agents are all taken has nothing more.
+      if (!waitOver && group.every((a) => busy.has(a.id))) cursor.done = true;
     }
-    return mine;
+  }
+
+  private async readPage(c: LineCursor): Promise<void> {
+    const size = c.after ? LINE_PAGE : FIRST_PAGE;
+    c.page = await this.d.line.members(c.name, size, c.after);
+    c.next = 0;
+    c.end = c.page.length < size;
+    c.after = c.page[c.page.length - 1] ?? c.after;
+    const ids = c.page.map((m) => m.callId);
+    if (ids.length === 0) return;
+    [c.calls, c.attempts] = await Promise.all([this.d.calls.callsByIds(ids), this.d.calls.attemptsOfCalls(ids)]);
+  }
+
+  /** The caller's turn: an agent for them, or the end of their wait, or nothing yet. True when their wait has run out. */
+  private async offer(call: Call, cursor: LineCursor, group: Agent[], busy: Set<string>, now: Date, self: string | undefined, result: PassResult): Promise<boolean> {
+    const attempts = cursor.attempts.get(call.id) ?? [];
+    // The wait's end is looked at before the agents: every caller whose wait ran out is reached.
+    const expired = !this.d.docs.canRing(call, now);
+    if (attempts.some((a) => !a.finishedAt)) return expired; // being moved to an agent already
+    const untried = expired ? [] : await this.d.offers.untried(attempts, call, now);
+    if (expired || untried.length === 0) {
+      // Nothing left to wait for: /voice/hold ends the wait (missed, with the callback offer).
+      if (call.id !== self && (await this.d.line.leave(call.id, now))) result.moving.push(this.move(call, null));
+      return expired;
+    }
+    if (group.every((a) => busy.has(a.id)) || untried.every((a) => busy.has(a.id))) return false;
+    const offered = await this.d.offers.offerNext(call, attempts, now, busy);
+    if (!offered) return false;
+    // Not taken: another instance, or the caller's own request, moved them.
+    if (!(await this.d.line.leave(call.id, now))) return false;
+    if (call.id === self) result.mine = offered;
+    else result.moving.push(this.move(call, offered));
+    return false;
   }
 
   /** Sends a waiting caller to /voice/hold, which rings the agent offered to them (or ends their wait). */
-  private async moveCaller(call: Call, offered: RingAttempt | null, now: Date): Promise<void> {
-    try {
-      await this.d.redirectCall(call.callSid, this.d.docs.webhookUrl('hold', { call: call.id }));
-    } catch (err) {
-      this.d.logger.warn('could not move a waiting caller', { callSid: call.callSid, err });
-      if (offered) await this.d.letGo(offered, 'withdrawn', now);
-      const fresh = await this.d.calls.getCall(call.id);
-      if (fresh?.state !== 'hunting') return;
-      // Twilio no longer knows the call: the caller hung up and their status callback was lost.
-      // Their wait is over; anything else (Twilio unreachable) keeps their place, and the hold
-      // document asks again when its music ends.
-      if ((err as { status?: number }).status === 404) {
-        const { caller } = await this.d.calls.terminalEventsOf(fresh.id);
-        await this.d.abandon(fresh, caller?.at ?? now);
-        return;
-      }
-      await this.d.line.join(fresh, now);
+  private move(call: Call, offered: RingAttempt | null): Promise<void> {
+    return this.d.moves.send(call.callSid, this.d.docs.webhookUrl('hold', { call: call.id }), (err) => this.moveFailed(call, offered, err));
+  }
+
+  private async moveFailed(call: Call, offered: RingAttempt | null, err: unknown): Promise<void> {
+    const now = this.d.now();
+    if (offered) await this.d.letGo(offered, 'withdrawn', now);
+    const fresh = await this.d.calls.getCall(call.id);
+    if (fresh?.state !== 'hunting') return;
+    // Twilio no longer knows the call: the caller hung up and their status callback was lost.
+    // Their wait is over; anything else (Twilio unreachable) keeps their place, and the hold
+    // document asks again when its music ends.
+    if ((err as { status?: number }).status === 404) {
+      const { caller } = await this.d.calls.terminalEventsOf(fresh.id);
+      await this.d.abandon(fresh, caller?.at ?? now);
+      return;
     }
+    await this.d.line.join(fresh, now);
   }
 }

@@ -210,27 +210,72 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
     expect(await b.anyUnclaimed(['look-1'])).toBe(true);
   });
 
-  it('keeps one waiting line in arrival order across instances, telling each caller how many are ahead', async () => {
-    expect(await a.enterLine('call-late', 2_000)).toBe(0);
-    expect(await b.enterLine('call-early', 1_000)).toBe(0);
-    // Entering again keeps the first place.
-    expect(await b.enterLine('call-late', 500)).toBe(1);
-    expect(await a.lineMembers(10)).toEqual(['call-early', 'call-late']);
+  it('keeps a waiting line per hotline in arrival order across instances, telling each caller how many are ahead in theirs', async () => {
+    const [X, Y] = ['+864008000001', '+864008000002'];
+    expect(await a.enterLine(X, 'call-late', 2_000)).toBe(0);
+    expect(await b.enterLine(X, 'call-early', 1_000)).toBe(0);
+    // Another number's line counts apart, even with an earlier caller in it.
+    expect(await b.enterLine(Y, 'call-other', 500)).toBe(0);
+    // Entering again keeps the first place, and the first line.
+    expect(await b.enterLine(X, 'call-late', 500)).toBe(1);
+    expect(await a.enterLine(Y, 'call-late', 500)).toBe(1);
+    expect(await a.lineMembers(X, 10)).toEqual([
+      { callId: 'call-early', arrivedAtMs: 1_000 },
+      { callId: 'call-late', arrivedAtMs: 2_000 },
+    ]);
+    expect(await b.lineMembers(Y, 10)).toEqual([{ callId: 'call-other', arrivedAtMs: 500 }]);
+    expect((await a.waitingLines()).sort()).toEqual([X, Y]);
     expect(await b.linePosition('call-late')).toBe(1);
+    expect(await b.linePosition('call-other')).toBe(0);
     expect(await a.linePosition('call-absent')).toBeNull();
     const taken = await Promise.all([a.leaveLine('call-early'), b.leaveLine('call-early')]);
     expect(taken.filter(Boolean)).toHaveLength(1);
-    expect(await b.lineMembers(10)).toEqual(['call-late']);
+    expect(await b.lineMembers(X, 10)).toEqual([{ callId: 'call-late', arrivedAtMs: 2_000 }]);
     expect(await a.linePosition('call-late')).toBe(0);
+    // A line left empty is no longer listed; the caller may come back and is first again.
+    expect(await a.leaveLine('call-other')).toBe(true);
+    expect(await b.leaveLine('call-other')).toBe(false);
+    expect(await b.waitingLines()).toEqual([X]);
+    expect(await a.lineMembers(Y, 10)).toEqual([]);
+    expect(await b.enterLine(Y, 'call-other', 500)).toBe(0);
+    expect(await a.leaveLine('call-other')).toBe(true);
+    expect(await a.leaveLine('call-late')).toBe(true);
+    expect(await b.waitingLines()).toEqual([]);
+  });
+
+  it('reads a line a page at a time from just after a place, callers of one millisecond in id order', async () => {
+    const L = '+864008000003';
+    // Entered out of order; the first three arrived in the same millisecond.
+    const arrivals: [string, number][] = [['p-05', 7_003], ['p-02', 7_000], ['p-04', 7_002], ['p-01', 7_000], ['p-03', 7_001], ['p-00', 7_000]];
+    for (const [i, [id, ms]] of arrivals.entries()) await (i % 2 ? a : b).enterLine(L, id, ms);
+    const all = await a.lineMembers(L, 100);
+    expect(all.map((m) => m.callId)).toEqual(['p-00', 'p-01', 'p-02', 'p-03', 'p-04', 'p-05']);
+    const pages: string[][] = [];
+    let after: (typeof all)[number] | undefined;
+    for (;;) {
+      const page = await b.lineMembers(L, 2, after);
+      if (page.length === 0) break;
+      pages.push(page.map((m) => m.callId));
+      after = page[page.length - 1];
+    }
+    expect(pages).toEqual([
+      ['p-00', 'p-01'],
+      ['p-02', 'p-03'],
+      ['p-04', 'p-05'],
+    ]);
+    // After a place whose caller has left, the page starts at the next one still there.
+    await a.leaveLine('p-03');
+    expect((await b.lineMembers(L, 2, all[2])).map((m) => m.callId)).toEqual(['p-04', 'p-05']);
+    for (const m of all) await a.leaveLine(m.callId);
   });
 
   it("answers a call's arrival, and a join with a look at the agents, as the questions asked one by one would", async () => {
     // Through the waiting line, which asks the coordinator's combined questions where it has them.
-    for (const id of await a.lineMembers(100)) await a.leaveLine(id);
+    for (const line of await a.waitingLines()) for (const m of await a.lineMembers(line, 100)) await a.leaveLine(m.callId);
     const [lineA, lineB] = [new WaitingLine(a, {} as CallStore), new WaitingLine(b, {} as CallStore)];
-    const waiting = (id: string, ms: number) => ({ id, startedAt: new Date(ms), waitingSince: new Date(ms) }) as Call;
-    const now = new Date();
     const hotline = '+864008003333';
+    const waiting = (id: string, ms: number, to = hotline) => ({ id, to, startedAt: new Date(ms), waitingSince: new Date(ms) }) as Call;
+    const now = new Date();
     const first = await lineA.arrive(hotline);
     expect(first.lineEmpty).toBe(true);
     expect(await lineB.arrive(hotline)).toEqual({ rotation: first.rotation + 1, lineEmpty: true });
@@ -243,7 +288,9 @@ describe.each(implementations)('%s coordination', (_name, setup) => {
     expect(await lineB.joinAndLook(waiting('jl-late', 500), now, [])).toEqual({ ahead: 1, mayBeFree: false });
     expect(await lineA.join(waiting('jl-late', 500), now)).toBe(1);
     expect(await lineB.arrive(hotline)).toEqual({ rotation: first.rotation + 3, lineEmpty: false });
-    expect(await a.lineMembers(10)).toEqual(['jl-early', 'jl-late']);
+    // Another number's line is empty still: its first caller is rung, not put behind these.
+    expect((await lineA.arrive('+864008004444')).lineEmpty).toBe(true);
+    expect((await a.lineMembers(hotline, 10)).map((m) => m.callId)).toEqual(['jl-early', 'jl-late']);
     expect(await a.holderOf('jl-2')).toBeNull();
     expect(await a.releaseClaim('jl-1', 'jl-call:0')).toBe(true);
     expect(await lineA.joinAndLook(waiting('jl-late', 2_000), now, ['jl-1'])).toEqual({ ahead: 1, mayBeFree: true });

@@ -129,7 +129,7 @@ describe('a call whose requests arrive in an awkward order', () => {
       return found;
     };
     calls.attemptsOfCalls = async (ids) => new Map(ids.map((id) => [id, []]));
-    await h.container.coordinator.enterLine(call.id, Date.parse(call.startedAt));
+    await h.container.coordinator.enterLine(call.to, call.id, Date.parse(call.startedAt));
     try {
       await h.container.hotline.promoteWaiting();
     } finally {

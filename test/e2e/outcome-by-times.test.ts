@@ -94,7 +94,7 @@ describe('an outcome on record is the one the caller lived', () => {
       const held = await h.twilio.post(hook('incoming'), { CallSid: waiting, From: CALLER, To: HOTLINE });
       expect(find(parseTwiml(held.text), 'Redirect')!.text).toContain('recheck=1');
       h.clock.advance(52);
-      await h.container.hotline.promoteWaiting();
+      await h.container.hotline.sweepLines();
       expect(redirects.map((r) => r.sid)).toEqual([waiting]);
       // The moved caller's leg asks for its new document: the apology, the wait is over.
       const ended = await h.twilio.post(redirects[0]!.url, { CallSid: waiting, CallStatus: 'in-progress' });
@@ -179,7 +179,7 @@ describe('an outcome on record is the one the caller lived', () => {
       await claim.done;
       // It claimed A for a call already over: A is given back, and the call leaves no place in the line.
       await vi.waitFor(async () => expect(await h.container.coordinator.holderOf(a)).toBeNull(), PATIENCE);
-      await vi.waitFor(async () => expect(await h.container.coordinator.lineMembers(10)).toEqual([]), PATIENCE);
+      await vi.waitFor(async () => expect(await h.container.coordinator.waitingLines()).toEqual([]), PATIENCE);
       expect(await callOf(sid)).toMatchObject({ outcome: 'missed', missedReason: 'webhook-fallback', endedBy: 'system', waitSeconds: 3 });
       await vi.waitFor(async () => expect(await callbacksOf(CALLER)).toHaveLength(1), PATIENCE);
     });

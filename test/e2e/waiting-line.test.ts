@@ -103,11 +103,13 @@ describe('when every agent is busy, callers wait in a fair line', () => {
       // Holds, hangs up after 20 s, and the status callback saying so never arrives.
       { from: SECOND, to: HOTLINE, arriveAfterSeconds: 5, hangsUpAfterSeconds: 20, skipFinalStatus: true },
     ]);
+    // The move is made in the background: its 404 is handled once it is over.
+    await h.container.hotline.moves.settled();
     expect(gone!.dialed).toEqual([]);
     const g = await callOf(gone!.callSid);
     // Moving the caller to the freed agent got Twilio's 404: the wait is over, the caller is owed a call.
     expect(g).toMatchObject({ outcome: 'abandoned', answeredByAgentId: null });
-    expect(await h.container.coordinator.lineMembers(10)).toEqual([]);
+    expect(await h.container.coordinator.waitingLines()).toEqual([]);
     const callbacks = await h.api.get('/api/callbacks');
     expect(callbacks.body.callbacks.map((c: { phone: string }) => c.phone)).toEqual([SECOND]);
   });
@@ -152,6 +154,39 @@ describe('a waiting caller moved to a free agent', () => {
     const moved = await h.twilio.post(recheck.replace('&recheck=1', ''), { CallSid: waitingSid });
     expect(find(find(parseTwiml(moved.text), 'Dial')!, 'Number')!.text).toBe(A);
     expect(await h.container.coordinator.holderOf(a)).not.toBeNull();
+  });
+
+  it('moved twice (two REST moves of one caller landing), keeps its agent claimed when the leg the second move cut reports its end', async () => {
+    h = await startHotline();
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    nock(TWILIO_API).persist().post(/\/Calls\/CA[0-9a-f]{32}\.json$/).reply(200, { status: 'in-progress' });
+    const { hook, talkingSid, first, waitingSid, recheck } = await oneTalkingOneHolding();
+    h.clock.advance(30);
+    await h.twilio.post(hook(`dial-result?attempt=${first}`), { CallSid: talkingSid, CallStatus: 'completed', DialCallStatus: 'completed', DialBridged: 'true' });
+    await h.container.hotline.moves.settled();
+    const holder = await h.container.coordinator.holderOf(a);
+    expect(holder).not.toBeNull();
+    const moveUrl = recheck.replace('&recheck=1', '');
+    // The first move lands and A's phone rings (leg 1); then a second move of the same caller
+    // lands (two instances, or a retried move): Twilio cuts leg 1 and dials A again (leg 2).
+    const dial1 = find(parseTwiml((await h.twilio.post(moveUrl, { CallSid: waitingSid })).text), 'Dial')!;
+    const dial2 = find(parseTwiml((await h.twilio.post(moveUrl, { CallSid: waitingSid })).text), 'Dial')!;
+    expect(find(dial2, 'Number')!.text).toBe(A);
+    const [leg1, leg2] = [randomSid(), randomSid()];
+    await h.twilio.post(find(dial2, 'Number')!.attrs.statusCallback!, { CallSid: leg2, CallStatus: 'ringing', SequenceNumber: '0' });
+    // Leg 1's end arrives, and the cut Dial's action (Twilio ignores what it is answered).
+    await h.twilio.post(find(dial1, 'Number')!.attrs.statusCallback!, { CallSid: leg1, CallStatus: 'canceled', SequenceNumber: '1' });
+    await h.twilio.post(dial1.attrs.action!, { CallSid: waitingSid, CallStatus: 'in-progress', DialCallStatus: 'canceled' });
+    // Leg 2 still rings A for this caller: A stays theirs, and no other call can ring A.
+    expect(await h.container.coordinator.holderOf(a)).toBe(holder);
+    const other = await h.twilio.post(hook('incoming'), { CallSid: randomSid(), From: THIRD, To: HOTLINE });
+    expect(other.text).not.toContain('<Dial');
+    // A presses 1 on leg 2: the caller is put through.
+    const screen = await h.twilio.post(find(dial2, 'Number')!.attrs.url!, { CallSid: leg2 });
+    const press = find(parseTwiml(screen.text), 'Gather')!.attrs.action!;
+    expect((await h.twilio.post(press, { CallSid: leg2, Digits: '1' })).text).not.toContain('<Hangup');
+    const call = (await h.api.get('/api/calls')).body.calls.find((c: CallJson) => c.callSid === waitingSid) as CallJson;
+    expect(call.attempts).toEqual([expect.objectContaining({ agentId: a, outcome: null })]);
   });
 
   /**
@@ -211,7 +246,7 @@ describe('a waiting caller moved to a free agent', () => {
     const { a, waitingSid, moves } = await loseTheMove(60 + 120 + 1);
     const settler = (h.container.features.find((f) => f.name === 'call-settler') as CallSettlerFeature).settler;
     await settler.settleStale(h.clock.now());
-    await h.container.hotline.promoteWaiting(h.clock.now());
+    await h.container.hotline.sweepLines(h.clock.now());
     // The sweep moved the caller on, and the hold document ends the wait as Twilio fetches it.
     expect(moves).toHaveLength(1);
     const ending = await h.twilio.post(moves[0]!, { CallSid: waitingSid });

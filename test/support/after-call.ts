@@ -17,7 +17,7 @@ export interface AfterCallRest {
  * call update (the hand-over) is kept and played on the driver as Twilio would (a redirect of the
  * caller's leg).
  */
-export function interceptAfterCallRest(h: Hotline): AfterCallRest {
+export function interceptAfterCallRest(h: Pick<Hotline, 'twilio'>): AfterCallRest {
   const rest: AfterCallRest = { sms: [], redirects: [] };
   const account = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
   nock(TWILIO_API)
