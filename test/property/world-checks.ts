@@ -215,8 +215,10 @@ export async function everyLapseFinedOnTheLadder({ h, world }: Context): Promise
   const out: string[] = [];
   const ladder = h.config.FINE_SCHEDULE;
   const phones = [...new Set(world.callers.map((c) => c.script.from))];
-  const callbacks = await h.container.db.query<{ id: string; phone: string; due_at: Date; deadline_window: string; owner_agent_id: string | null }>(
-    'SELECT id, phone, due_at, deadline_window, owner_agent_id FROM callbacks WHERE phone = ANY($1)',
+  const callbacks = await h.container.db.query<{ id: string; phone: string; due_at: Date; deadline_window: string; owner_agent_id: string | null; call_sids: string[] }>(
+    `SELECT id, phone, due_at, deadline_window, owner_agent_id,
+            ARRAY(SELECT k.call_sid FROM callback_calls cc JOIN calls k ON k.id = cc.call_id WHERE cc.callback_id = c.id) AS call_sids
+       FROM callbacks c WHERE phone = ANY($1)`,
     [phones],
   );
   const fines = await h.container.db.query<{ callback_id: string; agent_id: string; ordinal: number; amount: number; lapsed_at: Date; period: string }>(
@@ -226,9 +228,12 @@ export async function everyLapseFinedOnTheLadder({ h, world }: Context): Promise
   const now = h.clock.now();
   for (const cb of callbacks) {
     const finedTimes = fines.filter((f) => f.callback_id === cb.id).length;
-    // The caller got through (a later call answered) by the deadline: returned in time.
-    const through = world.callers.filter(done).filter((c) => c.script.from === cb.phone && c.transcript.bridgedTo && c.transcript.hungUpAt);
-    if (through.some((c) => Math.abs(ms(c.transcript.hungUpAt!) - ms(cb.due_at)) < 2000)) continue;
+    // The caller got through (a later call answered, ended after the miss that opened the
+    // callback) by the deadline: returned in time. Within 2 s of either end: not judged.
+    const missedEnds = world.callers.filter(done).filter((c) => cb.call_sids.includes(c.transcript.callSid) && c.transcript.hungUpAt).map((c) => ms(c.transcript.hungUpAt!));
+    const opened = missedEnds.length > 0 ? Math.min(...missedEnds) : -Infinity;
+    const through = world.callers.filter(done).filter((c) => c.script.from === cb.phone && c.transcript.bridgedTo && c.transcript.hungUpAt && ms(c.transcript.hungUpAt) > opened - 2000);
+    if (through.some((c) => Math.abs(ms(c.transcript.hungUpAt!) - ms(cb.due_at)) < 2000 || Math.abs(ms(c.transcript.hungUpAt!) - opened) < 2000)) continue;
     const returned = through.some((c) => ms(c.transcript.hungUpAt!) < ms(cb.due_at));
     const lapsed = !returned && ms(cb.due_at) + h.config.SCHEDULER_INTERVAL_SECONDS * 1000 < ms(now);
     const finable = lapsed && cb.deadline_window === 'day' && cb.owner_agent_id !== null;
