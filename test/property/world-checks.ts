@@ -192,17 +192,27 @@ export function noIdleAgentWhileACallerWaits({ h, world, pausedAt }: Context): s
   return out;
 }
 
-/** Every missed call, and every abandoned one past the misdial threshold, is in a callback. */
+/**
+ * Every missed call, and every abandoned one past the misdial threshold, is in exactly one
+ * callback; a callback holds at least one such call (a misdial or an answered call alone owes none).
+ */
 export async function callbackForEveryMiss({ h, world }: Context): Promise<string[]> {
   const out: string[] = [];
+  const owes = new Map<string, boolean>();
   for (const c of world.callers.filter(done)) {
     const call = await h.container.calls.getCallBySid(c.transcript.callSid);
     if (!call?.outcome) continue;
     const owed = call.outcome === 'missed' || (call.outcome === 'abandoned' && Number(call.waitSeconds) >= h.config.MIN_ABANDON_SECONDS);
+    owes.set(call.id, owed);
     if (!owed) continue;
     const rows = await h.container.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM callback_calls WHERE call_id = $1', [call.id]);
     if (Number(rows[0]!.n) !== 1) out.push(`${call.callSid}: ${call.outcome} (${call.missedReason ?? '-'}) in ${rows[0]!.n} callbacks`);
   }
+  const held = await h.container.db.query<{ callback_id: string; call_ids: string[] }>(
+    'SELECT callback_id, array_agg(call_id::text) AS call_ids FROM callback_calls WHERE call_id = ANY($1::uuid[]) GROUP BY callback_id',
+    [[...owes.keys()]],
+  );
+  for (const cb of held) if (!cb.call_ids.some((id) => owes.get(id))) out.push(`callback ${cb.callback_id} holds only calls that owe none (answered, or abandoned under ${h.config.MIN_ABANDON_SECONDS} s)`);
   return out;
 }
 
