@@ -35,6 +35,8 @@ export interface World {
   sharedAgents: number;
   /** Seconds into the run at which one agent is paused through the admin API (none: nobody). */
   pauseAtSeconds: number | undefined;
+  /** Share of callers who hang up of their own accord (after 3 to 90 s). */
+  impatientShare: number;
   /** Share of callers who call again a minute or two later (a missed call then answered closes its callback). */
   repeatShare: number;
   postgresOutage: (OutagePlan & { flakyShare: number }) | undefined;
@@ -53,12 +55,25 @@ const hotlinePlan = (callers: fc.Arbitrary<number>): fc.Arbitrary<HotlinePlan> =
 
 const outage = fc.record({ atSeconds: fc.integer({ min: 5, max: 100 }), seconds: fc.integer({ min: 2, max: 20 }) });
 
+/**
+ * A long line: 52 to 60 callers within 15 s of each other, for agents who talk long, so that more
+ * than 50 wait at once (where one line for every number used to stop looking).
+ */
+const longLine: fc.Arbitrary<HotlinePlan> = fc.record({
+  agents: fc.integer({ min: 1, max: 2 }),
+  callers: fc.integer({ min: 52, max: 60 }),
+  startSeconds: fc.integer({ min: 0, max: 20 }),
+  spreadSeconds: fc.integer({ min: 0, max: 15 }),
+  maxTalkSeconds: fc.constant(150),
+});
+
 export const world: fc.Arbitrary<World> = fc.record({
   seed: fc.integer(),
-  // The first number sometimes has a line past 50 callers (where one line for every number used to stop looking).
+  // The first number has a long line in one world of three.
   hotlines: fc
-    .tuple(hotlinePlan(fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 45, max: 60 }))), fc.array(hotlinePlan(fc.integer({ min: 1, max: 10 })), { minLength: 1, maxLength: 2 }))
+    .tuple(fc.oneof({ weight: 2, arbitrary: hotlinePlan(fc.integer({ min: 1, max: 12 })) }, { weight: 1, arbitrary: longLine }), fc.array(hotlinePlan(fc.integer({ min: 1, max: 10 })), { minLength: 1, maxLength: 2 }))
     .map(([first, rest]) => [first, ...rest]),
+  impatientShare: fc.constantFrom(0, 0.1, 0.3),
   sharedAgents: fc.integer({ min: 0, max: 2 }),
   pauseAtSeconds: fc.option(fc.integer({ min: 5, max: 80 }), { nil: undefined }),
   repeatShare: fc.constantFrom(0, 0.15),
@@ -167,7 +182,7 @@ export async function playWorld(h: Hotline, network: PlannedNetwork, w: World, r
     for (let k = 0; k < plan.callers; k++) {
       const agentsOf: Record<string, AgentBehaviour> = {};
       for (const a of agents) if (group.has(a.phone)) agentsOf[a.phone] = behaviour(rand, plan.maxTalkSeconds);
-      const impatient = rand() < 0.25;
+      const impatient = rand() < w.impatientShare;
       const earlier = callers.filter((c) => c.number === numbers[i]);
       const repeat = earlier.length > 0 && rand() < w.repeatShare ? earlier[Math.floor(rand() * earlier.length)]! : undefined;
       const arriveAfterSeconds = repeat ? repeat.arriveAfterSeconds + 60 + Math.floor(rand() * 60) : plan.startSeconds + Math.floor(rand() * (plan.spreadSeconds + 1));
