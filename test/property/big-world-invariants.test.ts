@@ -17,13 +17,13 @@ import * as check from './world-checks';
  * run goes on until every callback's deadline has passed (CALLBACK_DAY_DUE_MINUTES=5 here), so
  * the scheduler judges every lapse. Then every invariant of world-checks.ts is checked.
  *
- * A world costs about as much as 20 runs of call-invariants.test.ts, so this property runs
- * PROPERTY_WORLD_RUNS worlds, by default PROPERTY_RUNS / 20 (at least 3): 50 in CI's 1,000.
+ * A world costs about as much as 50 runs of call-invariants.test.ts, so this property runs
+ * PROPERTY_WORLD_RUNS worlds, by default PROPERTY_RUNS / 50 (at least 3): 20 in CI (1,000).
  * PROPERTY_SEED / PROPERTY_PATH replay a run as in call-invariants.test.ts; PROPERTY_INVARIANTS
  * (comma-separated names from world-checks.ts) checks only those, to find and shrink the
  * counterexample of one of them (with PROPERTY_SHRINK=1); PROPERTY_OUTAGES=0 leaves the outages out.
  */
-const RUNS = Number(process.env.PROPERTY_WORLD_RUNS ?? Math.max(3, Math.ceil(Number(process.env.PROPERTY_RUNS ?? 150) / 20)));
+const RUNS = Number(process.env.PROPERTY_WORLD_RUNS ?? Math.max(3, Math.ceil(Number(process.env.PROPERTY_RUNS ?? 150) / 50)));
 const ONLY = process.env.PROPERTY_INVARIANTS?.split(',').map((x) => x.trim()) as check.Invariant[] | undefined;
 const wanted = (name: check.Invariant) => !ONLY || ONLY.includes(name);
 /** PROPERTY_OUTAGES=0: worlds without outages, to tell a routing fault from an outage's. */
