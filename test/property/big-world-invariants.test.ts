@@ -21,13 +21,16 @@ import * as check from './world-checks';
  * PROPERTY_WORLD_RUNS worlds, by default PROPERTY_RUNS / 50 (at least 3): 20 in CI (1,000).
  * PROPERTY_SEED / PROPERTY_PATH replay a run as in call-invariants.test.ts; PROPERTY_INVARIANTS
  * (comma-separated names from world-checks.ts) checks only those, to find and shrink the
- * counterexample of one of them (with PROPERTY_SHRINK=1); PROPERTY_OUTAGES=0 leaves the outages out.
+ * counterexample of one of them (with PROPERTY_SHRINK=1); PROPERTY_OUTAGES=0 leaves the outages out;
+ * PROPERTY_WORLD=<JSON> plays the world given (a printed counterexample, edited).
  */
 const RUNS = Number(process.env.PROPERTY_WORLD_RUNS ?? Math.max(3, Math.ceil(Number(process.env.PROPERTY_RUNS ?? 150) / 50)));
 const ONLY = process.env.PROPERTY_INVARIANTS?.split(',').map((x) => x.trim()) as check.Invariant[] | undefined;
 const wanted = (name: check.Invariant) => !ONLY || ONLY.includes(name);
 /** PROPERTY_OUTAGES=0: worlds without outages, to tell a routing fault from an outage's. */
-const worlds = process.env.PROPERTY_OUTAGES === '0' ? world.map((w) => ({ ...w, postgresOutage: undefined, redisOutage: undefined })) : world;
+const generated = process.env.PROPERTY_OUTAGES === '0' ? world.map((w) => ({ ...w, postgresOutage: undefined, redisOutage: undefined })) : world;
+/** PROPERTY_WORLD=<JSON of a World>: plays that one world (a counterexample written by hand, or edited). */
+const worlds: fc.Arbitrary<World> = process.env.PROPERTY_WORLD ? fc.constant(JSON.parse(process.env.PROPERTY_WORLD) as World) : generated;
 
 describe('every caller of every hotline, through outages, reaches the next free agent', () => {
   let h: Hotline;

@@ -21,6 +21,8 @@ export interface HotlinePlan {
   spreadSeconds: number;
   /** Its agents' talks last up to this long: long talks make long lines. */
   maxTalkSeconds: number;
+  /** Share of its calls each agent answers (the rest ring out, go to voicemail, decline, press a wrong key). */
+  answerShare: number;
 }
 
 export interface OutagePlan {
@@ -51,6 +53,7 @@ const hotlinePlan = (callers: fc.Arbitrary<number>): fc.Arbitrary<HotlinePlan> =
     startSeconds: fc.integer({ min: 0, max: 60 }),
     spreadSeconds: fc.integer({ min: 0, max: 60 }),
     maxTalkSeconds: fc.constantFrom(20, 60, 150),
+    answerShare: fc.constant(0.6),
   });
 
 const outage = fc.record({ atSeconds: fc.integer({ min: 5, max: 100 }), seconds: fc.integer({ min: 2, max: 20 }) });
@@ -65,6 +68,7 @@ const longLine: fc.Arbitrary<HotlinePlan> = fc.record({
   startSeconds: fc.integer({ min: 0, max: 20 }),
   spreadSeconds: fc.integer({ min: 0, max: 15 }),
   maxTalkSeconds: fc.constant(150),
+  answerShare: fc.constant(0.95),
 });
 
 export const world: fc.Arbitrary<World> = fc.record({
@@ -131,13 +135,14 @@ export function intoTheDay(h: Hotline): void {
   h.clock.set(next.toJSDate());
 }
 
-function behaviour(rand: () => number, maxTalkSeconds: number): AgentBehaviour {
-  const r = rand();
+function behaviour(rand: () => number, plan: HotlinePlan): AgentBehaviour {
   const pick = (n: number) => Math.floor(rand() * n);
-  if (r < 0.6) return { does: 'accept', ringSeconds: 1 + pick(8), pressAfterSeconds: 0.5 + rand() * 2, talkSeconds: 5 + pick(maxTalkSeconds), hangsUpFirst: rand() < 0.5 ? 'agent' : 'caller' };
-  if (r < 0.8) return { does: 'ring-out' };
-  if (r < 0.9) return { does: 'voicemail', ringSeconds: 2 + pick(8) };
-  if (r < 0.95) return { does: 'busy' };
+  const maxTalkSeconds = plan.maxTalkSeconds;
+  if (rand() < plan.answerShare) return { does: 'accept', ringSeconds: 1 + pick(8), pressAfterSeconds: 0.5 + rand() * 2, talkSeconds: 5 + pick(maxTalkSeconds), hangsUpFirst: rand() < 0.5 ? 'agent' : 'caller' };
+  const r = rand();
+  if (r < 0.5) return { does: 'ring-out' };
+  if (r < 0.75) return { does: 'voicemail', ringSeconds: 2 + pick(8) };
+  if (r < 0.875) return { does: 'busy' };
   return { does: 'press', digit: '9', ringSeconds: 1 + pick(5), pressAfterSeconds: 1 };
 }
 
@@ -181,7 +186,7 @@ export async function playWorld(h: Hotline, network: PlannedNetwork, w: World, r
     const group = new Set(groups[i]!.map((a) => a.phone));
     for (let k = 0; k < plan.callers; k++) {
       const agentsOf: Record<string, AgentBehaviour> = {};
-      for (const a of agents) if (group.has(a.phone)) agentsOf[a.phone] = behaviour(rand, plan.maxTalkSeconds);
+      for (const a of agents) if (group.has(a.phone)) agentsOf[a.phone] = behaviour(rand, plan);
       const impatient = rand() < w.impatientShare;
       const earlier = callers.filter((c) => c.number === numbers[i]);
       const repeat = earlier.length > 0 && rand() < w.repeatShare ? earlier[Math.floor(rand() * earlier.length)]! : undefined;
