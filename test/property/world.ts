@@ -23,6 +23,8 @@ export interface HotlinePlan {
   maxTalkSeconds: number;
   /** Share of its calls each agent answers (the rest ring out, go to voicemail, decline, press a wrong key). */
   answerShare: number;
+  /** Share of its callers who hang up of their own accord (after 3 to 90 s). */
+  impatientShare: number;
 }
 
 export interface OutagePlan {
@@ -37,8 +39,6 @@ export interface World {
   sharedAgents: number;
   /** Seconds into the run at which one agent is paused through the admin API (none: nobody). */
   pauseAtSeconds: number | undefined;
-  /** Share of callers who hang up of their own accord (after 3 to 90 s). */
-  impatientShare: number;
   /** Share of callers who call again a minute or two later (a missed call then answered closes its callback). */
   repeatShare: number;
   postgresOutage: (OutagePlan & { flakyShare: number }) | undefined;
@@ -54,21 +54,23 @@ const hotlinePlan = (callers: fc.Arbitrary<number>): fc.Arbitrary<HotlinePlan> =
     spreadSeconds: fc.integer({ min: 0, max: 60 }),
     maxTalkSeconds: fc.constantFrom(20, 60, 150),
     answerShare: fc.constant(0.6),
+    impatientShare: fc.constantFrom(0, 0.1, 0.3),
   });
 
 const outage = fc.record({ atSeconds: fc.integer({ min: 5, max: 100 }), seconds: fc.integer({ min: 2, max: 20 }) });
 
 /**
- * A long line: 52 to 60 callers within 15 s of each other, for agents who talk long, so that more
- * than 50 wait at once (where one line for every number used to stop looking).
+ * A long line: 54 to 60 patient callers within 15 s of each other, for agents who answer and talk
+ * long, so that more than 50 wait at once (where one line for every number used to stop looking).
  */
 const longLine: fc.Arbitrary<HotlinePlan> = fc.record({
   agents: fc.integer({ min: 1, max: 2 }),
-  callers: fc.integer({ min: 52, max: 60 }),
+  callers: fc.integer({ min: 54, max: 60 }),
   startSeconds: fc.integer({ min: 0, max: 20 }),
   spreadSeconds: fc.integer({ min: 0, max: 15 }),
   maxTalkSeconds: fc.constant(150),
   answerShare: fc.constant(0.95),
+  impatientShare: fc.constant(0),
 });
 
 export const world: fc.Arbitrary<World> = fc.record({
@@ -187,7 +189,7 @@ export async function playWorld(h: Hotline, network: PlannedNetwork, w: World, r
     for (let k = 0; k < plan.callers; k++) {
       const agentsOf: Record<string, AgentBehaviour> = {};
       for (const a of agents) if (group.has(a.phone)) agentsOf[a.phone] = behaviour(rand, plan);
-      const impatient = rand() < w.impatientShare;
+      const impatient = rand() < plan.impatientShare;
       const earlier = callers.filter((c) => c.number === numbers[i]);
       const repeat = earlier.length > 0 && rand() < w.repeatShare ? earlier[Math.floor(rand() * earlier.length)]! : undefined;
       const arriveAfterSeconds = repeat ? repeat.arriveAfterSeconds + 60 + Math.floor(rand() * 60) : plan.startSeconds + Math.floor(rand() * (plan.spreadSeconds + 1));
