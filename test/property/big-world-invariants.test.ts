@@ -41,10 +41,11 @@ describe('every caller of every hotline, through outages, reaches the next free 
     // Callback deadlines 5 minutes after a day call (the shortest setting), so that a run lives past them.
     h = await startHotline({ CALLBACK_DAY_DUE_MINUTES: '5' }, undefined, { instances: 2, network, coordinators: 'per-instance', background: true, faults: true });
     interceptAfterCallRest(h);
-  }, 60_000);
+    // Migrating a fresh database takes a while on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     await h.close();
-  }, 60_000);
+  }, 180_000);
 
   async function play(w: World): Promise<void> {
     run++;
