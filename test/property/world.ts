@@ -79,7 +79,6 @@ export const world: fc.Arbitrary<World> = fc.record({
   hotlines: fc
     .tuple(fc.oneof({ weight: 2, arbitrary: hotlinePlan(fc.integer({ min: 1, max: 12 })) }, { weight: 1, arbitrary: longLine }), fc.array(hotlinePlan(fc.integer({ min: 1, max: 10 })), { minLength: 1, maxLength: 2 }))
     .map(([first, rest]) => [first, ...rest]),
-  impatientShare: fc.constantFrom(0, 0.1, 0.3),
   sharedAgents: fc.integer({ min: 0, max: 2 }),
   pauseAtSeconds: fc.option(fc.integer({ min: 5, max: 80 }), { nil: undefined }),
   repeatShare: fc.constantFrom(0, 0.15),
