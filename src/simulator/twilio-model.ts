@@ -80,6 +80,12 @@ export interface CallTranscript {
   bridgedWhispers: string[];
   /** When the caller's leg ended. */
   hungUpAt: Date | null;
+  /** When each document in `documents` began to play, on the model's clock. */
+  documentTimes: Date[];
+  /** Each <Dial> of an agent: the endpoint and when the dial began. */
+  dials: { endpoint: string; at: Date }[];
+  /** Spans spent on documents with hold music (the waiting line), from their start to when the caller left them. */
+  lineSpans: { from: Date; to: Date }[];
 }
 
 /** Delivers a signed webhook to the server under test and returns its answer. */
@@ -138,6 +144,9 @@ export class TwilioModel {
   private readonly busyEndpoints = new Set<string>();
   /** Endpoints that were rung while already on a leg. */
   readonly doubleRung: string[] = [];
+  /** Every agent leg that was up (ringing, whisper or talk), with its times: who was busy when. */
+  readonly legLog: { endpoint: string; from: Date; to: Date }[] = [];
+  private readonly legSince = new Map<string, Date>();
 
   constructor(private readonly o: ModelOptions) {}
 
@@ -180,7 +189,7 @@ export class TwilioModel {
   private async runCall(script: CallScript, incomingUrl: string, statusUrl: string): Promise<CallTranscript> {
     const callSid = script.callSid ?? randomSid();
     const arrivedAt = this.t.now();
-    const t: CallTranscript = { callSid, arrivedAt, callerHeard: [], whispers: [], dialed: [], dialTimeouts: [], childCallSids: [], bridgedTo: null, callerHungUp: false, documents: [], firstRingAfterSeconds: null, waitedSeconds: null, heldSeconds: 0, endedByHotline: false, bridgedWhispers: [], hungUpAt: null };
+    const t: CallTranscript = { callSid, arrivedAt, callerHeard: [], whispers: [], dialed: [], dialTimeouts: [], childCallSids: [], bridgedTo: null, callerHungUp: false, documents: [], firstRingAfterSeconds: null, waitedSeconds: null, heldSeconds: 0, endedByHotline: false, bridgedWhispers: [], hungUpAt: null, documentTimes: [], dials: [], lineSpans: [] };
     const base: Record<string, string> = { AccountSid: this.o.accountSid, CallSid: callSid, From: script.from, To: script.to, Caller: script.from, Called: script.to, Direction: 'inbound', ApiVersion: '2010-04-01', ...(script.callerName ? { CallerName: script.callerName } : {}) };
     const leg: LiveCall = { redirectTo: null, wakeup: new Wakeup() };
     this.live.set(callSid, leg);
@@ -250,10 +259,13 @@ export class TwilioModel {
       return false;
     }
     this.busyEndpoints.add(endpoint);
+    this.legSince.set(endpoint, this.t.now());
     return true;
   }
   legDown(endpoint: string): void {
     this.busyEndpoints.delete(endpoint);
+    this.legLog.push({ endpoint, from: this.legSince.get(endpoint) ?? this.t.now(), to: this.t.now() });
+    this.legSince.delete(endpoint);
   }
 }
 
@@ -279,6 +291,17 @@ class CallRun {
 
   /** Runs one document; returns the next one, or null when the call is over. */
   async document(doc: TwimlNode): Promise<TwimlNode | null> {
+    const from = this.time.now();
+    this.t.documentTimes.push(from);
+    try {
+      return await this.runDocument(doc);
+    } finally {
+      // Hold music: the caller was waiting in the line for this span.
+      if (doc.children.some((c) => c.name === 'Play' || (c.name === 'Gather' && c.children.some((g) => g.name === 'Play')))) this.t.lineSpans.push({ from, to: this.time.now() });
+    }
+  }
+
+  private async runDocument(doc: TwimlNode): Promise<TwimlNode | null> {
     this.t.documents.push(doc);
     for (const verb of doc.children) {
       const step = await this.verb(verb, doc);
@@ -449,6 +472,7 @@ class CallRun {
     const timeout = Number(dial.attrs.timeout ?? 30);
     const childSid = randomSid();
     this.t.dialed.push(endpoint);
+    this.t.dials.push({ endpoint, at: this.time.now() });
     this.t.dialTimeouts.push(timeout);
     this.t.childCallSids.push(childSid);
     const childBase = { AccountSid: this.base.AccountSid!, CallSid: childSid, ParentCallSid: this.base.CallSid!, From: this.base.To!, To: endpoint, Direction: 'outbound-dial' };

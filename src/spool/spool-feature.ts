@@ -6,7 +6,7 @@ import { SpoolFile } from './spool-file';
 import { SpoolReplayer } from './spool-replayer';
 
 /** How often the replayer looks for spooled events (it does nothing while the spool is empty). */
-const REPLAY_SECONDS = 2;
+export const REPLAY_SECONDS = 2;
 
 /** What the web layer needs of the spool: the hunt without a database, and the depth for readiness. */
 export interface SpoolPort {

@@ -62,7 +62,9 @@ describe('every call ends right, in whatever order Twilio\'s requests arrive', (
   let run = 0;
 
   beforeAll(async () => {
-    h = await startHotline({}, undefined, { instances: 2, network });
+    // The background loops (sweep, settler, outbox, spool replay, callback scheduler) run on the
+    // model's clock: over the runs, callbacks from earlier runs pass their 2-hour deadline.
+    h = await startHotline({}, undefined, { instances: 2, network, background: true });
     interceptAfterCallRest(h);
   });
   afterAll(async () => {
@@ -147,5 +149,20 @@ describe('every call ends right, in whatever order Twilio\'s requests arrive', (
       'SELECT COUNT(*)::int AS n FROM fines f JOIN callbacks c ON c.id = f.callback_id WHERE c.due_at > f.created_at',
     );
     expect(fines[0]!.n).toBe(0);
+    // Every lapse fined once: a day callback with an owner, nobody dialled or closed by its
+    // deadline, which the scheduler has had time to judge, has exactly one fine; and each agent's
+    // fines follow the ladder (20, 50, 100, then 100) in the order of the lapses.
+    const owed = await h.container.db.query<{ id: string; fines: number }>(
+      `SELECT c.id, (SELECT COUNT(*)::int FROM fines f WHERE f.callback_id = c.id) AS fines FROM callbacks c
+        WHERE c.deadline_window = 'day' AND c.owner_agent_id IS NOT NULL AND c.due_at + make_interval(secs => $2) < $1
+          AND NOT COALESCE(c.first_attempt_at <= c.due_at OR c.done_at <= c.due_at OR c.closed_at <= c.due_at, false)`,
+      [h.clock.now(), 2 * h.config.SCHEDULER_INTERVAL_SECONDS],
+    );
+    expect(owed.filter((c) => Number(c.fines) !== 1), 'lapsed callbacks not fined exactly once').toEqual([]);
+    const ledger = await h.container.db.query<{ agent_id: string; period: string; amounts: number[] }>(
+      'SELECT agent_id, period, array_agg(amount ORDER BY lapsed_at, ordinal) AS amounts FROM fines GROUP BY agent_id, period',
+    );
+    const ladder = h.config.FINE_SCHEDULE;
+    for (const l of ledger) expect(l.amounts.map(Number), `fines of ${l.agent_id} in ${l.period}`).toEqual(l.amounts.map((_, i) => ladder[Math.min(i, ladder.length - 1)]));
   }, 3_600_000);
 });

@@ -9,7 +9,16 @@ import { loadConfig, type Config } from '../../src/config';
 import { buildContainer, type Container } from '../../src/container';
 import { installFeatures } from '../../src/features';
 import { createLogger } from '../../src/logger';
-import { freshCoordinator, freshDatabase, type TestDatabase } from './backends';
+import type { CallbackFeature } from '../../src/callbacks/callback-feature';
+import type { Coordinator } from '../../src/domain/ports';
+import { PostgresCoordinator } from '../../src/postgres/postgres-coordinator';
+import { FailoverCoordinator } from '../../src/redis/failover-coordinator';
+import { RedisCoordinator } from '../../src/redis/redis-coordinator';
+import type { CallSettlerFeature } from '../../src/routing/call-settler-feature';
+import { REPLAY_SECONDS } from '../../src/spool/spool-feature';
+import { scratchRedisPrefix } from '../../scripts/scratch-database';
+import { freshCoordinator, freshDatabase, realRedisUrl, type TestDatabase } from './backends';
+import { DatabaseSwitch, RedisSwitch } from './faults';
 import { ManualClock } from './manual-clock';
 import type { Network } from '../../src/simulator/twilio-model';
 import { TwilioDriver } from './twilio-driver';
@@ -30,6 +39,10 @@ export interface Hotline {
   clock: ManualClock;
   twilio: TwilioDriver;
   api: ApiClient;
+  /** With `faults`: PostgreSQL (every instance's) and Redis (every instance's connection) to switch off and on. */
+  faults?: { database: DatabaseSwitch; redis: RedisSwitch[] };
+  /** Background work that failed (as BackgroundLoop logs it and carries on): when, which loop, which instance, why. */
+  backgroundFailures: { at: Date; loop: string; instance: number; error: string }[];
   close(): Promise<void>;
 }
 
@@ -39,6 +52,21 @@ export interface HotlineOptions {
   instances?: number;
   /** How Twilio's requests travel (late, twice, to which instance); default: in order, to the first. */
   network?: Network;
+  /**
+   * 'per-instance': each instance its own coordinator, as two servers have. With REDIS_URL: its
+   * own connection to that Redis (one key prefix), falling back on PostgreSQL as in production
+   * (src/container.ts); without it the in-process coordinator cannot be shared between servers,
+   * so the instances still share one. Default 'shared': one coordinator object for all.
+   */
+  coordinators?: 'shared' | 'per-instance';
+  /**
+   * Every instance's background loops on the model's clock, at their configured intervals: the
+   * waiting line's sweep (always), and with this the call settler, the call-end outbox's retries,
+   * the spool's replay and the callback scheduler (its SMS, deadlines and fines).
+   */
+  background?: boolean;
+  /** Outage switches (`Hotline.faults`); with REDIS_URL, implies a failover coordinator per instance. */
+  faults?: boolean;
 }
 
 /** The server's settings in tests: Twilio's account and token, the admin token and the public URL the signatures use, errors-only logs; `env` adds or overrides. */
@@ -62,11 +90,26 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     SPOOL_DIR: spoolDir,
     ...env,
   });
-  const coordinator = freshCoordinator(testDb.db, clock);
   const logger = createLogger(process.env.TEST_LOGS ? 'info' : 'error', !process.env.TEST_LOGS);
+  const database = opts.faults ? new DatabaseSwitch(testDb.db) : undefined;
+  const redisSwitches: RedisSwitch[] = [];
+  const ownCoordinators = Boolean(realRedisUrl) && (opts.coordinators === 'per-instance' || opts.faults);
+  const redisKeys = ownCoordinators ? scratchRedisPrefix(realRedisUrl!, 'test') : undefined;
+  const shared = ownCoordinators ? undefined : freshCoordinator(testDb.db, clock);
+  const coordinatorFor = async (): Promise<Coordinator> => {
+    if (shared) return shared;
+    // As src/container.ts builds it for a server with REDIS_URL, probing Redis more often (virtual time runs fast).
+    const redis = new RedisCoordinator(realRedisUrl!, redisKeys!.prefix, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
+    if (opts.faults) redisSwitches.push(new RedisSwitch(redis));
+    const ringMs = (config.AGENT_RING_SECONDS + 5 + config.SCREEN_TIMEOUT_SECONDS + 30) * 1000;
+    const postgres = new PostgresCoordinator(testDb.db, clock, { ringMs, talkMs: (config.MAX_TALK_SECONDS + 30) * 1000 });
+    const failover = new FailoverCoordinator({ redis, postgres, clock, logger, probeMs: 50, graceMs: 500 });
+    await failover.start(5_000);
+    return failover;
+  };
   const instances: { app: Express; container: Container }[] = [];
   for (let i = 0; i < (opts.instances ?? 1); i++) {
-    const c = await buildContainer(config, { clock, db: testDb.db, coordinator, logger });
+    const c = await buildContainer(config, { clock, db: testDb.db, coordinator: await coordinatorFor(), logger });
     installFeatures(c);
     instances.push({ app: createApp(c), container: c });
   }
@@ -78,8 +121,24 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     clock,
     opts.network,
   );
-  // The waiting line's sweep, as each server runs it (WAITING_LINE_SWEEP_SECONDS), in virtual time.
-  for (const x of instances) driver.timeline.every(config.WAITING_LINE_SWEEP_SECONDS, () => x.container.hotline.promoteWaiting());
+  // The background loops, as each server runs them (src/background-loop.ts), in virtual time: a
+  // failed run is noted and the next comes at the next interval.
+  const backgroundFailures: Hotline['backgroundFailures'] = [];
+  const every = (i: number, loop: string, seconds: number, work: () => Promise<unknown>) =>
+    driver.timeline.every(seconds, () =>
+      work().catch((err: unknown) => backgroundFailures.push({ at: clock.now(), loop, instance: i, error: (err as Error)?.message ?? String(err) })),
+    );
+  for (const [i, x] of instances.entries()) {
+    const c = x.container;
+    every(i, 'waiting-line sweep', config.WAITING_LINE_SWEEP_SECONDS, () => c.hotline.promoteWaiting());
+    if (!opts.background) continue;
+    const settler = (c.features.find((f) => f.name === 'call-settler') as CallSettlerFeature).settler;
+    const scheduler = (c.features.find((f) => f.name === 'callbacks') as CallbackFeature).scheduler;
+    every(i, 'call settler', config.CALL_SETTLE_SECONDS, () => settler.settleStale(clock.now()));
+    every(i, 'call-end outbox', config.OUTBOX_RETRY_SECONDS, () => c.callEnds.retryDue());
+    every(i, 'spool replay', REPLAY_SECONDS, () => (c.spool && c.spool.depth() > 0 ? c.spool.replayer.replayOnce() : Promise.resolve()));
+    every(i, 'callback scheduler', config.SCHEDULER_INTERVAL_SECONDS, () => scheduler.runDue(clock.now()));
+  }
   return {
     app,
     container,
@@ -88,10 +147,16 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     clock,
     twilio: driver,
     api: new ApiClient(app, ADMIN_TOKEN),
+    faults: database ? { database, redis: redisSwitches } : undefined,
+    backgroundFailures,
     async close() {
       // Interceptors hold on to this hotline's driver: the next test's must not reach it.
       nock.cleanAll();
+      database?.up();
+      for (const r of redisSwitches) r.set(false);
       for (const x of [...instances].reverse()) await x.container.close();
+      await redisKeys?.cleanup().catch(() => undefined);
+      database?.restore();
       await testDb.drop();
       rmSync(spoolDir, { recursive: true, force: true });
     },
