@@ -280,7 +280,9 @@ export async function lineEmpty({ h, world }: Context): Promise<string[]> {
   const ids = (await h.container.db.query<{ id: string; call_sid: string }>('SELECT id, call_sid FROM calls WHERE call_sid = ANY($1)', [sids])).map((r) => r.id);
   const out: string[] = [];
   for (const [i, x] of h.instances.entries()) {
-    const members = await x.container.coordinator.lineMembers(10_000);
+    const coordinator = x.container.coordinator;
+    const lines = await coordinator.waitingLines();
+    const members = (await Promise.all(lines.map((line) => coordinator.lineMembers(line, 10_000)))).flat().map((m) => m.callId);
     for (const id of members.filter((m) => ids.includes(m) || sids.includes(m))) out.push(`${id} still in the line (instance ${i})`);
   }
   return out;
