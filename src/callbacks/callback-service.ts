@@ -66,7 +66,7 @@ export class CallbackService {
   private readonly claims: OwnerClaims;
 
   constructor(private readonly d: CallbackServiceDeps) {
-    this.claims = new OwnerClaims({ coordinator: d.coordinator, logger: d.logger, released: () => d.hotline.promoteWaiting() });
+    this.claims = new OwnerClaims({ coordinator: d.coordinator, logger: d.logger, released: (agentId) => d.hotline.promoteWaiting(undefined, undefined, agentId) });
   }
 
   private get lang() {

@@ -22,7 +22,7 @@ export class OwnerClaims {
       coordinator: Coordinator;
       logger: Logger;
       /** An agent may have become free: offer them to callers in the waiting line. */
-      released(): Promise<unknown>;
+      released(agentId: string): Promise<unknown>;
     },
   ) {}
 
@@ -45,7 +45,7 @@ export class OwnerClaims {
   async release(agentId: string, attemptId: string): Promise<void> {
     if (!(await this.d.coordinator.releaseClaim(agentId, holderOf(attemptId)))) return;
     try {
-      await this.d.released();
+      await this.d.released(agentId);
     } catch (err) {
       // The waiting line's sweep offers the agent soon anyway.
       this.d.logger.warn('could not offer a freed callback owner to the waiting line', { agentId, err });

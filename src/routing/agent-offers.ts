@@ -43,7 +43,7 @@ export class AgentOffers {
    * over: the same for every call to one number, so kept in memory (see FactsCache) until a
    * change is written or announced, or the roster's next shift or leave boundary.
    */
-  private candidates(call: Call, now: Date): Promise<Candidates> {
+  private candidates(call: Pick<Call, 'id' | 'to'>, now: Date): Promise<Candidates> {
     const roster = this.d.roster;
     const load = roster ? () => roster.candidates(call, now) : async (): Promise<Candidates> => ({ agents: await this.d.agents.listRoutable(), skipped: [] });
     return this.d.facts ? this.d.facts.read(`candidates:${call.to}`, now, load, { validUntil: (c) => c.validUntil }) : load();
@@ -66,7 +66,7 @@ export class AgentOffers {
   }
 
   /** The agents calls to this call's number may ring now (its hotline's group, on duty), in roster order. */
-  async group(call: Call, now: Date = this.d.clock.now()): Promise<Agent[]> {
+  async group(call: Pick<Call, 'id' | 'to'>, now: Date = this.d.clock.now()): Promise<Agent[]> {
     return (await this.candidates(call, now)).agents;
   }
 

@@ -12,8 +12,8 @@ export interface CallClosingDeps {
   callEnds: { dispatch(call: Call): Promise<void> };
   /** HotlineService's endings, the same object its setEnding() changes: a miss answers with whenMissed. */
   endings: CallFlowEndings;
-  /** Offers free agents to the waiting line (HotlineService.promoteWaiting). */
-  promoteWaiting(now: Date): Promise<RingAttempt | null>;
+  /** Offers the freed agent to the waiting lines of their groups (HotlineService.promoteWaiting). */
+  promoteWaiting(now: Date, freed: string): Promise<RingAttempt | null>;
 }
 
 /**
@@ -46,7 +46,7 @@ export class CallClosing {
   async release(attempt: RingAttempt, now: Date): Promise<void> {
     if (!(await this.d.offers.release(attempt))) return;
     try {
-      await this.d.promoteWaiting(now);
+      await this.d.promoteWaiting(now, attempt.agentId);
     } catch (err) {
       // Other callers' turn must not fail this call's request: the line's sweep offers the agent again.
       this.d.logger.error('offering a freed agent to the waiting line failed', { attemptId: attempt.id, err });

@@ -68,7 +68,7 @@ export class HotlineService {
       logger: d.logger,
       callEnds: d.callEnds,
       endings: this.endings,
-      promoteWaiting: (now) => this.promoteWaiting(now),
+      promoteWaiting: (now, freed) => this.promoteWaiting(now, undefined, freed),
     });
     this.stalled = new StalledCalls({ calls: d.calls, offers: this.offers, line: this.line, closing: this.closing });
     this.moves = new CallerMoves({ redirectCall: d.redirectCall, logger: d.logger, ...d.moveLimits });
@@ -394,11 +394,12 @@ export class HotlineService {
 
   /**
    * Offers free agents to the waiting lines (see WaitingLinePass). Runs whenever an agent may have
-   * become free, within the request that freed them: the other callers' REST moves go on after
-   * it returns (CallerMoves), so they never hold up that request's answer.
+   * become free, within the request that freed them (`freed`: only the lines of that agent's
+   * groups are looked at): the other callers' REST moves go on after it returns (CallerMoves), so
+   * they never hold up that request's answer.
    */
-  async promoteWaiting(now: Date = this.d.clock.now(), self?: string): Promise<RingAttempt | null> {
-    return (await this.pass.run(now, self)).mine;
+  async promoteWaiting(now: Date = this.d.clock.now(), self?: string, freed?: string): Promise<RingAttempt | null> {
+    return (await this.pass.run(now, self, freed)).mine;
   }
 
   /**

@@ -65,15 +65,25 @@ export class WaitingLinePass {
 
   /**
    * `self` is the call of the request running this, which is not redirected: its offered attempt
-   * is returned for that request to dial.
+   * is returned for that request to dial. `freed`: the agent whose release runs this pass.
    */
-  async run(now: Date, self?: string): Promise<PassResult> {
+  async run(now: Date, self?: string, freed?: string): Promise<PassResult> {
     const result: PassResult = { mine: null, moving: [] };
-    const names = await this.d.line.lines();
+    let names = await this.d.line.lines();
     if (names.length === 0) return result;
+    const groups = new Map<string, Agent[]>();
+    if (freed !== undefined) {
+      // One agent was freed: only the lines of the groups they are in can take them (the sweep
+      // looks at every line, for agents freed silently). A line is named by its number.
+      const inLines = await Promise.all(names.map(async (name) => {
+        const group = await this.d.offers.group({ id: '', to: name }, now);
+        groups.set(name, group);
+        return group.some((a) => a.id === freed);
+      }));
+      names = names.filter((_, i) => inLines[i]);
+    }
     const busy = new Set<string>();
     const cursors: LineCursor[] = names.map((name) => ({ name, page: [], next: 0, end: false, done: false, calls: new Map(), attempts: new Map() }));
-    const groups = new Map<string, Agent[]>();
     for (;;) {
       await Promise.all(cursors.filter((c) => !c.done && !c.end && c.next >= c.page.length).map((c) => this.readPage(c)));
       const heads = cursors.filter((c) => !c.done && c.next < c.page.length);

@@ -130,7 +130,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     );
   for (const [i, x] of instances.entries()) {
     const c = x.container;
-    every(i, 'waiting-line sweep', config.WAITING_LINE_SWEEP_SECONDS, () => c.hotline.promoteWaiting());
+    every(i, 'waiting-line sweep', config.WAITING_LINE_SWEEP_SECONDS, () => c.hotline.sweepLines());
     if (!opts.background) continue;
     const settler = (c.features.find((f) => f.name === 'call-settler') as CallSettlerFeature).settler;
     const scheduler = (c.features.find((f) => f.name === 'callbacks') as CallbackFeature).scheduler;
