@@ -50,7 +50,12 @@ export class SpoolReplayer {
        * request was handled: the caller's hang-up may reach an instance whose database answers
        * before this spool's record of the hotline turning them away, and the other way round.
        */
-      outcomes: { turnedAway(callSid: string, at: Date, reason?: string): Promise<void>; callerLeftAt(callId: string, leftAt: Date): Promise<void> };
+      outcomes: {
+        turnedAway(callSid: string, at: Date, reason?: string): Promise<void>;
+        callerLeftAt(callId: string, leftAt: Date): Promise<void>;
+        /** A Dial action written as the call flow writes it (HotlineService.settleDial): the attempt over, its agent freed, a talk ended. */
+        settleDial(attemptId: string, p: { callStatus?: string; dialCallStatus: string; dialBridged?: string }, at: Date): Promise<unknown>;
+      };
     },
   ) {}
 
@@ -96,8 +101,9 @@ export class SpoolReplayer {
         const call = await this.callOf(e.callSid);
         const offer = { id: e.attemptId, callId: call.id, agentId: e.agentId, endpoint: e.endpoint, offeredAt: new Date(e.at) };
         const added = await calls.addAttempt({ ...offer, seq: e.seq });
-        if (!added || added.attempt.id === e.attemptId) return;
-        await this.afterOffersNeverDialled(call, offer, new Date(e.at));
+        if (!added) return;
+        if (added.attempt.id === e.attemptId) await this.withdrawNeverDialled(call, e.attemptId, e.seq, new Date(e.at));
+        else await this.afterOffersNeverDialled(call, offer, new Date(e.at));
         return;
       }
       case 'agent-screened':
@@ -142,6 +148,9 @@ export class SpoolReplayer {
         await this.end(call, { outcome: 'abandoned', endedBy: 'caller', at: new Date(e.eventAt) });
         return;
       }
+      case 'dial-ended':
+        await this.d.outcomes.settleDial(e.attemptId, { callStatus: e.callStatus ?? undefined, dialCallStatus: e.dialCallStatus, dialBridged: e.dialBridged ?? undefined }, new Date(e.at));
+        return;
       case 'call-ended': {
         if (!(await calls.getCallBySid(e.callSid)) && this.waitForOtherSpools(e, e.at)) return;
         const call = await this.callOf(e.callSid);
@@ -154,10 +163,22 @@ export class SpoolReplayer {
   }
 
   /**
-   * The number of an offer made from memory is taken on record: the request that recorded the
-   * call went on to offer an agent before the database failed under it, and this instance then
-   * carried the call from memory instead (so that offer was never dialled). Offers never dialled
-   * are withdrawn, and this one is recorded after the call's others.
+   * An offer made from memory after the request that recorded the call went on to offer an agent
+   * before the database failed under it (so that offer was never dialled; the memory's offers are
+   * numbered after it, see RecordedThenFailed): the offer never dialled is withdrawn, its claim given back.
+   */
+  private async withdrawNeverDialled(call: Call, offerId: string, seq: number, at: Date): Promise<void> {
+    for (const a of (await this.d.calls.attemptsOf(call.id)).filter((x) => x.seq < seq && x.id !== offerId && neverDialled(x))) {
+      await this.d.calls.finishAttempt(a.id, { outcome: 'withdrawn', dialCallStatus: 'not-dialled', at });
+      await this.d.coordinator.releaseClaim(a.agentId, claimHolder(a));
+    }
+  }
+
+  /**
+   * The number of an offer made from memory is taken on record by another offer (the arrival of a
+   * call already on record was repeated and carried from memory, so the memory could not know its
+   * offers' numbers). Offers never dialled are withdrawn, and this one is recorded after the call's others (its claim,
+   * taken under the memory's number, lasts until it expires).
    */
   private async afterOffersNeverDialled(call: Call, offer: Omit<Parameters<CallStore['addAttempt']>[0], 'seq'>, at: Date): Promise<void> {
     const calls = this.d.calls;
