@@ -31,7 +31,8 @@ function whenDatabaseDown(d: DegradedCalls | undefined, owns: Owner, usual: Requ
   if (!d) return usual;
   return async (req, res, next) => {
     if (owns(d, req)) {
-      await degraded(d, req, res);
+      // A call whose events wait in the spool that memory cannot carry on (it began before the outage): the usual fallback answers.
+      if ((await degraded(d, req, res)) === false) throw new Error('a call with events still in the spool cannot be carried on from memory');
       return;
     }
     try {
