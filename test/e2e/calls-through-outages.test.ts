@@ -107,6 +107,23 @@ describe('one call identity across a PostgreSQL outage', () => {
     expect(await nextCallerRingsTheAgent()).toBe(true);
   });
 
+  it('a waiting caller turned away by the fallback during the outage (their key press failed) is on record missed, with a callback, once the database is back', async () => {
+    await talking();
+    const waiting = randomSid('CA');
+    expect((await hook('incoming', { CallSid: waiting, From: NEXT_CALLER, To: HOTLINE })).text).not.toContain('<Dial');
+    const call = (await h.container.calls.getCallBySid(waiting))!;
+    databaseDown();
+    h.clock.advance(20);
+    const fallback = await hook(`callback-offer?call=${call.id}`, { CallSid: waiting, Digits: '2' });
+    expect(fallback.text).toContain(`<Dial timeout="30">${DUTY}</Dial>`);
+    h.clock.advance(30);
+    await hook('status', { CallSid: waiting, CallStatus: 'completed', SequenceNumber: '3' });
+
+    expect(await databaseBack()).toMatchObject({ setAside: 0 });
+    expect(await h.container.calls.getCallBySid(waiting)).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', missedReason: 'database-down-duty-number' });
+    expect(((await h.api.get('/api/callbacks')).body.callbacks as { callIds: string[] }[]).map((c) => c.callIds)).toEqual([[call.id]]);
+  });
+
   it('a call carried on from memory after the database failed under it keeps its agent under the id on record: the end of its talk after the replay frees them', async () => {
     const db = h.container.db;
     const { query } = db;
