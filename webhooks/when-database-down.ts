@@ -18,8 +18,12 @@ type Owner = (d: DegradedCalls, req: Request) => boolean;
 const byCall: Owner = (d, req) => typeof req.body?.CallSid === 'string' && d.holdsCall(req.body.CallSid);
 const byRing: Owner = (d, req) => typeof req.query.attempt === 'string' && d.holdsRing(req.query.attempt);
 const byAttempt: Owner = (d, req) => typeof req.query.attempt === 'string' && d.holdsAttempt(req.query.attempt);
-/** A Dial action: of a call put through from memory, or behind events of its call or its leg not yet replayed. */
-const byRingOrSpooled: Owner = (d, req) => byRing(d, req) || byAttempt(d, req) || byCall(d, req);
+/**
+ * A Dial action: of a call put through from memory, or behind its leg's events not yet replayed.
+ * Not by its CallSid: another instance may be carrying the call from memory while this one
+ * spooled one of its status callbacks, and only that instance can ring the caller's next agent.
+ */
+const byRingOrSpooled: Owner = (d, req) => byRing(d, req) || byAttempt(d, req);
 
 /**
  * Runs a webhook's usual handler, unless the call is one put through while the database was down
