@@ -2,6 +2,8 @@ import type { Request, Response } from 'express';
 import { callerHasLeft } from '../src/domain/call-states';
 import type { Clock } from '../src/domain/clock';
 import type { Logger } from '../src/logger';
+import { isDatabaseUnreachable } from '../src/postgres/database-unreachable';
+import type { DegradedCalls } from '../src/spool/degraded-calls';
 import type { HotlineService } from '../src/routing/hotline-service';
 
 /**
@@ -38,15 +40,20 @@ function failedPath(req: Request): string {
  * told at once, and again when a late handler finishes, which may only then have recorded the
  * call; `res.locals.afterFallback` is that second telling. Never throws: the answer has gone.
  */
-export function tellTurnedAway(d: { hotline: HotlineService; clock: Clock }, req: Request, res: Response): void {
+export function tellTurnedAway(d: { hotline: HotlineService; clock: Clock; degraded?: DegradedCalls }, req: Request, res: Response): void {
   const callSid: unknown = req.body?.CallSid;
   if (typeof callSid !== 'string' || NOT_THE_CALLERS.has(failedPath(req))) return;
   // A caller already gone (a Dial action after their hang-up) heard no fallback.
   if (callerHasLeft(typeof req.body?.CallStatus === 'string' ? req.body.CallStatus : undefined)) return;
   const at = d.clock.now();
   const log: Logger | undefined = res.locals.log;
+  // The database down (a webhook no spool carries failed on it): the spool keeps the turning away, as it does a hold's or a Dial action's.
+  const spool = (err: unknown) => (d.degraded && isDatabaseUnreachable(err) ? d.degraded.fellBack(callSid) : Promise.reject(err));
   const tell = () =>
-    void d.hotline.turnedAway(callSid, at).catch((err: unknown) => log?.warn('could not record the caller turned away by the fallback', { err }));
+    void d.hotline
+      .turnedAway(callSid, at)
+      .catch(spool)
+      .catch((err: unknown) => log?.warn('could not record the caller turned away by the fallback', { err }));
   tell();
   res.locals.afterFallback = tell;
 }

@@ -1,12 +1,16 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { callerHasLeft } from '../src/domain/call-states';
 import { isDatabaseUnreachable } from '../src/postgres/database-unreachable';
+import { RecordedThenFailed } from '../src/routing/hotline-ports';
 import type { DegradedCalls } from '../src/spool/degraded-calls';
 import { attemptQuery, callStatusParams, dialResultParams, incomingParams, legStatusParams, parse, screenParams, screenResultParams } from './params';
 import { sendTwiml } from './twiml-reply';
 
-/** Answers the request without the database; false when this call is not one it can carry on (the usual fallback answers). */
-type Degraded = (d: DegradedCalls, req: Request, res: Response) => Promise<boolean | void>;
+/**
+ * Answers the request without the database; false when this call is not one it can carry on (the
+ * usual fallback answers). `failure` is the usual handler's error, when it ran and failed.
+ */
+type Degraded = (d: DegradedCalls, req: Request, res: Response, failure?: unknown) => Promise<boolean | void>;
 
 /** Which spooled call a request belongs to, read loosely: a request that does not parse takes the usual path and its 400. */
 type Owner = (d: DegradedCalls, req: Request) => boolean;
@@ -14,6 +18,12 @@ type Owner = (d: DegradedCalls, req: Request) => boolean;
 const byCall: Owner = (d, req) => typeof req.body?.CallSid === 'string' && d.holdsCall(req.body.CallSid);
 const byRing: Owner = (d, req) => typeof req.query.attempt === 'string' && d.holdsRing(req.query.attempt);
 const byAttempt: Owner = (d, req) => typeof req.query.attempt === 'string' && d.holdsAttempt(req.query.attempt);
+/**
+ * A Dial action: of a call put through from memory, or behind its leg's events not yet replayed.
+ * Not by its CallSid: another instance may be carrying the call from memory while this one
+ * spooled one of its status callbacks, and only that instance can ring the caller's next agent.
+ */
+const byRingOrSpooled: Owner = (d, req) => byRing(d, req) || byAttempt(d, req);
 
 /**
  * Runs a webhook's usual handler, unless the call is one put through while the database was down
@@ -25,7 +35,8 @@ function whenDatabaseDown(d: DegradedCalls | undefined, owns: Owner, usual: Requ
   if (!d) return usual;
   return async (req, res, next) => {
     if (owns(d, req)) {
-      await degraded(d, req, res);
+      // A call whose events wait in the spool that memory cannot carry on (it began before the outage): the usual fallback answers.
+      if ((await degraded(d, req, res)) === false) throw new Error('a call with events still in the spool cannot be carried on from memory');
       return;
     }
     try {
@@ -33,15 +44,16 @@ function whenDatabaseDown(d: DegradedCalls | undefined, owns: Owner, usual: Requ
     } catch (err) {
       if (!isDatabaseUnreachable(err) || res.headersSent) throw err;
       (res.locals.log as { warn(m: string, meta: object): void } | undefined)?.warn('database unreachable: the call goes on without it', { route: req.path });
-      if ((await degraded(d, req, res)) === false) throw err;
+      if ((await degraded(d, req, res, err)) === false) throw err;
     }
   };
 }
 
 export const incomingOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
-  whenDatabaseDown(d, byCall, usual, async (h, req, res) => {
+  whenDatabaseDown(d, byCall, usual, async (h, req, res, failure) => {
     const p = parse(incomingParams, req.body);
-    sendTwiml(res, await h.incoming({ callSid: p.CallSid, from: p.From, to: p.To, callerName: p.CallerName }));
+    const firstSeq = failure instanceof RecordedThenFailed ? failure.nextSeq : 0;
+    sendTwiml(res, await h.incoming({ callSid: p.CallSid, from: p.From, to: p.To, callerName: p.CallerName, firstSeq }));
   });
 
 /** The whisper and its key: only a call put through from memory has them here; others fall back as before (hang up the leg). */
@@ -58,10 +70,10 @@ export const screenResultOr = (d: DegradedCalls | undefined, usual: RequestHandl
   });
 
 export const dialResultOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
-  whenDatabaseDown(d, byRing, usual, async (h, req, res) => {
-    const { attempt } = parse(attemptQuery, req.query);
+  whenDatabaseDown(d, byRingOrSpooled, usual, async (h, req, res) => {
+    const { attempt, leg } = parse(attemptQuery, req.query);
     const p = parse(dialResultParams, req.body);
-    const twiml = await h.dialResult(attempt, { callStatus: p.CallStatus, dialCallStatus: p.DialCallStatus, dialBridged: p.DialBridged });
+    const twiml = await h.dialResult(attempt, { callSid: p.CallSid, callStatus: p.CallStatus, dialCallStatus: p.DialCallStatus, dialBridged: p.DialBridged, leg });
     if (twiml !== null) return sendTwiml(res, twiml);
     // The fallback hangs up on (or transfers) a caller still on the line: the hotline ends the call.
     if (!(p.CallStatus && callerHasLeft(p.CallStatus))) await h.fellBack(p.CallSid);

@@ -32,6 +32,7 @@
  *                       REST redirect failed, or the call ended first); the phone never rang, and
  *                       the agent may be offered to the same caller again
  */
+import { createHash } from 'node:crypto';
 import type { RingAttempt } from './ports';
 export type CallState = 'hunting' | 'connected' | 'ended';
 export type CallOutcome = 'answered' | 'missed' | 'abandoned';
@@ -68,6 +69,20 @@ export function callerHasLeft(callStatus: string | undefined): boolean {
  * replay release each other's claims, so all three name holders this one way.
  */
 export const claimHolder = (a: { callId: string; seq: number }): string => `${a.callId}:${a.seq}`;
+
+/**
+ * The id of the hotline call with this CallSid, the same whichever path records it first: the
+ * call flow, a call carried on from memory while the database was down (src/spool/), or the
+ * spool's replay. A name-based UUID (version 5 layout, SHA-1 of a fixed prefix and the CallSid),
+ * so a claim taken under it before the call is on record is still the record's after the replay.
+ */
+export function callIdFor(callSid: string): string {
+  const h = createHash('sha1').update(`threering:call:${callSid}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 /** An unfinished offer whose agent's phone was never dialled: no leg of it was ever reported. */
 export function neverDialled(a: Pick<RingAttempt, 'finishedAt' | 'childCallSid' | 'initiatedAt' | 'ringingAt' | 'answeredAt'>): boolean {

@@ -55,3 +55,16 @@ export function isConnectFailure(err: unknown): boolean {
   // 'timeout expired' is pg's Client giving up on a connection (CONNECT_TIMEOUT_MS in db.ts).
   return anyCause(err, (code, message) => CONNECT_CODES.has(code) || message.includes('timeout expired'));
 }
+
+/** pg-pool's words for a query that waited too long for a free connection of its own pool (a busy instance). */
+const POOL_WAIT = 'timeout exceeded when trying to connect';
+
+/**
+ * Whether a failed statement may well succeed if run again later, unchanged: the database could
+ * not be reached or the connection was lost, the pool was busy, or the statement lost a deadlock
+ * or a serialization conflict. The opposite is a refusal of what the statement says (a constraint,
+ * a value the column cannot hold): running it again fails the same way.
+ */
+export function isPassingFailure(err: unknown): boolean {
+  return isDatabaseUnreachable(err) || anyCause(err, (code, message) => code === DEADLOCK || code === SERIALIZATION_FAILURE || message.includes(POOL_WAIT));
+}

@@ -57,7 +57,9 @@ export class NewCalls {
                    $8::boolean[], $9::boolean[], $10::boolean[], $11::boolean[], $12::timestamptz[])
          WITH ORDINALITY AS u (id, sid, from_number, to_number, caller_name, started_at, rotation, blocked, internal, warned, refused, waiting_since, n)
        ORDER BY u.sid, u.n
-       ON CONFLICT (call_sid) DO NOTHING RETURNING *`,
+       -- Any unique index, not only call_sid's: a call's id is derived from its CallSid (callIdFor),
+       -- and two requests racing for one CallSid may meet first on the primary key.
+       ON CONFLICT DO NOTHING RETURNING *`,
       [
         col((r) => r.call.id ?? null),
         col((r) => r.call.callSid),

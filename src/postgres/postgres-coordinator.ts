@@ -275,13 +275,26 @@ export class PostgresCoordinator implements Coordinator {
     await this.db.query(`DELETE FROM coordination_claims WHERE expires_at <= $1`, [this.clock.now()]);
   }
 
-  async releasesToReplay(): Promise<{ agentId: string; holder: string }[]> {
-    const rows = await this.db.query<{ agent_id: string; holder: string }>(`SELECT agent_id, holder FROM coordination_releases ORDER BY released_at`);
-    return rows.map((r) => ({ agentId: r.agent_id, holder: r.holder }));
-  }
-
-  async forgetRelease(agentId: string, holder: string): Promise<void> {
-    await this.db.query(`DELETE FROM coordination_releases WHERE agent_id = $1 AND holder = $2`, [agentId, holder]);
+  /**
+   * Replays the releases noted during a failover (noteRelease), oldest first, through `replay`
+   * (a release in Redis), and forgets each in the same transaction. Each row is taken with a lock
+   * (FOR UPDATE SKIP LOCKED), so two instances never replay the same one at once, and one that
+   * dies mid-way leaves what it had not committed to the next. Returns how many were replayed.
+   */
+  async replayReleases(replay: (r: { agentId: string; holder: string }) => Promise<unknown>, limit = 100): Promise<number> {
+    // The usual answer (none noted) without a transaction: every instance on Redis asks each second.
+    if ((await this.db.query(`SELECT 1 FROM coordination_releases LIMIT 1`)).length === 0) return 0;
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ agent_id: string; holder: string }>(
+        `SELECT agent_id, holder FROM coordination_releases ORDER BY released_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      for (const r of rows) {
+        await replay({ agentId: r.agent_id, holder: r.holder });
+        await tx.query(`DELETE FROM coordination_releases WHERE agent_id = $1 AND holder = $2`, [r.agent_id, r.holder]);
+      }
+      return rows.length;
+    });
   }
 
   async lineEntries(): Promise<({ line: string } & LinePlace)[]> {

@@ -63,9 +63,26 @@ export class FailoverCoordinator implements Coordinator {
     this.watch.unref();
   }
 
+  /**
+   * On Redis, each PROBE_MS: whether another instance coordinates through PostgreSQL, and the
+   * releases noted there during a failover that no instance has replayed into Redis yet (the one
+   * that noted them may have died before it switched back, or in the middle of its copy back).
+   */
   private async watchOthers(): Promise<void> {
     if (this.current !== 'redis') return;
     this.othersInFallback = await this.d.postgres.othersInFallback(this.instanceId).catch(() => this.othersInFallback);
+    const replayed = await this.replayReleases().catch((err: unknown) => {
+      this.d.logger.warn('coordination: replaying releases noted in PostgreSQL failed', { error: (err as Error).message });
+      return 0;
+    });
+    if (replayed > 0) this.d.logger.info('coordination: replayed releases noted in PostgreSQL during a failover', { releases: replayed });
+  }
+
+  /** Releases noted in PostgreSQL during a failover, into Redis (see PostgresCoordinator.replayReleases). */
+  private async replayReleases(): Promise<number> {
+    let done = 0;
+    for (let n = -1; n !== 0; done += n) n = await this.d.postgres.replayReleases((r) => this.d.redis.releaseClaim(r.agentId, r.holder));
+    return done;
   }
 
   mode(): CoordinationMode {
@@ -172,11 +189,7 @@ export class FailoverCoordinator implements Coordinator {
     const { redis, postgres, clock } = this.d;
     const done = { claims: 0, line: 0, releases: 0 };
     try {
-      for (const r of await postgres.releasesToReplay()) {
-        await redis.releaseClaim(r.agentId, r.holder);
-        await postgres.forgetRelease(r.agentId, r.holder);
-        done.releases++;
-      }
+      done.releases = await this.replayReleases();
       const now = clock.now().getTime();
       const copied: ClaimRow[] = [];
       for (const c of await postgres.liveClaims()) {

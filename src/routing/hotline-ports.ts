@@ -91,3 +91,20 @@ export interface LegStatus {
   /** As DialResult.leg. */
   leg?: number;
 }
+
+/**
+ * A new call's request failed after the call was recorded (the database went away under it).
+ * Whoever carries the caller on instead (src/spool/degraded-calls.ts) numbers its offers from
+ * `nextSeq`, after the offer this request may have recorded, so that its agents' claims are named
+ * as the record will name them (claimHolder). `cause` is the failure itself.
+ */
+export class RecordedThenFailed extends Error {
+  constructor(
+    readonly callId: string,
+    readonly nextSeq: number,
+    override readonly cause: unknown,
+  ) {
+    super(`call ${callId} recorded, then: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'RecordedThenFailed';
+  }
+}

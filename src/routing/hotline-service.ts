@@ -1,15 +1,16 @@
 import { owesApology, parseTwilioTimestamp } from '../domain/answer-time';
-import { attemptOutcomeFromDial, callerHasLeft } from '../domain/call-states';
+import { attemptOutcomeFromDial, callerHasLeft, callIdFor } from '../domain/call-states';
 import type { Call, RingAttempt } from '../domain/ports';
 import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
+import { isDatabaseUnreachable } from '../postgres/database-unreachable';
 import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
 import { AgentOffers } from './agent-offers';
 import { CallClosing } from './call-closing';
 import { CallDocuments, type WaitingOffer } from './call-documents';
 import { CallerMoves } from './caller-moves';
 import { acceptedTwiml, screenTwiml } from './routing-twiml';
-import type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, HotlineDeps, LegStatus } from './hotline-ports';
+import { RecordedThenFailed, type CallEndedListener, type CallerGate, type CallFlowEndings, type DialResult, type HotlineDeps, type LegStatus } from './hotline-ports';
 import { WaitingLine } from './waiting-line';
 import { WaitingLinePass } from './waiting-line-pass';
 import { OutcomeByTimes } from './outcome-by-times';
@@ -143,7 +144,7 @@ export class HotlineService {
     // Behind callers already waiting, this one is recorded waiting from its first second.
     const behind = !lineEmpty;
     const { call, created } = await this.d.calls.createCall(
-      { callSid: p.callSid, from: p.from, to: p.to, callerName: p.callerName ?? null, startedAt: now, screening, waitingSince: behind ? now : null },
+      { id: callIdFor(p.callSid), callSid: p.callSid, from: p.from, to: p.to, callerName: p.callerName ?? null, startedAt: now, screening, waitingSince: behind ? now : null },
       rotation,
     );
     if (!created || refused) return this.repeats.answer(call);
@@ -157,7 +158,8 @@ export class HotlineService {
       // Recorded, then failed (the database went down mid-request): another answer may now carry
       // this caller (src/spool/), so no pass over the line may move them as one of its own.
       await this.d.coordinator.leaveLine(call.id).catch(() => false);
-      throw err;
+      // Its offers are numbered after the one this request may have recorded (seq 0).
+      throw isDatabaseUnreachable(err) ? new RecordedThenFailed(call.id, 1, err) : err;
     }
   }
 
@@ -267,36 +269,20 @@ export class HotlineService {
 
   /** The <Dial> of one agent ended: the talk is over, or the next agent is rung, or the call waits or is missed. */
   async dialResult(attemptId: string, p: DialResult): Promise<string> {
-    const loaded = await this.load(attemptId);
-    const { attempt } = loaded;
-    let { call } = loaded;
     const now = this.d.clock.now();
+    const settled = await this.settleDial(attemptId, p, now);
     // A <Dial> a later move cut (Twilio ignores this answer): the newer leg's own action ends the attempt.
-    if (!attempt.finishedAt && this.isCutLeg(attempt, p.leg)) return emptyTwiml();
-    const callerGone = callerHasLeft(p.callStatus);
-    const bridged = await this.wasBridged(attempt, p, callerGone);
-    // Twilio bridged a leg whose key press is not on record (a lost request): that agent took the call.
-    if (bridged && !attempt.acceptedAt) await this.d.calls.acceptAttempt(attempt.id, attempt.answeredAt ?? now, this.d.settings.answerThresholdSeconds);
-    const acceptedNotBridged = !bridged && !callerGone && attempt.acceptedAt !== null;
-    const outcome = acceptedNotBridged ? 'not-bridged' : attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
-    const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at: now });
-    // Before the release: an agent the auto-pause takes off is not offered to the waiting line.
-    if (first) await this.offers.ended(attempt, outcome, now);
-    await this.closing.release(attempt, now);
+    if (!settled) return emptyTwiml();
+    const { first, bridged, callerGone, acceptedNotBridged, ended } = settled;
+    let { call } = settled;
     // A repeat, or an action arriving after the call was settled without it: a caller who is gone hears nothing.
     if (!first) return callerGone ? emptyTwiml() : this.repeats.answer((await this.d.calls.getCall(call.id)) ?? call);
-
     if (bridged) {
-      const ended = await this.closing.end(call, { outcome: 'answered', at: now, endedBy: callerGone ? 'caller' : 'agent' });
       // Already ended: the agent handed the caller over by a REST redirect, and Twilio ignores this reply.
       if (!ended) return emptyTwiml();
       return callerGone ? emptyTwiml() : this.endings.afterTalk(ended);
     }
-    if (callerGone) {
-      // attempt.acceptedAt: the agent pressed 1 but the caller hung up before Twilio bridged them.
-      await this.closing.end(call, { outcome: 'abandoned', at: now, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
-      return emptyTwiml();
-    }
+    if (callerGone) return emptyTwiml();
     // The agent pressed 1 but was never put through: the caller is still waiting, so hunt on.
     if (acceptedNotBridged) call = (await this.d.calls.reopenHunt(call.id)) ?? call;
     if (call.state !== 'hunting') return hangupTwiml();
@@ -308,17 +294,45 @@ export class HotlineService {
   }
 
   /**
+   * What a Dial action writes on record, at `at`: the attempt finished with its outcome (a bridged
+   * leg whose key press was lost counts as accepted), its agent freed, and the call ended when the
+   * talk is over or the caller gone. Also how a Dial action spooled during a PostgreSQL outage is
+   * replayed (src/spool/spool-replayer.ts), at the time it came. `first`: this action finished the
+   * attempt (false for a repeat, or an action after the call was settled without it). Null for
+   * the action of a leg a later move of its caller cut, which settles nothing (see isCutLeg).
+   */
+  async settleDial(attemptId: string, p: DialResult, at: Date) {
+    const { attempt, call } = await this.load(attemptId);
+    if (!attempt.finishedAt && this.isCutLeg(attempt, p.leg)) return null;
+    const callerGone = callerHasLeft(p.callStatus);
+    const bridged = await this.wasBridged(attempt, p, callerGone, at);
+    // Twilio bridged a leg whose key press is not on record (a lost request): that agent took the call.
+    if (bridged && !attempt.acceptedAt) await this.d.calls.acceptAttempt(attempt.id, attempt.answeredAt ?? at, this.d.settings.answerThresholdSeconds);
+    const acceptedNotBridged = !bridged && !callerGone && attempt.acceptedAt !== null;
+    const outcome = acceptedNotBridged ? 'not-bridged' : attemptOutcomeFromDial(p.dialCallStatus, bridged, callerGone);
+    const first = await this.d.calls.finishAttempt(attempt.id, { outcome, dialCallStatus: p.dialCallStatus, at });
+    // Before the release: an agent the auto-pause takes off is not offered to the waiting line.
+    if (first) await this.offers.ended(attempt, outcome, at);
+    await this.closing.release(attempt, at);
+    let ended: Call | null = null;
+    if (first && bridged) ended = await this.closing.end(call, { outcome: 'answered', at, endedBy: callerGone ? 'caller' : 'agent' });
+    // attempt.acceptedAt: the agent pressed 1 but the caller hung up before Twilio bridged them.
+    else if (first && callerGone) ended = await this.closing.end(call, { outcome: 'abandoned', at, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
+    return { call, first, bridged, callerGone, acceptedNotBridged, ended };
+  }
+
+  /**
    * Whether the caller was put through to this leg. Twilio says so in DialBridged; without it, a
    * key press counts only if the caller was still there a second after it (their leg's end at
    * Twilio's Timestamp, or this action if that is not on record yet, came later): a caller who
    * hung up at the press was never bridged.
    */
-  private async wasBridged(attempt: RingAttempt, p: DialResult, callerGone: boolean): Promise<boolean> {
+  private async wasBridged(attempt: RingAttempt, p: DialResult, callerGone: boolean, at: Date): Promise<boolean> {
     if (p.dialBridged !== undefined) return p.dialBridged === 'true';
     if (!attempt.acceptedAt || p.dialCallStatus !== 'completed') return false;
     if (!callerGone) return true;
     const { caller } = await this.d.calls.terminalEventsOf(attempt.callId);
-    const callerLeftAt = caller?.at ?? this.d.clock.now();
+    const callerLeftAt = caller?.at ?? at;
     return callerLeftAt.getTime() > attempt.acceptedAt.getTime() + 1000;
   }
 

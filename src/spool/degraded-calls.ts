@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dialTimeoutFor, owesApology, parseTwilioTimestamp } from '../domain/answer-time';
-import { attemptOutcomeFromDial, callerHasLeft, claimHolder, type AttemptOutcome } from '../domain/call-states';
+import { attemptOutcomeFromDial, callerHasLeft, callIdFor, claimHolder, type AttemptOutcome } from '../domain/call-states';
 import { secondsBetween, type Clock } from '../domain/clock';
 import { parseEndpoint, type Endpoint } from '../domain/endpoint';
 import type { Coordinator } from '../domain/ports';
@@ -32,6 +32,8 @@ interface HeldAttempt {
 interface HeldCall {
   callSid: string;
   callId: string;
+  /** The number of its first offer: past the one the request that recorded it may have made. */
+  firstSeq: number;
   to: string;
   startedAt: Date;
   rotationOffset: number;
@@ -110,11 +112,26 @@ export class DegradedCalls {
     return this.calls.size;
   }
 
-  async incoming(p: { callSid: string; from: string; to: string; callerName?: string }): Promise<string> {
+  /**
+   * A new caller. The call's id is the one its record has or will have (callIdFor), and `firstSeq`
+   * the first offer number left free by a request that recorded the call before the database
+   * failed under it (RecordedThenFailed): its agents' claims are named as the record names them,
+   * so the usual path frees them once the call is replayed.
+   */
+  async incoming(p: { callSid: string; from: string; to: string; callerName?: string; firstSeq?: number }): Promise<string> {
     const known = this.calls.get(p.callSid);
     if (known) return this.replayIncoming(known);
     const now = this.d.clock.now();
-    const call: HeldCall = { callSid: p.callSid, callId: randomUUID(), to: p.to, startedAt: now, rotationOffset: await this.nextRotation(p.to), state: 'hunting', attempts: [] };
+    const call: HeldCall = {
+      callSid: p.callSid,
+      callId: callIdFor(p.callSid),
+      firstSeq: p.firstSeq ?? 0,
+      to: p.to,
+      startedAt: now,
+      rotationOffset: await this.nextRotation(p.to),
+      state: 'hunting',
+      attempts: [],
+    };
     this.calls.set(call.callSid, call);
     this.d.logger.warn('database unreachable: putting the caller through from memory and spooling the call', { callSid: call.callSid });
     await this.write({ type: 'call-arrived', callSid: call.callSid, callId: call.callId, from: p.from, to: p.to, callerName: p.callerName ?? null, rotationOffset: call.rotationOffset, at: iso(now) });
@@ -147,10 +164,15 @@ export class DegradedCalls {
     return acceptedTwiml(this.d.speaker, cue);
   }
 
-  /** Null for a ring this instance did not put through from memory: the usual fallback answers it. */
-  async dialResult(attemptId: string, p: DialResult): Promise<string | null> {
+  /**
+   * A Dial action. One of a call this instance does not hold (it began before the outage) is
+   * spooled too, so that the replay ends the talk or the offer on record and frees the agent: a
+   * talk that is over ends with the thanks, a caller gone hears nothing, and null for a caller
+   * still waiting for an agent (the usual fallback answers them, see fellBack).
+   */
+  async dialResult(attemptId: string, p: DialResult & { callSid?: string }): Promise<string | null> {
     const held = this.find(attemptId);
-    if (!held) return null;
+    if (!held) return p.callSid === undefined ? null : this.dialEndedElsewhere(attemptId, { ...p, callSid: p.callSid });
     const { call, attempt } = held;
     const now = this.d.clock.now();
     const callerGone = callerHasLeft(p.callStatus);
@@ -224,13 +246,29 @@ export class DegradedCalls {
     await this.write({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: duty ? 'database-down-duty-number' : 'database-down-fallback', at: iso(this.d.clock.now()) });
   }
 
+  private async dialEndedElsewhere(attemptId: string, p: DialResult & { callSid: string }): Promise<string | null> {
+    await this.write({
+      type: 'dial-ended',
+      callSid: p.callSid,
+      attemptId,
+      callStatus: p.callStatus ?? null,
+      dialCallStatus: p.dialCallStatus,
+      dialBridged: p.dialBridged ?? null,
+      ...(p.leg !== undefined ? { leg: p.leg } : {}),
+      at: iso(this.d.clock.now()),
+    });
+    if (callerHasLeft(p.callStatus)) return emptyTwiml();
+    const bridged = p.dialBridged !== undefined ? p.dialBridged === 'true' : p.dialCallStatus === 'completed';
+    return bridged ? sayAndHangUp(this.d.speaker, this.d.speaker.text.thanks) : null;
+  }
+
   /** Claims the next free agent this call has not tried and rings them; the duty number or the apology when there is none. */
   private async ringNext(call: HeldCall, now: Date, prompt?: string): Promise<string> {
     const s = this.d.settings;
     const remaining = s.maxCallerWaitSeconds - secondsBetween(call.startedAt, now) - (prompt ? speechSeconds(prompt) : 0);
     const tried = new Set(call.attempts.map((a) => a.agentId));
     const order = remaining >= MIN_RING_SECONDS ? huntOrder(this.d.roster.agentsFor(call.to), call.rotationOffset, tried) : [];
-    const seq = call.attempts.length;
+    const seq = call.firstSeq + call.attempts.length;
     const holder = claimHolder({ callId: call.callId, seq });
     const agentId = order.length === 0 ? null : await this.d.coordinator.claimFirstFree(order.map((a) => a.id), holder, (s.agentRingSeconds + 5 + s.screenTimeoutSeconds + CLAIM_SLACK_SECONDS) * 1000);
     const agent = order.find((a) => a.id === agentId);

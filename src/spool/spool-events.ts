@@ -14,6 +14,9 @@ import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states
  *   leg-event         an agent-leg status callback (also for calls begun before the outage)
  *   call-event        the caller's own status callback; a caller who left a hunting call ends it abandoned
  *   call-ended        the hotline ended the call: answered, or missed (no agent, the duty number)
+ *   dial-ended        a Dial action of a call begun before the outage: replayed as the call flow
+ *                     takes it (HotlineService.settleDial): the attempt finished, its agent freed,
+ *                     a talk ended answered
  */
 export type SpoolEvent =
   | { type: 'call-arrived'; callSid: string; callId: string; from: string; to: string; callerName: string | null; rotationOffset: number; at: string }
@@ -33,6 +36,7 @@ export type SpoolEvent =
       durationSeconds: number | null;
     }
   | { type: 'call-event'; callSid: string; callStatus: string; sequenceNumber: number | null; eventAt: string; receivedAt: string; durationSeconds: number | null }
-  | { type: 'call-ended'; callSid: string; outcome: CallOutcome; endedBy: EndedBy; missedReason?: string; at: string };
+  | { type: 'call-ended'; callSid: string; outcome: CallOutcome; endedBy: EndedBy; missedReason?: string; at: string }
+  | { type: 'dial-ended'; callSid: string; attemptId: string; callStatus: string | null; dialCallStatus: string; dialBridged: string | null; leg?: number; at: string };
 
 export type SpoolEventType = SpoolEvent['type'];

@@ -1,5 +1,7 @@
 import { Gauge } from 'prom-client';
 import { BackgroundLoop } from '../background-loop';
+import { maskPhone } from '../domain/endpoint';
+import type { PromptLanguage } from '../twiml/prompts';
 import type { Container, Feature } from '../container';
 import { DegradedCalls } from './degraded-calls';
 import { SpoolFile } from './spool-file';
@@ -50,6 +52,7 @@ export function spoolFeature(c: Container): Feature {
     answerThresholdSeconds: c.config.ANSWER_THRESHOLD_SECONDS,
     logger: c.logger,
     outcomes: c.hotline,
+    alertSetAside: (count, path, hotlineNumber) => alertAdmins(c, count, path, hotlineNumber),
   });
   c.spool = { file: spool, degraded, replayer, depth: () => spool.depth() };
   new Gauge({
@@ -60,7 +63,7 @@ export function spoolFeature(c: Container): Feature {
       this.set(spool.depth());
     },
   });
-  const loop = new BackgroundLoop('spool replay', REPLAY_SECONDS, () => (spool.depth() > 0 ? replayer.replayOnce() : Promise.resolve()), c.logger);
+  const loop = new BackgroundLoop('spool replay', REPLAY_SECONDS, () => (spool.depth() > 0 && replayer.due(c.clock.now()) ? replayer.replayOnce() : Promise.resolve()), c.logger);
   return {
     name: 'spool',
     start() {
@@ -74,4 +77,20 @@ export function spoolFeature(c: Container): Feature {
     },
     stop: () => loop.stop(),
   };
+}
+
+const SET_ASIDE_TEXT: Record<PromptLanguage, (count: number, path: string) => string> = {
+  'zh-CN': (count, path) => `ThreeRing：${count} 条断库期间的通话记录被数据库拒收，已另存于 ${path}，请尽快查看。`,
+  'en-US': (count, path) => `ThreeRing: the database refused ${count} call event(s) kept during an outage; they were set aside in ${path}. Please look at them.`,
+};
+
+/** Texts the admins (ADMIN_ALERT_PHONES) that spooled events were set aside; a failed text is logged, never thrown. */
+async function alertAdmins(c: Container, count: number, path: string, hotlineNumber?: string): Promise<void> {
+  const phones = c.config.ADMIN_ALERT_PHONES;
+  if (phones.length === 0) c.logger.error('spool: events were set aside and ADMIN_ALERT_PHONES is empty', { count, path });
+  for (const phone of phones) {
+    // Sent from SMS_FROM, else from a number this hotline answers (as its other texts are).
+    const from = hotlineNumber ?? c.lastKnownRoster.numbers().find(Boolean);
+    await c.sms.send(phone, SET_ASIDE_TEXT[c.config.PROMPT_LANGUAGE](count, path), { from }).catch((err: unknown) => c.logger.error('spool: set-aside alert not sent to an admin', { to: maskPhone(phone), err }));
+  }
 }

@@ -106,18 +106,23 @@ export class SpoolFile {
     });
   }
 
-  /** Removes the first `count` lines (those replayed); lines appended meanwhile stay. */
-  drop(count: number): Promise<void> {
+  /**
+   * Removes the first `count` lines (those replayed), except the lines numbered in `keep` (held
+   * back for a later pass: they stay in front, in their order); lines appended meanwhile stay.
+   */
+  drop(count: number, keep: ReadonlySet<number> = new Set()): Promise<void> {
     if (count <= 0) return Promise.resolve();
     return this.inTurn(async () => {
       const text = await readOrEmpty(this.path);
       let cut = 0;
+      let kept = '';
       for (let i = 0; i < count; i++) {
         const next = text.indexOf('\n', cut);
         if (next < 0) break;
+        if (keep.has(i)) kept += text.slice(cut, next + 1);
         cut = next + 1;
       }
-      const rest = text.slice(cut);
+      const rest = kept + text.slice(cut);
       const next = `${this.path}.next`;
       const file = await fsp.open(next, 'w', MODE);
       try {
@@ -132,10 +137,15 @@ export class SpoolFile {
     });
   }
 
-  /** Keeps a line that could not be replayed (a bug, not an outage) for a person to look at. */
+  /** The file of events set aside (refused by the database for what they say), for a person to look at. */
+  get rejectedPath(): string {
+    return join(this.dir, 'rejected.jsonl');
+  }
+
+  /** Keeps a line that could not be replayed (refused for its content, not an outage) for a person to look at. */
   setAside(event: SpoolEvent, reason: string): Promise<void> {
     return this.inTurn(async () => {
-      await fsp.appendFile(join(this.dir, 'rejected.jsonl'), `${JSON.stringify({ reason, event })}\n`, { mode: MODE });
+      await fsp.appendFile(this.rejectedPath, `${JSON.stringify({ reason, event })}\n`, { mode: MODE });
     });
   }
 

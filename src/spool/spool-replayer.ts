@@ -2,7 +2,7 @@ import { callerHasLeft, claimHolder, neverDialled } from '../domain/call-states'
 import type { Clock } from '../domain/clock';
 import type { Call, CallStore, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
-import { isDatabaseUnreachable } from '../postgres/database-unreachable';
+import { isDatabaseUnreachable, isPassingFailure } from '../postgres/database-unreachable';
 import type { SpoolEvent } from './spool-events';
 import type { SpoolFile } from './spool-file';
 
@@ -14,11 +14,14 @@ const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'cance
  * in another instance's spool, replayed a little later.
  */
 export const OTHER_SPOOLS_GRACE_SECONDS = 120;
+/** The wait before the next pass after one that held calls back (a busy pool, a deadlock): doubled each time, up to the cap. */
+const BACKOFF_FIRST_SECONDS = 2;
+const BACKOFF_MAX_SECONDS = 16;
 
 export interface ReplayPass {
   /** Events written to the database this pass. */
   replayed: number;
-  /** Events that failed for another reason than an unreachable database: kept in rejected.jsonl. */
+  /** Events the database refused for what they say: kept in rejected.jsonl, and the admins told. */
   setAside: number;
   /** Events still in the spool (the database went away again, or they arrived meanwhile). */
   left: number;
@@ -26,7 +29,13 @@ export interface ReplayPass {
 
 /**
  * Writes the spooled events to the database once it answers again, in file order (so in order
- * per call), each at the time it happened, and then removes them from the spool. Every write is
+ * per call), each at the time it happened, and then removes them from the spool. A failure that
+ * passes keeps the event: an unreachable database stops the pass there (the next, 2 s later,
+ * goes on from it); a busy pool, a deadlock or a serialization failure holds back that call's
+ * events, in order, while other calls' go on, and the next pass waits a little longer each time
+ * (BACKOFF_*). Only an event refused for what it says is set aside (rejected.jsonl), the admins
+ * are told, and a refused arrival is recorded without what it may have been refused for, so the
+ * call's later events still find it. Every write is
  * idempotent (a call by its CallSid, an attempt by its id and number, a status by its sequence,
  * an end only once), so a pass that dies half-way and runs again changes nothing twice. A call
  * ended missed or abandoned here sets off its effects like any other (the call-end outbox: its
@@ -35,6 +44,9 @@ export interface ReplayPass {
 export class SpoolReplayer {
   /** Events of this pass put back for a later one (see OTHER_SPOOLS_GRACE_SECONDS). */
   private readonly deferred: SpoolEvent[] = [];
+  /** Passes in a row that held calls back, and when the next may run (see due()). */
+  private heldPasses = 0;
+  private retryAt = 0;
 
   constructor(
     private readonly d: {
@@ -50,12 +62,24 @@ export class SpoolReplayer {
        * request was handled: the caller's hang-up may reach an instance whose database answers
        * before this spool's record of the hotline turning them away, and the other way round.
        */
-      outcomes: { turnedAway(callSid: string, at: Date, reason?: string): Promise<void>; callerLeftAt(callId: string, leftAt: Date): Promise<void> };
+      /** Tells the admins that events were set aside (they are in `path`), from the hotline number of one of their calls if known; must not throw. */
+      alertSetAside(count: number, path: string, hotlineNumber?: string): Promise<void>;
+      outcomes: {
+        turnedAway(callSid: string, at: Date, reason?: string): Promise<void>;
+        callerLeftAt(callId: string, leftAt: Date): Promise<void>;
+        /** A Dial action written as the call flow writes it (HotlineService.settleDial): the attempt over, its agent freed, a talk ended. */
+        settleDial(attemptId: string, p: { callStatus?: string; dialCallStatus: string; dialBridged?: string; leg?: number }, at: Date): Promise<unknown>;
+      };
     },
   ) {}
 
   replayOnce(): Promise<ReplayPass> {
     return this.d.spool.replayAlone(() => this.pass());
+  }
+
+  /** Whether the replay loop should run a pass now (false while backing off after calls were held back). */
+  due(now: Date): boolean {
+    return now.getTime() >= this.retryAt;
   }
 
   private async pass(): Promise<ReplayPass> {
@@ -64,7 +88,16 @@ export class SpoolReplayer {
     let done = total;
     let replayed = 0;
     let setAside = 0;
+    /** Lines kept for a later pass, and the calls (CallSids, attempts) whose later events wait behind them. */
+    const keep = new Set<number>();
+    const heldBack = new Set<string>();
+    let hotlineNumber: string | undefined;
     for (const { line, event } of lines) {
+      const keys = keysOf(event);
+      if (keys.some((k) => heldBack.has(k))) {
+        keep.add(line);
+        continue;
+      }
       try {
         await this.apply(event);
         replayed++;
@@ -73,17 +106,47 @@ export class SpoolReplayer {
           done = line;
           break;
         }
+        if (isPassingFailure(err)) {
+          this.d.logger.warn('spool: an event failed for a passing reason: its call waits for the next pass', { type: event.type, callSid: event.callSid, err });
+          for (const k of keys) heldBack.add(k);
+          keep.add(line);
+          continue;
+        }
         setAside++;
-        this.d.logger.error('spool: an event could not be replayed and was set aside', { type: event.type, callSid: event.callSid, err });
-        await this.d.spool.setAside(event, (err as Error).message);
+        hotlineNumber = (await this.setAside(event, err)) ?? hotlineNumber;
       }
       this.d.spool.replayed(event.callSid);
     }
     // Appended before the replayed lines are removed: a crash between the two replays them again, harmlessly.
     for (const e of this.deferred.splice(0)) await this.d.spool.append(e);
-    await this.d.spool.drop(done);
+    await this.d.spool.drop(done, keep);
+    this.backOff(heldBack.size > 0);
+    if (setAside > 0) await this.d.alertSetAside(setAside, this.d.spool.rejectedPath, hotlineNumber);
     if (replayed + setAside > 0) this.d.logger.info('spool: replayed into the database', { replayed, setAside, left: this.d.spool.depth() });
     return { replayed, setAside, left: this.d.spool.depth() };
+  }
+
+  private backOff(held: boolean): void {
+    this.heldPasses = held ? this.heldPasses + 1 : 0;
+    const seconds = held ? Math.min(BACKOFF_FIRST_SECONDS * 2 ** (this.heldPasses - 1), BACKOFF_MAX_SECONDS) : 0;
+    this.retryAt = this.d.clock.now().getTime() + seconds * 1000;
+  }
+
+  /**
+   * An event the database refuses for what it says: kept in rejected.jsonl for a person. A
+   * refused arrival is recorded all the same without its caller name (Twilio's suggestion, the one
+   * field taken as it came), so that the call is on record and its later events find it. Returns
+   * the hotline number the call came in on, when known (the admins' alert is sent from it).
+   */
+  private async setAside(event: SpoolEvent, err: unknown): Promise<string | undefined> {
+    this.d.logger.error('spool: the database refused an event: it was set aside', { type: event.type, callSid: event.callSid, err });
+    await this.d.spool.setAside(event, (err as Error).message);
+    if (event.type !== 'call-arrived') return (await this.d.calls.getCallBySid(event.callSid).catch(() => null))?.to;
+    const rotation = Number.isSafeInteger(event.rotationOffset) ? event.rotationOffset : 0;
+    await this.d.calls
+      .createCall({ id: event.callId, callSid: event.callSid, from: event.from, to: event.to, callerName: null, startedAt: new Date(event.at) }, rotation)
+      .catch((again: unknown) => this.d.logger.error('spool: a refused arrival could not be recorded either', { callSid: event.callSid, err: again }));
+    return event.to;
   }
 
   private async apply(e: SpoolEvent): Promise<void> {
@@ -96,8 +159,9 @@ export class SpoolReplayer {
         const call = await this.callOf(e.callSid);
         const offer = { id: e.attemptId, callId: call.id, agentId: e.agentId, endpoint: e.endpoint, offeredAt: new Date(e.at) };
         const added = await calls.addAttempt({ ...offer, seq: e.seq });
-        if (!added || added.attempt.id === e.attemptId) return;
-        await this.afterOffersNeverDialled(call, offer, new Date(e.at));
+        if (!added) return;
+        if (added.attempt.id === e.attemptId) await this.withdrawNeverDialled(call, e.attemptId, e.seq, new Date(e.at));
+        else await this.afterOffersNeverDialled(call, offer, new Date(e.at));
         return;
       }
       case 'agent-screened':
@@ -142,6 +206,9 @@ export class SpoolReplayer {
         await this.end(call, { outcome: 'abandoned', endedBy: 'caller', at: new Date(e.eventAt) });
         return;
       }
+      case 'dial-ended':
+        await this.d.outcomes.settleDial(e.attemptId, { callStatus: e.callStatus ?? undefined, dialCallStatus: e.dialCallStatus, dialBridged: e.dialBridged ?? undefined, leg: e.leg }, new Date(e.at));
+        return;
       case 'call-ended': {
         if (!(await calls.getCallBySid(e.callSid)) && this.waitForOtherSpools(e, e.at)) return;
         const call = await this.callOf(e.callSid);
@@ -154,10 +221,22 @@ export class SpoolReplayer {
   }
 
   /**
-   * The number of an offer made from memory is taken on record: the request that recorded the
-   * call went on to offer an agent before the database failed under it, and this instance then
-   * carried the call from memory instead (so that offer was never dialled). Offers never dialled
-   * are withdrawn, and this one is recorded after the call's others.
+   * An offer made from memory after the request that recorded the call went on to offer an agent
+   * before the database failed under it (so that offer was never dialled; the memory's offers are
+   * numbered after it, see RecordedThenFailed): the offer never dialled is withdrawn, its claim given back.
+   */
+  private async withdrawNeverDialled(call: Call, offerId: string, seq: number, at: Date): Promise<void> {
+    for (const a of (await this.d.calls.attemptsOf(call.id)).filter((x) => x.seq < seq && x.id !== offerId && neverDialled(x))) {
+      await this.d.calls.finishAttempt(a.id, { outcome: 'withdrawn', dialCallStatus: 'not-dialled', at });
+      await this.d.coordinator.releaseClaim(a.agentId, claimHolder(a));
+    }
+  }
+
+  /**
+   * The number of an offer made from memory is taken on record by another offer (the arrival of a
+   * call already on record was repeated and carried from memory, so the memory could not know its
+   * offers' numbers). Offers never dialled are withdrawn, and this one is recorded after the call's others (its claim,
+   * taken under the memory's number, lasts until it expires).
    */
   private async afterOffersNeverDialled(call: Call, offer: Omit<Parameters<CallStore['addAttempt']>[0], 'seq'>, at: Date): Promise<void> {
     const calls = this.d.calls;
@@ -196,4 +275,9 @@ export class SpoolReplayer {
     if (!call) throw new Error('the call is not on record (its arrival was not replayed)');
     return call;
   }
+}
+
+/** What orders a spooled event: its call's CallSid, and its ring attempt (a leg's events are spooled under it for calls begun before the outage). */
+function keysOf(e: SpoolEvent): string[] {
+  return 'attemptId' in e ? [e.callSid, `attempt:${e.attemptId}`] : [e.callSid];
 }

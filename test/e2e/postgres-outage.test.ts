@@ -146,4 +146,35 @@ describe.skipIf(!canRun)('a caller who arrives while PostgreSQL is down (a priva
     expect(callbacks.map((cb) => cb.callIds)).toEqual([[call.id]]);
     expect((await request(app).get('/readyz')).body).toMatchObject({ status: 'ready', spool: { depth: 0 } });
   }, 120_000);
+
+  it('a talk when PostgreSQL stops, ended by the agent during the outage, is on record answered once it is back, and the agent is rung for the next caller', async () => {
+    const callSid = randomSid('CA');
+    const attempt = /dial-result\?attempt=([0-9a-f-]{36})/.exec((await post('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)![1]!;
+    const child = randomSid('CA');
+    clock.advance(4);
+    await post(`leg-status?attempt=${attempt}`, { CallSid: child, CallStatus: 'in-progress', SequenceNumber: '1' });
+    expect((await post(`screen?attempt=${attempt}`, { CallSid: child })).text).toContain('<Gather');
+    await post(`screen-result?attempt=${attempt}`, { CallSid: child, Digits: '1' });
+    expect((await c.calls.getCallBySid(callSid))!.state).toBe('connected');
+
+    pgCtl('-m', 'fast', '-w', 'stop');
+    clock.advance(30);
+    expect((await post(`leg-status?attempt=${attempt}`, { CallSid: child, CallStatus: 'completed', SequenceNumber: '2', CallDuration: '30' })).status).toBe(204);
+    const thanks = await post(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
+    expect(thanks.text).toContain('<Hangup/>');
+    expect(thanks.text).not.toContain(DUTY);
+    clock.advance(3);
+    expect((await post('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '3' })).status).toBe(204);
+
+    startPostgres();
+    // The replay loop's passes, 2 s apart: the first may meet a connection the restart dropped.
+    for (let pass = 0; pass < 5 && c.spool!.depth() > 0; pass++) {
+      clock.advance(2);
+      expect((await c.spool!.replayer.replayOnce()).setAside).toBe(0);
+    }
+    expect(c.spool!.depth()).toBe(0);
+    expect(await c.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'answered', endedBy: 'agent' });
+    const next = await post('incoming', { CallSid: randomSid('CA'), From: '+8613933334444', To: HOTLINE });
+    expect(next.text).toContain(`>${AGENT}</Number>`);
+  }, 120_000);
 });

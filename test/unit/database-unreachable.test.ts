@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isConnectFailure, isDatabaseUnreachable } from '../../src/postgres/database-unreachable';
+import { isConnectFailure, isDatabaseUnreachable, isPassingFailure } from '../../src/postgres/database-unreachable';
 import { failureOf } from '../../src/postgres/new-calls';
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
@@ -12,6 +12,16 @@ describe('an unreachable database, told apart from bugs and bad input', () => {
     expect(isDatabaseUnreachable(new AggregateError([refused(), refused()]))).toBe(true);
     expect(isDatabaseUnreachable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
     expect(isDatabaseUnreachable(new TypeError('x is undefined'))).toBe(false);
+  });
+
+  it('a failure that passes (unreachable, a busy pool, a deadlock, a serialization failure) is told apart from a refusal of what the statement says', () => {
+    expect(isPassingFailure(refused())).toBe(true);
+    expect(isPassingFailure(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isPassingFailure(Object.assign(new Error('deadlock detected'), { code: '40P01' }))).toBe(true);
+    expect(isPassingFailure(Object.assign(new Error('could not serialize access'), { code: '40001' }))).toBe(true);
+    expect(isPassingFailure(Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }))).toBe(false);
+    expect(isPassingFailure(Object.assign(new Error('insert or update violates foreign key constraint'), { code: '23503' }))).toBe(false);
+    expect(isPassingFailure(new Error('the call is not on record (its arrival was not replayed)'))).toBe(false);
   });
 });
 

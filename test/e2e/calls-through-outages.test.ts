@@ -1,0 +1,157 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SpoolPort } from '../../src/spool/spool-feature';
+import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { interceptTwilioRest } from '../support/outbound-call';
+import { randomSid } from '../support/twilio-driver';
+
+const CALLER = '+8613911112222';
+const NEXT_CALLER = '+8613933334444';
+const AGENT = '+8613800000001';
+const DUTY = '+861012345678';
+
+/** The attempt id in a <Dial>'s action URL. */
+const attemptIn = (twiml: string) => /dial-result\?attempt=([0-9a-f-]{36})/.exec(twiml)?.[1];
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+/**
+ * A call's identity through a PostgreSQL outage, one agent on the hotline so that "the agent is
+ * free again" reads as "the next caller is rung": a call that talks through the outage, and a call
+ * the database failed under and that was carried on from memory. Every request is signed like
+ * Twilio's; the database fails as a refused connection (as test/e2e/spooled-calls.test.ts).
+ */
+describe('one call identity across a PostgreSQL outage', () => {
+  let h: Hotline;
+  let spool: SpoolPort;
+  let agentId: string;
+  let restore: () => void;
+
+  beforeEach(async () => {
+    h = await startHotline({ FALLBACK_NUMBER: DUTY });
+    interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+    agentId = (await h.api.addAgent('Agent A', AGENT)).id;
+    spool = h.container.spool!;
+    await h.container.lastKnownRoster.refresh(HOTLINE, h.clock.now());
+    const db = h.container.db;
+    const { query, transaction } = db;
+    restore = () => Object.assign(db, { query, transaction });
+  });
+  afterEach(async () => {
+    restore();
+    nock.cleanAll();
+    await h.close();
+  });
+
+  const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
+  const databaseDown = () => {
+    const down = async () => {
+      throw refused();
+    };
+    Object.assign(h.container.db, { query: down, transaction: down });
+  };
+  /** The database is back: the replay loop's next pass (every 2 s) writes the spool. */
+  const databaseBack = async () => {
+    restore();
+    h.clock.advance(2);
+    return spool.replayer.replayOnce();
+  };
+  /** A caller rung and put through to the agent, all while the database answered. */
+  const talking = async () => {
+    const callSid = randomSid('CA');
+    const attempt = attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)!;
+    h.clock.advance(5);
+    const child = randomSid('CA');
+    await hook(`leg-status?attempt=${attempt}`, { CallSid: child, CallStatus: 'in-progress', SequenceNumber: '1' });
+    expect((await hook(`screen?attempt=${attempt}`, { CallSid: child })).text).toContain('<Gather');
+    h.clock.advance(2);
+    await hook(`screen-result?attempt=${attempt}`, { CallSid: child, Digits: '1' });
+    expect((await h.container.calls.getCallBySid(callSid))!.state).toBe('connected');
+    return { callSid, attempt, child };
+  };
+  /** Whether a new caller is rung to the agent now (their claim is free). */
+  const nextCallerRingsTheAgent = async () => {
+    const res = await hook('incoming', { CallSid: randomSid('CA'), From: NEXT_CALLER, To: HOTLINE });
+    return res.text.includes(`>${AGENT}</Number>`);
+  };
+
+  it('a talk whose agent hangs up during the outage is ended answered on record, and its agent rung again, once the database is back', async () => {
+    const { callSid, attempt, child } = await talking();
+    databaseDown();
+    h.clock.advance(60);
+    expect((await hook(`leg-status?attempt=${attempt}`, { CallSid: child, CallStatus: 'completed', SequenceNumber: '2', CallDuration: '60' })).status).toBe(204);
+    const after = await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
+    // The talk is over: the caller hears the thanks, not the apology of a hotline that failed them.
+    expect(after.text).toContain('<Hangup/>');
+    expect(after.text).not.toContain(DUTY);
+    h.clock.advance(3);
+    expect((await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '3', CallDuration: '70' })).status).toBe(204);
+    h.clock.advance(1);
+
+    expect(await databaseBack()).toMatchObject({ setAside: 0, left: 0 });
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    expect(call).toMatchObject({ state: 'ended', outcome: 'answered', endedBy: 'agent' });
+    expect((await h.container.calls.attemptsOf(call.id)).map((a) => a.outcome)).toEqual(['accepted']);
+    expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
+
+  it('a talk whose caller hangs up during the outage, with no agent-leg status, is ended answered and frees its agent once the database is back', async () => {
+    const { callSid, attempt } = await talking();
+    databaseDown();
+    h.clock.advance(45);
+    expect((await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '3', CallDuration: '52' })).status).toBe(204);
+    expect((await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'completed', DialCallStatus: 'completed', DialBridged: 'true' })).status).toBe(200);
+    h.clock.advance(2);
+
+    expect(await databaseBack()).toMatchObject({ setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'answered', endedBy: 'caller' });
+    expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
+
+  it('a waiting caller turned away by the fallback during the outage (their key press failed) is on record missed, with a callback, once the database is back', async () => {
+    await talking();
+    const waiting = randomSid('CA');
+    expect((await hook('incoming', { CallSid: waiting, From: NEXT_CALLER, To: HOTLINE })).text).not.toContain('<Dial');
+    const call = (await h.container.calls.getCallBySid(waiting))!;
+    databaseDown();
+    h.clock.advance(20);
+    const fallback = await hook(`callback-offer?call=${call.id}`, { CallSid: waiting, Digits: '2' });
+    expect(fallback.text).toContain(`<Dial timeout="30">${DUTY}</Dial>`);
+    h.clock.advance(30);
+    await hook('status', { CallSid: waiting, CallStatus: 'completed', SequenceNumber: '3' });
+
+    expect(await databaseBack()).toMatchObject({ setAside: 0 });
+    expect(await h.container.calls.getCallBySid(waiting)).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', missedReason: 'database-down-duty-number' });
+    expect(((await h.api.get('/api/callbacks')).body.callbacks as { callIds: string[] }[]).map((c) => c.callIds)).toEqual([[call.id]]);
+  });
+
+  it('a call carried on from memory after the database failed under it keeps its agent under the id on record: the end of its talk after the replay frees them', async () => {
+    const db = h.container.db;
+    const { query } = db;
+    // The offer's insert commits, and the database goes down before its answer comes back.
+    db.query = async <T,>(sql: string, params?: unknown[]): Promise<T[]> => {
+      if (!sql.includes('INSERT INTO ring_attempts')) return query.call(db, sql, params) as Promise<T[]>;
+      await query.call(db, sql, params);
+      databaseDown();
+      throw refused();
+    };
+    const callSid = randomSid('CA');
+    const attempt = attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)!;
+    expect(spool.degraded.holdsCall(callSid)).toBe(true);
+    h.clock.advance(3);
+    const child = randomSid('CA');
+    expect((await hook(`screen?attempt=${attempt}`, { CallSid: child })).text).toContain('<Gather');
+    await hook(`screen-result?attempt=${attempt}`, { CallSid: child, Digits: '1' });
+
+    expect(await databaseBack()).toMatchObject({ setAside: 0, left: 0 });
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    expect(call.state).toBe('connected');
+    expect(spool.degraded.holdsCall(callSid)).toBe(false);
+    // The talk ends after the replay: its requests take the usual path, which names the claim as the record does.
+    h.clock.advance(40);
+    await hook(`leg-status?attempt=${attempt}`, { CallSid: child, CallStatus: 'completed', SequenceNumber: '2', CallDuration: '40' });
+    await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'answered' });
+    expect(await h.container.coordinator.holderOf(agentId)).toBeNull();
+    expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
+});
