@@ -2,9 +2,9 @@ import type { Request, Response } from 'express';
 import { callerHasLeft } from '../src/domain/call-states';
 import type { Clock } from '../src/domain/clock';
 import type { Logger } from '../src/logger';
-import { isDatabaseUnreachable } from '../src/postgres/database-unreachable';
+import { isPassingFailure } from '../src/postgres/database-unreachable';
 import type { DegradedCalls } from '../src/spool/degraded-calls';
-import type { HotlineService } from '../src/routing/hotline-service';
+import type { Arrival, HotlineService } from '../src/routing/hotline-service';
 
 /**
  * Requests whose answer the caller never hears: status callbacks (Twilio ignores the answer), and
@@ -47,15 +47,24 @@ export function tellTurnedAway(d: { hotline: HotlineService; clock: Clock; degra
   if (callerHasLeft(typeof req.body?.CallStatus === 'string' ? req.body.CallStatus : undefined)) return;
   const at = d.clock.now();
   const log: Logger | undefined = res.locals.log;
-  // The database down (a webhook no spool carries failed on it): the spool keeps the turning away, as it does a hold's or a Dial action's.
-  const spool = (err: unknown) => (d.degraded && isDatabaseUnreachable(err) ? d.degraded.fellBack(callSid) : Promise.reject(err));
+  const arrival = arrivalOf(req);
+  // The database down or failing for a passing reason (a webhook no spool carries failed on it):
+  // the spool keeps the turning away, as it does a hold's or a Dial action's, and tries again.
+  const spool = (err: unknown) => (d.degraded && isPassingFailure(err) ? d.degraded.fellBack(callSid, arrival) : Promise.reject(err));
   const tell = () =>
     void d.hotline
-      .turnedAway(callSid, at)
+      .turnedAway(callSid, at, undefined, arrival)
       .catch(spool)
       .catch((err: unknown) => log?.warn('could not record the caller turned away by the fallback', { err }));
   tell();
   res.locals.afterFallback = tell;
+}
+
+/** The caller's arrival, when the request that failed was the call's incoming webhook (the call may not be on record). */
+function arrivalOf(req: Request): Arrival | undefined {
+  const { From: from, To: to, CallerName: callerName } = req.body ?? {};
+  if (failedPath(req) !== '/voice/incoming' || typeof from !== 'string' || typeof to !== 'string') return undefined;
+  return { from, to, callerName: typeof callerName === 'string' ? callerName : undefined };
 }
 
 /** A late handler has finished (its answer dropped, or its failure after the fallback): tells the hotline again. */

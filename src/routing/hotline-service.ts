@@ -1,6 +1,6 @@
 import { owesApology, parseTwilioTimestamp } from '../domain/answer-time';
 import { attemptOutcomeFromDial, callerHasLeft, callIdFor } from '../domain/call-states';
-import type { Call, RingAttempt } from '../domain/ports';
+import type { Call, NewCall, RingAttempt } from '../domain/ports';
 import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
@@ -18,6 +18,13 @@ import { RepeatAnswers } from './repeat-answers';
 import { StalledCalls } from './stalled-calls';
 
 export type { WaitingOffer } from './call-documents';
+
+/** A caller's arrival as the incoming webhook reports it. */
+export interface Arrival {
+  from: string;
+  to: string;
+  callerName?: string;
+}
 export type { CallEndedListener, CallerGate, CallFlowEndings, DialResult, GateVerdict, HotlineDeps, HotlineSettings, LegStatus } from './hotline-ports';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
@@ -136,9 +143,8 @@ export class HotlineService {
    */
   async incoming(p: { callSid: string; from: string; to: string; callerName?: string }): Promise<string> {
     const now = this.d.clock.now();
-    const verdict = await this.gate.check(p.from, now);
-    const refused = verdict === 'reject' || verdict === 'internal';
-    const screening = { blocked: verdict === 'reject', internal: verdict === 'internal' || verdict === 'internal-test', warned: verdict === 'warn', refused };
+    const screening = await this.screening(p.from, now);
+    const { refused } = screening;
     // A refused call rings nobody: it takes no step of the rotation. A repeated request takes one it does not use.
     const { lineEmpty, rotation } = refused ? { lineEmpty: true, rotation: 0 } : await this.line.arrive(p.to);
     // Behind callers already waiting, this one is recorded waiting from its first second.
@@ -384,10 +390,23 @@ export class HotlineService {
   /**
    * The caller was answered with the fallback TwiML at `at` (a webhook missed its deadline or
    * failed, or Twilio asked the Voice Fallback URL): unless they had already hung up, the hotline
-   * turned them away, and the call is missed (see OutcomeByTimes). Safe to repeat.
+   * turned them away, and the call is missed (see OutcomeByTimes). Safe to repeat. `arrival`: the
+   * incoming webhook itself failed, so the call may not be on record yet.
    */
-  turnedAway(callSid: string, at: Date, reason?: string): Promise<void> {
+  async turnedAway(callSid: string, at: Date, reason?: string, arrival?: Arrival): Promise<void> {
+    // The call's own arrival failed (a busy pool, a deadlock): it is put on record now, to be missed with its callback.
+    if (arrival && !(await this.d.calls.getCallBySid(callSid))) {
+      const screening = await this.screening(arrival.from, at);
+      await this.d.calls.createCall({ id: callIdFor(callSid), callSid, from: arrival.from, to: arrival.to, callerName: arrival.callerName ?? null, startedAt: at, screening }, 0);
+    }
     return this.byTimes.turnedAway(callSid, at, reason);
+  }
+
+  /** How the caller gate (blocklist, internal numbers, warnings) takes this caller. */
+  private async screening(from: string, now: Date): Promise<NonNullable<NewCall['screening']>> {
+    const verdict = await this.gate.check(from, now);
+    const refused = verdict === 'reject' || verdict === 'internal';
+    return { blocked: verdict === 'reject', internal: verdict === 'internal' || verdict === 'internal-test', warned: verdict === 'warn', refused };
   }
 
   /** The caller's leg ended at `leftAt` (a status replayed from a spool): a call the hotline ended first is judged by the times. */

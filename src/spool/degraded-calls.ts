@@ -239,10 +239,16 @@ export class DegradedCalls {
    * could not be reached: the apology, then the duty number or a hang-up. The hotline ended the
    * call there, so it is spooled as missed; otherwise the caller's status callback that follows
    * would put it on record as abandoned by the caller. A call already ended on record stays as it was.
+   * `arrival`: the call's incoming webhook was the one that failed, so its arrival is spooled too
+   * (a repeat of one already on record changes nothing).
    */
-  async fellBack(callSid: string): Promise<void> {
+  async fellBack(callSid: string, arrival?: { from: string; to: string; callerName?: string }): Promise<void> {
     if (this.calls.has(callSid)) return;
     const duty = this.d.settings.fallbackNumber;
+    if (arrival) {
+      const { from, to, callerName } = arrival;
+      await this.write({ type: 'call-arrived', callSid, callId: callIdFor(callSid), from, to, callerName: callerName ?? null, rotationOffset: 0, at: iso(this.d.clock.now()) });
+    }
     await this.write({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: duty ? 'database-down-duty-number' : 'database-down-fallback', at: iso(this.d.clock.now()) });
   }
 

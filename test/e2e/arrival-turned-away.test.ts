@@ -1,0 +1,67 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SpoolPort } from '../../src/spool/spool-feature';
+import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { interceptTwilioRest } from '../support/outbound-call';
+import { randomSid } from '../support/twilio-driver';
+
+const CALLER = '+8613911112222';
+const DUTY = '+861012345678';
+/** pg-pool's error for a query that waited too long for a free connection of a busy instance. */
+const poolWait = () => new Error('timeout exceeded when trying to connect');
+
+/**
+ * A caller whose incoming webhook fails for a passing reason (a busy pool, a deadlock) hears the
+ * fallback; the call must not vanish: it is put on record as missed, with its callback, at once
+ * if the database takes it, else through the spool (webhooks/turned-away.ts).
+ */
+describe('a call whose arrival failed for a passing reason is on record, missed, with its callback', () => {
+  let h: Hotline;
+  let spool: SpoolPort;
+  beforeEach(async () => {
+    h = await startHotline({ FALLBACK_NUMBER: DUTY });
+    interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+    await h.api.addAgent('Agent A', '+8613800000001');
+    spool = h.container.spool!;
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await h.close();
+  });
+
+  const callbacks = async () => (await h.api.get('/api/callbacks')).body.callbacks as { callIds: string[] }[];
+  const arrive = async (callSid: string) => {
+    const res = await h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/incoming`, { CallSid: callSid, From: CALLER, To: HOTLINE });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('系统暂时出现故障');
+    expect(res.text).toContain(`<Dial timeout="30">${DUTY}</Dial>`);
+  };
+
+  it('the database takes it right after the failure: the call is missed on record with a callback', async () => {
+    vi.spyOn(h.container.calls, 'createCall').mockRejectedValueOnce(poolWait());
+    const callSid = randomSid('CA');
+    await arrive(callSid);
+    const call = await vi.waitFor(async () => {
+      const c = await h.container.calls.getCallBySid(callSid);
+      expect(c).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system' });
+      return c!;
+    });
+    expect(call.from).toBe(CALLER);
+    await vi.waitFor(async () => expect((await callbacks()).map((c) => c.callIds)).toEqual([[call.id]]));
+    // The caller's hang-up after the apology does not turn the miss into an abandon.
+    h.clock.advance(20);
+    await h.twilio.callStatus(callSid, 'completed');
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ outcome: 'missed' });
+  });
+
+  it('the database fails again: the arrival and the turning away are spooled, and the replay puts them on record', async () => {
+    vi.spyOn(h.container.calls, 'createCall').mockRejectedValueOnce(poolWait()).mockRejectedValueOnce(poolWait());
+    const callSid = randomSid('CA');
+    await arrive(callSid);
+    await vi.waitFor(() => expect(spool.depth()).toBe(2));
+    expect(await h.container.calls.getCallBySid(callSid)).toBeNull();
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    const call = (await h.container.calls.getCallBySid(callSid))!;
+    expect(call).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', from: CALLER });
+    expect((await callbacks()).map((c) => c.callIds)).toEqual([[call.id]]);
+  });
+});
