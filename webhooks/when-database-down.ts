@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { callerHasLeft } from '../src/domain/call-states';
+import { NotFoundError } from '../src/errors';
 import { isDatabaseUnreachable } from '../src/postgres/database-unreachable';
 import { RecordedThenFailed } from '../src/routing/hotline-ports';
 import type { DegradedCalls } from '../src/spool/degraded-calls';
@@ -87,13 +88,31 @@ export const holdOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
     return false;
   });
 
+const spoolLegStatus: Degraded = async (h, req, res) => {
+  const { attempt } = parse(attemptQuery, req.query);
+  const p = parse(legStatusParams, req.body);
+  await h.legStatus(attempt, { childCallSid: p.CallSid, callStatus: p.CallStatus, sequenceNumber: p.SequenceNumber, timestamp: p.Timestamp, callDuration: p.CallDuration });
+  res.status(204).end();
+};
+
+/**
+ * A leg's status whose attempt is not on record: another instance may have put the call through
+ * from memory during an outage and not replayed it yet. The status is spooled here, and the
+ * replay writes it once the attempt is on record (or sets it aside after a while).
+ */
+const unknownAttemptSpooled =
+  (d: DegradedCalls, usual: RequestHandler): RequestHandler =>
+  async (req, res, next) => {
+    try {
+      await usual(req, res, next);
+    } catch (err) {
+      if (!(err instanceof NotFoundError) || res.headersSent) throw err;
+      await spoolLegStatus(d, req, res);
+    }
+  };
+
 export const legStatusOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
-  whenDatabaseDown(d, byAttempt, usual, async (h, req, res) => {
-    const { attempt } = parse(attemptQuery, req.query);
-    const p = parse(legStatusParams, req.body);
-    await h.legStatus(attempt, { childCallSid: p.CallSid, callStatus: p.CallStatus, sequenceNumber: p.SequenceNumber, timestamp: p.Timestamp, callDuration: p.CallDuration });
-    res.status(204).end();
-  });
+  whenDatabaseDown(d, byAttempt, d ? unknownAttemptSpooled(d, usual) : usual, spoolLegStatus);
 
 export const callStatusOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
   whenDatabaseDown(d, byCall, usual, async (h, req, res) => {

@@ -37,6 +37,16 @@ export class LastKnownRoster implements RosterPort {
     return this.byNumber.get(hotlineNumber) ?? this.latest;
   }
 
+  /**
+   * Reads the roster again for every number read so far, so a change that no call has read yet
+   * (an agent paused, a shift over) is what a caller in an outage finds. The list stays as it was
+   * when the database cannot be read.
+   */
+  async refreshAll(at: Date): Promise<void> {
+    const numbers = this.numbers();
+    for (const n of numbers.length > 0 ? numbers : ['']) await this.refresh(n, at);
+  }
+
   /** The numbers read so far. */
   numbers(): string[] {
     return [...this.byNumber.keys()];

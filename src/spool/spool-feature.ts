@@ -9,6 +9,8 @@ import { SpoolReplayer } from './spool-replayer';
 
 /** How often the replayer looks for spooled events (it does nothing while the spool is empty). */
 export const REPLAY_SECONDS = 2;
+/** How often the roster kept for outages (LastKnownRoster) is read again while the database answers. */
+export const ROSTER_REFRESH_SECONDS = 5;
 
 /** What the web layer needs of the spool: the hunt without a database, and the depth for readiness. */
 export interface SpoolPort {
@@ -64,6 +66,8 @@ export function spoolFeature(c: Container): Feature {
     },
   });
   const loop = new BackgroundLoop('spool replay', REPLAY_SECONDS, () => (spool.depth() > 0 && replayer.due(c.clock.now()) ? replayer.replayOnce() : Promise.resolve()), c.logger);
+  // With the database down the list stays as last read: that is what it is kept for.
+  const rosterLoop = new BackgroundLoop('last-known roster', ROSTER_REFRESH_SECONDS, () => c.lastKnownRoster.refreshAll(c.clock.now()).catch(() => undefined), c.logger);
   return {
     name: 'spool',
     start() {
@@ -74,8 +78,11 @@ export function spoolFeature(c: Container): Feature {
       );
       c.lastKnownRoster.refresh('', c.clock.now()).catch((err) => c.logger.warn('could not read the roster at start', { err }));
       loop.start(true);
+      rosterLoop.start();
     },
-    stop: () => loop.stop(),
+    stop: async () => {
+      await Promise.all([loop.stop(), rosterLoop.stop()]);
+    },
   };
 }
 

@@ -15,6 +15,15 @@ const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'cance
  */
 export const OTHER_SPOOLS_GRACE_SECONDS = 120;
 /** The wait before the next pass after one that held calls back (a busy pool, a deadlock): doubled each time, up to the cap. */
+/**
+ * How long a leg's status spooled for an attempt not on record waits for it: the attempt may be
+ * one another instance put through from memory and has not replayed yet.
+ */
+const ATTEMPT_WAIT_SECONDS = 120;
+
+/** A leg's status whose attempt is not on record (yet). */
+class AttemptNotOnRecord extends Error {}
+
 const BACKOFF_FIRST_SECONDS = 2;
 const BACKOFF_MAX_SECONDS = 16;
 
@@ -106,7 +115,7 @@ export class SpoolReplayer {
           done = line;
           break;
         }
-        if (isPassingFailure(err)) {
+        if (isPassingFailure(err) || (err instanceof AttemptNotOnRecord && this.young(event))) {
           this.d.logger.warn('spool: an event failed for a passing reason: its call waits for the next pass', { type: event.type, callSid: event.callSid, err });
           for (const k of keys) heldBack.add(k);
           keep.add(line);
@@ -138,6 +147,11 @@ export class SpoolReplayer {
    * field taken as it came), so that the call is on record and its later events find it. Returns
    * the hotline number the call came in on, when known (the admins' alert is sent from it).
    */
+  /** A leg's status received within ATTEMPT_WAIT_SECONDS: its attempt may still be on its way to the record. */
+  private young(event: SpoolEvent): boolean {
+    return event.type === 'leg-event' && this.d.clock.now().getTime() - new Date(event.receivedAt).getTime() < ATTEMPT_WAIT_SECONDS * 1000;
+  }
+
   private async setAside(event: SpoolEvent, err: unknown): Promise<string | undefined> {
     this.d.logger.error('spool: the database refused an event: it was set aside', { type: event.type, callSid: event.callSid, err });
     await this.d.spool.setAside(event, (err as Error).message);
@@ -174,6 +188,7 @@ export class SpoolReplayer {
         await calls.finishAttempt(e.attemptId, { outcome: e.outcome, dialCallStatus: e.dialCallStatus, at: new Date(e.at) });
         return;
       case 'leg-event': {
+        if (!(await calls.getAttempt(e.attemptId))) throw new AttemptNotOnRecord(`the ring attempt ${e.attemptId} is not on record`);
         const { attempt } = await calls.recordLegEvent({
           childCallSid: e.childCallSid,
           sequenceNumber: e.sequenceNumber,

@@ -15,7 +15,7 @@ import { PostgresCoordinator } from '../../src/postgres/postgres-coordinator';
 import { FailoverCoordinator } from '../../src/redis/failover-coordinator';
 import { RedisCoordinator } from '../../src/redis/redis-coordinator';
 import type { CallSettlerFeature } from '../../src/routing/call-settler-feature';
-import { REPLAY_SECONDS } from '../../src/spool/spool-feature';
+import { REPLAY_SECONDS, ROSTER_REFRESH_SECONDS } from '../../src/spool/spool-feature';
 import { scratchRedisPrefix } from '../../scripts/scratch-database';
 import { freshCoordinator, freshDatabase, realRedisUrl, type TestDatabase } from './backends';
 import { DatabaseSwitch, RedisSwitch } from './faults';
@@ -136,6 +136,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     const scheduler = (c.features.find((f) => f.name === 'callbacks') as CallbackFeature).scheduler;
     every(i, 'call settler', config.CALL_SETTLE_SECONDS, () => settler.settleStale(clock.now()));
     every(i, 'call-end outbox', config.OUTBOX_RETRY_SECONDS, () => c.callEnds.retryDue());
+    every(i, 'last-known roster', ROSTER_REFRESH_SECONDS, () => c.lastKnownRoster.refreshAll(clock.now()).catch(() => undefined));
     every(i, 'spool replay', REPLAY_SECONDS, () => (c.spool && c.spool.depth() > 0 ? c.spool.replayer.replayOnce() : Promise.resolve()));
     every(i, 'callback scheduler', config.SCHEDULER_INTERVAL_SECONDS, () => scheduler.runDue(clock.now()));
   }

@@ -65,3 +65,39 @@ describe('a call whose arrival failed for a passing reason is on record, missed,
     expect((await callbacks()).map((c) => c.callIds)).toEqual([[call.id]]);
   });
 });
+
+describe("a leg's status for a ring attempt not on record yet", () => {
+  let h: Hotline;
+  beforeEach(async () => {
+    h = await startHotline({ FALLBACK_NUMBER: DUTY });
+    interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+  });
+  afterEach(async () => h.close());
+
+  const legStatus = (attemptId: string, childSid: string) =>
+    h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/leg-status?attempt=${attemptId}`, { CallSid: childSid, CallStatus: 'ringing', SequenceNumber: '1', Timestamp: h.clock.now().toUTCString() });
+
+  it('is spooled (another instance may still be replaying the call it carried from memory) and written once the attempt is on record', async () => {
+    const agent = await h.api.addAgent('Agent A', '+8613800000001');
+    const spool = h.container.spool!;
+    const attemptId = '3f0c2f55-8f7e-4a57-9a39-2b8f2d3c4e11';
+    const res = await legStatus(attemptId, randomSid('CA'));
+    expect(res.status).toBe(204);
+    expect(spool.depth()).toBe(1);
+    // Not on record yet: kept for the next pass, nothing set aside.
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 1 });
+    const { call } = await h.container.calls.createCall({ callSid: randomSid('CA'), from: CALLER, to: HOTLINE, callerName: null, startedAt: h.clock.now() }, 0);
+    await h.container.calls.addAttempt({ id: attemptId, callId: call.id, seq: 0, agentId: agent.id, endpoint: agent.phone, offeredAt: h.clock.now() });
+    h.clock.advance(30);
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    expect((await h.container.calls.getAttempt(attemptId))!.ringingAt).not.toBeNull();
+  });
+
+  it('is set aside once it has waited two minutes for an attempt that never comes', async () => {
+    const spool = h.container.spool!;
+    expect((await legStatus('7d9e6b1a-2c3d-4e5f-8a9b-0c1d2e3f4a5b', randomSid('CA'))).status).toBe(204);
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 1 });
+    h.clock.advance(121);
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 1, left: 0 });
+  });
+});
