@@ -47,7 +47,7 @@ export function twilioWebhooks(d: WebhookDeps): Router {
       if (res.headersSent) return;
       log.error('webhook missed its deadline: answering with the fallback', { deadlineSeconds: d.deadlineSeconds });
       sendTwiml(res, fallbackFor(req.path, d.speaker, d.fallbackNumber));
-      tellTurnedAway(d, req, res);
+      tellTurnedAway(d, req, res, true);
     }, d.deadlineSeconds * 1000);
     res.on('close', () => clearTimeout(deadline));
     res.on('finish', () => {

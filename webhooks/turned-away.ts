@@ -39,8 +39,10 @@ function failedPath(req: Request): string {
  * abandoned when they hang up after the apology (src/domain/who-left-first.ts). The hotline is
  * told at once, and again when a late handler finishes, which may only then have recorded the
  * call; `res.locals.afterFallback` is that second telling. Never throws: the answer has gone.
+ * `handlerRunning`: the deadline answered while the handler still runs, so the call's arrival is
+ * left to it (it records the call with its true start) and is written here only once it is done.
  */
-export function tellTurnedAway(d: { hotline: HotlineService; clock: Clock; degraded?: DegradedCalls }, req: Request, res: Response): void {
+export function tellTurnedAway(d: { hotline: HotlineService; clock: Clock; degraded?: DegradedCalls }, req: Request, res: Response, handlerRunning = false): void {
   const callSid: unknown = req.body?.CallSid;
   if (typeof callSid !== 'string' || NOT_THE_CALLERS.has(failedPath(req))) return;
   // A caller already gone (a Dial action after their hang-up) heard no fallback.
@@ -50,14 +52,13 @@ export function tellTurnedAway(d: { hotline: HotlineService; clock: Clock; degra
   const arrival = arrivalOf(req);
   // The database down or failing for a passing reason (a webhook no spool carries failed on it):
   // the spool keeps the turning away, as it does a hold's or a Dial action's, and tries again.
-  const spool = (err: unknown) => (d.degraded && isPassingFailure(err) ? d.degraded.fellBack(callSid, arrival) : Promise.reject(err));
-  const tell = () =>
+  const tell = (known: Arrival | undefined) => () =>
     void d.hotline
-      .turnedAway(callSid, at, undefined, arrival)
-      .catch(spool)
+      .turnedAway(callSid, at, undefined, known)
+      .catch((err: unknown) => (d.degraded && isPassingFailure(err) ? d.degraded.fellBack(callSid, known) : Promise.reject(err)))
       .catch((err: unknown) => log?.warn('could not record the caller turned away by the fallback', { err }));
-  tell();
-  res.locals.afterFallback = tell;
+  tell(handlerRunning ? undefined : arrival)();
+  res.locals.afterFallback = tell(arrival);
 }
 
 /** The caller's arrival, when the request that failed was the call's incoming webhook (the call may not be on record). */
