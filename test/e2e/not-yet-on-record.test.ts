@@ -3,11 +3,10 @@ import type { SpoolPort } from '../../src/spool/spool-feature';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
+import { poolWaitTimeout } from '../support/faults';
 
 const CALLER = '+8613911112222';
 const DUTY = '+861012345678';
-/** pg-pool's error for a query that waited too long for a free connection of a busy instance. */
-const poolWait = () => new Error('timeout exceeded when trying to connect');
 
 /**
  * A caller whose incoming webhook fails for a passing reason (a busy pool, a deadlock) hears the
@@ -37,7 +36,7 @@ describe('a call whose arrival failed for a passing reason is on record, missed,
   };
 
   it('the database takes it right after the failure: the call is missed on record with a callback', async () => {
-    vi.spyOn(h.container.calls, 'createCall').mockRejectedValueOnce(poolWait());
+    vi.spyOn(h.container.calls, 'createCall').mockRejectedValueOnce(poolWaitTimeout());
     const callSid = randomSid('CA');
     await arrive(callSid);
     const call = await vi.waitFor(async () => {
@@ -54,7 +53,7 @@ describe('a call whose arrival failed for a passing reason is on record, missed,
   });
 
   it('the database fails again: the arrival and the turning away are spooled, and the replay puts them on record', async () => {
-    vi.spyOn(h.container.calls, 'createCall').mockRejectedValueOnce(poolWait()).mockRejectedValueOnce(poolWait());
+    vi.spyOn(h.container.calls, 'createCall').mockRejectedValueOnce(poolWaitTimeout()).mockRejectedValueOnce(poolWaitTimeout());
     const callSid = randomSid('CA');
     await arrive(callSid);
     await vi.waitFor(() => expect(spool.depth()).toBe(2));

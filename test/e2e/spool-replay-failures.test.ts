@@ -6,15 +6,13 @@ import type { SpoolPort } from '../../src/spool/spool-feature';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, type RestCapture } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
+import { deadlock, poolWaitTimeout } from '../support/faults';
 
 const CALLER = '+8613911112222';
 const A = '+8613800000001';
 const ADMIN = '+8613700000009';
 
 const attemptIn = (twiml: string) => /dial-result\?attempt=([0-9a-f-]{36})/.exec(twiml)?.[1];
-/** pg-pool's error for a query that waited too long for a free connection of a busy instance. */
-const poolWait = () => new Error('timeout exceeded when trying to connect');
-const deadlock = () => Object.assign(new Error('deadlock detected'), { code: '40P01' });
 
 /**
  * How the spool's replay meets a failure (src/spool/spool-replayer.ts): one that passes (a busy
@@ -62,7 +60,7 @@ describe('spool replay: what fails for a passing reason is kept, what is refused
   it("a call's arrival that waited too long for a pooled connection is kept with its later events, and the call is on record at the next pass", async () => {
     const callSid = await missedCall();
     const depth = spool.depth();
-    vi.spyOn(h.container.calls, 'createCall').mockRejectedValueOnce(poolWait());
+    vi.spyOn(h.container.calls, 'createCall').mockRejectedValueOnce(poolWaitTimeout());
     expect(await spool.replayer.replayOnce()).toEqual({ replayed: 0, setAside: 0, left: depth });
     expect(spool.degraded.holdsCall(callSid)).toBe(true);
     expect(await nextPass()).toMatchObject({ setAside: 0, left: 0 });
