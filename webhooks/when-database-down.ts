@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { callerHasLeft } from '../src/domain/call-states';
 import { NotFoundError } from '../src/errors';
-import { isDatabaseUnreachable } from '../src/postgres/database-unreachable';
+import { isDatabaseUnreachable, isPassingFailure } from '../src/postgres/database-unreachable';
 import { RecordedThenFailed } from '../src/routing/hotline-ports';
 import type { DegradedCalls } from '../src/spool/degraded-calls';
 import { attemptQuery, callStatusParams, dialResultParams, incomingParams, legStatusParams, parse, screenParams, screenResultParams } from './params';
@@ -27,12 +27,19 @@ const byAttempt: Owner = (d, req) => typeof req.query.attempt === 'string' && d.
 const byRingOrSpooled: Owner = (d, req) => byRing(d, req) || byAttempt(d, req);
 
 /**
+ * Which failures of the usual handler the degraded path takes: `unreachable` only (the database is
+ * down), or `passing` too (a deadlock or a busy pool as well, for webhooks whose degraded path
+ * spools the event: Twilio never sends it again, and the replay writes it, retrying such failures).
+ */
+type Takes = 'unreachable' | 'passing';
+
+/**
  * Runs a webhook's usual handler, unless the call is one put through while the database was down
  * and not yet replayed (its requests stay in the spool, in order), or the handler finds the
- * database unreachable: then the call goes on without it (src/spool/degraded-calls.ts). Bugs and
- * bad input still fail as before.
+ * database unreachable (or, per `takes`, failing for a passing reason): then the call goes on
+ * without it (src/spool/degraded-calls.ts). Bugs and bad input still fail as before.
  */
-function whenDatabaseDown(d: DegradedCalls | undefined, owns: Owner, usual: RequestHandler, degraded: Degraded): RequestHandler {
+function whenDatabaseDown(d: DegradedCalls | undefined, owns: Owner, usual: RequestHandler, degraded: Degraded, takes: Takes = 'unreachable'): RequestHandler {
   if (!d) return usual;
   return async (req, res, next) => {
     if (owns(d, req)) {
@@ -43,8 +50,10 @@ function whenDatabaseDown(d: DegradedCalls | undefined, owns: Owner, usual: Requ
     try {
       await usual(req, res, next);
     } catch (err) {
-      if (!isDatabaseUnreachable(err) || res.headersSent) throw err;
-      (res.locals.log as { warn(m: string, meta: object): void } | undefined)?.warn('database unreachable: the call goes on without it', { route: req.path });
+      const unreachable = isDatabaseUnreachable(err);
+      if (!(unreachable || (takes === 'passing' && isPassingFailure(err))) || res.headersSent) throw err;
+      const why = unreachable ? 'database unreachable: the call goes on without it' : 'database failed for a passing reason: the event is spooled';
+      (res.locals.log as { warn(m: string, meta: object): void } | undefined)?.warn(why, { route: req.path, err: err instanceof Error ? err.message : String(err) });
       if ((await degraded(d, req, res, err)) === false) throw err;
     }
   };
@@ -79,7 +88,7 @@ export const dialResultOr = (d: DegradedCalls | undefined, usual: RequestHandler
     // The fallback hangs up on (or transfers) a caller still on the line: the hotline ends the call.
     if (!(p.CallStatus && callerHasLeft(p.CallStatus))) await h.fellBack(p.CallSid);
     return false;
-  });
+  }, 'passing');
 
 /** The waiting line needs the database: the caller gets the usual fallback, and the call is spooled as ended by it. */
 export const holdOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
@@ -112,11 +121,11 @@ const unknownAttemptSpooled =
   };
 
 export const legStatusOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
-  whenDatabaseDown(d, byAttempt, d ? unknownAttemptSpooled(d, usual) : usual, spoolLegStatus);
+  whenDatabaseDown(d, byAttempt, d ? unknownAttemptSpooled(d, usual) : usual, spoolLegStatus, 'passing');
 
 export const callStatusOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
   whenDatabaseDown(d, byCall, usual, async (h, req, res) => {
     const p = parse(callStatusParams, req.body);
     await h.callStatus({ callSid: p.CallSid, callStatus: p.CallStatus, sequenceNumber: p.SequenceNumber, timestamp: p.Timestamp, callDuration: p.CallDuration });
     res.status(204).end();
-  });
+  }, 'passing');

@@ -1,8 +1,9 @@
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SpoolPort } from '../../src/spool/spool-feature';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest } from '../support/outbound-call';
+import { deadlock } from '../support/faults';
 import { randomSid } from '../support/twilio-driver';
 
 const CALLER = '+8613911112222';
@@ -37,6 +38,7 @@ describe('one call identity across a PostgreSQL outage', () => {
     restore = () => Object.assign(db, { query, transaction });
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     restore();
     nock.cleanAll();
     await h.close();
@@ -152,6 +154,27 @@ describe('one call identity across a PostgreSQL outage', () => {
     await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
     expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'answered' });
     expect(await h.container.coordinator.holderOf(agentId)).toBeNull();
+    expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
+
+  it('a talk whose end meets a deadlock (its leg status and its Dial action both fail for a passing reason) is ended answered and frees its agent at the next replay', async () => {
+    const { callSid, attempt, child } = await talking();
+    // Right after an outage every instance writes at once: each of these statements fails once.
+    const calls = h.container.calls;
+    vi.spyOn(calls, 'recordLegEvent').mockRejectedValueOnce(deadlock());
+    vi.spyOn(calls, 'finishAttempt').mockRejectedValueOnce(deadlock());
+    h.clock.advance(40);
+    expect((await hook(`leg-status?attempt=${attempt}`, { CallSid: child, CallStatus: 'completed', SequenceNumber: '2', CallDuration: '40' })).status).toBe(204);
+    const after = await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
+    expect(after.text).toContain('<Hangup/>');
+    expect(after.text).not.toContain(DUTY);
+    h.clock.advance(3);
+    expect((await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '3', CallDuration: '50' })).status).toBe(204);
+    vi.restoreAllMocks();
+
+    h.clock.advance(2);
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'answered', endedBy: 'agent' });
     expect(await nextCallerRingsTheAgent()).toBe(true);
   });
 });
