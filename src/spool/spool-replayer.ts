@@ -265,12 +265,17 @@ export class SpoolReplayer {
     if (added && added.attempt.id !== offer.id) throw new Error('the offer is already on record under another id');
   }
 
-  /** Ends the call on record as it ended for the caller, and sets off its effects; a no-op once ended. */
+  /**
+   * Ends the call on record as it ended for the caller, and sets off its effects; a no-op once
+   * ended. An offer still open on record is over: its agent's claim (under the call's id, the same
+   * on record and in memory) is given back, else the agent would sit idle until it expires.
+   */
   private async end(call: Call, e: Parameters<CallStore['endCall']>[1]): Promise<void> {
     const ended = await this.d.calls.endCall(call.id, e);
     if (!ended) return;
     for (const a of (await this.d.calls.attemptsOf(ended.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) {
       await this.d.calls.finishAttempt(a.id, { outcome: 'caller-gone', dialCallStatus: 'not-dialled', at: e.at });
+      await this.d.coordinator.releaseClaim(a.agentId, claimHolder(a));
     }
     await this.d.callEnds.dispatch(ended);
   }

@@ -177,4 +177,21 @@ describe('one call identity across a PostgreSQL outage', () => {
     expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'answered', endedBy: 'agent' });
     expect(await nextCallerRingsTheAgent()).toBe(true);
   });
+
+  it('a caller turned away while an agent rang for them, whose end is spooled (a deadlock), frees that agent at the replay', async () => {
+    const callSid = randomSid('CA');
+    expect(attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)).toBeDefined();
+    // Twilio asks the Voice Fallback URL (the caller's next webhook failed); ending the call on record meets a deadlock.
+    vi.spyOn(h.container.calls, 'endCall').mockRejectedValueOnce(deadlock());
+    h.clock.advance(3);
+    const fallback = await hook('fallback', { CallSid: callSid, From: CALLER, To: HOTLINE, ErrorUrl: `${PUBLIC_BASE_URL}/webhooks/voice/hold` });
+    expect(fallback.text).toContain(DUTY);
+    await vi.waitFor(() => expect(spool.depth()).toBe(1));
+    vi.restoreAllMocks();
+
+    h.clock.advance(2);
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'missed' });
+    expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
 });
