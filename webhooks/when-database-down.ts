@@ -98,9 +98,9 @@ export const holdOr = (d: DegradedCalls | undefined, usual: RequestHandler) =>
   });
 
 const spoolLegStatus: Degraded = async (h, req, res) => {
-  const { attempt } = parse(attemptQuery, req.query);
+  const { attempt, leg } = parse(attemptQuery, req.query);
   const p = parse(legStatusParams, req.body);
-  await h.legStatus(attempt, { childCallSid: p.CallSid, callStatus: p.CallStatus, sequenceNumber: p.SequenceNumber, timestamp: p.Timestamp, callDuration: p.CallDuration });
+  await h.legStatus(attempt, { childCallSid: p.CallSid, callStatus: p.CallStatus, sequenceNumber: p.SequenceNumber, timestamp: p.Timestamp, callDuration: p.CallDuration, leg });
   res.status(204).end();
 };
 

@@ -71,6 +71,13 @@ export function callerHasLeft(callStatus: string | undefined): boolean {
 export const claimHolder = (a: { callId: string; seq: number }): string => `${a.callId}:${a.seq}`;
 
 /**
+ * Whether a leg was dialled by a document older than the attempt's newest (a later move of the
+ * caller cut it and dialled the agent again): its end must not free the agent, whose claim is the
+ * newer leg's. A leg of unknown document (absent `leg`) is taken as the newest.
+ */
+export const isCutLeg = (attempt: { dialMark?: number }, leg: number | undefined): boolean => leg !== undefined && leg < (attempt.dialMark ?? 0);
+
+/**
  * The id of the hotline call with this CallSid, the same whichever path records it first: the
  * call flow, a call carried on from memory while the database was down (src/spool/), or the
  * spool's replay. A name-based UUID (version 5 layout, SHA-1 of a fixed prefix and the CallSid),

@@ -1,5 +1,5 @@
 import { owesApology, parseTwilioTimestamp } from '../domain/answer-time';
-import { attemptOutcomeFromDial, callerHasLeft, callIdFor } from '../domain/call-states';
+import { attemptOutcomeFromDial, callerHasLeft, callIdFor, isCutLeg } from '../domain/call-states';
 import type { Call, NewCall, RingAttempt } from '../domain/ports';
 import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
@@ -235,7 +235,7 @@ export class HotlineService {
 
   /** A leg dialled by an older document than the attempt's newest: a later move of the caller cut it. */
   private isCutLeg(attempt: RingAttempt, leg: number | undefined): boolean {
-    return leg !== undefined && leg < (attempt.dialMark ?? 0);
+    return isCutLeg(attempt, leg);
   }
 
   /** The whisper: runs on the agent's phone once something picked up. */

@@ -207,6 +207,7 @@ export class DegradedCalls {
       eventAt: iso(parseTwilioTimestamp(p.timestamp, now)),
       receivedAt: iso(now),
       durationSeconds: p.callDuration ?? null,
+      ...(p.leg !== undefined ? { leg: p.leg } : {}),
     });
     if (held && TERMINAL_LEG.has(p.callStatus)) await this.release(held.call, held.attempt);
   }

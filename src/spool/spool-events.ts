@@ -34,6 +34,8 @@ export type SpoolEvent =
       eventAt: string;
       receivedAt: string;
       durationSeconds: number | null;
+      /** Which document dialled the leg (as dial-ended's): a cut leg's end frees nobody. */
+      leg?: number;
     }
   | { type: 'call-event'; callSid: string; callStatus: string; sequenceNumber: number | null; eventAt: string; receivedAt: string; durationSeconds: number | null }
   | { type: 'call-ended'; callSid: string; outcome: CallOutcome; endedBy: EndedBy; missedReason?: string; at: string }

@@ -1,4 +1,4 @@
-import { callerHasLeft, claimHolder, neverDialled } from '../domain/call-states';
+import { callerHasLeft, claimHolder, isCutLeg, neverDialled } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
 import type { Call, CallStore, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
@@ -198,8 +198,8 @@ export class SpoolReplayer {
           receivedAt: new Date(e.receivedAt),
           durationSeconds: e.durationSeconds,
         });
-        // A leg that ended during the outage frees its agent, if nobody has since.
-        if (attempt && TERMINAL_LEG.has(e.callStatus)) await this.d.coordinator.releaseClaim(attempt.agentId, claimHolder(attempt));
+        // A leg that ended during the outage frees its agent, if nobody has since (and no later move dialled them again).
+        if (attempt && TERMINAL_LEG.has(e.callStatus) && !isCutLeg(attempt, e.leg)) await this.d.coordinator.releaseClaim(attempt.agentId, claimHolder(attempt));
         return;
       }
       case 'call-event': {

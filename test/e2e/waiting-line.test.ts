@@ -1,9 +1,10 @@
 import nock from 'nock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { find, parseTwiml } from '../../src/simulator/twiml-tree';
 import type { CallSettlerFeature } from '../../src/routing/call-settler-feature';
 import { interceptAfterCallRest } from '../support/after-call';
 import { HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { deadlock } from '../support/faults';
 import { randomSid } from '../support/twilio-driver';
 
 const A = '+8613800000001';
@@ -187,6 +188,31 @@ describe('a waiting caller moved to a free agent', () => {
     expect((await h.twilio.post(press, { CallSid: leg2, Digits: '1' })).text).not.toContain('<Hangup');
     const call = (await h.api.get('/api/calls')).body.calls.find((c: CallJson) => c.callSid === waitingSid) as CallJson;
     expect(call.attempts).toEqual([expect.objectContaining({ agentId: a, outcome: null })]);
+  });
+
+  it('moved twice, keeps its agent claimed when the cut leg\'s end fails for a passing reason and is replayed from the spool', async () => {
+    h = await startHotline();
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    nock(TWILIO_API).persist().post(/\/Calls\/CA[0-9a-f]{32}\.json$/).reply(200, { status: 'in-progress' });
+    const { hook, talkingSid, first, waitingSid, recheck } = await oneTalkingOneHolding();
+    h.clock.advance(30);
+    await h.twilio.post(hook(`dial-result?attempt=${first}`), { CallSid: talkingSid, CallStatus: 'completed', DialCallStatus: 'completed', DialBridged: 'true' });
+    await h.container.hotline.moves.settled();
+    const holder = await h.container.coordinator.holderOf(a);
+    const moveUrl = recheck.replace('&recheck=1', '');
+    const dial1 = find(parseTwiml((await h.twilio.post(moveUrl, { CallSid: waitingSid })).text), 'Dial')!;
+    const dial2 = find(parseTwiml((await h.twilio.post(moveUrl, { CallSid: waitingSid })).text), 'Dial')!;
+    await h.twilio.post(find(dial2, 'Number')!.attrs.statusCallback!, { CallSid: randomSid(), CallStatus: 'ringing', SequenceNumber: '0' });
+    // Leg 1's end meets a deadlock: it is spooled, and replayed 2 s later.
+    vi.spyOn(h.container.calls, 'recordLegEvent').mockRejectedValueOnce(deadlock());
+    expect((await h.twilio.post(find(dial1, 'Number')!.attrs.statusCallback!, { CallSid: randomSid(), CallStatus: 'canceled', SequenceNumber: '1' })).status).toBe(204);
+    vi.restoreAllMocks();
+    h.clock.advance(2);
+    expect(await h.container.spool!.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    // Leg 2 still rings A for this caller: A stays theirs.
+    expect(await h.container.coordinator.holderOf(a)).toBe(holder);
+    const other = await h.twilio.post(hook('incoming'), { CallSid: randomSid(), From: THIRD, To: HOTLINE });
+    expect(other.text).not.toContain('<Dial');
   });
 
   /**
