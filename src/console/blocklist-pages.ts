@@ -52,7 +52,7 @@ export function blocklistPages(d: ConsoleDeps, api: ApiBridge): Router {
           ${byPhone.size === 0 ? html`<p class="muted">${t(l, 'none')}</p>` : ''}
           <ul class="rows">${[...byPhone.entries()].map(([phone, xs]) => {
             const blocked = live.some((x) => x.pattern === phone);
-            return html`<li data-report="${phone}"><div><b>${shownNumber(v, phone)}</b> · ${t(l, 'reportCount', { n: xs.length })} · ${xs.map((x) => `${name(x.agentId)} ${when(x.reportedAt)}`).join('；')}
+            return html`<li data-report="${shownNumber(v, phone)}"><div><b>${shownNumber(v, phone)}</b> · ${t(l, 'reportCount', { n: xs.length })} · ${xs.map((x) => `${name(x.agentId)} ${when(x.reportedAt)}`).join('；')}
               ${blocked ? html` <span class="pill late">${t(l, 'blocked')}</span>` : ''}</div>
               ${blocked ? '' : post('/console/blocklist/reports/block', html`<input type="hidden" name="phone" value="${phone}">`, t(l, 'block'), '')}
               ${post('/console/blocklist/reports/lift', html`<input type="hidden" name="phone" value="${phone}">`, t(l, 'liftReports'))}</li>`;
