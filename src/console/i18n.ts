@@ -209,6 +209,7 @@ const LABELS = {
   noLeave: ['近期没有请假', 'No leave coming up'],
   collidesWith: ['冲突：', 'Collides with:'],
   leaveRefused: ['未登记', 'Not recorded'],
+  endOfDayHelp: ['结束时间留空表示到结束日期当天结束。', 'A blank end time means the end of the end date.'],
   'collide_substitute-away': ['替班人 {agent} 同时请假', 'the substitute {agent} is on leave'],
   'collide_own-leave': ['{agent} 已有请假', '{agent} is already on leave'],
   collide_annual: ['{agent} 的年假（同一时间只能一人休年假）', "{agent}'s annual leave (one annual leave at a time)"],

@@ -30,6 +30,9 @@ const SHOWN_AFTER_END_DAYS = 7;
 export function leavePages(d: ConsoleDeps, api: ApiBridge): Router {
   const r = Router();
   const tz = d.timeZone;
+  // A blank end time is the end of that day: "12-01 to 12-03" is three days off.
+  const endOf = (date: string, time: string) =>
+    time ? localInstant(date, time, tz, 'end') : DateTime.fromJSDate(localInstant(date, '00:00', tz, 'end'), { zone: tz }).plus({ days: 1 }).toJSDate();
   const when = (x: Date) => DateTime.fromJSDate(x, { zone: tz }).toFormat('yyyy-MM-dd HH:mm');
 
   const render = async (v: Viewer, o: { notice?: string; refused?: { message: string; leave: Omit<LeaveSpan, 'id'> } }) => {
@@ -64,7 +67,7 @@ export function leavePages(d: ConsoleDeps, api: ApiBridge): Router {
             <label>${t(l, 'startDate')}<input type="date" name="startDate" required></label>
             <label>${t(l, 'startTime')}<input type="time" name="startTime" value="00:00"></label>
             <label>${t(l, 'endDate')}<input type="date" name="endDate" required></label>
-            <label>${t(l, 'endTime')}<input type="time" name="endTime" value="00:00"></label>
+            <label>${t(l, 'endTime')}<input type="time" name="endTime"></label><p class="muted">${t(l, 'endOfDayHelp')}</p>
             <label>${t(l, 'substitute')}<select name="substituteAgentId" required>${agentOptions(active, refused?.leave.substituteAgentId)}</select></label>
             <button type="submit">${t(l, 'add')}</button></form></section>`
         : ''}`);
@@ -78,7 +81,7 @@ export function leavePages(d: ConsoleDeps, api: ApiBridge): Router {
   r.post('/leave', requirePermission('change'), formBody, async (req, res) => {
     const v = viewerOf(res);
     const b = parseInput(leaveBody, req.body);
-    const leave = { agentId: b.agentId, substituteAgentId: b.substituteAgentId, kind: b.kind, start: localInstant(b.startDate, b.startTime, tz, 'start'), end: localInstant(b.endDate, b.endTime, tz, 'end') };
+    const leave = { agentId: b.agentId, substituteAgentId: b.substituteAgentId, kind: b.kind, start: localInstant(b.startDate, b.startTime, tz, 'start'), end: endOf(b.endDate, b.endTime) };
     try {
       await api.run(req, res, v, 'POST', '/leaves', { ...leave, start: leave.start.toISOString(), end: leave.end.toISOString() });
     } catch (err) {

@@ -114,6 +114,10 @@ describe('the supervisor\'s console pages through HTTP: roster, leave, hotlines,
 
     expect((await form(sup, `/console/leave/${recorded.id}/delete`, {})).status).toBe(303);
     expect((await h.api.get('/api/leaves')).body.leaves).toEqual([]);
+
+    // A blank end time is the end of the end date: one day off, 10 December.
+    expect((await form(sup, '/console/leave', { agentId: ids[B]!, substituteAgentId: ids[C]!, kind: 'personal', startDate: '2026-12-10', startTime: '', endDate: '2026-12-10', endTime: '' })).status).toBe(303);
+    expect((await h.api.get('/api/leaves')).body.leaves).toEqual([expect.objectContaining({ start: '2026-12-09T16:00:00.000Z', end: '2026-12-10T16:00:00.000Z', kind: 'personal' })]);
   });
 
   it('hotlines: a number with its group, greeting and language, added and changed; a number taken twice is refused', async () => {
