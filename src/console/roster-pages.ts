@@ -56,7 +56,7 @@ export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
       const dayGaps = gaps.map(clip).filter((x): x is string => x !== null);
       return html`<section class="day ${dayGaps.length ? 'has-gap' : ''}" data-day="${day.toISODate()}"><h3>${weekdayNames(l)[i]} ${day.toFormat('MM-dd')}</h3>
         <ul>${g.members.map((a) => {
-          const spans = timeline.filter((x) => x.onDuty.some((o) => o.agentId === a.id)).map(clip).filter((x): x is string => x !== null);
+          const spans = joined(timeline.filter((x) => x.onDuty.some((o) => o.agentId === a.id))).map(clip).filter((x): x is string => x !== null);
           const covering = timeline.some((x) => clip(x) && x.onDuty.some((o) => o.agentId === a.id && o.coveringFor.length > 0));
           return html`<li><b>${a.name}</b> ${spans.length ? spans.join(', ') : html`<span class="muted">${t(l, 'offDuty')}</span>`}${covering ? html` <span class="pill">${t(l, 'covering')}</span>` : ''}</li>`;
         })}</ul>
@@ -98,14 +98,13 @@ export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
               ${canChange ? html`<form class="inline" method="post" action="/console/roster/shifts/${s.id}/delete">${csrfField(v)}<input type="hidden" name="week" value="${from.toISODate()}"><button type="submit" class="secondary">${t(l, 'remove')}</button></form>` : ''}</li>`,
           )}</ul>
           ${canChange
-            ? html`<form method="post" action="/console/roster/shifts" class="stack">${csrfField(v)}<input type="hidden" name="week" value="${from.toISODate()}">
+            ? html`<form method="post" action="/console/roster/shifts" class="filters">${csrfField(v)}<input type="hidden" name="week" value="${from.toISODate()}">
                 <label>${t(l, 'agent')}<select name="agentId" required>${agentOptions(agents)}</select></label>
                 <label>${t(l, 'date')}<input type="date" name="date" required value="${from.toISODate()}"></label>
                 <label>${t(l, 'startTime')}<input type="time" name="start" required value="08:00"></label>
                 <label>${t(l, 'endTime')}<input type="time" name="end" required value="20:00"></label>
                 <label>${t(l, 'shiftKind')}<select name="kind"><option value="on">${t(l, 'shift_on')}</option><option value="off">${t(l, 'shift_off')}</option></select></label>
-                <p class="muted">${t(l, 'endBeforeStart')}</p>
-                <button type="submit">${t(l, 'add')}</button></form>`
+                <button type="submit">${t(l, 'add')}</button></form><p class="muted">${t(l, 'endBeforeStart')}</p>`
             : ''}</section>
         <section class="card"><h2>${t(l, 'weeklyPatterns')}</h2><p class="muted">${t(l, 'patternHelp')}</p>
           ${patterns.map((p) => patternForm(v, p.agent, p.weekly, canChange, from.toISODate()!))}</section>`),
@@ -141,6 +140,15 @@ export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
   return r;
 }
 
+/** Back-to-back spans as one (the timeline cuts wherever anyone's duty changes). */
+const joined = (spans: readonly { start: Date; end: Date }[]) =>
+  spans.reduce<{ start: Date; end: Date }[]>((out, x) => {
+    const last = out.at(-1);
+    if (last && last.end.getTime() === x.start.getTime()) last.end = x.end;
+    else out.push({ start: x.start, end: x.end });
+    return out;
+  }, []);
+
 const weekParam = (body: unknown) => {
   const w = (body as Record<string, unknown> | undefined)?.week;
   return typeof w === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(w) ? w : '';
@@ -152,7 +160,7 @@ function patternForm(v: Viewer, a: Agent, weekly: { day: number; start: string; 
   const summary = weekly.length ? [1, 2, 3, 4, 5, 6, 7].filter((x) => spans(x)).map((x) => `${weekdayNames(l)[x - 1]} ${spans(x)}`).join(' · ') : t(l, 'noPattern');
   return html`<details class="pattern" data-pattern="${a.id}"><summary><b>${a.name}</b> <span class="muted">${summary}</span></summary>
     ${canChange
-      ? html`<form method="post" action="/console/roster/agents/${a.id}/pattern" class="stack">${csrfField(v)}<input type="hidden" name="week" value="${week}">
+      ? html`<form method="post" action="/console/roster/agents/${a.id}/pattern" class="filters pattern-days">${csrfField(v)}<input type="hidden" name="week" value="${week}">
           ${[1, 2, 3, 4, 5, 6, 7].map((x) => html`<label>${weekdayNames(l)[x - 1]}<input name="day${x}" value="${spans(x)}" placeholder="08:00-20:00" maxlength="200"></label>`)}
           <button type="submit">${t(l, 'save')}</button></form>`
       : ''}</details>`;
