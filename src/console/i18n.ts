@@ -176,7 +176,7 @@ const LABELS = {
   leave: ['请假', 'Leave'],
   hotlines: ['热线号码', 'Hotlines'],
   blocklist: ['黑名单', 'Blocklist'],
-  customers: ['客户档案', 'Customers'],
+  customers: ['客户', 'Customers'],
   audit: ['操作日志', 'Audit log'],
   account: ['我的账号', 'My account'],
   allAgents: ['全部坐席', 'All agents'],
