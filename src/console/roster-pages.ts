@@ -46,7 +46,7 @@ export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
 
   const dayCards = (v: Viewer, g: Group, from: DateTime, timeline: DutyInterval[]): SafeHtml => {
     const l = v.lang;
-    const gaps = coverageGaps(timeline);
+    const gaps = joined(coverageGaps(timeline));
     const fmt = (x: Date, dayEnd: DateTime) => (x.getTime() >= dayEnd.toMillis() ? '24:00' : DateTime.fromJSDate(x, { zone: tz }).toFormat('HH:mm'));
     return html`<div class="week-grid">${[0, 1, 2, 3, 4, 5, 6].map((i) => {
       const day = from.plus({ days: i });
@@ -82,8 +82,16 @@ export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
     const week = (x: DateTime) => `/console/roster?week=${x.toISODate()}`;
     const grids = groups.map((g) => {
       const ids = new Set(g.members.map((a) => a.id));
-      const timeline = rosterTimeline(plans.filter((p) => ids.has(p.agentId)), leaves.filter((x) => ids.has(x.agentId)), from.toJSDate(), to.toJSDate(), rules);
-      return html`<section class="card" data-group="${g.name}"><h2>${g.name}</h2>${g.members.length ? dayCards(v, g, from, timeline) : html`<p class="gap">${t(l, 'noMembers')}</p>`}</section>`;
+      // A member's substitute from outside the group answers its calls while covering, and only then.
+      const subs = new Set(leaves.filter((x) => ids.has(x.agentId)).map((x) => x.substituteAgentId));
+      const counted = new Set([...ids, ...subs]);
+      const timeline = rosterTimeline(plans.filter((p) => counted.has(p.agentId)), leaves.filter((x) => counted.has(x.agentId)), from.toJSDate(), to.toJSDate(), rules).map((i) => ({
+        ...i,
+        onDuty: i.onDuty.filter((o) => ids.has(o.agentId) || o.coveringFor.some((x) => ids.has(x))),
+      }));
+      const outside = agents.filter((a) => subs.has(a.id) && !ids.has(a.id) && timeline.some((i) => i.onDuty.some((o) => o.agentId === a.id)));
+      const shown = { ...g, members: [...g.members, ...outside] };
+      return html`<section class="card" data-group="${g.name}"><h2>${g.name}</h2>${g.members.length ? dayCards(v, shown, from, timeline) : html`<p class="gap">${t(l, 'noMembers')}</p>`}</section>`;
     });
     const patterns = await Promise.all(agents.map(async (a) => ({ agent: a, weekly: (await d.c.rosterStore.schedule(a.id)) ?? [] })));
     res.type('html').send(

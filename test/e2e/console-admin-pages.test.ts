@@ -142,6 +142,17 @@ describe('the supervisor\'s console pages through HTTP: roster, leave, hotlines,
     expect(page).toContain('Service line · +864008001234');
     // The week grid now has a card for the group.
     expect((await pageOf(sup, `/console/roster?week=${WEEK}`)).text).toContain('data-group="Service line · +864008001234"');
+
+    // The group's only member away on Tuesday: the substitute from outside the group covers, no gap.
+    const away = await form(sup, '/console/leave', { agentId: ids[C]!, substituteAgentId: ids[A]!, kind: 'sick', startDate: '2026-11-24', endDate: '2026-11-24' });
+    expect(away.status).toBe(303);
+    const grid = (await pageOf(sup, `/console/roster?week=${WEEK}`)).text;
+    const group = grid.slice(grid.indexOf('data-group="Service line'));
+    const tuesday = group.slice(group.indexOf('data-day="2026-11-24"'), group.indexOf('data-day="2026-11-25"'));
+    expect(tuesday).toContain('class="pill">顶班');
+    expect(tuesday).not.toContain('data-gap');
+    const leaveId = (await h.api.get('/api/leaves')).body.leaves.find((x: { agentId: string }) => x.agentId === ids[C]).id;
+    expect((await form(sup, `/console/leave/${leaveId}/delete`, {})).status).toBe(303);
   });
 
   it('blocklist: add, expire and remove; internal numbers; harassment reports blocked or dismissed', async () => {
