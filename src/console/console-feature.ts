@@ -9,6 +9,7 @@ import { CallNotesStore } from '../postgres/call-notes-store';
 import { PostgresConsoleStore } from '../postgres/console-store';
 import { CustomerStore } from '../postgres/customer-store';
 import { AccountService } from './account-service';
+import { adminPages } from './admin-pages';
 import { agentsPages } from './agents-pages';
 import { callbacksPages } from './callbacks-pages';
 import { callsPages } from './calls-pages';
@@ -108,6 +109,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
   router.use(agentsPages(d));
   router.use(reportsPages(d));
   router.use(tokensPages(d));
+  router.use(adminPages(d));
   router.use((req, _res, next) => next(new AppError(404, 'not_found', `no page ${req.path}`)));
   router.use(errors);
 

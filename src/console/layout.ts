@@ -13,6 +13,13 @@ const NAV = [
   ['agents', '/console/agents'],
   ['reports', '/console/reports'],
   ['tokens', '/console/tokens'],
+  ['roster', '/console/roster'],
+  ['leave', '/console/leave'],
+  ['hotlines', '/console/hotlines'],
+  ['blocklist', '/console/blocklist'],
+  ['customers', '/console/customers'],
+  ['audit', '/console/audit'],
+  ['account', '/console/account'],
 ] as const;
 
 export interface PageOptions {
