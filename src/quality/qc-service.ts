@@ -48,7 +48,7 @@ export class QcService {
   async queue(agentId?: string): Promise<QueuedCall[]> {
     const out: QueuedCall[] = [];
     for (const w of this.weeks(this.d.clock.now())) {
-      // Sampled among all the week's calls of each agent, then narrowed: the same draw for any filter.
+      // Each agent's draw depends on their own calls only: narrowing to one agent draws the same calls.
       const picked = sampleWeek(await this.d.store.answeredCalls(w.from, w.to, agentId), w.week, this.d.samplePerWeek);
       out.push(...picked.map((call) => ({ call, week: w.week })));
     }
