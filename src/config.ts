@@ -162,9 +162,11 @@ export const configSchema = z
     COMPLAINT_REMINDER_MINUTES: seconds(10, 0, 24 * 60),
     COMPLAINT_SWEEP_SECONDS: seconds(30, 1, 3600),
     // The monthly evaluation (README "Monthly evaluation"): each part's weight, the scores for A-D, points per fine.
-    GRADE_WEIGHTS: csvWith('accept:30,withinRule:20,callbacks:20,complaints:15,rating:15', parseGradeWeights),
+    GRADE_WEIGHTS: csvWith('accept:30,withinRule:20,callbacks:20,complaints:15,rating:15,quality:20', parseGradeWeights),
     GRADE_THRESHOLDS: csvWith('90,80,70,60', parseGradeThresholds),
     GRADE_FINE_POINTS: z.coerce.number().min(0).max(100).default(5),
+    // Quality inspection (README "Quality inspection (质检)"): answered calls drawn per agent per finished week.
+    QC_SAMPLE_PER_WEEK: seconds(3, 1, 100),
     // On: a call from an internal number or an agent's own phone rings agents like any call (a
     // test call); it is still marked internal, kept out of the figures and never a callback.
     INTERNAL_TEST_CALLS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),

@@ -3,6 +3,7 @@ import { callbackFeature } from './callbacks/callback-feature';
 import { complaintFeature } from './complaints/complaint-feature';
 import { consoleFeature } from './console/console-feature';
 import { protectionFeature } from './protection/protection-feature';
+import { qcFeature } from './quality/qc-feature';
 import { monthlyReportFeature } from './reports/monthly-report';
 import { callEndOutboxFeature } from './routing/call-end-outbox-feature';
 import { callSettlerFeature } from './routing/call-settler-feature';
@@ -23,6 +24,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(afterCallFeature(c));
   features.push(complaintFeature(c));
   features.push(monthlyReportFeature(c));
+  features.push(qcFeature(c));
   features.push(consoleFeature(c));
   features.push(spoolFeature(c));
   c.features.push(...features);

@@ -23,6 +23,7 @@ import { checkCsrf, cookiesOf, requireSession, viewerOf } from './session';
 import { signInRoutes, signOutRoute } from './sign-in-routes';
 import { todayContent, todaySnapshot } from './today';
 import { tokensPages } from './tokens-pages';
+import { qcPages } from '../quality/qc-pages';
 
 export interface ConsoleFeature extends Feature {
   accounts: AccountService;
@@ -110,6 +111,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
   router.use(reportsPages(d));
   router.use(tokensPages(d));
   router.use(adminPages(d));
+  router.use(qcPages(d));
   router.use((req, _res, next) => next(new AppError(404, 'not_found', `no page ${req.path}`)));
   router.use(errors);
 

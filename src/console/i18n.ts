@@ -11,6 +11,7 @@ const LABELS = {
   reports: ['报表', 'Reports'],
   tokens: ['API 令牌', 'API tokens'],
   accounts: ['账号', 'Accounts'],
+  qc: ['质检', 'Quality'],
   signIn: ['登录', 'Sign in'],
   signOut: ['退出', 'Sign out'],
   username: ['用户名', 'Username'],

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { can } from '../domain/console-roles';
 import { maskPhone } from '../domain/endpoint';
+import { mayInspect } from '../domain/quality-inspection';
 import { html, SafeHtml } from './html';
 import { t, type Lang } from './i18n';
 import type { Viewer } from './session';
@@ -24,7 +25,7 @@ const NAV = [
 
 export interface PageOptions {
   title: string;
-  active?: (typeof NAV)[number][0] | 'accounts';
+  active?: (typeof NAV)[number][0] | 'accounts' | 'qc';
   /** Loads ECharts (served from node_modules, never a CDN). */
   charts?: boolean;
   notice?: string;
@@ -36,6 +37,8 @@ export function page(v: Viewer | null, o: PageOptions, content: SafeHtml): strin
   const lang = v?.lang ?? 'zh';
   const nav = v
     ? html`<nav aria-label="main">${NAV.map(([key, href]) => html`<a href="${href}" class="${o.active === key ? 'on' : ''}">${t(lang, key)}</a>`)}${
+        mayInspect(v.account.role) ? html`<a href="/console/qc" class="${o.active === 'qc' ? 'on' : ''}">${t(lang, 'qc')}</a>` : ''
+      }${
         can(v.account.role, 'manage-accounts') ? html`<a href="/console/accounts" class="${o.active === 'accounts' ? 'on' : ''}">${t(lang, 'accounts')}</a>` : ''
       }</nav>
       <div class="me"><span class="who">${v.account.username} · ${t(lang, `role_${v.account.role}`)}</span>

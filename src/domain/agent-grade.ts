@@ -12,12 +12,14 @@
  *   complaints  weight of complaint cases answered in time and resolved / weight of cases owned
  *               (a repeat complaint counts double)
  *   rating      (average rating - 1) / 4
+ *   quality     the average score of the month's QC reviews of their calls / 100
+ *               (src/domain/quality-inspection.ts); no review in the month: left out
  * A part with nothing to measure (no offers, no callbacks, no complaints...) is left out and the
  * others carry its weight; an agent with nothing at all to measure has no score and no grade.
  * The grade is the first letter whose threshold the score reaches: A >= 90, B >= 80, C >= 70,
  * D >= 60, else E (GRADE_THRESHOLDS). Time plays no part; nothing here does I/O.
  */
-export const GRADE_PARTS = ['accept', 'withinRule', 'callbacks', 'complaints', 'rating'] as const;
+export const GRADE_PARTS = ['accept', 'withinRule', 'callbacks', 'complaints', 'rating', 'quality'] as const;
 export type GradePart = (typeof GRADE_PARTS)[number];
 export type Grade = 'A' | 'B' | 'C' | 'D' | 'E';
 
@@ -29,7 +31,7 @@ export interface GradeRule {
 }
 
 export const DEFAULT_GRADE_RULE: GradeRule = {
-  weights: { accept: 30, withinRule: 20, callbacks: 20, complaints: 15, rating: 15 },
+  weights: { accept: 30, withinRule: 20, callbacks: 20, complaints: 15, rating: 15, quality: 20 },
   thresholds: [90, 80, 70, 60],
   finePoints: 5,
 };
@@ -45,6 +47,8 @@ export interface AgentMonth {
   complaintWeightResolvedInTime: number;
   averageRating: number | null;
   fines: number;
+  /** The `quality` part already as a rate (0..1), from the month's QC reviews; null or absent with none. */
+  quality?: number | null;
 }
 
 const share = (part: number, whole: number) => (whole > 0 ? part / whole : null);
@@ -56,6 +60,7 @@ export function gradeRates(m: AgentMonth): Record<GradePart, number | null> {
     callbacks: share(m.callbacksOnTime, m.callbacksOnTime + m.callbacksLate),
     complaints: share(m.complaintWeightResolvedInTime, m.complaintWeight),
     rating: m.averageRating === null ? null : (m.averageRating - 1) / 4,
+    quality: m.quality ?? null,
   };
 }
 
@@ -81,9 +86,9 @@ export function gradeAgent(m: AgentMonth, rule: GradeRule = DEFAULT_GRADE_RULE):
   return { score, grade: gradeOf(score, rule.thresholds), rates };
 }
 
-/** Reads GRADE_WEIGHTS: "accept:30,withinRule:20,callbacks:20,complaints:15,rating:15" (parts left out weigh 0). */
+/** Reads GRADE_WEIGHTS: "accept:30,withinRule:20,callbacks:20,complaints:15,rating:15,quality:20" (parts left out weigh 0). */
 export function parseGradeWeights(csv: string): GradeRule['weights'] {
-  const weights = { accept: 0, withinRule: 0, callbacks: 0, complaints: 0, rating: 0 };
+  const weights = { accept: 0, withinRule: 0, callbacks: 0, complaints: 0, rating: 0, quality: 0 };
   for (const item of csv.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     const [name, value] = item.split(':').map((s) => s.trim());
     if (!GRADE_PARTS.includes(name as GradePart)) throw new Error(`'${name}' is not one of ${GRADE_PARTS.join(', ')}`);

@@ -7,6 +7,7 @@ import { gradeAgent, type GradeRule } from '../domain/agent-grade';
 import type { Agent } from '../domain/ports';
 import { PostgresComplaintStore } from '../postgres/complaint-store';
 import { PostgresReportStore } from '../postgres/report-store';
+import { qcOf } from '../quality/qc-feature';
 import { parseInput } from '../validation';
 
 /** On the roster at some moment of [from, to): joined before its end, and still active or left after its start. */
@@ -33,13 +34,15 @@ export function monthlyReportFeature(c: Container): Feature {
     const start = month ? DateTime.fromFormat(month, 'yyyy-MM', { zone: tz }) : DateTime.fromJSDate(now, { zone: tz }).startOf('month').minus({ months: 1 });
     const from = start.toJSDate();
     const to = start.plus({ months: 1 }).toJSDate();
-    const [calls, callbacks, perAgent, offers, cases, roster] = await Promise.all([
+    const qc = qcOf(c);
+    const [calls, callbacks, perAgent, offers, cases, roster, quality] = await Promise.all([
       c.analytics.callSummary(from, to),
       reports.callbacks(from, to, now),
       reports.agents(from, to, now),
       c.analytics.agentSummary(from, to),
       complaints.figures(from, to),
       c.agents.list({ includeInactive: true }),
+      qc ? qc.monthFigures(from, to) : new Map<string, { reviews: number; quality: number | null }>(),
     ]);
     const total = cases.find((x) => x.total);
     // Everyone on the roster during the month is listed, graded or not (an idle agent is a
@@ -49,11 +52,13 @@ export function monthlyReportFeature(c: Container): Feature {
       ...perAgent.map((a) => a.agentId),
       ...offers.map((o) => o.agentId),
       ...cases.filter((x) => !x.total && x.agentId).map((x) => x.agentId!),
+      ...quality.keys(),
     ]);
     const agents = [...ids].map((agentId) => {
       const a = perAgent.find((p) => p.agentId === agentId);
       const o = offers.find((p) => p.agentId === agentId);
       const k = cases.find((x) => !x.total && x.agentId === agentId);
+      const q = quality.get(agentId);
       const m = {
         offers: o?.offers ?? 0,
         accepted: o?.accepted ?? 0,
@@ -65,6 +70,7 @@ export function monthlyReportFeature(c: Container): Feature {
         complaintWeightResolvedInTime: k?.weightResolvedInTime ?? 0,
         averageRating: a?.averageRating ?? null,
         fines: a?.fines ?? 0,
+        quality: q?.quality ?? null,
       };
       const g = gradeAgent(m, rule);
       return {
@@ -89,6 +95,8 @@ export function monthlyReportFeature(c: Container): Feature {
         averageRating: m.averageRating,
         fines: m.fines,
         fineTotal: a?.fineTotal ?? 0,
+        qcReviews: q?.reviews ?? 0,
+        quality: g.rates.quality,
         score: g.score,
         grade: g.grade,
       };

@@ -83,7 +83,7 @@ describe('the monthly evaluation (R8)', () => {
       offers: 0, accepted: 0, acceptRate: null, answered: 0, answeredWithinRule: 0, withinRuleRate: null,
       callbacksOwned: 0, callbacksOnTime: 0, callbacksLate: 0, returnVisitRate: null,
       complaintCases: 0, complaintWeight: 0, complaintsAnsweredInTime: 0, complaintsResolved: 0, resolutionRate: null,
-      ratings: 0, averageRating: null, fines: 0, fineTotal: 0, score: null, grade: null,
+      ratings: 0, averageRating: null, fines: 0, fineTotal: 0, qcReviews: 0, quality: null, score: null, grade: null,
     };
     for (const id of [idle, leftEarly, leftLate]) expect(november.agents.find((a: { agentId: string }) => a.agentId === id)).toEqual({ agentId: id, name: expect.any(String), ...ungraded });
 

@@ -25,7 +25,7 @@ describe('the monthly grade', () => {
   });
 
   it('reads configured weights and thresholds, and refuses bad ones', () => {
-    expect(parseGradeWeights('accept:1,rating:1')).toEqual({ accept: 1, withinRule: 0, callbacks: 0, complaints: 0, rating: 1 });
+    expect(parseGradeWeights('accept:1,rating:1')).toEqual({ accept: 1, withinRule: 0, callbacks: 0, complaints: 0, rating: 1, quality: 0 });
     const rule = { ...DEFAULT_GRADE_RULE, weights: parseGradeWeights('accept:1,rating:1') };
     expect(gradeAgent(month({ offers: 2, accepted: 1, answered: 1, averageRating: 5 }), rule)).toMatchObject({ score: 75, grade: 'C' });
     expect(parseGradeThresholds('95,85,75,65')).toEqual([95, 85, 75, 65]);
