@@ -80,7 +80,11 @@ export async function oneOutcome({ h, world }: Context): Promise<string[]> {
     }
     const call = (await h.container.calls.getCallBySid(t.callSid))!;
     if (call.state !== 'ended' || !call.outcome) out.push(`${t.callSid}: ${call.state}, outcome ${call.outcome}`);
-    else if (!recordAgrees(t, call, h.config.MAX_CALLER_WAIT_SECONDS)) out.push(`${t.callSid}: recorded ${call.outcome} (${call.missedReason ?? '-'}), lived ${t.bridgedTo ? 'answered' : t.callerHungUp && !t.endedByHotline ? 'abandoned' : 'missed'}`);
+    else if (!recordAgrees(t, call, h.config.MAX_CALLER_WAIT_SECONDS)) {
+      out.push(`${t.callSid}: recorded ${call.outcome} (${call.missedReason ?? '-'}), lived ${t.bridgedTo ? 'answered' : t.callerHungUp && !t.endedByHotline ? 'abandoned' : 'missed'}`);
+      // PROPERTY_DEBUG=1: what the caller lived and what the record holds, to read a counterexample by.
+      if (process.env.PROPERTY_DEBUG) console.log(JSON.stringify({ transcript: t, call, events: await h.container.db.query('SELECT * FROM call_events WHERE call_sid = $1', [t.callSid]) }, null, 1));
+    }
   }
   return out;
 }
