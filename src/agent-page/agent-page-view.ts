@@ -53,6 +53,8 @@ function layout(lang: AgentLanguage, title: string, body: string): string {
   return (
     `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+    // An empty icon: the browser asks for none (a 404 on every visit otherwise).
+    '<link rel="icon" href="data:,">' +
     `<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
     `<body>${body}</body></html>`
   );
