@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { NOTES_LINK_PURPOSE } from '../after-call/notes-link';
 import type { CallbackFeature } from '../callbacks/callback-feature';
 import type { Agent, AgentStore, CallStore } from '../domain/ports';
+import { dutyAt, type DutyRules } from '../domain/shifts';
 import { signLink } from '../domain/signed-link';
 import type { PostgresAgentPageStore } from '../postgres/agent-page-store';
 import type { PostgresRosterStore } from '../postgres/roster-store';
@@ -38,6 +39,7 @@ export interface AgentPageDataDeps {
   publicBaseUrl: string;
   notesTtlHours: number;
   timeZone: string;
+  rules: DutyRules;
 }
 
 /** The calls the agent answered in the last days and has not typed yet (R5), newest first. */
@@ -60,6 +62,17 @@ export async function agentPageData(d: AgentPageDataDeps, agent: Agent, now: Dat
     d.monthly(monthStart.toFormat('yyyy-MM')),
   ]);
   const names = new Map(all.map((a) => [a.id, a.name]));
+  // Who else takes calls now: on duty by the roster and not paused.
+  const [plans, current] = await Promise.all([
+    d.rosterStore.plans(
+      all.map((a) => a.id),
+      new Date(now.getTime() - 2 * 24 * 3600_000),
+      new Date(now.getTime() + 1),
+    ),
+    d.rosterStore.leavesOverlapping(now, new Date(now.getTime() + 1)),
+  ]);
+  const duty = dutyAt(plans, current, now, d.rules);
+  const onWith = all.filter((a) => a.id !== agent.id && !a.paused && duty.get(a.id)?.onDuty).map((a) => a.name);
   const callbacks = cbFeature ? (await Promise.all(callbackIds.map((id) => cbFeature.callbacks.get(id)))).filter((c) => c !== null) : [];
   const notesExpireAt = new Date(now.getTime() + d.notesTtlHours * 3600_000);
   const mine = report.agents.find((a) => a.agentId === agent.id);
@@ -78,6 +91,7 @@ export async function agentPageData(d: AgentPageDataDeps, agent: Agent, now: Dat
     })),
     leaves: leaves.filter((l) => l.agentId === agent.id).map((l) => ({ start: l.start, end: l.end, kind: l.kind, substitute: names.get(l.substituteAgentId) ?? l.substituteAgentId })),
     colleagues: all.filter((a) => a.id !== agent.id).map((a) => ({ id: a.id, name: a.name })),
+    onWith,
     fines: fines.filter((f) => f.agentId === agent.id).map((f) => ({ amount: f.amount, lapsedAt: f.lapsedAt, waived: f.waivedAt !== null })),
     figures: mine ? { month: report.month, ...mine } : null,
   };

@@ -87,6 +87,7 @@ export function agentPageFeature(c: Container, send?: AgentMessageSender): Agent
         publicBaseUrl: c.config.PUBLIC_BASE_URL,
         notesTtlHours: c.config.LINK_TTL_HOURS,
         timeZone: c.config.TIME_ZONE,
+        rules: { timeZone: c.config.TIME_ZONE, holidays: c.config.HOLIDAYS },
         audit: new PostgresAuditStore(c.db),
         clock: c.clock,
         logger: c.logger,

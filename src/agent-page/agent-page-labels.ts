@@ -16,6 +16,8 @@ export interface AgentPageLabels {
   stateCovering(names: string): string;
   stateOnLeave: string;
   stateOffShift: string;
+  onWith(names: string): string;
+  nobodyElse: string;
   pausedBy: Record<PausedReason, string>;
   adminPausedHelp: string;
   goOn: string;
@@ -80,6 +82,8 @@ export const agentPageLabels: Record<AgentLanguage, AgentPageLabels> = {
     stateCovering: (names) => `接听中，代班：${names}。`,
     stateOnLeave: '休假中：热线不会转接给您。',
     stateOffShift: '现在不是您的班次：来电不会转接给您，上班时间到后自动转接。',
+    onWith: (names) => `现在在班：${names}`,
+    nobodyElse: '现在没有其他人在班。',
     pausedBy: { admin: '已暂停（管理员）：热线不会转接给您。', sms: '已下班（暂停）：热线不会转接给您。', 'auto-pause': '已暂停：连续未接来电，系统自动暂停。' },
     adminPausedHelp: '由管理员暂停，请联系管理员恢复。',
     goOn: '上班（接听来电）',
@@ -141,6 +145,8 @@ export const agentPageLabels: Record<AgentLanguage, AgentPageLabels> = {
     stateCovering: (names) => `Taking calls, covering for ${names}.`,
     stateOnLeave: 'On leave: no hotline calls come to you.',
     stateOffShift: 'Not your shift now: calls come to you once your shift starts.',
+    onWith: (names) => `On duty now: ${names}`,
+    nobodyElse: 'Nobody else is on duty now.',
     pausedBy: { admin: 'Paused by an admin: no hotline calls come to you.', sms: 'Off duty (paused): no hotline calls come to you.', 'auto-pause': 'Paused automatically after missed calls.' },
     adminPausedHelp: 'An admin paused you; ask an admin to resume you.',
     goOn: 'Go on duty (take calls)',

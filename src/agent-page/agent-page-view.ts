@@ -19,6 +19,8 @@ export interface AgentPageView {
   notes: { startedAt: Date; from: string; url: string }[];
   leaves: { start: Date; end: Date; kind: string; substitute: string }[];
   colleagues: { id: string; name: string }[];
+  /** The other agents taking calls now. */
+  onWith: string[];
   fines: { amount: number; lapsedAt: Date; waived: boolean }[];
   figures: {
     month: string;
@@ -87,6 +89,7 @@ export function agentPage(lang: AgentLanguage, v: AgentPageView): string {
 
   const duty =
     `<section id="duty"><p class="state ${state.cls}" data-state="${v.agent.paused ? 'paused' : 'taking-calls'}">${escapeHtml(state.text)}</p>` +
+    `<p class="muted" data-on-with>${escapeHtml(v.onWith.length === 0 ? l.nobodyElse : l.onWith(v.onWith.join(l.listSep)))}</p>` +
     (v.agent.paused
       ? v.agent.pausedReason === 'admin'
         ? `<p class="muted">${escapeHtml(l.adminPausedHelp)}</p>`

@@ -82,7 +82,8 @@ export class ShiftDigests {
         sent++;
       } catch (err) {
         if (err instanceof NoSmsEndpointError) {
-          // Trying again will not help: the claim stays, unsent, and the next shift tries anew.
+          // Trying again will not help: settled as skipped, and the next shift tries anew.
+          await this.d.prefs.digestSent(agent.id, s.start, now, 'no-endpoint');
           this.d.logger.warn('shift digest has no way to reach the agent', { agentId: agent.id });
           continue;
         }

@@ -48,8 +48,9 @@ export class PostgresAgentPageStore {
     return rows.length > 0;
   }
 
-  async digestSent(agentId: string, shiftStart: Date, at: Date): Promise<void> {
-    await this.db.query('UPDATE shift_digests SET sent_at = $3 WHERE agent_id = $1 AND shift_start = $2', [agentId, shiftStart, at]);
+  /** The digest is settled: sent, or (with `skipped`) given up for a reason no retry mends. */
+  async digestSent(agentId: string, shiftStart: Date, at: Date, skipped?: string): Promise<void> {
+    await this.db.query('UPDATE shift_digests SET sent_at = $3, skipped = $4 WHERE agent_id = $1 AND shift_start = $2', [agentId, shiftStart, at, skipped ?? null]);
   }
 
   /** Gives a claim back after a failed send, so the next pass tries again. */
@@ -57,8 +58,11 @@ export class PostgresAgentPageStore {
     await this.db.query('DELETE FROM shift_digests WHERE agent_id = $1 AND shift_start = $2 AND sent_at IS NULL', [agentId, shiftStart]);
   }
 
-  async digestsOf(agentId: string): Promise<{ shiftStart: Date; sentAt: Date | null }[]> {
-    const rows = await this.db.query<{ shift_start: Date; sent_at: Date | null }>('SELECT shift_start, sent_at FROM shift_digests WHERE agent_id = $1 ORDER BY shift_start', [agentId]);
-    return rows.map((r) => ({ shiftStart: r.shift_start, sentAt: r.sent_at }));
+  async digestsOf(agentId: string): Promise<{ shiftStart: Date; sentAt: Date | null; skipped: string | null }[]> {
+    const rows = await this.db.query<{ shift_start: Date; sent_at: Date | null; skipped: string | null }>(
+      'SELECT shift_start, sent_at, skipped FROM shift_digests WHERE agent_id = $1 ORDER BY shift_start',
+      [agentId],
+    );
+    return rows.map((r) => ({ shiftStart: r.shift_start, sentAt: r.sent_at, skipped: r.skipped }));
   }
 }

@@ -60,6 +60,7 @@ describe("the agent's phone page, opened from their signed link", { timeout: 120
     expect(res.text).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(res.text).toContain('张伟');
     expect(res.text).toContain('data-state="taking-calls"');
+    expect(res.text).toMatch(/data-on-with>现在在班：李娜、王芳</);
     expect(res.text).toContain(`data-callback="${callbackId}"`);
     expect(res.text).toContain(MISSED);
     expect(res.text).toContain('data-action="write-up"');

@@ -60,7 +60,12 @@ describe('the digest at the start of each shift', { timeout: 120_000 }, () => {
     expect(await digestsOf(1).runDue(h.clock.now())).toBe(0);
     expect(rest.sms).toHaveLength(1);
     expect(rest.sms.some((s) => s.To === SIP)).toBe(false);
-    expect((await digestsOf(0).runDue(h.clock.now()))).toBe(0);
+    // 王芳's digest is settled as skipped: no SMS to a SIP address, and no instance tries again.
+    h.clock.advance(600);
+    expect(await digestsOf(0).runDue(h.clock.now())).toBe(0);
+    const prefs = (h.container.features.find((f) => f.name === 'agent-page') as AgentPageFeature).prefs;
+    expect(await prefs.digestsOf(ids[SIP]!)).toEqual([{ shiftStart: new Date('2026-11-23T03:00:00Z'), sentAt: new Date('2026-11-23T03:01:00Z'), skipped: 'no-endpoint' }]);
+    expect(rest.sms).toHaveLength(1);
   });
 
   it('a failed send is tried again at the next pass, in the language the agent chose', async () => {
@@ -75,7 +80,7 @@ describe('the digest at the start of each shift', { timeout: 120_000 }, () => {
     expect(await digestsOf(1).runDue(h.clock.now())).toBe(1);
     expect(rest.sms.map((s) => s.To)).toEqual([A]);
     expect(rest.sms[0]!.Body).toContain('[Hotline] 张伟, your shift 11-23 11:00–20:00 has started.');
-    expect(await prefs.digestsOf(ids[A]!)).toEqual([{ shiftStart: new Date('2026-11-23T03:00:00Z'), sentAt: h.clock.now() }]);
+    expect(await prefs.digestsOf(ids[A]!)).toEqual([{ shiftStart: new Date('2026-11-23T03:00:00Z'), sentAt: h.clock.now(), skipped: null }]);
 
     // The next day's shift has its own digest; a shift start more than half an hour past has none.
     h.clock.set(new Date('2026-11-24T03:45:00Z'));

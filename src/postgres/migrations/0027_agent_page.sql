@@ -11,11 +11,13 @@ CREATE TABLE agent_page_prefs (
 
 -- One digest per agent per shift start, claimed by the instance that sends it (INSERT ... ON
 -- CONFLICT): a claim whose send never finished (sent_at still null) may be taken again after a
--- while, so a crash between the claim and the send does not lose the digest.
+-- while, so a crash between the claim and the send does not lose the digest. skipped: the digest
+-- was settled without a send (the agent has no way to be reached), so no instance tries again.
 CREATE TABLE shift_digests (
   agent_id     uuid NOT NULL REFERENCES agents (id),
   shift_start  timestamptz NOT NULL,
   claimed_at   timestamptz NOT NULL,
   sent_at      timestamptz,
+  skipped      text,
   PRIMARY KEY (agent_id, shift_start)
 );
