@@ -129,6 +129,8 @@ export const configSchema = z
     ),
     LINK_SECRET: z.string().min(16, 'must be at least 16 characters').default('dev-link-secret-change-me'),
     LINK_TTL_HOURS: seconds(24, 1, 24 * 14),
+    // How long the agent's phone page link (/m/me/<token>) opens the page; each shift digest brings a fresh one.
+    AGENT_PAGE_TTL_HOURS: seconds(24 * 7, 1, 24 * 31),
     CONSOLE_SESSION_HOURS: seconds(12, 1, 24 * 30),
     CONSOLE_LIVE_SECONDS: seconds(2, 1, 60),
     // On SIGTERM: /readyz says 503 and answers carry Connection: close this long before the port closes.

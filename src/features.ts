@@ -1,4 +1,5 @@
 import { afterCallFeature } from './after-call/after-call-feature';
+import { agentPageFeature } from './agent-page/agent-page-feature';
 import { callbackFeature } from './callbacks/callback-feature';
 import { complaintFeature } from './complaints/complaint-feature';
 import { consoleFeature } from './console/console-feature';
@@ -27,6 +28,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(qcFeature(c));
   features.push(consoleFeature(c));
   features.push(spoolFeature(c));
+  features.push(agentPageFeature(c));
   c.features.push(...features);
   return features;
 }

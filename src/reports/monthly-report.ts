@@ -24,12 +24,28 @@ const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/,
  * Blocked and internal calls are in none of it.
  */
 export function monthlyReportFeature(c: Container): Feature {
+  const report = monthlyReport(c);
+  return {
+    name: 'monthly-report',
+    apiRoutes(router) {
+      const r = Router();
+      r.get('/reports/monthly', async (req, res) => {
+        const q = parseInput(monthQuery, req.query);
+        res.json(await report(q.month));
+      });
+      router.use(r);
+    },
+  };
+}
+
+/** The monthly evaluation of a month (YYYY-MM; default the last complete one), as the API and the agent's page show it. */
+export function monthlyReport(c: Container) {
   const reports = new PostgresReportStore(c.db);
   const complaints = new PostgresComplaintStore(c.db);
   const rule: GradeRule = { weights: c.config.GRADE_WEIGHTS, thresholds: c.config.GRADE_THRESHOLDS, finePoints: c.config.GRADE_FINE_POINTS };
   const tz = c.config.TIME_ZONE;
 
-  const report = async (month: string | undefined) => {
+  return async (month: string | undefined) => {
     const now = c.clock.now();
     const start = month ? DateTime.fromFormat(month, 'yyyy-MM', { zone: tz }) : DateTime.fromJSDate(now, { zone: tz }).startOf('month').minus({ months: 1 });
     const from = start.toJSDate();
@@ -124,17 +140,5 @@ export function monthlyReportFeature(c: Container): Feature {
       gradeRule: rule,
       agents: agents.sort((x, y) => String(x.name).localeCompare(String(y.name))),
     };
-  };
-
-  return {
-    name: 'monthly-report',
-    apiRoutes(router) {
-      const r = Router();
-      r.get('/reports/monthly', async (req, res) => {
-        const q = parseInput(monthQuery, req.query);
-        res.json(await report(q.month));
-      });
-      router.use(r);
-    },
   };
 }

@@ -4,10 +4,11 @@ import { actorOf } from '../api/admin-auth';
 import { iso } from '../api/json';
 import type { Clock } from '../domain/clock';
 import type { AgentStore } from '../domain/ports';
-import { coverageGaps, isHhMm, overlaps, rosterTimeline, type DutyRules } from '../domain/shifts';
+import { coverageGaps, isHhMm, rosterTimeline, type DutyRules } from '../domain/shifts';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { PostgresAuditStore } from '../postgres/audit-store';
 import type { Hotline, Leave, PostgresRosterStore, Shift } from '../postgres/roster-store';
+import { recordLeave } from './leave-request';
 import { parseInput } from '../validation';
 
 const MAX_ROSTER_DAYS = 31;
@@ -110,23 +111,7 @@ export function rosterRoutes(d: RosterRoutesDeps): Router {
 
   router.post('/leaves', async (req, res) => {
     const input = parseInput(newLeave, req.body);
-    const span = spanOf(input.start, input.end);
-    await activeAgent(input.agentId, 'agentId');
-    if (input.substituteAgentId === input.agentId) throw new BadRequestError('substituteAgentId: must be another agent', 'substituteAgentId');
-    const substitute = await d.agents.get(input.substituteAgentId);
-    if (!substitute || !substitute.active) throw new ConflictError(`substituteAgentId: agent ${input.substituteAgentId} is not active`, 'substituteAgentId');
-    const leave = await d.store.addLeave({ ...input, ...span }, d.clock.now(), (overlapping) => {
-      const subAway = overlapping.find((l) => l.agentId === input.substituteAgentId);
-      if (subAway) throw new ConflictError(`substituteAgentId: the substitute is on leave ${subAway.id} (${iso(subAway.start)} to ${iso(subAway.end)})`, 'substituteAgentId');
-      const own = overlapping.find((l) => l.agentId === input.agentId);
-      if (own) throw new ConflictError(`agent is already on leave ${own.id} (${iso(own.start)} to ${iso(own.end)})`, 'start');
-      // R9: at most one agent on annual leave at any moment.
-      const annual = input.kind === 'annual' ? overlapping.find((l) => l.kind === 'annual' && overlaps(l, span)) : undefined;
-      if (annual) throw new ConflictError(`overlaps annual leave ${annual.id} of agent ${annual.agentId} (${iso(annual.start)} to ${iso(annual.end)}): at most one agent on annual leave at a time`, 'start');
-      // Covering for someone while on leave would leave their calls with nobody.
-      const covering = overlapping.find((l) => l.substituteAgentId === input.agentId);
-      if (covering) throw new ConflictError(`agent covers for leave ${covering.id} at that time`, 'agentId');
-    });
+    const leave = await recordLeave(d, input, d.clock.now());
     await audit(res, 'roster.leave-added', `agent:${leave.agentId}`, null, leaveJson(leave));
     await d.leaveAdded();
     res.status(201).json(leaveJson(leave));
