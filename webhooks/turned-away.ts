@@ -55,7 +55,7 @@ export function tellTurnedAway(d: { hotline: HotlineService; clock: Clock; degra
   const tell = (known: Arrival | undefined) => () =>
     void d.hotline
       .turnedAway(callSid, at, undefined, known)
-      .catch((err: unknown) => (d.degraded && isPassingFailure(err) ? d.degraded.fellBack(callSid, known) : Promise.reject(err)))
+      .catch((err: unknown) => (d.degraded && isPassingFailure(err) ? d.degraded.fellBack(callSid, known, at) : Promise.reject(err)))
       .catch((err: unknown) => log?.warn('could not record the caller turned away by the fallback', { err }));
   tell(handlerRunning ? undefined : arrival)();
   res.locals.afterFallback = tell(arrival);

@@ -243,14 +243,14 @@ export class DegradedCalls {
    * `arrival`: the call's incoming webhook was the one that failed, so its arrival is spooled too
    * (a repeat of one already on record changes nothing).
    */
-  async fellBack(callSid: string, arrival?: { from: string; to: string; callerName?: string }): Promise<void> {
+  async fellBack(callSid: string, arrival?: { from: string; to: string; callerName?: string }, at: Date = this.d.clock.now()): Promise<void> {
     if (this.calls.has(callSid)) return;
     const duty = this.d.settings.fallbackNumber;
     if (arrival) {
       const { from, to, callerName } = arrival;
-      await this.write({ type: 'call-arrived', callSid, callId: callIdFor(callSid), from, to, callerName: callerName ?? null, rotationOffset: 0, at: iso(this.d.clock.now()) });
+      await this.write({ type: 'call-arrived', callSid, callId: callIdFor(callSid), from, to, callerName: callerName ?? null, rotationOffset: 0, at: iso(at) });
     }
-    await this.write({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: duty ? 'database-down-duty-number' : 'database-down-fallback', at: iso(this.d.clock.now()) });
+    await this.write({ type: 'call-ended', callSid, outcome: 'missed', endedBy: 'system', missedReason: duty ? 'database-down-duty-number' : 'database-down-fallback', at: iso(at) });
   }
 
   private async dialEndedElsewhere(attemptId: string, p: DialResult & { callSid: string }): Promise<string | null> {

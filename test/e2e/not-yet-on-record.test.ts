@@ -3,7 +3,7 @@ import type { SpoolPort } from '../../src/spool/spool-feature';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
-import { poolWaitTimeout } from '../support/faults';
+import { deadlock, poolWaitTimeout } from '../support/faults';
 
 const CALLER = '+8613911112222';
 const DUTY = '+861012345678';
@@ -62,6 +62,25 @@ describe('a call whose arrival failed for a passing reason is on record, missed,
     const call = (await h.container.calls.getCallBySid(callSid))!;
     expect(call).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', from: CALLER });
     expect((await callbacks()).map((c) => c.callIds)).toEqual([[call.id]]);
+  });
+
+  it('turned away while the database fails slowly: the spool keeps the instant of the turning away, so a later hang-up does not make it an abandon', async () => {
+    const calls = h.container.calls;
+    // The offer's write fails (the arrival is on record), and ending the call takes 3 s and fails too.
+    vi.spyOn(calls, 'addAttempt').mockRejectedValueOnce(deadlock());
+    vi.spyOn(calls, 'endCall').mockImplementationOnce(async () => {
+      h.clock.advance(3);
+      throw poolWaitTimeout();
+    });
+    const callSid = randomSid('CA');
+    const arrivedAt = h.clock.now();
+    await arrive(callSid);
+    await vi.waitFor(() => expect(spool.depth()).toBe(2));
+    vi.restoreAllMocks();
+    // The caller hangs up 2 s after the apology began, before the hotline's failed write gave up.
+    await h.twilio.callStatus(callSid, 'completed', { Timestamp: new Date(arrivedAt.getTime() + 2000).toUTCString() });
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system' });
   });
 });
 
