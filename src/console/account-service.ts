@@ -20,11 +20,11 @@ export class AccountService {
     private readonly d: { accounts: PostgresAccountStore; clock: Clock; sessionHours: number },
   ) {}
 
-  async create(username: string, password: string, role: string): Promise<Account> {
+  async create(username: string, password: string, role: string, displayName?: string | null): Promise<Account> {
     if (!USERNAME.test(username)) throw new BadRequestError('username: 2–40 letters, digits, dot, dash or underscore', 'username');
     if (!(ROLES as readonly string[]).includes(role)) throw new BadRequestError(`role: must be one of ${ROLES.join(', ')}`, 'role');
     if (password.length < MIN_PASSWORD) throw new BadRequestError(`password: at least ${MIN_PASSWORD} characters`, 'password');
-    return this.d.accounts.create({ username, passwordHash: await hash(password), role: role as Role, now: this.d.clock.now() });
+    return this.d.accounts.create({ username, passwordHash: await hash(password), role: role as Role, now: this.d.clock.now(), displayName: displayName || null });
   }
 
   async setPassword(accountId: string, password: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { ConsoleDeps } from './console-deps';
 import { html } from './html';
 import { t } from './i18n';
 import { csrfField, page, percent, secondsText, shownNumber } from './layout';
+import { pauseText } from './pause-text';
 import { requirePermission, viewerOf } from './session';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -42,19 +43,19 @@ export function agentsPages(d: ConsoleDeps): Router {
     res.type('html').send(
       page(v, { title: t(l, 'agents'), active: 'agents', notice: req.query.done ? t(l, 'saved') : undefined }, html`
         <p class="muted">${t(l, 'last7Days')}</p>
-        <div class="scroll"><table><thead><tr><th>${t(l, 'position')}</th><th>${t(l, 'name')}</th><th>${t(l, 'phone')}</th><th>${t(l, 'status')}</th>
+        <div class="scroll"><table class="cards"><thead><tr><th>${t(l, 'position')}</th><th>${t(l, 'name')}</th><th>${t(l, 'phone')}</th><th>${t(l, 'status')}</th>
           <th>${t(l, 'offers')}</th><th>${t(l, 'accepted')}</th><th>${t(l, 'acceptRate')}</th><th>${t(l, 'ringWhenAccepted')}</th>${canChange ? html`<th></th>` : ''}</tr></thead><tbody>
         ${roster.map((a) => {
           const f = fig.get(a.id);
-          const why = a.paused ? (pauses.find((p) => p.target === a.id)?.detail?.reason as string | undefined) : undefined;
-          return html`<tr data-agent="${a.id}"><td>${a.position}</td><td>${a.name}</td><td>${shownNumber(v, a.phone)}</td>
-            <td><span class="pill ${state(a)}">${t(l, `state_${state(a)}`)}</span>${why ? html` <span class="muted">${why}</span>` : ''}</td>
-            <td>${f?.offers ?? 0}</td><td>${f?.accepted ?? 0}</td><td>${percent(ratio(f?.accepted ?? 0, f?.offers ?? 0))}</td><td>${secondsText(f?.averageRingSecondsWhenAccepted)}</td>
+          const why = pauseText(l, a, a.pausedReason === 'admin' ? (pauses.find((p) => p.target === a.id)?.detail?.reason as string | undefined) : null, d.timeZone);
+          return html`<tr data-agent="${a.id}"><td data-label="${t(l, 'position')}">${a.position}</td><td data-label="${t(l, 'name')}">${a.name}</td><td data-label="${t(l, 'phone')}">${shownNumber(v, a.phone)}</td>
+            <td data-label="${t(l, 'status')}"><span class="pill ${state(a)}">${t(l, `state_${state(a)}`)}</span>${why ? html` <span class="muted" data-pause-reason>${why}</span>` : ''}</td>
+            <td data-label="${t(l, 'offers')}">${f?.offers ?? 0}</td><td data-label="${t(l, 'accepted')}">${f?.accepted ?? 0}</td><td data-label="${t(l, 'acceptRate')}">${percent(ratio(f?.accepted ?? 0, f?.offers ?? 0))}</td><td data-label="${t(l, 'ringWhenAccepted')}">${secondsText(f?.averageRingSecondsWhenAccepted)}</td>
             ${canChange
-              ? html`<td><details><summary>${t(l, 'edit')}</summary>
+              ? html`<td class="actions"><details><summary>${t(l, 'edit')}</summary>
                   <form class="inline" method="post" action="/console/agents/${a.id}">${csrfField(v)}
                     <input name="name" value="${a.name}" aria-label="${t(l, 'name')}" required><input name="phone" value="${a.phone}" aria-label="${t(l, 'phone')}" required>
-                    <input name="position" type="number" min="0" value="${a.position}" aria-label="${t(l, 'position')}" style="width:6em"><button type="submit">${t(l, 'save')}</button></form></details>
+                    <input name="position" type="number" min="0" value="${a.position}" aria-label="${t(l, 'position')}" class="narrow"><button type="submit">${t(l, 'save')}</button></form></details>
                   ${a.active
                     ? a.paused
                       ? html`<form class="inline" method="post" action="/console/agents/${a.id}/state">${csrfField(v)}<input type="hidden" name="action" value="resume"><button type="submit" class="secondary">${t(l, 'resume')}</button></form>`

@@ -33,7 +33,7 @@ const callRow = (v: Viewer, c: CallJson, names: Map<string, string>, tz: string)
   html`<tr data-call="${c.id}"><td><a href="/console/calls/${c.id}">${localTime(new Date(c.startedAt!), tz)}</a></td><td>${shownNumber(v, c.from)}</td>
     <td>${c.outcome ? label(v.lang, 'outcome', c.outcome) : t(v.lang, c.state === 'connected' ? 'state_talking' : 'state_hunting')}</td>
     <td>${names.get(c.answeredByAgentId ?? '') ?? ''}</td><td>${secondsText(c.waitSeconds)}</td><td>${secondsText(c.talkSeconds)}</td>
-    <td>${c.type ? label(v.lang, 'type', c.type) : ''}</td><td>${c.rating ?? ''}</td></tr>`;
+    <td>${c.type ? label(v.lang, 'type', c.type) : ''}</td><td>${c.rating ? html`${c.rating} <span class="muted" data-rated-at>${localTime(new Date(c.ratedAt!), tz, 'HH:mm')}</span>` : ''}</td></tr>`;
 
 export function callsTable(v: Viewer, calls: CallJson[], names: Map<string, string>, tz: string) {
   const l = v.lang;
@@ -102,7 +102,7 @@ export function callsPages(d: ConsoleDeps): Router {
           ? html`<li><b>${at(c!.endedAt)}</b> ${t(l, 'ev_ended', { by: label(l, 'endedBy', c!.endedBy), s: Math.round(c!.talkSeconds ?? 0) })}</li>`
           : html`<li><b>${at(c!.endedAt)}</b> ${t(l, 'ev_endedUnanswered', { outcome: `${label(l, 'outcome', c!.outcome)}${c!.missedReason ? ` (${c!.missedReason})` : ''}` })}</li>`
         : '',
-      c!.rating ? html`<li>${t(l, 'ev_rated', { score: c!.rating })}</li>` : '',
+      c!.rating ? html`<li data-rated-at><b>${at(c!.ratedAt)}</b> ${t(l, 'ev_rated', { score: c!.rating })}</li>` : '',
     ];
     const typeOptions = ['', ...CALL_TYPES].map((x) => html`<option value="${x}" ${(c!.type ?? '') === x ? html`selected` : ''}>${x ? label(l, 'type', x) : t(l, 'type_none')}</option>`);
     res.type('html').send(

@@ -18,6 +18,9 @@ import { html } from './html';
 import { langOf, t } from './i18n';
 import { page } from './layout';
 import { LiveFeed } from './live-feed';
+import { complaintsPages } from './complaints-pages';
+import { monthlyPages } from './monthly-pages';
+import { notesPages } from './notes-pages';
 import { reportsPages } from './reports-pages';
 import { checkCsrf, cookiesOf, requireSession, viewerOf } from './session';
 import { signInRoutes, signOutRoute } from './sign-in-routes';
@@ -32,6 +35,9 @@ export interface ConsoleFeature extends Feature {
 
 const ASSETS = path.join(__dirname, 'assets');
 const ECHARTS = require.resolve('echarts/dist/echarts.min.js');
+const favicon: RequestHandler = (_req, res) => {
+  res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').sendFile(path.join(ASSETS, 'favicon.svg'));
+};
 
 /** Pages hold callers' numbers: no caching, no framing, scripts only from this server. */
 const consoleHeaders: RequestHandler = (_req, res, next) => {
@@ -82,13 +88,14 @@ export function consoleFeature(c: Container): ConsoleFeature {
     const referer = req.header('Referer');
     const from = referer && URL.canParse(referer, 'http://console.invalid') ? new URL(referer, 'http://console.invalid') : null;
     const back = from && from.pathname.startsWith('/console/') ? from.pathname + from.search : '/console/';
-    res.status(status).type('html').send(page(viewer, { title: heading }, html`<p class="error" role="alert" data-status="${String(status)}">${message}</p><p><a href="${back}">←</a></p>`));
+    res.status(status).type('html').send(page(viewer, { title: heading, lang }, html`<p class="error" role="alert" data-status="${String(status)}">${message}</p><p><a href="${back}">←</a></p>`));
   };
 
   const router = Router();
   router.use(consoleHeaders);
   router.get('/assets/console.css', (_req, res) => res.sendFile(path.join(ASSETS, 'console.css')));
   router.get('/assets/console.js', (_req, res) => res.sendFile(path.join(ASSETS, 'console.js')));
+  router.get('/assets/favicon.svg', favicon);
   router.get('/assets/echarts.min.js', (_req, res) => res.set('Cache-Control', 'public, max-age=86400').sendFile(ECHARTS));
   router.use(signInRoutes(signIn));
   router.use(requireSession(accounts, c.clock));
@@ -112,6 +119,9 @@ export function consoleFeature(c: Container): ConsoleFeature {
   router.use(tokensPages(d));
   router.use(adminPages(d));
   router.use(qcPages(d));
+  router.use(complaintsPages(d));
+  router.use(monthlyPages(d));
+  router.use(notesPages(d));
   router.use((req, _res, next) => next(new AppError(404, 'not_found', `no page ${req.path}`)));
   router.use(errors);
 
@@ -120,6 +130,8 @@ export function consoleFeature(c: Container): ConsoleFeature {
     accounts: accountService,
     audit,
     publicRoutes(r) {
+      // Browsers ask for /favicon.ico whatever the page links: the same small SVG.
+      r.get('/favicon.ico', favicon);
       r.use('/console', router);
     },
     start: () => live.start(),

@@ -21,6 +21,9 @@ const NAV = [
   ['customers', '/console/customers'],
   ['audit', '/console/audit'],
   ['account', '/console/account'],
+  ['complaints', '/console/complaints'],
+  ['monthly', '/console/monthly'],
+  ['unfinishedNotes', '/console/notes'],
 ] as const;
 
 export interface PageOptions {
@@ -30,11 +33,13 @@ export interface PageOptions {
   charts?: boolean;
   notice?: string;
   bodyClass?: string;
+  /** The language of a page shown before signing in (the `lang` cookie); a signed-in viewer's own otherwise. */
+  lang?: Lang;
 }
 
 /** The page shell: navigation, the language switch, sign-out; content goes in <main>. */
 export function page(v: Viewer | null, o: PageOptions, content: SafeHtml): string {
-  const lang = v?.lang ?? 'zh';
+  const lang = v?.lang ?? o.lang ?? 'zh';
   const nav = v
     ? html`<nav aria-label="main">${NAV.map(([key, href]) => html`<a href="${href}" class="${o.active === key ? 'on' : ''}">${t(lang, key)}</a>`)}${
         mayInspect(v.account.role) ? html`<a href="/console/qc" class="${o.active === 'qc' ? 'on' : ''}">${t(lang, 'qc')}</a>` : ''
@@ -47,7 +52,7 @@ export function page(v: Viewer | null, o: PageOptions, content: SafeHtml): strin
     : html`<div class="me"><a href="/console/lang?to=${lang === 'zh' ? 'en' : 'zh'}">${t(lang, 'switchLang')}</a></div>`;
   return html`<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${o.title} · ThreeRing</title><link rel="stylesheet" href="/console/assets/console.css"></head>
+<title>${o.title} · ThreeRing</title><link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/console/assets/console.css"></head>
 <body class="${o.bodyClass ?? ''}"><header class="top"><a class="brand" href="/console/">ThreeRing</a>${nav}</header>
 <main><h1>${o.title}</h1>${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}${content}</main>
 ${o.charts ? html`<script src="/console/assets/echarts.min.js"></script>` : ''}<script src="/console/assets/console.js"></script></body></html>`.value;

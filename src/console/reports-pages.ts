@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { weeklyReport, type ReportDeps } from '../api/reports-routes';
+import { answerRate, percentFigure, roundTo } from '../domain/report-rounding';
 import { isoWeekRange } from '../domain/report-week';
 import { BadRequestError } from '../errors';
 import { PostgresReportStore } from '../postgres/report-store';
@@ -134,12 +135,14 @@ export function reportsPages(d: ConsoleDeps): Router {
     const report = await weeklyReport(reportDeps, weekOf(req.query));
     const rows: unknown[][] = [
       [t(l, 'week'), report.week, report.from, report.to, tz],
+      [t(l, 'offered'), report.calls.offered, `${t(l, 'answerRate')} (%)`, percentFigure(report.calls.answerRate), `${t(l, 'serviceLevel')} (%)`, percentFigure(report.calls.serviceLevel)],
       [],
-      ['date', t(l, 'offered'), t(l, 'answered'), t(l, 'missed'), t(l, 'abandoned'), t(l, 'serviceLevel')],
-      ...report.days.map((x) => [x.date, x.offered, x.answered, x.missed, x.abandoned, x.serviceLevel]),
+      // Rates as percentages with one decimal, seconds with one, ratings with two (src/domain/report-rounding.ts).
+      ['date', t(l, 'offered'), t(l, 'answered'), t(l, 'missed'), t(l, 'abandoned'), `${t(l, 'answerRate')} (%)`, `${t(l, 'serviceLevel')} (%)`],
+      ...report.days.map((x) => [x.date, x.offered, x.answered, x.missed, x.abandoned, percentFigure(answerRate(x.answered, x.offered)), percentFigure(x.serviceLevel)]),
       [],
-      ['agent', t(l, 'offers'), t(l, 'accepted'), t(l, 'acceptRate'), t(l, 'speedOfAnswer'), t(l, 'averageRating'), t(l, 'callbacksOnTime'), t(l, 'callbacksLate'), t(l, 'fines')],
-      ...report.agents.map((a) => [a.name ?? a.agentId, a.offers, a.accepted, a.acceptRate, a.averageSpeedOfAnswerSeconds, a.averageRating, a.callbacksOnTime, a.callbacksLate, a.fineTotal]),
+      ['agent', t(l, 'offers'), t(l, 'accepted'), `${t(l, 'acceptRate')} (%)`, `${t(l, 'speedOfAnswer')} (s)`, t(l, 'averageRating'), t(l, 'callbacksOnTime'), t(l, 'callbacksLate'), t(l, 'fines')],
+      ...report.agents.map((a) => [a.name ?? a.agentId, a.offers, a.accepted, percentFigure(a.acceptRate), roundTo(a.averageSpeedOfAnswerSeconds, 1), roundTo(a.averageRating, 2), a.callbacksOnTime, a.callbacksLate, a.fineTotal]),
     ];
     // A byte-order mark so spreadsheet programs read the Mandarin headings as UTF-8.
     const body = '\uFEFF' + rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';

@@ -26,7 +26,7 @@ const safeNext = (next: unknown) => (typeof next === 'string' && /^\/console\/[^
 function signInPage(lang: Lang, csrf: string, next: string, problem?: string, notice?: string): string {
   return page(
     null,
-    { title: t(lang, 'signIn'), bodyClass: 'signin-page', notice },
+    { title: t(lang, 'signIn'), bodyClass: 'signin-page', notice, lang },
     html`<div class="card signin">${problem ? html`<p class="error" role="alert">${problem}</p>` : ''}
       <form method="post" action="/console/sign-in" class="stack">
         <input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="next" value="${next}">

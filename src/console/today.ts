@@ -8,6 +8,7 @@ import type { PostgresAuditStore } from '../postgres/audit-store';
 import { html, type SafeHtml } from './html';
 import { t } from './i18n';
 import { label, localTime, percent, secondsText, shownNumber } from './layout';
+import { pauseText } from './pause-text';
 import type { Viewer } from './session';
 
 export type AgentState = 'ringing' | 'talking' | 'onDuty' | 'paused' | 'inactive';
@@ -22,6 +23,8 @@ export interface TodaySnapshot {
   inProgress: CallInProgress[];
   agents: { agent: Agent; state: AgentState; pauseReason: string | null }[];
   latest: Call[];
+  /** Hotlines no agent can be rung on now (everyone in their group paused, off duty or on leave); '' stands for the hotline when no number is on record. */
+  nobodyToRing: string[];
 }
 
 export interface TodayDeps {
@@ -46,6 +49,7 @@ export async function todaySnapshot(d: TodayDeps): Promise<TodaySnapshot> {
     d.audit.recent({ actionPrefix: 'agent.pause', limit: 200 }),
   ]);
   const pending = [...open, ...attempted];
+  const nobodyToRing = await whereNobodyCanBeRung(d.c, to);
   const states = await Promise.all(
     roster.map(async (agent) => {
       const talking = inProgress.some((x) => x.state === 'connected' && x.answeredByAgentId === agent.id);
@@ -53,8 +57,8 @@ export async function todaySnapshot(d: TodayDeps): Promise<TodaySnapshot> {
       const claimedFor = (await d.c.coordinator.holderOf(agent.id))?.split(':')[0];
       const ringing = !talking && inProgress.some((x) => x.ringingAgentId === agent.id || x.id === claimedFor);
       const state: AgentState = talking ? 'talking' : ringing ? 'ringing' : agent.paused ? 'paused' : 'onDuty';
-      const reason = agent.paused ? ((pauses.find((p) => p.target === agent.id)?.detail?.reason as string | undefined) ?? null) : null;
-      return { agent, state, pauseReason: reason };
+      const typed = agent.pausedReason === 'admin' ? ((pauses.find((p) => p.target === agent.id)?.detail?.reason as string | undefined) ?? null) : null;
+      return { agent, state, pauseReason: agent.paused ? typed : null };
     }),
   );
   return {
@@ -66,15 +70,32 @@ export async function todaySnapshot(d: TodayDeps): Promise<TodaySnapshot> {
     inProgress,
     agents: states,
     latest,
+    nobodyToRing,
   };
+}
+
+/** The hotlines whose next caller would ring nobody: the roster's own answer (shifts, leave, pauses, the group). */
+async function whereNobodyCanBeRung(c: Container, at: Date): Promise<string[]> {
+  const hotlines = await c.rosterStore.listHotlines();
+  const numbers = hotlines.length ? hotlines.map((h) => h.number) : [''];
+  const empty = await Promise.all(numbers.map(async (to) => (await c.roster.candidates({ id: 'console-today', to }, at)).agents.length === 0));
+  return numbers.filter((_, i) => empty[i]);
 }
 
 /** What changes on screen; the tick pushes only when this differs from the last push. */
 export const snapshotKey = (s: TodaySnapshot) =>
-  JSON.stringify([s.figures, s.callbacksOpen, s.callbacksLate, s.inProgress, s.agents.map((a) => [a.agent.id, a.state, a.pauseReason]), s.latest.map((c) => [c.id, c.state, c.outcome])]);
+  JSON.stringify([s.figures, s.callbacksOpen, s.callbacksLate, s.inProgress, s.agents.map((a) => [a.agent.id, a.state, a.agent.pausedReason, a.pauseReason]), s.nobodyToRing, s.latest.map((c) => [c.id, c.state, c.outcome])]);
 
 const tile = (key: string, name: string, value: number | null, shown: string, bad = false) =>
   html`<div class="tile ${bad ? 'bad' : ''}" data-tile="${key}" data-value="${value === null ? '' : String(value)}"><div class="k">${name}</div><div class="v">${shown}</div></div>`;
+
+/** A caller now would ring nobody: said above everything else, with where to fix it. */
+export function renderWarning(s: TodaySnapshot, v: Viewer): SafeHtml {
+  if (s.nobodyToRing.length === 0) return html``;
+  const l = v.lang;
+  const where = s.nobodyToRing.filter((n) => n !== '').join(', ');
+  return html`<p class="error" role="alert" data-nobody-to-ring="${s.nobodyToRing.join(',')}">${t(l, 'nobodyToRing', { where: where ? ` (${where})` : '' })} <a href="/console/agents">${t(l, 'agents')}</a></p>`;
+}
 
 export function renderTiles(s: TodaySnapshot, v: Viewer): SafeHtml {
   const f = s.figures;
@@ -105,7 +126,7 @@ export function renderLive(s: TodaySnapshot, v: Viewer, timeZone: string): { inP
   const agents = html`<div class="scroll"><table><thead><tr><th>${t(l, 'agent')}</th><th>${t(l, 'status')}</th></tr></thead><tbody>
     ${s.agents.map(
       (a) => html`<tr data-agent="${a.agent.id}"><td>${a.agent.name}</td><td><span class="pill ${a.state}" data-state="${a.state}">${t(l, `state_${a.state}`)}</span>${
-        a.pauseReason ? html` <span class="muted">${a.pauseReason}</span>` : ''
+        a.agent.paused ? html` <span class="muted" data-pause-reason>${pauseText(l, a.agent, a.pauseReason, timeZone)}</span>` : ''
       }</td></tr>`,
     )}</tbody></table></div>`;
   const latest = html`<div class="scroll"><table><thead><tr><th>${t(l, 'arrived')}</th><th>${t(l, 'caller')}</th><th>${t(l, 'outcome')}</th><th>${t(l, 'agent')}</th><th>${t(l, 'wait')}</th></tr></thead><tbody>
@@ -119,13 +140,14 @@ export function renderLive(s: TodaySnapshot, v: Viewer, timeZone: string): { inP
 /** The parts of the Today page the live stream replaces, by element id. */
 export function todayParts(s: TodaySnapshot, v: Viewer, timeZone: string): Record<string, string> {
   const live = renderLive(s, v, timeZone);
-  return { tiles: renderTiles(s, v).value, 'in-progress': live.inProgress.value, 'agent-states': live.agents.value, latest: live.latest.value };
+  return { 'ring-warning': renderWarning(s, v).value, tiles: renderTiles(s, v).value, 'in-progress': live.inProgress.value, 'agent-states': live.agents.value, latest: live.latest.value };
 }
 
 export function todayContent(s: TodaySnapshot, v: Viewer, timeZone: string): SafeHtml {
   const live = renderLive(s, v, timeZone);
   const l = v.lang;
   return html`<div data-live="/console/events"><p class="muted"><span class="live-dot"></span>${t(l, 'live')} · ${localTime(s.from, timeZone, 'yyyy-MM-dd')} (${timeZone})</p>
+    <div id="ring-warning">${renderWarning(s, v)}</div>
     <section class="tiles" id="tiles">${renderTiles(s, v)}</section>
     <h2>${t(l, 'inProgress')}</h2><section class="card" id="in-progress">${live.inProgress}</section>
     <h2>${t(l, 'agentStates')}</h2><section class="card" id="agent-states">${live.agents}</section>

@@ -12,8 +12,9 @@ import { newSecret, requirePermission, viewerOf, type Viewer } from './session';
 
 const idParam = z.object({ id: z.string().uuid('must be an id') });
 const tokenBody = z.object({ name: z.string({ message: 'is required' }).trim().min(1, 'say what the token is for').max(100) });
-const accountBody = z.object({ username: z.string({ message: 'is required' }).trim(), password: z.string({ message: 'is required' }), role: z.string({ message: 'is required' }) });
-const accountChange = z.object({ role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }), active: z.enum(['true', 'false']).transform((x) => x === 'true') });
+const displayName = z.string().trim().max(100, 'must be at most 100 characters').optional().transform((x) => (x ? x : null));
+const accountBody = z.object({ username: z.string({ message: 'is required' }).trim(), password: z.string({ message: 'is required' }), role: z.string({ message: 'is required' }), displayName });
+const accountChange = z.object({ role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }), active: z.enum(['true', 'false']).transform((x) => x === 'true'), displayName });
 
 /** Personal API tokens (each account its own; shown once), and the accounts themselves for admins. */
 export function tokensPages(d: ConsoleDeps): Router {
@@ -30,7 +31,7 @@ export function tokensPages(d: ConsoleDeps): Router {
             <input name="name" required maxlength="100" placeholder="${t(l, 'tokenName')}" aria-label="${t(l, 'tokenName')}"><button type="submit">${t(l, 'newToken')}</button></form>
             <p class="muted">curl -H "Authorization: Bearer tr_…" ${'/api/calls'}</p></section>`
         : html`<p class="muted">${t(l, 'noTokenForViewer')}</p>`}
-      <div class="scroll"><table><thead><tr><th>${t(l, 'tokenName')}</th><th>${t(l, 'created')}</th><th>${t(l, 'lastUsed')}</th><th></th></tr></thead><tbody>
+      <div class="scroll"><table class="cards"><thead><tr><th>${t(l, 'tokenName')}</th><th>${t(l, 'created')}</th><th>${t(l, 'lastUsed')}</th><th></th></tr></thead><tbody>
       ${list.map(
         (x) => html`<tr data-token="${x.id}"><td>${x.name}</td><td>${localTime(x.createdAt, tz)}</td><td>${localTime(x.lastUsedAt, tz)}</td><td>${
           x.revokedAt
@@ -69,16 +70,18 @@ export function tokensPages(d: ConsoleDeps): Router {
     const list = await d.accounts.list();
     const roleOptions = (current: string) => ROLES.map((x) => html`<option value="${x}" ${x === current ? html`selected` : ''}>${t(l, `role_${x}`)}</option>`);
     res.type('html').send(
-      page(v, { title: t(l, 'accounts'), active: 'accounts' }, html`<div class="scroll"><table><thead><tr><th>${t(l, 'username')}</th><th>${t(l, 'role')}</th><th>${t(l, 'created')}</th><th></th></tr></thead><tbody>
+      page(v, { title: t(l, 'accounts'), active: 'accounts' }, html`<div class="scroll"><table class="cards"><thead><tr><th>${t(l, 'username')}</th><th>${t(l, 'role')}</th><th>${t(l, 'created')}</th><th></th></tr></thead><tbody>
         ${list.map(
-          (a) => html`<tr data-account="${a.username}"><td>${a.username}</td><td>${t(l, `role_${a.role}`)}${a.active ? '' : html` <span class="pill inactive">${t(l, 'state_inactive')}</span>`}</td>
-            <td>${localTime(a.createdAt, tz)}</td><td><form class="inline" method="post" action="/console/accounts/${a.id}">${csrfField(v)}
+          (a) => html`<tr data-account="${a.username}"><td data-label="${t(l, 'username')}">${a.username}${a.displayName ? html` · ${a.displayName}` : ''}</td><td data-label="${t(l, 'role')}">${t(l, `role_${a.role}`)}${a.active ? '' : html` <span class="pill inactive">${t(l, 'state_inactive')}</span>`}</td>
+            <td data-label="${t(l, 'created')}">${localTime(a.createdAt, tz)}</td><td class="actions"><form class="inline" method="post" action="/console/accounts/${a.id}">${csrfField(v)}
+              <input name="displayName" value="${a.displayName ?? ''}" maxlength="100" placeholder="${t(l, 'displayName')}" aria-label="${t(l, 'displayName')}">
               <select name="role" aria-label="${t(l, 'role')}">${roleOptions(a.role)}</select>
               <select name="active" aria-label="${t(l, 'active')}"><option value="true" ${a.active ? html`selected` : ''}>${t(l, 'activate')}</option><option value="false" ${a.active ? '' : html`selected`}>${t(l, 'deactivate')}</option></select>
               <button type="submit" class="secondary">${t(l, 'save')}</button></form></td></tr>`,
         )}</tbody></table></div>
         <section class="card"><h2>${t(l, 'addAccount')}</h2><form method="post" action="/console/accounts" class="stack">${csrfField(v)}
           <label>${t(l, 'username')}<input name="username" required pattern="[A-Za-z0-9._\\-]{2,40}"></label>
+          <label>${t(l, 'displayName')}<input name="displayName" maxlength="100"></label>
           <label>${t(l, 'password')}<input name="password" type="password" required minlength="10" autocomplete="new-password"></label>
           <label>${t(l, 'role')}<select name="role">${roleOptions('viewer')}</select></label>
           <button type="submit">${t(l, 'add')}</button></form></section>`),
@@ -88,7 +91,7 @@ export function tokensPages(d: ConsoleDeps): Router {
   r.post('/accounts', requirePermission('manage-accounts'), form, async (req, res) => {
     const v = viewerOf(res);
     const input = parseInput(accountBody, req.body);
-    const account = await d.accountService.create(input.username, input.password, input.role);
+    const account = await d.accountService.create(input.username, input.password, input.role, input.displayName);
     await d.audit.record({ actor: v.actor, action: 'account.create', target: account.id, detail: { username: account.username, role: account.role }, at: d.c.clock.now() });
     res.redirect(303, '/console/accounts');
   });

@@ -9,6 +9,8 @@ export interface Account {
   role: Role;
   active: boolean;
   createdAt: Date;
+  /** The name the person goes by (null: the username is shown). */
+  displayName: string | null;
 }
 
 export interface Session {
@@ -24,17 +26,18 @@ const toAccount = (r: Row): Account => ({
   role: r.role as Role,
   active: r.active as boolean,
   createdAt: r.created_at as Date,
+  displayName: (r.display_name as string | null) ?? null,
 });
 
 /** The console's accounts, their server-side sessions, and the record of failed sign-ins. */
 export class PostgresAccountStore {
   constructor(private readonly db: Db) {}
 
-  async create(a: { username: string; passwordHash: string; role: Role; now: Date }): Promise<Account> {
+  async create(a: { username: string; passwordHash: string; role: Role; now: Date; displayName?: string | null }): Promise<Account> {
     const rows = await this.db.query<Row>(
-      `INSERT INTO console_accounts (username, password_hash, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+      `INSERT INTO console_accounts (username, password_hash, role, created_at, updated_at, display_name) VALUES ($1, $2, $3, $4, $4, $5)
        ON CONFLICT (username) DO NOTHING RETURNING *`,
-      [a.username, a.passwordHash, a.role, a.now],
+      [a.username, a.passwordHash, a.role, a.now, a.displayName ?? null],
     );
     if (!rows[0]) throw new ConflictError(`username: ${a.username} is taken`, 'username');
     return toAccount(rows[0]);
@@ -42,6 +45,12 @@ export class PostgresAccountStore {
 
   async list(): Promise<Account[]> {
     return (await this.db.query<Row>('SELECT * FROM console_accounts ORDER BY username')).map(toAccount);
+  }
+
+  /** Usernames and the names their people go by, for naming who did something. */
+  async displayNames(): Promise<Map<string, string>> {
+    const rows = await this.db.query<Row>('SELECT username, display_name FROM console_accounts WHERE display_name IS NOT NULL');
+    return new Map(rows.map((r) => [r.username as string, r.display_name as string]));
   }
 
   async get(id: string): Promise<Account | null> {
@@ -55,11 +64,13 @@ export class PostgresAccountStore {
     return rows[0] ? { account: toAccount(rows[0]), passwordHash: rows[0].password_hash as string } : null;
   }
 
-  async update(id: string, changes: { role?: Role; active?: boolean; passwordHash?: string }, now: Date): Promise<Account | null> {
+  /** `displayName`: undefined leaves it, null clears it. */
+  async update(id: string, changes: { role?: Role; active?: boolean; passwordHash?: string; displayName?: string | null }, now: Date): Promise<Account | null> {
     const rows = await this.db.query<Row>(
       `UPDATE console_accounts SET role = COALESCE($2, role), active = COALESCE($3, active),
-         password_hash = COALESCE($4, password_hash), updated_at = $5 WHERE id = $1 RETURNING *`,
-      [id, changes.role ?? null, changes.active ?? null, changes.passwordHash ?? null, now],
+         password_hash = COALESCE($4, password_hash), updated_at = $5,
+         display_name = CASE WHEN $6::boolean THEN $7::text ELSE display_name END WHERE id = $1 RETURNING *`,
+      [id, changes.role ?? null, changes.active ?? null, changes.passwordHash ?? null, now, changes.displayName !== undefined, changes.displayName ?? null],
     );
     // A deactivated account or a new password ends every session it had.
     if (rows[0] && (changes.active === false || changes.passwordHash)) await this.db.query('DELETE FROM console_sessions WHERE account_id = $1', [id]);

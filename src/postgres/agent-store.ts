@@ -90,7 +90,7 @@ export class PostgresAgentStore implements AgentStore {
            paused = COALESCE($5, paused),
            -- A pause or resume through the API is the admin's; the roster's own go through setPaused.
            paused_reason = CASE WHEN $5::boolean IS NULL THEN paused_reason WHEN $5::boolean THEN 'admin' END,
-           paused_at = CASE WHEN $5::boolean IS NULL THEN paused_at WHEN $5::boolean THEN now() END,
+           paused_at = CASE WHEN $5::boolean IS NULL THEN paused_at WHEN $5::boolean THEN $7::timestamptz END,
            missed_offers = CASE WHEN $5::boolean = false THEN 0 ELSE missed_offers END,
            position = COALESCE($6, position),
            -- Leaving the roster is stamped once; coming back clears it.

@@ -38,7 +38,9 @@ export function monthlyReportFeature(c: Container): Feature {
   };
 }
 
-/** The monthly evaluation of a month (YYYY-MM; default the last complete one), as the API and the agent's page show it. */
+export type MonthlyReport = Awaited<ReturnType<ReturnType<typeof monthlyReport>>>;
+
+/** The monthly evaluation of a month (YYYY-MM; default the last complete one), as GET /api/reports/monthly, the console's page and the agent's page show it. */
 export function monthlyReport(c: Container) {
   const reports = new PostgresReportStore(c.db);
   const complaints = new PostgresComplaintStore(c.db);

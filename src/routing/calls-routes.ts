@@ -51,6 +51,8 @@ export const callJson = (c: Call, attempts: RingAttempt[], rating?: CallRating, 
   endedBy: c.endedBy,
   talkSeconds: c.talkSeconds,
   rating: rating?.score ?? null,
+  /** When the caller pressed the score (null without one). */
+  ratedAt: rating?.score ? iso(rating.finishedAt) : null,
   ratingStatus: ratingStatus({ outcome: c.outcome, endedBy: c.endedBy, survey: rating ?? null, callerGone: rating?.callerGone ?? false }),
   attempts: attempts.map(attemptJson),
   /** Agents the hunt passed over, and why (off-duty, on-leave, paused, busy). */

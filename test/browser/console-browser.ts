@@ -85,3 +85,42 @@ export async function fitsWidth(page: Page): Promise<boolean> {
   // A string, not a function: the tests compile without the DOM's types.
   return page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1');
 }
+
+/**
+ * What a page must not do: log a console error, throw, or have a request fail or answer 4xx/5xx
+ * (a missing favicon counts). Attach before the first navigation; read `problems` at the end.
+ */
+export function watchProblems(page: Page): { problems: string[] } {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    // A navigation away (a form's redirect) aborts the live stream: not a failure of the page.
+    if (!r.url().endsWith('/console/events')) problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
+  });
+  return { problems };
+}
+
+/**
+ * Every button, field, select and link of the page's content that lies outside the window's
+ * width (off-screen inside a table that scrolls sideways, say), as "tag text" for the message.
+ * Closed <details> are opened first, so what they hold is checked too.
+ */
+export async function actionsOutsideWidth(page: Page): Promise<string[]> {
+  // A string, not a function: the tests compile without the DOM's types.
+  return page.evaluate<string[]>(`(() => {
+    document.querySelectorAll('main details').forEach((d) => { d.open = true; });
+    const out = [];
+    document.querySelectorAll('main button, main select, main input:not([type=hidden]), main textarea, main a[href]').forEach((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) return;
+      if (r.left < -1 || r.right > window.innerWidth + 1) out.push(el.tagName.toLowerCase() + ' ' + (el.textContent || el.getAttribute('name') || '').trim().slice(0, 30) + ' [' + Math.round(r.left) + '..' + Math.round(r.right) + ']');
+    });
+    return out;
+  })()`);
+}
