@@ -81,8 +81,7 @@ describe('the supervisor\'s console pages in a real browser at 1280 and 390 px',
   /** Console errors, page errors, failed requests and error answers, wherever they happen. */
   const watch = (p: Page) => {
     p.on('console', (m) => {
-      // The favicon is the other half of issue 25 (item 3); until it lands, its 404 is not this page's.
-      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`console: ${m.text()}`);
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
     });
     p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     p.on('requestfailed', (r) => {
@@ -91,7 +90,7 @@ describe('the supervisor\'s console pages in a real browser at 1280 and 390 px',
       problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
     });
     p.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`${r.status()}: ${r.url()}`);
+      if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
     });
   };
 

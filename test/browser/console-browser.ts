@@ -97,8 +97,11 @@ export function watchProblems(page: Page): { problems: string[] } {
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
-    // A navigation away (a form's redirect) aborts the live stream: not a failure of the page.
-    if (!r.url().endsWith('/console/events')) problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    // A navigation away (a form's redirect, the next goto) aborts the live stream and a favicon still
+    // loading: not a failure of the page. Any other failure, and any favicon error answer, counts.
+    const aborted = r.failure()?.errorText === 'net::ERR_ABORTED';
+    if (r.url().endsWith('/console/events') || (aborted && /favicon\.(ico|svg)$/.test(r.url()))) return;
+    problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
   });
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);

@@ -168,7 +168,9 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     const points = await page.locator('[data-points]').evaluateAll((els) => els.map((e) => Number((e as unknown as { dataset: { points: string } }).dataset.points)));
     const sum = points.reduce((s, p) => s + p, 0);
     expect(Math.abs(Math.min(100, Math.max(0, sum)) - mine.score)).toBeLessThan(0.2);
-    expect(await page.locator('tr[data-part]').count()).toBe(6);
+    // The six parts of GRADE_PARTS (quality among them) and the fines.
+    expect(await page.locator('tr[data-part]').count()).toBe(7);
+    expect(await page.locator('tr[data-part=quality]').count()).toBe(1);
     await screenshot(page, 'console-monthly-agent');
     await fitsPhone(page, 'console-monthly-agent');
     const missing = await page.request.get(`${web.base}/console/monthly/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}?month=2026-11`);
