@@ -277,7 +277,17 @@ export class DegradedCalls {
     const order = remaining >= MIN_RING_SECONDS ? huntOrder(this.d.roster.agentsFor(call.to), call.rotationOffset, tried) : [];
     const seq = call.firstSeq + call.attempts.length;
     const holder = claimHolder({ callId: call.callId, seq });
-    const agentId = order.length === 0 ? null : await this.d.coordinator.claimFirstFree(order.map((a) => a.id), holder, (s.agentRingSeconds + 5 + s.screenTimeoutSeconds + CLAIM_SLACK_SECONDS) * 1000);
+    let agentId: string | null = null;
+    try {
+      agentId = order.length === 0 ? null : await this.d.coordinator.claimFirstFree(order.map((a) => a.id), holder, (s.agentRingSeconds + 5 + s.screenTimeoutSeconds + CLAIM_SLACK_SECONDS) * 1000);
+    } catch (err) {
+      // No claim can be made (Redis down and its fallback, PostgreSQL, down too): ringing an agent
+      // unclaimed could ring them for two calls, so the caller is turned away here, on the spool,
+      // with the apology or the duty number, and the call ends missed with its callback. Thrown on,
+      // the call would stay held with no end, and the caller's hang-up would record an abandon.
+      this.d.logger.warn('database down and no agent can be claimed: the caller is turned away', { callSid: call.callSid, err });
+      return this.noAgent(call, now, 'database-down-fallback');
+    }
     const agent = order.find((a) => a.id === agentId);
     const endpoint = agent && parseEndpoint(agent.phone);
     if (!agent || !endpoint) return this.noAgent(call, now, order.length === 0 && tried.size > 0 ? 'all-agents-tried' : 'no-agent-available');

@@ -109,6 +109,25 @@ describe('one call identity across a PostgreSQL outage', () => {
     expect(await nextCallerRingsTheAgent()).toBe(true);
   });
 
+  it('a new caller during an outage of both PostgreSQL and the coordination (Redis down, its fallback in PostgreSQL) hears the apology and is on record missed with a callback, though they hang up after it', async () => {
+    databaseDown();
+    // Redis down too: the failover coordinator claims through PostgreSQL, which refuses as well.
+    vi.spyOn(h.container.coordinator, 'claimFirstFree').mockRejectedValue(refused());
+    const callSid = randomSid('CA');
+    const answer = await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE });
+    expect(answer.text).toContain(`<Dial timeout="30">${DUTY}</Dial>`);
+    expect(answer.text).not.toContain(`>${AGENT}</Number>`);
+    h.clock.advance(3);
+    await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '1' });
+    vi.restoreAllMocks();
+
+    expect(await databaseBack()).toMatchObject({ setAside: 0 });
+    const call = await h.container.calls.getCallBySid(callSid);
+    expect(call).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system', missedReason: 'database-down-duty-number' });
+    expect(((await h.api.get('/api/callbacks')).body.callbacks as { callIds: string[] }[]).map((c) => c.callIds)).toEqual([[call!.id]]);
+    expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
+
   it('a waiting caller turned away by the fallback during the outage (their key press failed) is on record missed, with a callback, once the database is back', async () => {
     await talking();
     const waiting = randomSid('CA');
