@@ -168,7 +168,7 @@ async function main() {
     ...s.agents.map((a: any) => `  ${a.name ?? a.agentId}: offered ${a.offers} (first ${a.offeredFirst}), accepted ${a.accepted}, accept rate ${pct(a.acceptRate)}`),
     '',
     'What each part of the day shows:',
-    `  The rule (R1): ${within} of ${s.answered} answered callers were put through within ${rule} s; an agent who lets it ring out is passed over for the next. Console: Today, Calls.`,
+    `  The rule (R2): ${within} of ${s.answered} answered callers were put through within ${rule} s; an agent who lets it ring out is passed over for the next. Console: Today, Calls.`,
     `  Missed, then called back (R3, R4): ${day.callbackCallers.length} callers asked for a callback while holding; ${callbacks.length} callbacks opened, now ${describeStatuses(callbacks)} (a repeat call answered returns the callback). Console: Callbacks.`,
     `  The waiting line: ${waited.length} caller${waited.length === 1 ? '' : 's'} waited in it while every agent talked` +
       (waited[0] ? ` (${waited[0].lineWaitSeconds} s, then put through after ${waited[0].waitSeconds ?? '–'} s)` : '') +
