@@ -1,7 +1,9 @@
 /**
  * Creates a console account: npm run create-admin -- --username NAME --role admin
  * The password comes from ADMIN_PASSWORD, or is asked for (not echoed) on a terminal.
- * With the embedded database, stop the server first: PGlite opens its folder in one process only.
+ * With DATABASE_URL the account is written to the shared database and can sign in at once, while
+ * the server runs. With the embedded database (PGlite) only one process can open its folder: while
+ * the server holds it this refuses, and says how to add the account instead.
  */
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
@@ -13,6 +15,7 @@ import { ROLES } from '../src/domain/console-roles';
 import { AppError } from '../src/errors';
 import { PostgresAccountStore } from '../src/postgres/account-store';
 import { PostgresAuditStore } from '../src/postgres/audit-store';
+import { DataDirInUse } from '../src/postgres/data-dir-lock';
 import { pgDb, pgliteDb } from '../src/postgres/db';
 import { migrate } from '../src/postgres/migrate';
 
@@ -34,6 +37,24 @@ async function askPassword(question: string): Promise<string> {
   return answer;
 }
 
+/** The embedded database, or a refusal that says why and what to do instead while a server holds it. */
+async function openEmbedded(dataDir: string, baseUrl: string) {
+  try {
+    return await pgliteDb(dataDir);
+  } catch (err) {
+    if (!(err instanceof DataDirInUse)) throw err;
+    throw new Error(
+      [
+        `not created: ${err.message}.`,
+        'An account written from here would not be seen by that server until it restarts, and could be lost.',
+        `Instead, either add it in the console while the server runs: sign in as an admin, ${baseUrl}/console/accounts;`,
+        `or stop the server (process ${err.pid}), run this again, and start the server.`,
+        'With DATABASE_URL (PostgreSQL) this command works while the server runs.',
+      ].join('\n  '),
+    );
+  }
+}
+
 async function main() {
   const { values } = parseArgs({ options: { username: { type: 'string' }, role: { type: 'string', default: 'admin' } }, strict: true });
   if (!values.username) throw new Error(`usage: npm run create-admin -- --username NAME --role ${ROLES.join('|')}`);
@@ -43,7 +64,7 @@ async function main() {
     password = await askPassword(`Password for ${values.username} (at least ${MIN_PASSWORD} characters): `);
     if (process.stdin.isTTY && password !== (await askPassword('Again: '))) throw new Error('the two passwords differ');
   }
-  const db = config.DATABASE_URL ? pgDb(config.DATABASE_URL, 1) : await pgliteDb(config.PGLITE_DATA_DIR);
+  const db = config.DATABASE_URL ? pgDb(config.DATABASE_URL, 1) : await openEmbedded(config.PGLITE_DATA_DIR, config.PUBLIC_BASE_URL);
   try {
     await migrate(db);
     const service = new AccountService({ accounts: new PostgresAccountStore(db), clock: systemClock, sessionHours: config.CONSOLE_SESSION_HOURS });

@@ -2,6 +2,8 @@ import express, { Router, type ErrorRequestHandler, type Express } from 'express
 import { twilioWebhooks } from '../webhooks';
 import { requireAdmin } from './api/admin-auth';
 import { auditChanges } from './api/api-audit';
+import { openApiDocument } from './api/openapi';
+import { API_ROUTES } from './api/openapi-catalogue';
 import { PostgresApiTokenStore } from './postgres/api-token-store';
 import { PostgresAuditStore } from './postgres/audit-store';
 import { agentsRoutes } from './api/agents-routes';
@@ -105,6 +107,9 @@ export function createApp(c: Container, drain: DrainState = { draining: false })
   api.use(express.json({ limit: '100kb' }));
   api.use(requireAdmin(c.config.ADMIN_TOKEN, { tokens: new PostgresApiTokenStore(c.db), clock: c.clock }));
   api.use(auditChanges(new PostgresAuditStore(c.db), c.clock, c.logger));
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument(API_ROUTES, { version: '1.0', serverUrl: c.config.PUBLIC_BASE_URL }));
+  });
   api.use(agentsRoutes(c.agents, c.roster));
   api.use(callsRoutes(c.calls));
   api.use(analyticsRoutes(c.analytics, c.clock, c.config.ANSWER_THRESHOLD_SECONDS, c.config.TIME_ZONE));

@@ -26,12 +26,13 @@ const privacy = winston.format((info) => {
   return info;
 });
 
-export function createLogger(level: string, silent = false): Logger {
+/** JSON entries on stdout (warnings and errors on stderr), or appended to `file` when one is named (the demo's log). */
+export function createLogger(level: string, silent = false, file?: string): Logger {
   return winston.createLogger({
     level,
     silent,
     format: winston.format.combine(winston.format.errors({ stack: true }), privacy(), winston.format.timestamp(), winston.format.json()),
     defaultMeta: { service: 'threering' },
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
+    transports: [file ? new winston.transports.File({ filename: file }) : new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });
 }

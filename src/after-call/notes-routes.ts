@@ -29,6 +29,8 @@ const text = (max: number) =>
     .transform((v) => (v === '' ? null : v))
     .optional();
 const customerChanges = z.object({ name: text(100), notes: text(4000) });
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const notesSchemas = { callId, phoneParam, customerChanges };
 const HISTORY_LIMIT = 200;
 
 const customerJson = (c: Customer) => ({

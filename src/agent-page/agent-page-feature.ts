@@ -15,6 +15,8 @@ import { ShiftDigests } from './shift-digests';
 
 const DIGEST_LOOP_SECONDS = 60;
 const idParam = z.object({ id: z.string().uuid('must be an agent id') });
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const agentPageSchemas = { idParam };
 
 export interface AgentPageFeature extends Feature {
   digests: ShiftDigests;

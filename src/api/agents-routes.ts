@@ -17,6 +17,8 @@ const updateAgent = z
   .partial()
   .strict();
 const agentId = z.object({ id: z.string().uuid('must be an agent id') });
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const agentSchemas = { createAgent, updateAgent, agentId };
 
 export const agentJson = (a: Agent) => ({
   id: a.id,

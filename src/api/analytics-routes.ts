@@ -12,6 +12,9 @@ const rangeQuery = z.object({
   hotline: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be the hotline number (E.164)').optional(),
 });
 
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const analyticsSchemas = { rangeQuery };
+
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 /**

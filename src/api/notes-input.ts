@@ -12,7 +12,8 @@ const note = (max: number) =>
     .nullable()
     .transform((v) => (v === null || v === '' ? null : v));
 
-const notesSchema = z.object({
+/** A call's notes (PATCH /api/calls/:id, the agent's page); exported for the API description. */
+export const notesSchema = z.object({
   type: z.enum(CALL_TYPES, { message: `must be one of ${CALL_TYPES.join(', ')}` }).nullable().optional(),
   summary: note(2000).optional(),
   callerName: note(100).optional(),

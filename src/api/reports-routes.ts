@@ -10,6 +10,8 @@ import { parseInput } from '../validation';
 import { callFigures, ratio } from './json';
 
 const weekQuery = z.object({ week: z.string().max(10).optional() });
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const weeklyReportSchemas = { weekQuery };
 
 export interface ReportDeps {
   analytics: PostgresAnalyticsStore;

@@ -58,6 +58,8 @@ const listQuery = z.object({
 });
 const idParam = z.object({ id: z.string().uuid('must be a callback id') });
 const reassignBody = z.object({ ownerAgentId: z.string().uuid('must be an agent id') }).strict();
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const callbackSchemas = { listQuery, idParam, reassignBody };
 
 /** Admin API: the callbacks, one callback with its voice message, and placing one. */
 export function callbackRoutes(router: Router, store: PostgresCallbackStore, jobs: PostgresCallbackJobStore, service: CallbackService): void {

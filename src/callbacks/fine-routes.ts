@@ -26,6 +26,8 @@ const fineJson = (f: Fine) => ({
 const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM').optional() });
 const idParam = z.object({ id: z.string().uuid('must be a fine id') });
 const waiveBody = z.object({ reason: z.string({ message: 'is required' }).trim().min(3, 'must say why (at least 3 characters)').max(500) });
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const fineSchemas = { monthQuery, idParam, waiveBody };
 
 /** Admin API: the fines ledger per agent for a month (in the hotline's zone), and waivers. */
 export function fineRoutes(router: Router, fines: PostgresFineStore, agents: AgentStore, clock: Clock, timeZone: string): void {

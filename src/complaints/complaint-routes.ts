@@ -20,6 +20,9 @@ const progressBody = z.object({
 }).strict();
 const closeBody = z.object({ resolution: z.string({ message: 'is required' }).trim().min(3, 'must say how it was resolved (at least 3 characters)').max(2000) }).strict();
 
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const complaintSchemas = { listQuery, idParam, progressBody, closeBody };
+
 export const complaintJson = (c: ComplaintCase, now: Date) => ({
   id: c.id,
   phone: c.phone,

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client, Pool, type ClientConfig, type PoolClient, type QueryResult } from 'pg';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { holdDataDir } from './data-dir-lock';
 
 /**
  * The one database interface the stores use. Two implementations share every SQL statement:
@@ -277,9 +278,9 @@ function folderOf(dataDir: string | undefined): string | undefined {
  * PGlite creates only the last folder of its dataDir, so the default ./data/pglite fails in a
  * fresh clone, where ./data does not exist yet. Create the whole path, and say plainly why not.
  */
-function ensureDataFolder(dataDir: string | undefined): void {
+function ensureDataFolder(dataDir: string | undefined): string | undefined {
   const folder = folderOf(dataDir);
-  if (folder === undefined) return;
+  if (folder === undefined) return undefined;
   const path = resolve(folder);
   try {
     mkdirSync(path, { recursive: true });
@@ -291,13 +292,21 @@ function ensureDataFolder(dataDir: string | undefined): void {
       { cause: err },
     );
   }
+  return path;
 }
 
+/** Opens the embedded database; a folder on disk is held by this process until close (see data-dir-lock.ts). */
 export async function pgliteDb(dataDir?: string): Promise<Db> {
-  ensureDataFolder(dataDir);
+  const folder = ensureDataFolder(dataDir);
+  const release = folder === undefined ? () => undefined : holdDataDir(folder);
   // The WebAssembly build is only instantiated here, so a real-PostgreSQL deployment never pays for it.
   const lite = new PGlite(dataDir);
-  await lite.waitReady;
+  try {
+    await lite.waitReady;
+  } catch (err) {
+    release();
+    throw err;
+  }
   const onTx = (tx: Transaction): Queryable => ({
     query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows,
   });
@@ -308,6 +317,12 @@ export async function pgliteDb(dataDir?: string): Promise<Db> {
     async exec(sql: string) {
       await lite.exec(sql);
     },
-    close: () => lite.close(),
+    async close() {
+      try {
+        await lite.close();
+      } finally {
+        release();
+      }
+    },
   };
 }

@@ -31,6 +31,9 @@ const listQuery = z.object({ all: z.enum(['true', 'false']).optional() });
 const addInternal = z.object({ pattern, name: z.string().trim().min(1).max(100).optional() }).strict();
 const liftReports = z.object({ phone: z.string({ message: 'is required' }).regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number') }).strict();
 
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const protectionSchemas = { idParam, addRule, changeRule, listQuery, addInternal, liftReports };
+
 const ruleJson = (r: BlocklistRule, now: Date) => ({
   id: r.id,
   pattern: r.pattern,

@@ -39,6 +39,9 @@ const checklistBody = z
   })
   .strict();
 
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const qcSchemas = { agentQuery, reviewsQuery, reviewBody, checklistBody };
+
 export const queuedJson = (q: QueuedCall) => ({
   callId: q.call.id,
   agentId: q.call.agentId,

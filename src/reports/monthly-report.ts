@@ -16,6 +16,8 @@ function onRosterDuring(a: Pick<Agent, 'createdAt' | 'deactivatedAt'>, from: Dat
 }
 
 const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM, e.g. 2026-11').optional() });
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const monthlyReportSchemas = { monthQuery };
 
 /**
  * GET /api/reports/monthly?month=YYYY-MM (default: the last complete month, in the hotline's time

@@ -34,6 +34,9 @@ const hotlineFields = {
 const newHotline = z.object({ ...hotlineFields, language: hotlineFields.language.optional(), greeting: hotlineFields.greeting.optional() }).strict();
 const hotlinePatch = z.object(hotlineFields).partial().strict();
 
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const rosterSchemas = { idParam, newShift, schedule, newLeave, range, newHotline, hotlinePatch };
+
 export const shiftJson = (s: Shift) => ({ id: s.id, agentId: s.agentId, start: iso(s.start), end: iso(s.end), kind: s.kind, createdAt: iso(s.createdAt) });
 export const leaveJson = (l: Leave) => ({
   id: l.id,

@@ -73,6 +73,8 @@ const listQuery = z.object({
   hotline: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be the hotline number (E.164)').optional(),
 });
 const callId = z.object({ id: z.string().uuid('must be a call id') });
+/** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
+export const callSchemas = { listQuery, callId };
 
 export function encodeCursor(c: Call): string {
   return Buffer.from(`${c.startedAt.toISOString()}|${c.id}`).toString('base64url');

@@ -23,6 +23,8 @@ export interface SimulationOptions {
   /** The agents' phones (as on the roster): each call gives each a behaviour. */
   agentPhones: string[];
   calls: number;
+  /** The callers to play instead of `calls` generated ones (a scripted scenario, as the demo's good day). */
+  scripts?: (CallScript & { rates: boolean })[];
   concurrency: number;
   seed: number;
   clock: ScaledClock;
@@ -115,7 +117,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   });
   if (o.rest) o.rest.model = model;
   const rand = seededRandom(o.seed);
-  const scripts = Array.from({ length: o.calls }, () => generateScript(rand, { hotline: o.hotline, agentPhones: o.agentPhones, maxTalkSeconds: o.maxTalkSeconds ?? 90 }));
+  const scripts = o.scripts ?? Array.from({ length: o.calls }, () => generateScript(rand, { hotline: o.hotline, agentPhones: o.agentPhones, maxTalkSeconds: o.maxTalkSeconds ?? 90 }));
   const urls = { incoming: `${o.publicBaseUrl}/webhooks/voice/incoming`, status: `${o.publicBaseUrl}/webhooks/voice/status` };
   const transcripts: CallTranscript[] = [];
   const lived: Record<LivedOutcome, number> = { answered: 0, missed: 0, abandoned: 0 };
@@ -139,7 +141,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
       o.onCallDone?.(++done, scripts.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, o.calls)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, scripts.length)) }, worker));
   // Late and repeated status callbacks (with a network) are still on their way.
   await timeline.run();
   const errors = timeline.failures.map((f) => (f instanceof Error ? f.message : String(f)).slice(0, 300));
