@@ -1,0 +1,36 @@
+import type { Container } from '../container';
+import { html, type SafeHtml } from '../console/html';
+import { t } from '../console/i18n';
+import { localTime, secondsText } from '../console/layout';
+import type { Viewer } from '../console/session';
+import { mayListen } from '../domain/recording-rules';
+import { recordingsOf } from './recording-feature';
+
+/**
+ * The call page's recordings: a player for each one not deleted, for those who may listen
+ * (admins, supervisors, quality inspectors), and who listened when and from where. A viewer gets
+ * no player and no address to one. The player's address carries a signed link for this account:
+ * the session cookie is scoped to /console and does not reach /api.
+ */
+export async function recordingSection(c: Container, v: Viewer, callId: string): Promise<SafeHtml | ''> {
+  const feature = recordingsOf(c);
+  if (!feature) return '';
+  const l = v.lang;
+  const tz = c.config.TIME_ZONE;
+  const recordings = await feature.service.store.ofCall(callId);
+  if (recordings.length === 0) return html`<section class="card" id="recordings"><h2>${t(l, 'recordings')}</h2><p class="muted">${t(l, 'recordingNone')}</p></section>`;
+  if (!mayListen(v.account.role)) {
+    return html`<section class="card" id="recordings"><h2>${t(l, 'recordings')}</h2><p class="muted" data-no-player>${t(l, 'recordingNotForViewer')}</p></section>`;
+  }
+  const link = feature.service.listenLink(callId, { accountId: v.account.id }, c.config.CONSOLE_SESSION_HOURS);
+  const listens = await feature.service.store.listens({ callId, limit: 50 });
+  const items = recordings.map(
+    (r) => html`<li data-recording="${r.id}"><p>${t(l, `recordingKind_${r.kind}`)} · ${secondsText(r.seconds)} · <span data-recording-status>${t(l, `recordingStatus_${r.status}`)}</span>
+      ${r.status === 'deleted' ? '' : html` · ${t(l, 'recordingDeleteAfter', { at: localTime(r.deleteAfter, tz, 'yyyy-MM-dd') })}`}
+      ${r.heldReason ? html` · ${t(l, 'recordingHeld', { reason: r.heldReason })}` : ''}</p>
+      ${r.status === 'deleted' ? '' : html`<audio controls preload="metadata" src="/api/calls/${callId}/recording?recording=${r.id}&amp;token=${encodeURIComponent(link.token)}"></audio>`}</li>`,
+  );
+  return html`<section class="card" id="recordings"><h2>${t(l, 'recordings')}</h2><ul class="recordings">${items}</ul>
+    <h2>${t(l, 'recordingListens')}</h2>
+    <div class="scroll"><table data-listens><tbody>${listens.map((x) => html`<tr><td>${localTime(x.at, tz)}</td><td>${x.actor}</td><td>${x.ip ?? ''}</td></tr>`)}</tbody></table></div></section>`;
+}
