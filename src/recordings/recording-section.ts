@@ -7,6 +7,19 @@ import { mayListen } from '../domain/recording-rules';
 import { recordingsOf } from './recording-feature';
 
 /**
+ * The address a console page's player plays a call's recording from: GET /api/calls/:id/recording
+ * with a signed link for this account (the session cookie is scoped to /console and does not
+ * reach /api); without the recordings feature, the bare address.
+ */
+export function playerSrc(c: Container, v: Viewer, callId: string, recordingId?: string): string {
+  const feature = recordingsOf(c);
+  const path = `/api/calls/${callId}/recording`;
+  if (!feature) return path;
+  const { token } = feature.service.listenLink(callId, { accountId: v.account.id }, c.config.CONSOLE_SESSION_HOURS);
+  return `${path}?${new URLSearchParams({ ...(recordingId ? { recording: recordingId } : {}), token }).toString()}`;
+}
+
+/**
  * The call page's recordings: a player for each one not deleted, for those who may listen
  * (admins, supervisors, quality inspectors), and who listened when and from where. A viewer gets
  * no player and no address to one. The player's address carries a signed link for this account:
@@ -22,13 +35,13 @@ export async function recordingSection(c: Container, v: Viewer, callId: string):
   if (!mayListen(v.account.role)) {
     return html`<section class="card" id="recordings"><h2>${t(l, 'recordings')}</h2><p class="muted" data-no-player>${t(l, 'recordingNotForViewer')}</p></section>`;
   }
-  const link = feature.service.listenLink(callId, { accountId: v.account.id }, c.config.CONSOLE_SESSION_HOURS);
   const listens = await feature.service.store.listens({ callId, limit: 50 });
   const items = recordings.map(
     (r) => html`<li data-recording="${r.id}"><p>${t(l, `recordingKind_${r.kind}`)} · ${secondsText(r.seconds)} · <span data-recording-status>${t(l, `recordingStatus_${r.status}`)}</span>
       ${r.status === 'deleted' ? '' : html` · ${t(l, 'recordingDeleteAfter', { at: localTime(r.deleteAfter, tz, 'yyyy-MM-dd') })}`}
       ${r.heldReason ? html` · ${t(l, 'recordingHeld', { reason: r.heldReason })}` : ''}</p>
-      ${r.status === 'deleted' ? '' : html`<audio controls preload="metadata" src="/api/calls/${callId}/recording?recording=${r.id}&amp;token=${encodeURIComponent(link.token)}"></audio>`}</li>`,
+      ${r.status === 'deleted' ? '' :  // preload="none": opening the page fetches nothing; only pressing play is a listen.
+        html`<audio controls preload="none" src="${playerSrc(c, v, callId, r.id)}"></audio>`}</li>`,
   );
   return html`<section class="card" id="recordings"><h2>${t(l, 'recordings')}</h2><ul class="recordings">${items}</ul>
     <h2>${t(l, 'recordingListens')}</h2>
