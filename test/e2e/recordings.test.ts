@@ -152,14 +152,19 @@ describe('recordings (R12): recorded with notice, heard only through the product
     expect((await h.api.get(`/api/calls/${missedId}/recording`)).status).toBe(404);
   });
 
-  it('deletes recordings past RECORDING_RETENTION_DAYS at Twilio on the model clock, keeps a held one until released, and audits each deletion', async () => {
+  it('deletes recordings past RECORDING_RETENTION_DAYS at Twilio on the model clock, keeps a held one until released and a complaint\'s until its case closes, and audits each deletion', async () => {
     await h.twilio.placeCall({ from: '+8613911110000', to: HOTLINE, agents: { [A]: accepts } });
     h.clock.advance(3600);
     await h.twilio.placeCall({ from: '+8613911110001', to: HOTLINE, agents: { [A]: accepts } });
+    h.clock.advance(3600);
+    await h.twilio.placeCall({ from: '+8613911110002', to: HOTLINE, agents: { [A]: accepts } });
     const all = await recordings();
-    expect(all).toHaveLength(2);
+    expect(all).toHaveLength(3);
     for (const r of all) rest.media.set((await service().store.get(r.id))!.recordingSid, { body: wav, contentType: 'audio/wav' });
-    const [kept, expiring] = all;
+    // Newest first: the complaint, the one held, the one that expires.
+    const [complained, kept, expiring] = all;
+    // A complaint opens a case (R11): its call is kept while the case is open.
+    expect((await h.api.patch(`/api/calls/${complained!.callId}`, { type: 'complaint' })).status).toBe(200);
 
     expect((await h.api.post(`/api/calls/${kept!.callId}/recording/hold`, { reason: '投诉调查 complaint under review' })).status).toBe(200);
     expect((await h.api.post(`/api/calls/${kept!.callId}/recording/hold`, {})).status).toBe(400);
@@ -179,10 +184,15 @@ describe('recordings (R12): recorded with notice, heard only through the product
     const audit = await h.container.db.query<{ actor: string; target: string }>(`SELECT actor, target FROM audit_log WHERE action = 'recording.delete'`);
     expect(audit).toEqual([{ actor: 'system:recording-retention', target: expiring!.callId }]);
 
-    // Released, it goes at the next run.
+    expect(after.find((r) => r.id === complained!.id)!.status).toBe('available');
+
+    // Released, it goes at the next run; the complaint's stays until its case is closed.
     expect((await h.api.delete(`/api/calls/${kept!.callId}/recording/hold`)).status).toBe(200);
     expect(await service().sweep()).toEqual({ deleted: 1, failed: 0 });
-    expect(rest.recordingsDeleted).toHaveLength(2);
+    expect(rest.recordingsDeleted).toEqual([await sidOf(expiring!.id), await sidOf(kept!.id)]);
+    await h.container.db.query(`UPDATE complaint_cases SET status = 'closed', closed_at = $1, closed_by = 'test', resolution = 'resolved'`, [h.clock.now()]);
+    expect(await service().sweep()).toEqual({ deleted: 1, failed: 0 });
+    expect(rest.recordingsDeleted).toHaveLength(3);
     expect((await h.api.delete(`/api/calls/${kept!.callId}/recording/hold`)).status).toBe(409);
   });
 });
