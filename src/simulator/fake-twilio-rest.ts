@@ -27,7 +27,15 @@ export class FakeTwilioRest {
   private server: Server | null = null;
   model: TwilioModel | null = null;
 
-  constructor(private readonly o: { accountSid: string; authToken: string }) {}
+  /**
+   * `anyRecording`: the media served for a recording SID the test did not set (the demo's calls,
+   * whose SIDs the model makes up), until it is deleted.
+   */
+  constructor(private readonly o: { accountSid: string; authToken: string; anyRecording?: { body: Buffer; contentType: string } }) {}
+
+  private mediaOf(sid: string): { body: Buffer; contentType: string } | undefined {
+    return this.media.get(sid) ?? (this.recordingsDeleted.includes(sid) ? undefined : this.o.anyRecording);
+  }
 
   async listen(port = 0): Promise<string> {
     const server = createServer((req, res) => {
@@ -66,7 +74,7 @@ export class FakeTwilioRest {
   /** A recording's media: the whole file (200) or one byte range (206 with Content-Range), as Twilio's media endpoint answers. */
   private recordingMedia(sid: string, rangeHeader: string | undefined): Answer {
     this.mediaRequests.push({ sid, range: rangeHeader });
-    const m = this.media.get(sid);
+    const m = this.mediaOf(sid);
     if (!m) return notFound();
     const total = m.body.length;
     const range = /^bytes=(\d*)-(\d*)$/.exec(rangeHeader ?? '');
@@ -103,7 +111,8 @@ export class FakeTwilioRest {
       const sid = recording[1]!;
       if (req.method === 'GET' && recording[2] !== 'json') return this.recordingMedia(sid, req.headers.range);
       if (req.method === 'DELETE' && recording[2] === 'json') {
-        if (!this.media.delete(sid)) return notFound();
+        if (!this.mediaOf(sid)) return notFound();
+        this.media.delete(sid);
         this.recordingsDeleted.push(sid);
         return { status: 204, body: null, raw: { bytes: Buffer.alloc(0), headers: {} } };
       }
