@@ -347,6 +347,9 @@ const LABELS = {
   recordingNone: ['本通话没有录音', 'This call has no recording'],
   recordingNotForViewer: ['只读账号不能收听录音', 'Viewers may not listen to recordings'],
   recordingListens: ['收听记录', 'Who listened'],
+  recordingHold: ['保留录音（不按期删除）', 'Hold (keep past its date)'],
+  recordingHoldReason: ['保留原因', 'Reason for the hold'],
+  recordingRelease: ['解除保留', 'Release the hold'],
 } as const;
 
 export type LabelKey = { [K in keyof typeof LABELS]: (typeof LABELS)[K][0] extends string ? K : never }[keyof typeof LABELS];

@@ -1,9 +1,9 @@
 import type { Container } from '../container';
 import { html, type SafeHtml } from '../console/html';
 import { t } from '../console/i18n';
-import { localTime, secondsText } from '../console/layout';
+import { csrfField, localTime, secondsText } from '../console/layout';
 import type { Viewer } from '../console/session';
-import { mayListen } from '../domain/recording-rules';
+import { mayHold, mayListen } from '../domain/recording-rules';
 import { recordingsOf } from './recording-feature';
 
 /**
@@ -43,7 +43,14 @@ export async function recordingSection(c: Container, v: Viewer, callId: string):
       ${r.status === 'deleted' ? '' :  // preload="none": opening the page fetches nothing; only pressing play is a listen.
         html`<audio controls preload="none" src="${playerSrc(c, v, callId, r.id)}"></audio>`}</li>`,
   );
-  return html`<section class="card" id="recordings"><h2>${t(l, 'recordings')}</h2><ul class="recordings">${items}</ul>
+  const held = recordings.some((r) => r.status === 'held');
+  const kept = recordings.some((r) => r.status !== 'deleted');
+  const holdForm = !mayHold(v.account.role) || !kept
+    ? ''
+    : held
+      ? html`<form method="post" action="/console/calls/${callId}/recording/release" data-release>${csrfField(v)}<button type="submit">${t(l, 'recordingRelease')}</button></form>`
+      : html`<form method="post" action="/console/calls/${callId}/recording/hold" class="stack" data-hold>${csrfField(v)}<label>${t(l, 'recordingHoldReason')}<input name="reason" maxlength="500" required></label><button type="submit">${t(l, 'recordingHold')}</button></form>`;
+  return html`<section class="card" id="recordings"><h2>${t(l, 'recordings')}</h2><ul class="recordings">${items}</ul>${holdForm}
     <h2>${t(l, 'recordingListens')}</h2>
     <div class="scroll"><table data-listens><tbody>${listens.map((x) => html`<tr><td>${localTime(x.at, tz)}</td><td>${x.actor}</td><td>${x.ip ?? ''}</td></tr>`)}</tbody></table></div></section>`;
 }

@@ -150,6 +150,14 @@ describe('recordings (R12): recorded with notice, heard only through the product
     const missed = await h.twilio.placeCall({ from: '+8613911110008', to: HOTLINE, agents: { [A]: { does: 'ring-out' }, [B]: { does: 'ring-out' } } });
     const missedId = (await h.api.get('/api/calls')).body.calls.find((c: { callSid: string }) => c.callSid === missed.callSid).id;
     expect((await h.api.get(`/api/calls/${missedId}/recording`)).status).toBe(404);
+
+    // A supervisor holds the recording from the call page; a quality inspector may listen but not hold.
+    expect(page.text).toContain(`action="/console/calls/${rec!.callId}/recording/hold"`);
+    const held = await request(h.app).post(`/console/calls/${rec!.callId}/recording/hold`).set('Cookie', supervisor.cookie).type('form').send({ _csrf: supervisor.csrf, reason: '质检复核' });
+    expect(held.status).toBe(303);
+    expect((await recordings()).find((r) => r.id === rec!.id)).toMatchObject({ status: 'held', heldReason: '质检复核' });
+    expect((await request(h.app).post(`/console/calls/${rec!.callId}/recording/release`).set('Cookie', inspector.cookie).type('form').send({ _csrf: inspector.csrf })).status).toBe(403);
+    expect((await request(h.app).get(`/console/calls/${rec!.callId}`).set('Cookie', inspector.cookie)).text).not.toContain('/recording/release');
   });
 
   it('deletes recordings past RECORDING_RETENTION_DAYS at Twilio on the model clock, keeps a held one until released and a complaint\'s until its case closes, and audits each deletion', async () => {
