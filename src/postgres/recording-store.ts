@@ -85,10 +85,10 @@ export class PostgresRecordingStore {
   /** A CallSid as Twilio reports it (the caller's leg, or a dialled leg): the call it belongs to, as voice-status maps it. */
   async ownerOfCallSid(callSid: string): Promise<RecordingOwner | null> {
     const [r] = await this.db.query<Row>(
-      `SELECT c.id AS call_id, COALESCE(a.agent_id, c.answered_by_agent_id) AS agent_id, c.to_number AS hotline
-         FROM calls c LEFT JOIN ring_attempts a ON a.call_id = c.id AND a.child_call_sid = $1
-        WHERE c.call_sid = $1 OR a.id IS NOT NULL
-        ORDER BY a.id IS NULL LIMIT 1`,
+      `(SELECT a.call_id, a.agent_id, c.to_number AS hotline FROM ring_attempts a JOIN calls c ON c.id = a.call_id WHERE a.child_call_sid = $1 LIMIT 1)
+       UNION ALL
+       (SELECT id AS call_id, answered_by_agent_id AS agent_id, to_number AS hotline FROM calls WHERE call_sid = $1)
+       LIMIT 1`,
       [callSid],
     );
     return toOwner(r);

@@ -19,6 +19,16 @@ export function playerSrc(c: Container, v: Viewer, callId: string, recordingId?:
   return `${path}?${new URLSearchParams({ ...(recordingId ? { recording: recordingId } : {}), token }).toString()}`;
 }
 
+/** The agent's own recording of a call, for their phone's call page: a signed link that opens that call only, or null. */
+export async function agentRecordingSrc(c: Container, callId: string, agentId: string): Promise<string | null> {
+  const feature = recordingsOf(c);
+  if (!feature) return null;
+  const own = (await feature.service.store.ofCall(callId)).find((r) => r.agentId === agentId && r.status !== 'deleted');
+  if (!own) return null;
+  const { token } = feature.service.listenLink(callId, { agentId });
+  return `/api/calls/${callId}/recording?${new URLSearchParams({ recording: own.id, token }).toString()}`;
+}
+
 /**
  * The call page's recordings: a player for each one not deleted, for those who may listen
  * (admins, supervisors, quality inspectors), and who listened when and from where. A viewer gets

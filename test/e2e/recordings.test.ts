@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsoleFeature } from '../../src/console/console-feature';
 import type { RecordingFeature } from '../../src/recordings/recording-feature';
 import { FakeTwilioRest } from '../../src/simulator/fake-twilio-rest';
+import { afterCallOf, pagePathIn } from '../support/after-call';
 import { sineWav } from '../support/audio';
 import { consoleSession } from '../support/console-session';
 import { ACCOUNT_SID, AUTH_TOKEN, HOTLINE, PUBLIC_BASE_URL, startHotline, type Hotline } from '../support/hotline-harness';
@@ -123,9 +124,15 @@ describe('recordings (R12): recorded with notice, heard only through the product
     expect((await h.api.post(`/api/calls/${rec!.callId}/recording/link`, { agentId: ids[B] })).status).toBe(403);
     const tampered = link.body.url.slice(PUBLIC_BASE_URL.length).replace(/token=([^&]{4})/, 'token=AAAA');
     expect((await request(h.app).get(tampered)).status).toBe(403);
+    // The agent's own call page (the after-call SMS link) carries their player.
+    await afterCallOf(h).settled();
+    const mobile = await request(h.app).get(pagePathIn(rest.sms.find((m) => m.to === A)!.body));
+    const mobileSrc = /<audio controls preload="none" src="([^"]+)"/.exec(mobile.text)![1]!.replace(/&amp;/g, '&');
+    expect(mobile.headers['content-security-policy']).toContain("media-src 'self'");
+    expect((await request(h.app).get(mobileSrc).set('Range', 'bytes=0-')).status).toBe(206);
 
     const listens = (await h.api.get(`/api/recordings/${rec!.id}/listens`)).body.listens as { actor: string; at: string; ip: string }[];
-    expect(listens.map((l) => l.actor).sort()).toEqual(['account:wang', 'account:zhao', 'admin-token', `agent:${ids[A]}`].sort());
+    expect(listens.map((l) => l.actor).sort()).toEqual(['account:wang', 'account:zhao', 'admin-token', `agent:${ids[A]}`, `agent:${ids[A]}`].sort());
     expect(listens.every((l) => l.ip && l.at)).toBe(true);
 
     // The call page: a player (through the product, never Twilio) and the listens for the supervisor; no player for a viewer.
