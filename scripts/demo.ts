@@ -21,6 +21,7 @@ import { PostgresAccountStore } from '../src/postgres/account-store';
 import { PostgresAuditStore } from '../src/postgres/audit-store';
 import { FakeTwilioRest } from '../src/simulator/fake-twilio-rest';
 import { goodDay } from '../src/simulator/good-day';
+import { sineWav } from '../src/simulator/sine-wav';
 import { startInProcessServer } from '../src/simulator/in-process-server';
 import { progressBar } from '../src/simulator/progress';
 import { ScaledClock } from '../src/simulator/real-time';
@@ -55,7 +56,8 @@ async function main() {
   const authToken = randomBytes(16).toString('hex');
   const adminToken = 'demo-' + randomBytes(16).toString('hex');
   const clock = new ScaledClock(scale);
-  const rest = new FakeTwilioRest({ accountSid, authToken });
+  // Every recorded call plays the same tone through the product (README "Recordings").
+  const rest = new FakeTwilioRest({ accountSid, authToken, anyRecording: { body: sineWav({ seconds: 5 }), contentType: 'audio/wav' } });
   const restUrl = await rest.listen();
   say(`Starting ThreeRing (embedded PostgreSQL in ${dataDir}, coordination in process); its log goes to ${logFile}`);
   const server = await startInProcessServer(

@@ -103,6 +103,7 @@ export function createApp(c: Container, drain: DrainState = { draining: false })
 
   app.use(metricsRoutes(c.metrics, c.config.METRICS_TOKEN, c.logger));
 
+  c.features.forEach((f) => f.ownAuthRoutes?.(app));
   const api = Router();
   api.use(express.json({ limit: '100kb' }));
   api.use(requireAdmin(c.config.ADMIN_TOKEN, { tokens: new PostgresApiTokenStore(c.db), clock: c.clock }));

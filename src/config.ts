@@ -174,6 +174,11 @@ export const configSchema = z
     INTERNAL_TEST_CALLS: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false').transform((v) => v === 'true'),
     // Unset: no /metrics at all. Set: /metrics answers only this bearer token (README "Metrics").
     METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    // Recordings (README "Recordings"): every bridged hotline and callback call, two channels; off records nothing.
+    RECORDING: z.enum(['on', 'off'], { message: 'must be on or off' }).default('on').transform((v) => v === 'on'),
+    // Days a recording is kept before the sweep deletes it at Twilio (held ones and open complaints are kept).
+    RECORDING_RETENTION_DAYS: seconds(180, 1, 3650),
+    RECORDING_SWEEP_SECONDS: seconds(3600, 10, 86400),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
     // Where this instance keeps the calls it put through while PostgreSQL was down (src/spool/); one folder per instance.
     SPOOL_DIR: z.string().min(1).default('./data/spool'),

@@ -38,6 +38,8 @@ export interface Feature {
   apiRoutes?(router: Router): void;
   webhookRoutes?(router: Router): void;
   publicRoutes?(router: Router): void;
+  /** Routes under /api that check their callers themselves (a recording's player), mounted before the bearer check. */
+  ownAuthRoutes?(router: Router): void;
   start?(): void;
   stop?(): Promise<void>;
 }
@@ -112,7 +114,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   const db = watchFactWrites(rawDb, () => facts.invalidate());
   let stopNotices: (() => Promise<void>) | undefined;
   const coordinator = o.coordinator ?? (await defaultCoordinator(config, db, clock, logger));
-  const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE);
+  const say = speaker(config.PROMPT_LANGUAGE, config.PROMPT_VOICE, { recording: config.RECORDING });
   const twilioClient = o.twilio ?? createTwilioClient(config);
   const agents = new PostgresAgentStore(db, clock);
   // Features add call-ended listeners; every call's end owes each one an effect in the outbox.
@@ -146,6 +148,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
       maxTalkSeconds: config.MAX_TALK_SECONDS,
       greetingBeforeRing: config.GREETING_BEFORE_RING,
       holdMusicUrl: config.HOLD_MUSIC_URL,
+      recording: config.RECORDING,
     },
     agents,
     calls,

@@ -5,6 +5,7 @@ import { complaintFeature } from './complaints/complaint-feature';
 import { consoleFeature } from './console/console-feature';
 import { protectionFeature } from './protection/protection-feature';
 import { qcFeature } from './quality/qc-feature';
+import { recordingFeature } from './recordings/recording-feature';
 import { monthlyReportFeature } from './reports/monthly-report';
 import { callEndOutboxFeature } from './routing/call-end-outbox-feature';
 import { callSettlerFeature } from './routing/call-settler-feature';
@@ -29,6 +30,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(consoleFeature(c));
   features.push(spoolFeature(c));
   features.push(agentPageFeature(c));
+  features.push(recordingFeature(c));
   c.features.push(...features);
   return features;
 }

@@ -8,6 +8,7 @@ import { NotesLinks } from './notes-link';
 import { notesRoutes } from './notes-routes';
 import { RatingService } from './rating-service';
 import { RatingStore } from '../postgres/rating-store';
+import { agentRecordingSrc } from '../recordings/recording-section';
 import { ratingWebhooks } from './rating-webhooks';
 
 export interface AfterCallFeature extends Feature {
@@ -84,6 +85,7 @@ export function afterCallFeature(c: Container): AfterCallFeature {
         secret: c.config.LINK_SECRET,
         language: c.config.PROMPT_LANGUAGE,
         timeZone: c.config.TIME_ZONE,
+        recordingSrc: (callId, agentId) => agentRecordingSrc(c, callId, agentId),
       }),
     async settled() {
       while (pending.size > 0) await Promise.all([...pending]);

@@ -25,6 +25,7 @@ interface Labels {
   handover: string;
   handoverHelp: string;
   handedOver: string;
+  recording: string;
   notLive: string;
   type: string;
   summary: string;
@@ -57,6 +58,7 @@ const labels: Record<PromptLanguage, Labels> = {
     handover: '转客户评价',
     handoverHelp: '通话结束前，请先询问客户是否还有其他问题并致谢，然后点此把客户转到满意度评价。',
     handedOver: '已将客户转到满意度评价。',
+    recording: '通话录音',
     notLive: '通话已结束，无法转接。',
     type: '来电类型',
     summary: '来电摘要',
@@ -84,6 +86,7 @@ const labels: Record<PromptLanguage, Labels> = {
     handover: 'Hand over to the rating',
     handoverHelp: 'Before ending, ask if there is anything else and thank the caller, then hand them to the rating here.',
     handedOver: 'The caller was handed to the rating.',
+    recording: 'Recording',
     notLive: 'The call is over; there is nobody to hand over.',
     type: 'Type',
     summary: 'Summary',
@@ -124,6 +127,8 @@ export interface CallPageView {
   timeZone: string;
   notice?: 'saved' | 'handed-over' | 'not-live' | 'reported';
   error?: string;
+  /** The agent's own recording of this call, through the product (a signed link; README "Recordings"). */
+  recordingSrc?: string | null;
 }
 
 /** The call as its answering agent sees it: the caller's full number, the notes form, and the hand-over while live. */
@@ -149,6 +154,7 @@ export function callPage(lang: PromptLanguage, v: CallPageView): string {
     (notice ? `<p class="note">${escapeHtml(notice)}</p>` : '') +
     (v.error ? `<p class="error" role="alert">${escapeHtml(v.error)}</p>` : '') +
     `<dl>${rows.map(([k, val]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(val)}</dd>`).join('')}</dl>` +
+    (v.recordingSrc ? `<p>${escapeHtml(l.recording)}</p><audio controls preload="none" src="${escapeHtml(v.recordingSrc)}"></audio>` : '') +
     (live
       ? `<form class="handover" method="post" action="${action}/handover"><p>${escapeHtml(l.handoverHelp)}</p>` +
         `<button type="submit">${escapeHtml(l.handover)}</button></form>`

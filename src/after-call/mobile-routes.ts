@@ -18,6 +18,8 @@ export interface MobileDeps {
   secret: string;
   language: PromptLanguage;
   timeZone: string;
+  /** Where the agent hears their own recording of a call, or null (recordings off or none yet). */
+  recordingSrc?: (callId: string, agentId: string) => Promise<string | null>;
 }
 
 /** The page shows a caller's number and carries its capability in the URL: keep it out of caches, referrers and frames. */
@@ -30,7 +32,7 @@ function sendPage(res: Response, status: number, html: string): void {
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; media-src 'self'; form-action 'self'; frame-ancestors 'none'",
     })
     .send(html);
 }
@@ -65,7 +67,7 @@ export function mobileRoutes(router: Router, d: MobileDeps): void {
     const ok = await authorize(req, res);
     if (!ok) return;
     const done = NOTICES.find((n) => n === req.query.done);
-    await render(res, 200, { call: ok.call, path: pathOf(req), notice: done });
+    await render(res, 200, { call: ok.call, path: pathOf(req), notice: done, recordingSrc: await d.recordingSrc?.(ok.call.id, ok.agentId) });
   });
 
   router.post('/m/calls/:token', form, async (req, res) => {

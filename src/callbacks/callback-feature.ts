@@ -6,6 +6,7 @@ import { PostgresFineStore } from '../postgres/fine-store';
 import { callbackRoutes } from './callback-routes';
 import { CallbackService } from './callback-service';
 import { callbackTexts } from './callback-texts';
+import { recordingsOf } from '../recordings/recording-feature';
 import { callbackWebhooks } from './callback-webhooks';
 import { dialLinkRoutes } from './dial-link-page';
 import { fineRoutes } from './fine-routes';
@@ -76,7 +77,9 @@ export function callbackFeature(c: Container): CallbackFeature {
       fineRoutes(router, fines, c.agents, c.clock, c.config.TIME_ZONE);
     },
     webhookRoutes(router) {
-      callbackWebhooks(router, c.hotline, service, c.clock);
+      callbackWebhooks(router, c.hotline, service, c.clock, async (m) =>
+        recordingsOf(c)?.service.reported({ where: { callId: m.callId }, kind: 'voice-message', callSid: m.callSid, recordingSid: m.recordingSid, recordingUrl: m.recordingUrl, status: m.status, seconds: m.seconds, channels: m.channels }),
+      );
     },
     publicRoutes(router) {
       dialLinkRoutes(router, { secret: c.config.LINK_SECRET, clock: c.clock, logger: c.logger, callbacks, service, texts, timeZone: c.config.TIME_ZONE, language: c.config.PROMPT_LANGUAGE });

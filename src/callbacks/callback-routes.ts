@@ -78,7 +78,8 @@ export function callbackRoutes(router: Router, store: PostgresCallbackStore, job
     if (!cb) throw new NotFoundError(`no callback ${id}`);
     res.json({
       ...callbackJson(cb, await store.attemptsOf(id)),
-      voiceMessage: cb.recording,
+      // Never Twilio's media URL (R12): the message is heard on its call's page, through GET /api/calls/:id/recording.
+      voiceMessage: cb.recording ? { sid: cb.recording.sid, seconds: cb.recording.seconds } : null,
       jobs: (await jobs.jobsOf(id)).map((j) => ({ kind: j.kind, status: j.status, runAt: iso(j.runAt), runs: j.runs })),
     });
   });

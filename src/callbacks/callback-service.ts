@@ -297,6 +297,7 @@ export class CallbackService {
       actionUrl: this.d.hotline.webhookUrl('callback-dial-result', q),
       statusUrl: this.d.hotline.webhookUrl('callback-status', { ...q, leg: 'customer' }),
       amdUrl: this.d.hotline.webhookUrl('callback-amd', q),
+      recordingStatusUrl: this.d.config.RECORDING ? this.d.hotline.webhookUrl('recording', { 'callback-attempt': attempt.id }) : undefined,
     });
   }
 

@@ -1,3 +1,4 @@
+import { recordAttributes } from '../routing/routing-twiml';
 import { newResponse, type Speaker } from '../twiml/hotline-twiml';
 
 const LEG_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const;
@@ -40,10 +41,10 @@ export function ownerWhisperTwiml(s: Speaker, o: { text: string; timeoutSeconds:
  * The owner confirmed: dial the customer with the hotline as caller ID, so the agent's own
  * number stays private.
  */
-export function dialCustomerTwiml(s: Speaker, o: { say: string; customer: string; hotline: string; timeoutSeconds: number; timeLimitSeconds: number; actionUrl: string; statusUrl: string; amdUrl: string }): string {
+export function dialCustomerTwiml(s: Speaker, o: { say: string; customer: string; hotline: string; timeoutSeconds: number; timeLimitSeconds: number; actionUrl: string; statusUrl: string; amdUrl: string; recordingStatusUrl?: string }): string {
   const res = newResponse();
   s.say(res, o.say);
-  const dial = res.dial({ action: o.actionUrl, method: 'POST', callerId: o.hotline, timeout: o.timeoutSeconds, timeLimit: o.timeLimitSeconds });
+  const dial = res.dial({ action: o.actionUrl, method: 'POST', callerId: o.hotline, timeout: o.timeoutSeconds, timeLimit: o.timeLimitSeconds, ...recordAttributes(o.recordingStatusUrl) });
   // Detection on a <Dial> leg is asynchronous: the owner is connected at once (and may leave a
   // message), and AnsweredBy arrives at amdUrl to tell a voicemail from the customer.
   dial.number(

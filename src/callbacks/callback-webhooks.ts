@@ -23,6 +23,7 @@ const recordingParams = z.object({
   RecordingUrl: z.string().url().optional(),
   RecordingDuration: z.coerce.number().int().min(0).optional(),
   RecordingStatus: z.string().optional(),
+  RecordingChannels: z.coerce.number().int().min(1).max(2).optional(),
 });
 const legParams = z.object({
   CallSid: callSid,
@@ -36,7 +37,10 @@ const legParams = z.object({
  * The callback feature's Twilio webhooks, under /webhooks (form-parsed and signature-checked by
  * the shared router). Recording URLs are stored, never logged (R12).
  */
-export function callbackWebhooks(router: Router, hotline: HotlineService, service: CallbackService, clock: Clock): void {
+/** A voice message Twilio finished recording, passed on to the recordings (they serve it, R12). */
+export type VoiceMessageReported = (m: { callId: string; callSid: string; recordingSid: string; recordingUrl: string; status: string; seconds?: number; channels?: number }) => Promise<unknown>;
+
+export function callbackWebhooks(router: Router, hotline: HotlineService, service: CallbackService, clock: Clock, voiceMessage?: VoiceMessageReported): void {
   // The caller's key during a hold prompt: 1 asks for a callback.
   router.post('/voice/callback-offer', async (req, res) => {
     const { call } = parse(callQuery, req.query);
@@ -54,6 +58,9 @@ export function callbackWebhooks(router: Router, hotline: HotlineService, servic
     const { call } = parse(callQuery, req.query);
     const p = parse(recordingParams, req.body);
     await service.recordingStatus(call, { sid: p.RecordingSid, url: p.RecordingUrl, seconds: p.RecordingDuration, status: p.RecordingStatus });
+    if (voiceMessage && p.RecordingSid && p.RecordingUrl && p.RecordingStatus) {
+      await voiceMessage({ callId: call, callSid: p.CallSid, recordingSid: p.RecordingSid, recordingUrl: p.RecordingUrl, status: p.RecordingStatus, seconds: p.RecordingDuration, channels: p.RecordingChannels });
+    }
     res.status(204).end();
   });
 

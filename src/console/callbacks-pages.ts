@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { mayListen } from '../domain/recording-rules';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { NotFoundError } from '../errors';
@@ -55,7 +56,8 @@ export function callbacksPages(d: ConsoleDeps): Router {
       return html`<td data-label="${t(l, 'calledAt')}" data-called-at>${first ? html`<a href="/console/calls/${first}">${when}</a>` : when}${cb.callIds.length > 1 ? html` <span class="muted">×${cb.callIds.length}</span>` : ''}</td>`;
     };
     const voice = (cb: Callback) =>
-      cb.recording ? (cb.recording.url && v.account.role !== 'viewer' ? html`<a href="${cb.recording.url}" rel="noreferrer">${secondsText(cb.recording.seconds)}</a>` : secondsText(cb.recording.seconds)) : t(l, 'none');
+      // Heard on its call's page, through the product (R12): never a link to Twilio.
+      cb.recording ? (cb.callIds.length > 0 && mayListen(v.account.role) ? html`<a href="/console/calls/${cb.callIds[cb.callIds.length - 1]}#recordings">${secondsText(cb.recording.seconds)}</a>` : secondsText(cb.recording.seconds)) : t(l, 'none');
     const openRow = (cb: Callback) => {
       const left = timeLeftText(l, cb.dueAt, now);
       return html`<tr data-callback="${cb.id}" id="cb-${cb.id}">${callCell(cb)}<td data-label="${t(l, 'due')}">${localTime(cb.dueAt, tz, 'MM-dd HH:mm')} ${isLate(cb) ? html`<span class="pill late">${t(l, 'late')}</span>` : ''}</td>

@@ -6,6 +6,8 @@ import { CALL_TYPES } from '../domain/call-notes';
 import { callListFilters, callsJson, encodeCursor } from '../routing/calls-routes';
 import { NotFoundError } from '../errors';
 import { parseInput } from '../validation';
+import { can } from '../domain/console-roles';
+import { recordingSection } from '../recordings/recording-section';
 import type { ConsoleDeps } from './console-deps';
 import { html } from './html';
 import { t } from './i18n';
@@ -86,7 +88,8 @@ export function callsPages(d: ConsoleDeps): Router {
     const history = await d.notes.history(id);
     const customer = call.customerId ? await d.customers.getById(call.customerId) : null;
     const earlier = customer ? (await callsJson(d.c.calls, await d.c.calls.listCalls({ callerNumber: customer.phone, limit: 20 }))).filter((x) => x.id !== id) : [];
-    const canChange = v.account.role !== 'viewer';
+    const canChange = can(v.account.role, 'change');
+    const recordings = await recordingSection(d.c, v, id);
     const at = (s: string | null) => (s ? localTime(new Date(s), tz) : '');
     const timeline = [
       html`<li><b>${at(c!.startedAt)}</b> ${t(l, 'ev_arrived')} · ${shownNumber(v, c!.from)} → ${c!.to}</li>`,
@@ -108,6 +111,7 @@ export function callsPages(d: ConsoleDeps): Router {
     res.type('html').send(
       page(v, { title: `${t(l, 'calls')} · ${shownNumber(v, c!.from)}`, active: 'calls', notice: req.query.done ? t(l, 'saved') : undefined }, html`
         <section class="card"><h2>${t(l, 'timeline')}</h2><ol class="timeline">${timeline}</ol></section>
+        ${recordings}
         <section class="card"><h2>${t(l, 'notes')}</h2>
           ${canChange
             ? html`<form method="post" action="/console/calls/${id}/notes" class="stack">${csrfField(v)}

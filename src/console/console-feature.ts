@@ -26,6 +26,7 @@ import { checkCsrf, cookiesOf, requireSession, viewerOf } from './session';
 import { signInRoutes, signOutRoute } from './sign-in-routes';
 import { todayContent, todaySnapshot } from './today';
 import { tokensPages } from './tokens-pages';
+import { recordingPages } from '../recordings/recording-pages';
 import { qcPages } from '../quality/qc-pages';
 
 export interface ConsoleFeature extends Feature {
@@ -122,6 +123,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
   router.use(complaintsPages(d));
   router.use(monthlyPages(d));
   router.use(notesPages(d));
+  router.use(recordingPages(d));
   router.use((req, _res, next) => next(new AppError(404, 'not_found', `no page ${req.path}`)));
   router.use(errors);
 

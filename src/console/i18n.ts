@@ -334,6 +334,22 @@ const LABELS = {
   agentCallsOfMonth: ['该坐席本月接听的通话', "The agent's calls this month"],
   unfinishedCount: ['{n} 通已接来电尚未填写记录', '{n} answered calls not written up yet'],
   noUnfinishedNotes: ['所有已接来电都已填写记录', 'Every answered call is written up'],
+  role_qc: ['质检员', 'Quality inspector'],
+  recordings: ['通话录音', 'Recordings'],
+  recordingKind_conversation: ['通话', 'Conversation'],
+  recordingKind_callback: ['回电', 'Callback'],
+  'recordingKind_voice-message': ['留言', 'Voice message'],
+  recordingStatus_available: ['可收听', 'Available'],
+  recordingStatus_held: ['保留中', 'On hold'],
+  recordingStatus_deleted: ['已删除', 'Deleted'],
+  recordingDeleteAfter: ['保存至 {at}', 'Kept until {at}'],
+  recordingHeld: ['保留原因：{reason}', 'Held: {reason}'],
+  recordingNone: ['本通话没有录音', 'This call has no recording'],
+  recordingNotForViewer: ['只读账号不能收听录音', 'Viewers may not listen to recordings'],
+  recordingListens: ['收听记录', 'Who listened'],
+  recordingHold: ['保留录音（不按期删除）', 'Hold (keep past its date)'],
+  recordingHoldReason: ['保留原因', 'Reason for the hold'],
+  recordingRelease: ['解除保留', 'Release the hold'],
 } as const;
 
 export type LabelKey = { [K in keyof typeof LABELS]: (typeof LABELS)[K][0] extends string ? K : never }[keyof typeof LABELS];

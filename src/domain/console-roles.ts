@@ -3,8 +3,9 @@
  *   admin       everything, and the accounts themselves
  *   supervisor  runs the day: callbacks, fines, notes, the roster
  *   viewer      reads; sees callers' numbers masked (R12)
+ *   qc          a quality inspector: reads (numbers masked), scores calls, listens to recordings
  */
-export const ROLES = ['admin', 'supervisor', 'viewer'] as const;
+export const ROLES = ['admin', 'supervisor', 'viewer', 'qc'] as const;
 export type Role = (typeof ROLES)[number];
 
 export type Permission = 'read' | 'change' | 'manage-accounts' | 'see-full-numbers' | 'hold-api-token';
@@ -14,6 +15,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   supervisor: ['read', 'change', 'see-full-numbers', 'hold-api-token'],
   // The API answers with full numbers, so a viewer holds no API token.
   viewer: ['read'],
+  qc: ['read'],
 };
 
 export function can(role: Role, permission: Permission): boolean {

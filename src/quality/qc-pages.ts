@@ -1,4 +1,5 @@
 import express, { Router, type RequestHandler } from 'express';
+import { playerSrc } from '../recordings/recording-section';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { ConsoleDeps } from '../console/console-deps';
@@ -112,7 +113,7 @@ export function qcPages(d: ConsoleDeps): Router {
     const agent = (await d.c.agents.list({ includeInactive: true })).find((a) => a.id === call.agentId);
     // preload="none": opening the page fetches nothing; only pressing play is a listen.
     const player = html`<section class="card qc-player"><h2>${q(l, 'recording')}</h2>
-      <audio controls preload="none" src="/api/calls/${call.id}/recording" data-recording></audio>
+      <audio controls preload="none" src="${playerSrc(d.c, v, call.id)}" data-recording></audio>
       <dl class="qc-facts"><dt>${q(l, 'agent')}</dt><dd>${agent?.name ?? '—'}</dd><dt>${q(l, 'startedAt')}</dt><dd>${localTime(call.startedAt, tz)}</dd>
         <dt>${q(l, 'wait')}</dt><dd>${secondsText(call.waitSeconds)}</dd><dt>${q(l, 'talk')}</dt><dd>${secondsText(call.talkSeconds)}</dd><dt>${q(l, 'endedBy')}</dt><dd>${call.endedBy ?? '—'}</dd></dl></section>`;
     const body = review

@@ -26,6 +26,8 @@ export interface DocumentSettings {
   maxCallerWaitSeconds: number;
   maxTalkSeconds: number;
   holdMusicUrl: string;
+  /** Record every bridged call (RECORDING); its status callback names the call and the attempt. */
+  recording?: boolean;
 }
 
 /**
@@ -135,6 +137,7 @@ export class CallDocuments {
       actionUrl: this.webhookUrl('dial-result', q),
       screenUrl: this.webhookUrl('screen', q),
       statusUrl: this.webhookUrl('leg-status', q),
+      recordingStatusUrl: this.s.recording ? this.webhookUrl('recording', { call: call.id, attempt: attempt.id }) : undefined,
     });
   }
 }

@@ -16,6 +16,8 @@ export interface HotlineSettings {
   /** Say the greeting (and the callback offer) before the first agent's phone rings. */
   greetingBeforeRing: boolean;
   holdMusicUrl: string;
+  /** Record every bridged call (RECORDING=on). */
+  recording?: boolean;
 }
 
 /**

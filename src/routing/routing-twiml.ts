@@ -1,3 +1,4 @@
+import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import type { Endpoint } from '../domain/endpoint';
 import { newResponse, type Speaker, type TwimlResponse } from '../twiml/hotline-twiml';
 
@@ -9,9 +10,20 @@ export interface AgentDial {
   actionUrl: string;
   screenUrl: string;
   statusUrl: string;
+  /** Where Twilio reports the call's recording; without it the call is not recorded (RECORDING=off). */
+  recordingStatusUrl?: string;
 }
 
 const LEG_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const;
+
+/**
+ * A <Dial>'s recording (R12): from the bridge, so the whisper is not in it, the caller on channel 1
+ * and the dialled party on channel 2; Twilio posts the finished recording to `statusUrl`.
+ */
+export function recordAttributes(statusUrl: string | undefined): Pick<VoiceResponse.DialAttributes, 'record' | 'recordingStatusCallback' | 'recordingStatusCallbackMethod' | 'recordingStatusCallbackEvent'> {
+  if (!statusUrl) return {};
+  return { record: 'record-from-answer-dual', recordingStatusCallback: statusUrl, recordingStatusCallbackMethod: 'POST', recordingStatusCallbackEvent: ['completed'] };
+}
 
 /**
  * One agent, one <Dial>. With answerOnBridge, a <Dial> that is the first verb of the caller's
@@ -27,6 +39,7 @@ export function dialAgent(res: TwimlResponse, d: AgentDial): void {
     timeLimit: d.timeLimitSeconds,
     callerId: d.callerId,
     answerOnBridge: true,
+    ...recordAttributes(d.recordingStatusUrl),
   });
   const leg = { url: d.screenUrl, method: 'POST', statusCallback: d.statusUrl, statusCallbackMethod: 'POST' };
   if (d.endpoint.kind === 'sip') dial.sip({ ...leg, statusCallbackEvent: [...LEG_EVENTS] }, d.endpoint.value);

@@ -68,6 +68,8 @@ export interface CallTranscript {
   callerHungUp: boolean;
   documents: TwimlNode[];
   voiceMessageSid?: string;
+  /** A recorded <Dial>'s recording (record=...), reported to its recordingStatusCallback once the talk is over. */
+  recordingSid?: string;
   /** Seconds from arrival until the first agent's phone rang, as the caller lived it. */
   firstRingAfterSeconds: number | null;
   /** Seconds from arrival until the caller was put through to a person, as they lived it. */
@@ -460,6 +462,27 @@ class CallRun {
     return next;
   }
 
+  /** A recorded <Dial> that was bridged: Twilio posts the finished recording (from the bridge, so without the whisper). */
+  private async reportRecording(dial: TwimlNode, behaviour: AgentBehaviour): Promise<void> {
+    const url = dial.attrs.recordingStatusCallback;
+    if (!url || !dial.attrs.record || dial.attrs.record === 'do-not-record' || dial.attrs.record === 'false') return;
+    const sid = randomSid('RE');
+    this.t.recordingSid = sid;
+    const seconds = behaviour.does === 'accept' ? (behaviour.talkSeconds ?? 60) : 0;
+    const res = await this.m.post(url, {
+      AccountSid: this.base.AccountSid!,
+      CallSid: this.base.CallSid!,
+      RecordingSid: sid,
+      RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${this.base.AccountSid}/Recordings/${sid}`,
+      RecordingStatus: 'completed',
+      RecordingDuration: String(seconds),
+      RecordingChannels: dial.attrs.record.endsWith('-dual') ? '2' : '1',
+      RecordingSource: 'DialVerb',
+      RecordingTrack: 'both',
+    });
+    if (res.status >= 300) throw new Error(`recording status got ${res.status}: ${res.text}`);
+  }
+
   /**
    * One <Dial>: the agent's phone rings, picks up and runs the whisper, as the script says; the
    * caller may hang up at any point of it. Then Twilio asks the Dial action what next.
@@ -539,6 +562,7 @@ class CallRun {
       DialBridged: String(bridged),
       ...(bridged ? { DialCallDuration: '60' } : {}),
     });
+    if (bridged) await this.reportRecording(dial, behaviour);
     if (callerGone) return { end: true };
     // After a REST redirect Twilio still posts the old <Dial> action but ignores its reply.
     if (this.leg.redirectTo) return { redirected: true };

@@ -41,7 +41,7 @@ interface HeldCall {
   attempts: HeldAttempt[];
 }
 
-export interface DegradedSettings extends Pick<HotlineSettings, 'publicBaseUrl' | 'answerThresholdSeconds' | 'agentRingSeconds' | 'maxCallerWaitSeconds' | 'screenTimeoutSeconds' | 'maxTalkSeconds'> {
+export interface DegradedSettings extends Pick<HotlineSettings, 'publicBaseUrl' | 'answerThresholdSeconds' | 'agentRingSeconds' | 'maxCallerWaitSeconds' | 'screenTimeoutSeconds' | 'maxTalkSeconds' | 'recording'> {
   fallbackNumber?: string;
 }
 
@@ -312,6 +312,8 @@ export class DegradedCalls {
       actionUrl: this.url('dial-result', q),
       screenUrl: this.url('screen', q),
       statusUrl: this.url('leg-status', q),
+      // Recorded too: Twilio's report finds the call by its attempt once the spool has been replayed.
+      recordingStatusUrl: s.recording ? this.url('recording', q) : undefined,
     });
     return res.toString();
   }

@@ -43,6 +43,7 @@ export function spoolFeature(c: Container): Feature {
       screenTimeoutSeconds: c.config.SCREEN_TIMEOUT_SECONDS,
       maxTalkSeconds: c.config.MAX_TALK_SECONDS,
       fallbackNumber: c.config.FALLBACK_NUMBER,
+      recording: c.config.RECORDING,
     },
   });
   const replayer = new SpoolReplayer({

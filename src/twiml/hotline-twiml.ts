@@ -14,9 +14,19 @@ export interface Speaker {
   say(target: SayTarget, text: string): void;
 }
 
-export function speaker(language: PromptLanguage, voice?: string): Speaker {
+export function speaker(language: PromptLanguage, voice?: string, o: { recording?: boolean } = {}): Speaker {
   const attrs = sayAttributes(language, voice);
-  return { text: prompts[language], say: (target, text) => void target.say(attrs, text) };
+  return { text: o.recording === undefined ? prompts[language] : withRecordingNotice(prompts[language], o.recording), say: (target, text) => void target.say(attrs, text) };
+}
+
+/**
+ * The caller is told the call is recorded where it costs the 10-second rule least: in the hold
+ * prompt before a further agent and in the waiting-line message, never before the first ring.
+ * Unrecorded, the warning to reported callers no longer says it is.
+ */
+function withRecordingNotice(p: Prompts, recording: boolean): Prompts {
+  if (!recording) return { ...p, callerWarning: p.callerWarningUnrecorded };
+  return { ...p, holdOn: p.holdOn + p.recordingNotice, allBusy: (ahead) => p.allBusy(ahead) + p.recordingNotice };
 }
 
 /** Text as the TwiML builder (xmlbuilder) escapes it inside an element, for text put into a built document. */

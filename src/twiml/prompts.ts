@@ -27,6 +27,10 @@ export interface Prompts {
   internalOnly: string;
   /** Said before the call rings anyone when agents have reported the number once. */
   callerWarning: string;
+  /** RECORDING=on: added to the hold prompt and the waiting-line message (README "Recordings"). */
+  recordingNotice: string;
+  /** RECORDING=off: the warning without its word on recording. */
+  callerWarningUnrecorded: string;
 }
 
 // The caller's wait (judged against the 10-second rule) runs through every prompt said before
@@ -49,6 +53,8 @@ export const prompts: Record<PromptLanguage, Prompts> = {
     ratingGoodbye: '感谢您的来电，再见。',
     internalOnly: '本热线仅供客户使用，内部电话请勿占线。再见。',
     callerWarning: '提示：本通话将被录音，请文明用语，骚扰来电将被屏蔽。',
+    recordingNotice: '通话将被录音。',
+    callerWarningUnrecorded: '提示：请文明用语，骚扰来电将被屏蔽。',
   },
   'en-US': {
     greeting: 'Connecting you to an agent, please hold.',
@@ -66,6 +72,8 @@ export const prompts: Record<PromptLanguage, Prompts> = {
     ratingGoodbye: 'Thank you for calling. Goodbye.',
     internalOnly: 'This hotline is for customers. Please do not tie it up with internal calls. Goodbye.',
     callerWarning: 'Please be courteous. Harassing calls to this hotline will be blocked.',
+    recordingNotice: 'Calls are recorded. ',
+    callerWarningUnrecorded: 'Please be courteous. Harassing calls to this hotline will be blocked.',
   },
 };
 

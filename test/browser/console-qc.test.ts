@@ -66,7 +66,8 @@ describe('the QC pages in a real browser: the queue, and a review with the playe
     const callId = (await first.getAttribute('data-queued'))!;
     await Promise.all([page.waitForURL(`${web.base}/console/qc/calls/${callId}`), first.locator('a').click()]);
     const player = page.locator('audio[data-recording]');
-    await expect(player.getAttribute('src')).resolves.toBe(`/api/calls/${callId}/recording`);
+    // With a signed link: the session cookie is scoped to /console and the player's request goes to /api.
+    await expect(player.getAttribute('src')).resolves.toMatch(new RegExp(`^/api/calls/${callId}/recording\\?token=`));
     await expect(player.getAttribute('preload')).resolves.toBe('none');
     expect(await player.getAttribute('controls')).not.toBeNull();
     // The record answers four items; the inspector the other four.

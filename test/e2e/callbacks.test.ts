@@ -150,7 +150,9 @@ describe('a caller nobody answered', () => {
     expect(listed!.hasVoiceMessage).toBe(true);
     expect(JSON.stringify(listed)).not.toContain('Recordings');
     const one = await h.api.get(`/api/callbacks/${listed!.id}`);
-    expect(one.body.voiceMessage).toEqual({ sid: t.voiceMessageSid, url: expect.stringContaining(`/Recordings/${t.voiceMessageSid}`), seconds: 12 });
+    expect(one.body.voiceMessage).toEqual({ sid: t.voiceMessageSid, seconds: 12 });
+    // Never Twilio's media address (R12): the message is heard through GET /api/calls/:id/recording.
+    expect(JSON.stringify(one.body)).not.toContain('Recordings');
   });
 
   it('is called back through the hotline number: owner first, then the customer, and then it is done', async () => {

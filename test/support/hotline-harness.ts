@@ -71,7 +71,8 @@ export interface HotlineOptions {
 
 /** The server's settings in tests: Twilio's account and token, the admin token and the public URL the signatures use, errors-only logs; `env` adds or overrides. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, ADMIN_TOKEN, LOG_LEVEL: 'error', ...env });
+  // Recording is on in production by default; flows whose prompts and timings predate it leave it off (test/e2e/recordings.test.ts turns it on).
+  return loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, ADMIN_TOKEN, LOG_LEVEL: 'error', RECORDING: 'off', ...env });
 }
 
 export async function startHotline(env: Record<string, string> = {}, start?: string, opts: HotlineOptions = {}): Promise<Hotline> {

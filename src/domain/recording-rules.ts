@@ -1,0 +1,35 @@
+/**
+ * Recordings (R12): who may listen, how long they are kept, and the Range a listener asked for.
+ *   available  kept until delete_after, then deleted at Twilio by the retention sweep
+ *   held       a supervisor's hold: kept until released, whatever its date
+ *   deleted    gone at Twilio; the row stays, with when (GET answers 410)
+ * A call in a complaint case still open is kept too (the sweep skips it), without being marked held.
+ * Time is an argument; nothing here does I/O.
+ */
+export const RECORDING_KINDS = ['conversation', 'callback', 'voice-message'] as const;
+export type RecordingKind = (typeof RECORDING_KINDS)[number];
+export type RecordingStatus = 'available' | 'held' | 'deleted';
+
+/** Console roles that may listen to any call's recordings; a viewer never may, an agent only their own by a signed link. */
+export const LISTEN_ROLES: readonly string[] = ['admin', 'supervisor', 'qc'];
+export const mayListen = (role: string) => LISTEN_ROLES.includes(role);
+
+/** Roles that may put a recording on hold and release it. */
+export const mayHold = (role: string) => role === 'admin' || role === 'supervisor';
+
+export function deleteAfter(createdAt: Date, retentionDays: number): Date {
+  return new Date(createdAt.getTime() + retentionDays * 86_400_000);
+}
+
+/** The purpose of the signed links that open one call's recording (an agent's own call, a console page's player). */
+export const RECORDING_LINK_PURPOSE = 'recording';
+
+/**
+ * A `Range: bytes=...` header as passed on to Twilio: only one range, well formed; anything else
+ * is dropped (the whole file is sent, as HTTP allows).
+ */
+export function passableRange(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const v = header.trim();
+  return /^bytes=(\d+-\d*|-\d+)$/.test(v) ? v : undefined;
+}

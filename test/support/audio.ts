@@ -1,0 +1,1 @@
+export { sineWav } from '../../src/simulator/sine-wav';
