@@ -6,6 +6,7 @@ import { complaintSchemas } from '../complaints/complaint-routes';
 import { protectionSchemas } from '../protection/protection-routes';
 import { qcSchemas } from '../quality/qc-routes';
 import { monthlyReportSchemas } from '../reports/monthly-report';
+import { recordingSchemas } from '../recordings/recording-routes';
 import { rosterSchemas } from '../roster/roster-routes';
 import { callSchemas } from '../routing/calls-routes';
 import { agentSchemas } from './agents-routes';
@@ -80,4 +81,11 @@ export const API_ROUTES: ApiRoute[] = [
   apiRoute('get', '/api/qc/queue', 'Calls drawn for quality inspection', { query: qcSchemas.agentQuery }),
   apiRoute('post', '/api/qc/reviews', 'Record an inspection of a call', { body: qcSchemas.reviewBody }),
   apiRoute('get', '/api/qc/reviews', 'Inspections, by agent and month', { query: qcSchemas.reviewsQuery }),
+  apiRoute('get', '/api/calls/:id/recording', "A call's recording, streamed (Range honoured; a console session or an agent's signed link also)", { params: recordingSchemas.callParams, query: recordingSchemas.playQuery, roles: ['admin', 'supervisor', 'qc'] }),
+  apiRoute('get', '/api/calls/:id/recordings', "A call's recordings (the conversation, a voice message)", { params: recordingSchemas.callParams }),
+  apiRoute('post', '/api/calls/:id/recording/hold', "Keep a call's recordings past their retention", { params: recordingSchemas.callParams, body: recordingSchemas.holdBody }),
+  apiRoute('delete', '/api/calls/:id/recording/hold', 'Release the hold: retention applies again', { params: recordingSchemas.callParams }),
+  apiRoute('post', '/api/calls/:id/recording/link', 'A signed link for an agent to hear their own call', { params: recordingSchemas.callParams, body: recordingSchemas.linkBody }),
+  apiRoute('get', '/api/recordings', 'Recordings, by time and agent', { query: recordingSchemas.listQuery }),
+  apiRoute('get', '/api/recordings/:id/listens', 'Who listened to a recording, when, from where', { params: recordingSchemas.recordingParams }),
 ];

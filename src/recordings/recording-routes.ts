@@ -24,6 +24,8 @@ const listQuery = z.object({
 });
 const holdBody = z.object({ reason: z.string({ message: 'is required' }).trim().min(1, 'is required').max(500, 'must be at most 500 characters') }).strict();
 const linkBody = z.object({ agentId: z.string({ message: 'is required' }).uuid('must be an agent id') }).strict();
+/** The schemas these routes validate with, for the OpenAPI description (src/api/openapi-catalogue.ts). */
+export const recordingSchemas = { callParams, recordingParams, playQuery, listQuery, holdBody, linkBody };
 
 /** A recording in API answers: never its media URL (R12). */
 export const recordingJson = (r: Recording) => ({
