@@ -48,6 +48,7 @@ export function callbackFeature(c: Container): CallbackFeature {
     texts,
     nextOwnerRotation: databaseCounter(c.db, 'callback-owner'),
     roster: c.roster,
+    calendar: c.calendar,
     wakeScheduler: () => scheduler?.wake(),
   });
   const newScheduler = () =>

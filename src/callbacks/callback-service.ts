@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { callbackDeadline, type DeadlineRules } from '../domain/callback-deadline';
+import type { WorkCalendar } from '../domain/work-calendar';
 import { chooseOwner, dayOwner, jobsFor, legOutcome, type CallbackAttemptOutcome } from '../domain/callback-rules';
 import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
@@ -42,11 +43,13 @@ export interface CallbackServiceDeps {
   nextOwnerRotation(): Promise<number>;
   /** Who is on duty for a call at an instant (src/roster/): the owner rotation picks among them. */
   roster?: RosterPort;
+  /** Holidays close the day window of the deadlines (src/holidays/); absent: the HOLIDAYS setting only. */
+  calendar?: WorkCalendar;
   /** Wakes the scheduler so the owner's SMS goes out now rather than at the next tick. */
   wakeScheduler(): void;
 }
 
-export function deadlineRules(c: Config): DeadlineRules {
+export function deadlineRules(c: Config, calendar?: WorkCalendar): DeadlineRules {
   return {
     timeZone: c.TIME_ZONE,
     dayStart: c.CALLBACK_DAY_START,
@@ -55,6 +58,7 @@ export function deadlineRules(c: Config): DeadlineRules {
     nightDueMinutesAfterOpen: c.CALLBACK_NIGHT_DUE_MINUTES,
     maxHours: c.CALLBACK_MAX_HOURS,
     holidays: c.HOLIDAYS,
+    calendar,
   };
 }
 
@@ -111,7 +115,7 @@ export class CallbackService {
     const attempts = await this.d.calls.attemptsOf(call.id);
     // Missed before anyone could be offered it: nobody was on duty (the roster), so the night rule applies.
     const nobodyOnDuty = call.missedReason === 'no-agent-available' && attempts.length === 0;
-    const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config), { nobodyOnDuty });
+    const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config, this.d.calendar), { nobodyOnDuty });
     // A night callback is returned by the morning's shift: the rotation is over who works when it falls due.
     const rotationAgentIds = await this.ownerPool(call, window === 'night' ? dueAt : at);
     // Whose miss it is depends on how long each phone rang, not on which request came first.

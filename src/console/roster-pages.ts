@@ -42,7 +42,7 @@ interface Group {
 export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
   const r = Router();
   const tz = d.timeZone;
-  const rules: DutyRules = { timeZone: tz, holidays: d.c.config.HOLIDAYS };
+  const rules: DutyRules = { timeZone: tz, holidays: d.c.config.HOLIDAYS, calendar: d.c.calendar };
 
   const dayCards = (v: Viewer, g: Group, from: DateTime, timeline: DutyInterval[]): SafeHtml => {
     const l = v.lang;

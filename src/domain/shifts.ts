@@ -113,6 +113,23 @@ export function ownDuty(plan: DutyPlan, at: Date, rules: DutyRules): boolean {
   return weeklySpans(plan.weekly, day.minus({ days: 1 }), day, rules).some((s) => covers(s, t));
 }
 
+/** Whether a dated day off covers `at` (it wins over the standby duty of a holiday too). */
+export function hasDayOffAt(plan: DutyPlan | undefined, at: Date): boolean {
+  const t = at.getTime();
+  return plan?.shifts.some((s) => s.kind === 'off' && covers(s, t)) ?? false;
+}
+
+/**
+ * Whether `at` falls on a holiday, and when its local day ends (a standby group's duty starts
+ * or ends there, whichever day it is).
+ */
+export function holidayAt(at: Date, rules: DutyRules): { holiday: boolean; dayEnds: Date } {
+  const day = local(at, rules.timeZone).startOf('day');
+  const date = day.toISODate() ?? '';
+  const holiday = rules.holidays.includes(date) || (rules.calendar !== undefined && rosterWeekday(rules.calendar, date) === null);
+  return { holiday, dayEnds: day.plus({ days: 1 }).toJSDate() };
+}
+
 /** The leaves in effect at `at` (begun, not over). */
 export function leavesAt<L extends LeaveSpan>(leaves: readonly L[], at: Date): L[] {
   const t = at.getTime();

@@ -15,7 +15,7 @@ export interface RosterFeature extends Feature {
 
 /** The roster's API, the agents' SMS webhook, and its minute loop. */
 export function rosterFeature(c: Container): RosterFeature {
-  const rules = { timeZone: c.config.TIME_ZONE, holidays: c.config.HOLIDAYS };
+  const rules = { timeZone: c.config.TIME_ZONE, holidays: c.config.HOLIDAYS, calendar: c.calendar };
   const deps = { store: c.rosterStore, agents: c.agents, rules };
 
   /** Texts the admins once about each coverage gap that starts within the next day. */
