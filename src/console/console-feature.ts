@@ -27,6 +27,7 @@ import { signInRoutes, signOutRoute } from './sign-in-routes';
 import { todayContent, todaySnapshot } from './today';
 import { tokensPages } from './tokens-pages';
 import { qcPages } from '../quality/qc-pages';
+import { holidaysPages } from '../holidays/holidays-pages';
 
 export interface ConsoleFeature extends Feature {
   accounts: AccountService;
@@ -122,6 +123,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
   router.use(complaintsPages(d));
   router.use(monthlyPages(d));
   router.use(notesPages(d));
+  router.use(holidaysPages(d));
   router.use((req, _res, next) => next(new AppError(404, 'not_found', `no page ${req.path}`)));
   router.use(errors);
 

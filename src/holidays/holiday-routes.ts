@@ -46,24 +46,33 @@ export interface HolidayRoutesDeps {
   changed(): Promise<void>;
 }
 
+/** The year's answer: its stored days, and the HOLIDAYS setting's dates in it shown apart. */
+export async function yearJson(d: HolidayRoutesDeps, year: number) {
+  const days = await d.store.year(year);
+  return { year, days: days.map(dayJson), fromSetting: d.settingHolidays.filter((x) => x.startsWith(`${year}-`)) };
+}
+
+/** Replaces a year (days already checked), audits it, and reloads this process's calendar. */
+export async function saveYear(d: HolidayRoutesDeps, year: number, days: readonly CalendarDay[], actor: string): Promise<void> {
+  const before = await d.store.year(year);
+  await d.store.replaceYear(year, days, d.clock.now());
+  await d.changed();
+  await d.audit.record({ actor, action: 'holidays.year-replaced', target: `holidays:${year}`, detail: { before: before.map(dayJson), after: days.map(dayJson) }, at: d.clock.now() });
+}
+
 /** GET and PUT /holidays?year=YYYY: a year of holidays and make-up workdays, replaced whole. */
 export function holidayRoutes(d: HolidayRoutesDeps): Router {
   const router = Router();
 
   router.get('/holidays', async (req, res) => {
     const { year } = parseInput(yearQuery, req.query);
-    const days = await d.store.year(year);
-    res.json({ year, days: days.map(dayJson), fromSetting: d.settingHolidays.filter((x) => x.startsWith(`${year}-`)) });
+    res.json(await yearJson(d, year));
   });
 
   router.put('/holidays', async (req, res) => {
     const { year } = parseInput(yearQuery, req.query);
-    const days = checkedYear(year, req.body);
-    const before = await d.store.year(year);
-    await d.store.replaceYear(year, days, d.clock.now());
-    await d.changed();
-    await d.audit.record({ actor: actorOf(res), action: 'holidays.year-replaced', target: `holidays:${year}`, detail: { before: before.map(dayJson), after: days.map(dayJson) }, at: d.clock.now() });
-    res.json({ year, days: days.map(dayJson), fromSetting: d.settingHolidays.filter((x) => x.startsWith(`${year}-`)) });
+    await saveYear(d, year, checkedYear(year, req.body), actorOf(res));
+    res.json(await yearJson(d, year));
   });
 
   return router;

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
+import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ConsoleFeature } from '../../src/console/console-feature';
 import { interceptAfterCallRest } from '../support/after-call';
+import { consoleSession } from '../support/console-session';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
 
 const A = '+8613800000001';
@@ -91,5 +94,49 @@ describe('holidays and make-up workdays (调休)', { timeout: 180_000 }, () => {
     await bad({ days: [] }, /year: must be/, 1900);
     // Nothing above changed the stored year.
     expect((await h.api.get('/api/holidays?year=2026')).body.days).toHaveLength(39);
+  });
+});
+
+describe('the holidays page and the roster grid', { timeout: 180_000 }, () => {
+  let h: Hotline;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('an admin adds, removes and pastes days; a supervisor reads but may not change; the grid shades the holiday and marks the make-up day', async () => {
+    h = await startHotline({}, '2026-09-28T02:00:00Z');
+    await h.api.addAgent('Always', A);
+    const accounts = (h.container.features.find((f) => f.name === 'console') as ConsoleFeature).accounts;
+    await accounts.create('wang', 'wang-password-1', 'admin');
+    await accounts.create('zhou', 'zhou-password-1', 'supervisor');
+    const admin = await consoleSession(h, 'wang', 'wang-password-1');
+    const sup = await consoleSession(h, 'zhou', 'zhou-password-1');
+    const form = (s: { cookie: string; csrf: string }, path: string, body: Record<string, string>) =>
+      request(h.app).post(path).set('Cookie', s.cookie).type('form').send({ _csrf: s.csrf, ...body });
+    const pageOf = (s: { cookie: string }, path: string) => request(h.app).get(path).set('Cookie', s.cookie);
+
+    expect((await form(admin, '/console/holidays/paste', { year: '2026', json: JSON.stringify(year2026) })).status).toBe(303);
+    expect((await h.api.get('/api/holidays?year=2026')).body.days).toHaveLength(39);
+    expect((await form(admin, '/console/holidays/day', { year: '2026', date: '2026-10-10', kind: 'workday', name: '国庆节调休上班', worksAs: 'wednesday' })).status).toBe(303);
+    expect((await form(admin, '/console/holidays/remove', { year: '2026', date: '2026-01-04' })).status).toBe(303);
+    const stored = (await h.api.get('/api/holidays?year=2026')).body.days;
+    expect(stored).toHaveLength(38);
+    expect(stored.find((x: { date: string }) => x.date === '2026-10-10')).toEqual({ date: '2026-10-10', kind: 'workday', name: '国庆节调休上班', worksAs: 'wednesday' });
+    const bad = await form(admin, '/console/holidays/paste', { year: '2026', json: '{"days": [{"date": "2025-12-31", "kind": "holiday", "name": "x"}]}' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('not in 2026');
+
+    const read = await pageOf(sup, '/console/holidays?year=2026');
+    expect(read.status).toBe(200);
+    expect(read.text).toContain('data-date="2026-10-01"');
+    expect(read.text).toContain('data-read-only');
+    expect(read.text).not.toContain('/console/holidays/paste');
+    expect((await form(sup, '/console/holidays/remove', { year: '2026', date: '2026-10-01' })).status).toBe(403);
+
+    const grid = (await pageOf(sup, '/console/roster?week=2026-09-28')).text;
+    expect(grid).toMatch(/class="day [^"]*holiday" data-day="2026-10-01"/);
+    const next = (await pageOf(sup, '/console/roster?week=2026-10-05')).text;
+    expect(next).toMatch(/class="day [^"]*makeup" data-day="2026-10-10"/);
+    expect(next).toContain('按周三排班');
   });
 });
