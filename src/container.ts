@@ -30,6 +30,7 @@ import { LastKnownRoster } from './spool/last-known-roster';
 import type { SpoolPort } from './spool/spool-feature';
 import { CalendarCache } from './holidays/calendar-cache';
 import { PostgresHolidayStore } from './postgres/holiday-store';
+import { HotlineVoices } from './routing/hotline-voices';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
@@ -75,6 +76,8 @@ export interface Container {
   features: Feature[];
   /** Holidays and make-up workdays (src/holidays/), in memory: the roster and the callback deadlines read it. */
   calendar: CalendarCache;
+  /** Each hotline number's language and greeting, in memory (src/routing/hotline-voices.ts). */
+  voices: HotlineVoices;
   close(): Promise<void>;
 }
 
@@ -142,6 +145,8 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     language: config.PROMPT_LANGUAGE,
   });
   const lastKnownRoster = new LastKnownRoster(roster);
+  const voices = new HotlineVoices(say, () => rosterStore.listHotlines());
+  await voices.reload();
   const hotline = new HotlineService({
     settings: {
       publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -162,6 +167,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     listeners,
     callEnds,
     roster: lastKnownRoster,
+    voices,
     facts,
     redirectCall: async (callSid, url) => {
       await twilioClient.calls(callSid).update({ url, method: 'POST' });
@@ -189,6 +195,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     notesWritten: [],
     features: [],
     calendar,
+    voices,
     async close() {
       for (const f of container.features) await f.stop?.();
       await coordinator.close();

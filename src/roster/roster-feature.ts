@@ -41,6 +41,8 @@ export function rosterFeature(c: Container): RosterFeature {
     await c.roster.resumeAutoPaused(now);
     await c.roster.moveCallbacksOfBegunLeaves(now);
     await alertGaps(now);
+    // Hotlines changed through another instance: their language and greeting.
+    await c.voices.reload();
   };
   const loop = new BackgroundLoop('roster', LOOP_SECONDS, tick, c.logger);
 
@@ -49,7 +51,7 @@ export function rosterFeature(c: Container): RosterFeature {
     tick,
     apiRoutes(router) {
       router.use(
-        rosterRoutes({ ...deps, audit: new PostgresAuditStore(c.db), clock: c.clock, leaveAdded: () => c.roster.moveCallbacksOfBegunLeaves(c.clock.now()) }),
+        rosterRoutes({ ...deps, audit: new PostgresAuditStore(c.db), clock: c.clock, leaveAdded: () => c.roster.moveCallbacksOfBegunLeaves(c.clock.now()), hotlinesChanged: () => c.voices.reload() }),
       );
     },
     webhookRoutes(router) {

@@ -62,6 +62,8 @@ export interface RosterRoutesDeps {
   rules: DutyRules;
   /** Runs once a leave is recorded: a leave already begun hands its callbacks over at once. */
   leaveAdded(): Promise<void>;
+  /** Runs once a hotline is added or changed: this instance's callers hear its language and greeting at once. */
+  hotlinesChanged?(): Promise<void>;
 }
 
 /** Shifts, weekly patterns, leave, hotlines and the roster view; every change audited with before and after. */
@@ -143,6 +145,7 @@ export function rosterRoutes(d: RosterRoutesDeps): Router {
     const id = await d.store.saveHotline(null, input, d.clock.now());
     if (!id) throw new ConflictError(`number: a hotline already has ${input.number}`, 'number');
     const created = (await d.store.getHotline(id))!;
+    await d.hotlinesChanged?.();
     await audit(res, 'roster.hotline-added', `hotline:${id}`, null, hotlineJson(created));
     res.status(201).json(hotlineJson(created));
   });
@@ -167,6 +170,7 @@ export function rosterRoutes(d: RosterRoutesDeps): Router {
     await checkMembers(input.standbyAgentIds, 'standbyAgentIds');
     if (!(await d.store.saveHotline(id, input, d.clock.now()))) throw new ConflictError(`number: a hotline already has ${input.number}`, 'number');
     const after = (await d.store.getHotline(id))!;
+    await d.hotlinesChanged?.();
     await audit(res, 'roster.hotline-changed', `hotline:${id}`, hotlineJson(before), hotlineJson(after));
     res.json(hotlineJson(after));
   });

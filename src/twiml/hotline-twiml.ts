@@ -10,13 +10,15 @@ interface SayTarget {
 }
 
 export interface Speaker {
+  /** Which prompts these are (a hotline's own language, else PROMPT_LANGUAGE). */
+  readonly language: PromptLanguage;
   readonly text: Prompts;
   say(target: SayTarget, text: string): void;
 }
 
 export function speaker(language: PromptLanguage, voice?: string): Speaker {
   const attrs = sayAttributes(language, voice);
-  return { text: prompts[language], say: (target, text) => void target.say(attrs, text) };
+  return { language, text: prompts[language], say: (target, text) => void target.say(attrs, text) };
 }
 
 /** Text as the TwiML builder (xmlbuilder) escapes it inside an element, for text put into a built document. */

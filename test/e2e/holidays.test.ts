@@ -3,6 +3,7 @@ import nock from 'nock';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsoleFeature } from '../../src/console/console-feature';
+import { saysOf } from '../../src/simulator/twiml-tree';
 import { interceptAfterCallRest } from '../support/after-call';
 import { consoleSession } from '../support/console-session';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
@@ -138,5 +139,45 @@ describe('the holidays page and the roster grid', { timeout: 180_000 }, () => {
     const next = (await pageOf(sup, '/console/roster?week=2026-10-05')).text;
     expect(next).toMatch(/class="day [^"]*makeup" data-day="2026-10-10"/);
     expect(next).toContain('按周三排班');
+  });
+});
+
+describe("a hotline's own greeting and language", { timeout: 180_000 }, () => {
+  let h: Hotline;
+  afterEach(async () => {
+    nock.cleanAll();
+    await h.close();
+  });
+
+  it("an English hotline says its greeting and English prompts; the agent's whisper and the missed-call apology are English too", async () => {
+    h = await startHotline({ GREETING_BEFORE_RING: 'true' }, '2026-11-23T02:00:00Z');
+    interceptAfterCallRest(h);
+    const a = (await h.api.addAgent('Ann', A)).id;
+    const created = await h.api.post('/api/hotlines', { number: HOTLINE, name: 'Export desk', agentIds: [a], language: 'en-US', greeting: 'Welcome to the export desk.' });
+    expect(created.status).toBe(201);
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: accepts } });
+    expect(t.callerHeard[0]).toContain('Welcome to the export desk.');
+    expect(t.callerHeard.join(' ')).toContain('press 1');
+    expect(t.callerHeard.join('')).not.toMatch(/[\u4e00-\u9fff]/);
+    expect(t.whispers.join(' ')).toContain('Hotline call, press 1');
+
+    // Nobody free: the apology and the voice message prompt are English.
+    const missed = await h.twilio.placeCall({ from: '+8613911113333', to: HOTLINE, agents: { [A]: { does: 'ring-out' } } });
+    expect(missed.callerHeard.join(' ')).toMatch(/no agent can take your call|leave a message/i);
+    expect(missed.callerHeard.join('')).not.toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it('without GREETING_BEFORE_RING the first agent still rings at once, with nothing said before; another number keeps the server language', async () => {
+    h = await startHotline({}, '2026-11-23T02:00:00Z');
+    const a = (await h.api.addAgent('Ann', A)).id;
+    expect((await h.api.post('/api/hotlines', { number: HOTLINE, name: 'Export desk', agentIds: [a], language: 'en-US', greeting: 'Welcome to the export desk.' })).status).toBe(201);
+    const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: accepts } });
+    expect(t.firstRingAfterSeconds).toBeLessThanOrEqual(1);
+    // The first document is the <Dial> alone; the caller hears English only after the talk (the rating).
+    expect(saysOf(t.documents[0]!)).toEqual([]);
+    expect(t.callerHeard.join(' ')).toContain('Please rate our service');
+    expect(t.whispers.join(' ')).toContain('Hotline call, press 1');
+    const other = await h.twilio.placeCall({ from: '+8613911113333', to: '+864008009999', agents: { [A]: accepts } });
+    expect(other.whispers.join('')).toContain('热线来电');
   });
 });
