@@ -67,7 +67,7 @@ export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
         : entry?.kind === 'workday'
           ? html`<p class="pill makeup" data-makeup>${entry.name} · ${t(l, 'worksAsDay', { day: weekdayNames(l)[(follows ?? 1) - 1]! })}</p>`
           : '';
-      return html`<section class="day ${dayGaps.length ? 'has-gap' : ''} ${holiday ? 'holiday' : entry?.kind === 'workday' ? 'makeup' : ''}" data-day="${date}"><h3>${weekdayNames(l)[i]} ${day.toFormat('MM-dd')}</h3>${mark}
+      return html`<section class="day ${dayGaps.length ? 'has-gap' : ''}${holiday ? ' holiday' : entry?.kind === 'workday' ? ' makeup' : ''}" data-day="${date}"><h3>${weekdayNames(l)[i]} ${day.toFormat('MM-dd')}</h3>${mark}
         <ul>${g.members.map((a) => {
           const spans = joined(timeline.filter((x) => x.onDuty.some((o) => o.agentId === a.id))).map(clip).filter((x): x is string => x !== null);
           const covering = timeline.some((x) => clip(x) && x.onDuty.some((o) => o.agentId === a.id && o.coveringFor.length > 0));
