@@ -56,11 +56,12 @@ describe('the holidays page in a real browser', () => {
     expect(await page.locator('[data-date]').count()).toBe(39);
     await fitsPhone(page, 'console-holidays');
 
-    await page.locator('input[name=date]').fill('2026-12-26');
-    await page.locator('select[name=kind]').selectOption('workday');
-    await page.locator('input[name=name]').fill('演练调休');
-    await page.locator('select[name=worksAs]').selectOption('friday');
-    await Promise.all([page.waitForURL(/done=1/), page.locator('form[action="/console/holidays/day"] button').click()]);
+    const add = page.locator('form[action="/console/holidays/day"]');
+    await add.locator('input[name=date]').fill('2026-12-26');
+    await add.locator('select[name=kind]').selectOption('workday');
+    await add.locator('input[name=name]').fill('演练调休');
+    await add.locator('select[name=worksAs]').selectOption('friday');
+    await Promise.all([page.waitForURL(/done=1/), add.locator('button').click()]);
     await expect(page.locator('[data-date="2026-12-26"]').textContent()).resolves.toContain('按周五排班');
     await Promise.all([page.waitForURL(/done=1/), page.locator('[data-date="2026-12-26"] button').click()]);
     expect(await page.locator('[data-date="2026-12-26"]').count()).toBe(0);
