@@ -80,7 +80,7 @@ function weeklySpans(weekly: readonly WeeklySlot[], firstDay: DateTime, lastDay:
   for (let day = firstDay.startOf('day'); day <= lastDay; day = day.plus({ days: 1 })) {
     const date = day.toISODate() ?? '';
     if (rules.holidays.includes(date)) continue;
-    const weekday = rosterWeekday(rules.calendar ?? emptyCalendar, date);
+    const weekday = rosterWeekday(rules.calendar ?? emptyCalendar, date, day.weekday);
     if (weekday === null) continue;
     for (const slot of weekly) {
       if (slot.day !== weekday) continue;

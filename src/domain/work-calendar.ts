@@ -57,11 +57,12 @@ export function isoWeekday(day: Weekday): number {
  * Whose weekly pattern the roster follows on a local date, as an ISO weekday: the date's own
  * weekday, a make-up workday's `worksAs`, or null on a holiday (no weekly pattern starts).
  */
-export function rosterWeekday(calendar: WorkCalendar, date: string): number | null {
+export function rosterWeekday(calendar: WorkCalendar, date: string, ownWeekday?: number): number | null {
   const entry = calendar.dayOf(date);
   if (entry?.kind === 'holiday') return null;
   if (entry?.kind === 'workday') return isoWeekday(entry.worksAs ?? DEFAULT_WORKS_AS);
-  return DateTime.fromISO(date, { zone: 'utc' }).weekday;
+  // The caller usually knows the date's weekday already: no second parse on the roster's path.
+  return ownWeekday ?? DateTime.fromISO(date, { zone: 'utc' }).weekday;
 }
 
 export function isCalendarDate(v: string): boolean {
