@@ -56,6 +56,14 @@ describe('holidays and make-up workdays (调休)', { timeout: 180_000 }, () => {
     expect(call.answeredByAgentId).toBe(b);
     expect(call.skipped).toEqual([{ agentId: a, reason: 'off-duty' }]);
 
+    // A dated day off still wins over standby duty: then nobody is rung.
+    h.clock.advance(600);
+    const off = await h.api.post('/api/shifts', { agentId: b, start: '2026-10-01T02:00:00Z', end: '2026-10-01T06:00:00Z', kind: 'off' });
+    expect(off.status).toBe(201);
+    interceptAfterCallRest(h);
+    const none = await h.twilio.placeCall({ from: '+8613911114444', to: HOTLINE, agents: { [A]: accepts, [B]: accepts } });
+    expect(none.dialed).toEqual([]);
+
     // The day after the festival week (Thursday 10-08) is ordinary again: the group, not the standby.
     h.clock.set(new Date('2026-10-08T02:00:00Z'));
     const next = await h.twilio.placeCall({ from: '+8613911113333', to: HOTLINE, agents: { [A]: accepts, [B]: accepts } });
