@@ -28,6 +28,9 @@ import { PostgresRosterStore } from './postgres/roster-store';
 import { RosterService } from './roster/roster-service';
 import { LastKnownRoster } from './spool/last-known-roster';
 import type { SpoolPort } from './spool/spool-feature';
+import { CalendarCache } from './holidays/calendar-cache';
+import { PostgresHolidayStore } from './postgres/holiday-store';
+import { HotlineVoices } from './routing/hotline-voices';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
@@ -73,6 +76,10 @@ export interface Container {
   /** Told of each committed change to a call's notes (CallNotesStore); features add to it (a complaint opens its case). */
   notesWritten: NotesWrittenListener[];
   features: Feature[];
+  /** Holidays and make-up workdays (src/holidays/), in memory: the roster and the callback deadlines read it. */
+  calendar: CalendarCache;
+  /** Each hotline number's language and greeting, in memory (src/routing/hotline-voices.ts). */
+  voices: HotlineVoices;
   close(): Promise<void>;
 }
 
@@ -123,6 +130,8 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   const callEnds = new CallEndOutbox({ effects: new PostgresCallEndEffectStore(db), calls, listeners, clock, logger });
   const sms = twilioSms(twilioClient, config.SMS_FROM, logger);
   const rosterStore = new PostgresRosterStore(db);
+  const calendar = new CalendarCache(new PostgresHolidayStore(db), config.HOLIDAYS, () => facts.invalidate());
+  await calendar.reload();
   const roster = new RosterService({
     db,
     store: rosterStore,
@@ -132,12 +141,14 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     sms,
     clock,
     logger,
-    rules: { timeZone: config.TIME_ZONE, holidays: config.HOLIDAYS },
+    rules: { timeZone: config.TIME_ZONE, holidays: config.HOLIDAYS, calendar },
     autoPauseAfter: config.AUTO_PAUSE_AFTER,
     autoPauseResumeMinutes: config.AUTO_PAUSE_RESUME_MINUTES || undefined,
     language: config.PROMPT_LANGUAGE,
   });
   const lastKnownRoster = new LastKnownRoster(roster);
+  const voices = new HotlineVoices(say, () => rosterStore.listHotlines(), { recording: config.RECORDING });
+  await voices.reload();
   const hotline = new HotlineService({
     settings: {
       publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -159,6 +170,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     listeners,
     callEnds,
     roster: lastKnownRoster,
+    voices,
     facts,
     redirectCall: async (callSid, url) => {
       await twilioClient.calls(callSid).update({ url, method: 'POST' });
@@ -185,6 +197,8 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     metrics: new Metrics({ db, coordinator, clock, facts, moves: hotline.moves }),
     notesWritten: [],
     features: [],
+    calendar,
+    voices,
     async close() {
       for (const f of container.features) await f.stop?.();
       await coordinator.close();

@@ -12,6 +12,7 @@ import { callSettlerFeature } from './routing/call-settler-feature';
 import { rosterFeature } from './roster/roster-feature';
 import { waitingLineFeature } from './routing/waiting-line-feature';
 import { spoolFeature } from './spool/spool-feature';
+import { holidaysFeature } from './holidays/holidays-feature';
 import type { Container, Feature } from './container';
 
 /** The features beyond call routing, wired onto a built container. */
@@ -31,6 +32,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(spoolFeature(c));
   features.push(agentPageFeature(c));
   features.push(recordingFeature(c));
+  features.push(holidaysFeature(c));
   c.features.push(...features);
   return features;
 }

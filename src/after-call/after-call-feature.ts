@@ -28,6 +28,7 @@ export function afterCallFeature(c: Container): AfterCallFeature {
     ratings: new RatingStore(c.db),
     calls: c.calls,
     speaker: c.speaker,
+    voices: c.voices,
     clock: c.clock,
     timeoutSeconds: c.config.RATING_TIMEOUT_SECONDS,
     webhookUrl: (name, query) => c.hotline.webhookUrl(name, query),

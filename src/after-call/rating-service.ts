@@ -9,6 +9,8 @@ export interface RatingDeps {
   ratings: RatingStore;
   calls: CallStore;
   speaker: Speaker;
+  /** Each hotline number's language (src/routing/hotline-voices.ts); absent: `speaker` for all. */
+  voices?: { forNumber(number: string): Speaker };
   clock: Clock;
   timeoutSeconds: number;
   webhookUrl(name: string, query: Record<string, string>): string;
@@ -21,11 +23,16 @@ export interface RatingDeps {
 export class RatingService {
   constructor(private readonly d: RatingDeps) {}
 
+  private voice(call: Call): Speaker {
+    return this.d.voices?.forNumber(call.to) ?? this.d.speaker;
+  }
+
   /** Thanks the caller and asks for a key 1..5, opening the survey against the answering agent. */
   async offer(call: Call): Promise<string> {
-    if (!call.answeredByAgentId) return sayAndHangUp(this.d.speaker, this.d.speaker.text.ratingGoodbye);
+    const voice = this.voice(call);
+    if (!call.answeredByAgentId) return sayAndHangUp(voice, voice.text.ratingGoodbye);
     await this.d.ratings.offer(call.id, call.answeredByAgentId, this.d.clock.now());
-    return this.ask(call.id, 1, this.d.speaker.text.ratingRequest);
+    return this.ask(voice, call.id, 1, voice.text.ratingRequest);
   }
 
   /** The caller's leg was redirected here by the agent's hand-over (REST), so the survey starts here. */
@@ -38,19 +45,20 @@ export class RatingService {
     const call = await this.load(callId, callSid);
     const step = surveyStep(tryNo, digits);
     const at = this.d.clock.now();
+    const voice = this.voice(call);
     switch (step.kind) {
       case 'rated':
         await this.d.ratings.settle(call.id, { status: 'rated', score: step.score, at });
-        return sayAndHangUp(this.d.speaker, this.d.speaker.text.ratingThanks);
+        return sayAndHangUp(voice, voice.text.ratingThanks);
       case 'retry':
-        return this.ask(call.id, step.nextTry, this.d.speaker.text.ratingRetry);
+        return this.ask(voice, call.id, step.nextTry, voice.text.ratingRetry);
       case 'give-up':
         await this.d.ratings.settle(call.id, { status: step.reason, score: null, at });
-        return sayAndHangUp(this.d.speaker, this.d.speaker.text.ratingGoodbye);
+        return sayAndHangUp(voice, voice.text.ratingGoodbye);
     }
   }
 
-  private ask(callId: string, tryNo: number, text: string): string {
+  private ask(voice: Speaker, callId: string, tryNo: number, text: string): string {
     const res = newResponse();
     const gather = res.gather({
       input: ['dtmf'],
@@ -61,7 +69,7 @@ export class RatingService {
       // Silence must come back to us too, so it can count as a try.
       actionOnEmptyResult: true,
     });
-    this.d.speaker.say(gather, text);
+    voice.say(gather, text);
     return res.toString();
   }
 

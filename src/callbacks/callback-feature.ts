@@ -49,6 +49,8 @@ export function callbackFeature(c: Container): CallbackFeature {
     texts,
     nextOwnerRotation: databaseCounter(c.db, 'callback-owner'),
     roster: c.roster,
+    calendar: c.calendar,
+    voices: c.voices,
     wakeScheduler: () => scheduler?.wake(),
   });
   const newScheduler = () =>
@@ -60,6 +62,7 @@ export function callbackFeature(c: Container): CallbackFeature {
   c.hotline.setEnding('whenMissed', (call) => service.whenMissed(call));
   c.hotline.setWaitingOffer({
     prompt: texts.offer,
+    promptIn: (language) => callbackTexts[language].offer,
     timeoutSeconds: OFFER_LISTEN_SECONDS,
     actionUrl: (callId) => c.hotline.webhookUrl('callback-offer', { call: callId }),
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { callbackDeadline, type DeadlineRules } from '../domain/callback-deadline';
+import type { WorkCalendar } from '../domain/work-calendar';
 import { chooseOwner, dayOwner, jobsFor, legOutcome, type CallbackAttemptOutcome } from '../domain/callback-rules';
 import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
@@ -15,7 +16,7 @@ import type { HotlineService } from '../routing/hotline-service';
 import { emptyTwiml, hangupTwiml, sayAndHangUp, type Speaker } from '../twiml/hotline-twiml';
 import type { TwilioClient } from '../twilio-client';
 import { dialCustomerTwiml, ownerWhisperTwiml, recordMessageTwiml, CALLBACK_LEG_EVENTS } from './callback-twiml';
-import { localTime, type CallbackTexts } from './callback-texts';
+import { callbackTexts, localTime, type CallbackTexts } from './callback-texts';
 import { OwnerClaims } from './owner-claims';
 
 export const DIAL_LINK_PURPOSE = 'callback-dial';
@@ -42,11 +43,15 @@ export interface CallbackServiceDeps {
   nextOwnerRotation(): Promise<number>;
   /** Who is on duty for a call at an instant (src/roster/): the owner rotation picks among them. */
   roster?: RosterPort;
+  /** Each hotline number's language (src/routing/hotline-voices.ts): what its missed callers hear. */
+  voices?: { forNumber(number: string): Speaker };
+  /** Holidays close the day window of the deadlines (src/holidays/); absent: the HOLIDAYS setting only. */
+  calendar?: WorkCalendar;
   /** Wakes the scheduler so the owner's SMS goes out now rather than at the next tick. */
   wakeScheduler(): void;
 }
 
-export function deadlineRules(c: Config): DeadlineRules {
+export function deadlineRules(c: Config, calendar?: WorkCalendar): DeadlineRules {
   return {
     timeZone: c.TIME_ZONE,
     dayStart: c.CALLBACK_DAY_START,
@@ -55,6 +60,7 @@ export function deadlineRules(c: Config): DeadlineRules {
     nightDueMinutesAfterOpen: c.CALLBACK_NIGHT_DUE_MINUTES,
     maxHours: c.CALLBACK_MAX_HOURS,
     holidays: c.HOLIDAYS,
+    calendar,
   };
 }
 
@@ -111,7 +117,7 @@ export class CallbackService {
     const attempts = await this.d.calls.attemptsOf(call.id);
     // Missed before anyone could be offered it: nobody was on duty (the roster), so the night rule applies.
     const nobodyOnDuty = call.missedReason === 'no-agent-available' && attempts.length === 0;
-    const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config), { nobodyOnDuty });
+    const { dueAt, window } = callbackDeadline(call.startedAt, deadlineRules(this.d.config, this.d.calendar), { nobodyOnDuty });
     // A night callback is returned by the morning's shift: the rotation is over who works when it falls due.
     const rotationAgentIds = await this.ownerPool(call, window === 'night' ? dueAt : at);
     // Whose miss it is depends on how long each phone rang, not on which request came first.
@@ -155,13 +161,20 @@ export class CallbackService {
     if (cancelled.waivedFineId) log.warn('fine waived by the system: its callback was a misdial', { callbackId: cancelled.callback.id, fineId: cancelled.waivedFineId, ownerAgentId: cancelled.callback.ownerAgentId });
   }
 
+  /** The caller's side of a call to this number: its hotline's language (HotlineVoices), else the server's. */
+  private voiceOf(number: string): { speaker: Speaker; texts: CallbackTexts } {
+    const speaker = this.d.voices?.forNumber(number) ?? this.d.speaker;
+    return { speaker, texts: speaker.language === this.d.speaker.language ? this.d.texts : callbackTexts[speaker.language] };
+  }
+
   /** What a caller hears when nobody took the call: the apology and the chance to leave a message. */
   async whenMissed(call: Call): Promise<string> {
     const cb = await this.d.callbacks.byCallId(call.id);
-    if (!cb) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    const { speaker, texts } = this.voiceOf(call.to);
+    if (!cb) return sayAndHangUp(speaker, speaker.text.noAgent);
     const q = { call: call.id };
-    return recordMessageTwiml(this.d.speaker, {
-      intro: call.missedReason === 'callback-requested' ? this.d.texts.requestedWithMessage : this.d.texts.missedWithMessage,
+    return recordMessageTwiml(speaker, {
+      intro: call.missedReason === 'callback-requested' ? texts.requestedWithMessage : texts.missedWithMessage,
       maxSeconds: this.d.config.VOICE_MESSAGE_MAX_SECONDS,
       actionUrl: this.d.hotline.webhookUrl('callback-message', q),
       recordingStatusUrl: this.d.hotline.webhookUrl('callback-recording', q),
@@ -171,7 +184,9 @@ export class CallbackService {
   /** The <Record> action: the message is kept with the callback (R12: never logged, only in the admin API). */
   async messageLeft(callId: string, r: { sid?: string; url?: string; seconds?: number }): Promise<string> {
     if (r.sid || r.url) await this.d.callbacks.attachRecording(callId, r, this.d.clock.now());
-    return sayAndHangUp(this.d.speaker, this.d.texts.messageThanks);
+    const call = this.d.voices ? await this.d.calls.getCall(callId) : null;
+    const { speaker, texts } = call ? this.voiceOf(call.to) : { speaker: this.d.speaker, texts: this.d.texts };
+    return sayAndHangUp(speaker, texts.messageThanks);
   }
 
   async recordingStatus(callId: string, r: { sid?: string; url?: string; seconds?: number; status?: string }): Promise<void> {

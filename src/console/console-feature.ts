@@ -28,6 +28,7 @@ import { todayContent, todaySnapshot } from './today';
 import { tokensPages } from './tokens-pages';
 import { recordingPages } from '../recordings/recording-pages';
 import { qcPages } from '../quality/qc-pages';
+import { holidaysPages } from '../holidays/holidays-pages';
 
 export interface ConsoleFeature extends Feature {
   accounts: AccountService;
@@ -124,6 +125,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
   router.use(monthlyPages(d));
   router.use(notesPages(d));
   router.use(recordingPages(d));
+  router.use(holidaysPages(d));
   router.use((req, _res, next) => next(new AppError(404, 'not_found', `no page ${req.path}`)));
   router.use(errors);
 

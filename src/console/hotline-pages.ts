@@ -15,8 +15,8 @@ const LANGUAGES = ['zh-CN', 'en-US'] as const;
 /** A hotline form as the API's JSON: an empty language or greeting is "the server's default" (null). */
 function hotlineInput(body: Record<string, unknown>) {
   const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
-  const ids = body.agentIds === undefined ? [] : Array.isArray(body.agentIds) ? body.agentIds : [body.agentIds];
-  return { number: text('number').trim(), name: text('name').trim(), language: text('language') || null, greeting: text('greeting').trim() || null, agentIds: ids };
+  const list = (k: string) => (body[k] === undefined ? [] : Array.isArray(body[k]) ? body[k] : [body[k]]);
+  return { number: text('number').trim(), name: text('name').trim(), language: text('language') || null, greeting: text('greeting').trim() || null, agentIds: list('agentIds'), standbyAgentIds: list('standbyAgentIds') };
 }
 
 /** Hotline numbers, the group of agents each rings, and its greeting and language. */
@@ -31,6 +31,9 @@ export function hotlinePages(d: ConsoleDeps, api: ApiBridge): Router {
       <label>${t(l, 'greeting')}<textarea name="greeting" rows="2" maxlength="500" placeholder="${t(l, 'greetingHelp')}">${h?.greeting ?? ''}</textarea></label>
       <fieldset class="members"><legend>${t(l, 'groupMembers')}</legend>${agents.map(
         (a) => html`<label class="check"><input type="checkbox" name="agentIds" value="${a.id}" ${h?.agentIds.includes(a.id) ? html`checked` : ''}> ${a.name}</label>`,
+      )}</fieldset>
+      <fieldset class="members" data-standby><legend>${t(l, 'standby')}</legend><p class="muted">${t(l, 'standbyHelp')}</p>${agents.map(
+        (a) => html`<label class="check"><input type="checkbox" name="standbyAgentIds" value="${a.id}" ${h?.standbyAgentIds.includes(a.id) ? html`checked` : ''}> ${a.name}</label>`,
       )}</fieldset>`;
   };
 
@@ -49,6 +52,7 @@ export function hotlinePages(d: ConsoleDeps, api: ApiBridge): Router {
           (h) => html`<section class="card" data-hotline="${h.id}"><h2>${h.name} · ${h.number}</h2>
             <p>${t(l, 'language')}: ${h.language ? t(l, `lang_${h.language}`) : t(l, 'serverDefault')} · ${t(l, 'greeting')}: ${h.greeting ?? t(l, 'serverDefault')}</p>
             <p>${t(l, 'groupMembers')}: ${h.agentIds.length ? h.agentIds.map(name).join('、') : t(l, 'everyAgent')}</p>
+            <p>${t(l, 'standby')}: ${h.standbyAgentIds.length ? h.standbyAgentIds.map(name).join('、') : t(l, 'none')}</p>
             ${canChange ? html`<details><summary>${t(l, 'edit')}</summary><form method="post" action="/console/hotlines/${h.id}" class="stack">${csrfField(v)}${fields(v, active, h)}<button type="submit">${t(l, 'save')}</button></form></details>` : ''}</section>`,
         )}
         ${canChange ? html`<section class="card"><h2>${t(l, 'addHotline')}</h2><form method="post" action="/console/hotlines" class="stack">${csrfField(v)}${fields(v, active, null)}<button type="submit">${t(l, 'add')}</button></form></section>` : ''}`),

@@ -24,6 +24,7 @@ const NAV = [
   ['complaints', '/console/complaints'],
   ['monthly', '/console/monthly'],
   ['unfinishedNotes', '/console/notes'],
+  ['holidays', '/console/holidays'],
 ] as const;
 
 export interface PageOptions {

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Agent } from '../domain/ports';
 import { coverageGaps, rosterTimeline, type DutyInterval, type DutyRules } from '../domain/shifts';
+import { rosterWeekday } from '../domain/work-calendar';
 import { BadRequestError } from '../errors';
 import { parseInput } from '../validation';
 import type { ApiBridge } from './api-bridge';
@@ -36,13 +37,15 @@ export function parseDaySpans(day: number, text: string): { day: number; start: 
 interface Group {
   name: string;
   members: Agent[];
+  /** Rung on holidays all day (the hotline's standby agents). */
+  standby: Agent[];
 }
 
 /** The week of each hotline group: who is on duty each day, and the hours nobody is (shaded). */
 export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
   const r = Router();
   const tz = d.timeZone;
-  const rules: DutyRules = { timeZone: tz, holidays: d.c.config.HOLIDAYS };
+  const rules: DutyRules = { timeZone: tz, holidays: d.c.config.HOLIDAYS, calendar: d.c.calendar };
 
   const dayCards = (v: Viewer, g: Group, from: DateTime, timeline: DutyInterval[]): SafeHtml => {
     const l = v.lang;
@@ -53,8 +56,18 @@ export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
       const end = day.plus({ days: 1 });
       const clip = (s: { start: Date; end: Date }) =>
         s.end.getTime() > day.toMillis() && s.start.getTime() < end.toMillis() ? `${fmt(new Date(Math.max(s.start.getTime(), day.toMillis())), end)}–${fmt(new Date(Math.min(s.end.getTime(), end.toMillis())), end)}` : null;
-      const dayGaps = gaps.map(clip).filter((x): x is string => x !== null);
-      return html`<section class="day ${dayGaps.length ? 'has-gap' : ''}" data-day="${day.toISODate()}"><h3>${weekdayNames(l)[i]} ${day.toFormat('MM-dd')}</h3>
+      const date = day.toISODate()!;
+      const entry = d.c.calendar.dayOf(date);
+      const holiday = rosterWeekday(d.c.calendar, date) === null || rules.holidays.includes(date);
+      // Standby agents cover a holiday whole: not a gap when there are any.
+      const dayGaps = holiday && g.standby.length ? [] : gaps.map(clip).filter((x): x is string => x !== null);
+      const follows = rosterWeekday(d.c.calendar, date);
+      const mark = holiday
+        ? html`<p class="pill holiday" data-holiday>${entry?.name ?? t(l, 'kind_holiday')}</p>${g.standby.length ? html`<p data-standby>${t(l, 'standby')}: ${g.standby.map((a) => a.name).join('、')}</p>` : ''}`
+        : entry?.kind === 'workday'
+          ? html`<p class="pill makeup" data-makeup>${entry.name} · ${t(l, 'worksAsDay', { day: weekdayNames(l)[(follows ?? 1) - 1]! })}</p>`
+          : '';
+      return html`<section class="day ${dayGaps.length ? 'has-gap' : ''}${holiday ? ' holiday' : entry?.kind === 'workday' ? ' makeup' : ''}" data-day="${date}"><h3>${weekdayNames(l)[i]} ${day.toFormat('MM-dd')}</h3>${mark}
         <ul>${g.members.map((a) => {
           const spans = joined(timeline.filter((x) => x.onDuty.some((o) => o.agentId === a.id))).map(clip).filter((x): x is string => x !== null);
           const covering = timeline.some((x) => clip(x) && x.onDuty.some((o) => o.agentId === a.id && o.coveringFor.length > 0));
@@ -72,8 +85,8 @@ export function rosterPages(d: ConsoleDeps, api: ApiBridge): Router {
     const agents = (await d.c.agents.list()).filter((a) => a.active);
     const hotlines = await d.c.rosterStore.listHotlines();
     const groups: Group[] = hotlines.length
-      ? hotlines.map((h) => ({ name: `${h.name} · ${h.number}`, members: agents.filter((a) => h.agentIds.includes(a.id)) }))
-      : [{ name: t(l, 'allAgents'), members: agents }];
+      ? hotlines.map((h) => ({ name: `${h.name} · ${h.number}`, members: agents.filter((a) => h.agentIds.includes(a.id)), standby: agents.filter((a) => h.standbyAgentIds.includes(a.id)) }))
+      : [{ name: t(l, 'allAgents'), members: agents, standby: [] }];
     const leaves = await d.c.rosterStore.leavesOverlapping(from.toJSDate(), to.toJSDate());
     const plans = await d.c.rosterStore.plans(agents.map((a) => a.id), from.minus({ days: 2 }).toJSDate(), to.toJSDate());
     const shifts = await d.c.rosterStore.listShifts(from.toJSDate(), to.toJSDate());

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { isHoliday, type WorkCalendar } from './work-calendar';
 
 /**
  * When a missed call must be returned (R3, R4): two hours by day, first thing after the
@@ -18,6 +19,11 @@ export interface DeadlineRules {
   maxHours: number;
   /** 'YYYY-MM-DD' local dates on which the day window does not open. */
   holidays: readonly string[];
+  /**
+   * The holidays of the work calendar close the day window too. A make-up workday (调休) is an
+   * ordinary day here: the window opens every day that is not a holiday, weekends included.
+   */
+  calendar?: WorkCalendar;
 }
 
 export const defaultDeadlineRules: DeadlineRules = {
@@ -56,10 +62,15 @@ function toLocal(at: Date, timeZone: string): DateTime {
   return local;
 }
 
+function closedOn(day: DateTime, rules: DeadlineRules): boolean {
+  const date = day.toISODate() ?? '';
+  return rules.holidays.includes(date) || (rules.calendar !== undefined && isHoliday(rules.calendar, date));
+}
+
 function inDayWindow(local: DateTime, rules: DeadlineRules): boolean {
   const { start, end } = windowOf(rules);
   const minute = local.hour * 60 + local.minute;
-  return minute >= start && minute < end && !rules.holidays.includes(local.toISODate() ?? '');
+  return minute >= start && minute < end && !closedOn(local, rules);
 }
 
 export function isDayWindow(at: Date, rules: DeadlineRules = defaultDeadlineRules): boolean {
@@ -75,7 +86,7 @@ function nextWindowOpen(local: DateTime, rules: DeadlineRules): DateTime | null 
   const searchDays = Math.ceil(rules.maxHours / 24) + 1;
   for (let i = 0; i <= searchDays; i++) {
     const day = local.startOf('day').plus({ days: i });
-    if (rules.holidays.includes(day.toISODate() ?? '')) continue;
+    if (closedOn(day, rules)) continue;
     const opens = day.set({ hour: Math.floor(start / 60), minute: start % 60 });
     if (opens > local) return opens;
   }

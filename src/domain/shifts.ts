@@ -1,11 +1,14 @@
 import { DateTime } from 'luxon';
+import { emptyCalendar, rosterWeekday, type WorkCalendar } from './work-calendar';
 
 /**
  * Who is on duty when (R9: 7×24 service on shifts). An agent's own duty comes from a weekly
  * pattern read in the hotline's time zone (a slot whose end is not after its start crosses
  * midnight and belongs to the day it starts on), dated shifts on top ('on'), and dated days off
  * ('off', which win over everything). On a public holiday the weekly pattern does not start:
- * only dated shifts put anyone on duty, so holiday cover is always an explicit choice. An agent
+ * only dated shifts put anyone on duty, so holiday cover is always an explicit choice (the
+ * hotline's standby agents are that choice made once, src/roster/). On a make-up workday (调休)
+ * the weekly pattern of the weekday it stands for applies (src/domain/work-calendar.ts). An agent
  * with neither a pattern nor any dated shift is on duty at all times (rosters that predate
  * shifts keep working). During a leave the agent is off duty and the substitute is on duty
  * whenever the agent would have been, on top of their own time.
@@ -47,7 +50,10 @@ export interface LeaveSpan {
 
 export interface DutyRules {
   timeZone: string;
+  /** The HOLIDAYS setting's dates (also merged into `calendar` by the server). */
   holidays: readonly string[];
+  /** Holidays and make-up workdays; absent: none. */
+  calendar?: WorkCalendar;
 }
 
 export type DutyStatus =
@@ -72,9 +78,12 @@ const covers = (s: { start: Date; end: Date }, t: number) => s.start.getTime() <
 function weeklySpans(weekly: readonly WeeklySlot[], firstDay: DateTime, lastDay: DateTime, rules: DutyRules): { start: Date; end: Date }[] {
   const spans: { start: Date; end: Date }[] = [];
   for (let day = firstDay.startOf('day'); day <= lastDay; day = day.plus({ days: 1 })) {
-    if (rules.holidays.includes(day.toISODate() ?? '')) continue;
+    const date = day.toISODate() ?? '';
+    if (rules.holidays.includes(date)) continue;
+    const weekday = rosterWeekday(rules.calendar ?? emptyCalendar, date, day.weekday);
+    if (weekday === null) continue;
     for (const slot of weekly) {
-      if (slot.day !== day.weekday) continue;
+      if (slot.day !== weekday) continue;
       const s = minutesOf(slot.start);
       const e = minutesOf(slot.end);
       // Wall-clock times: on a DST change day 22:00 is still 22:00, not 22 hours after midnight.
@@ -102,6 +111,23 @@ export function ownDuty(plan: DutyPlan, at: Date, rules: DutyRules): boolean {
   if (plan.weekly === null) return !plan.hasShifts;
   const day = local(at, rules.timeZone);
   return weeklySpans(plan.weekly, day.minus({ days: 1 }), day, rules).some((s) => covers(s, t));
+}
+
+/** Whether a dated day off covers `at` (it wins over the standby duty of a holiday too). */
+export function hasDayOffAt(plan: DutyPlan | undefined, at: Date): boolean {
+  const t = at.getTime();
+  return plan?.shifts.some((s) => s.kind === 'off' && covers(s, t)) ?? false;
+}
+
+/**
+ * Whether `at` falls on a holiday, and when its local day ends (a standby group's duty starts
+ * or ends there, whichever day it is).
+ */
+export function holidayAt(at: Date, rules: DutyRules): { holiday: boolean; dayEnds: Date } {
+  const day = local(at, rules.timeZone).startOf('day');
+  const date = day.toISODate() ?? '';
+  const holiday = rules.holidays.includes(date) || (rules.calendar !== undefined && rosterWeekday(rules.calendar, date) === null);
+  return { holiday, dayEnds: day.plus({ days: 1 }).toJSDate() };
 }
 
 /** The leaves in effect at `at` (begun, not over). */

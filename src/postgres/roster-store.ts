@@ -21,6 +21,8 @@ export interface Hotline {
   language: 'zh-CN' | 'en-US' | null;
   greeting: string | null;
   agentIds: string[];
+  /** Rung on a holiday, all day (migration 0036). */
+  standbyAgentIds: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -197,7 +199,8 @@ export class PostgresRosterStore {
 
   private async hotlineRows(where: string, params: unknown[]): Promise<Hotline[]> {
     const rows = await this.db.query<Row>(
-      `SELECT h.*, COALESCE((SELECT array_agg(agent_id::text ORDER BY agent_id) FROM hotline_agents WHERE hotline_id = h.id), '{}') AS agent_ids
+      `SELECT h.*, COALESCE((SELECT array_agg(agent_id::text ORDER BY agent_id) FROM hotline_agents WHERE hotline_id = h.id), '{}') AS agent_ids,
+              h.standby_agent_ids::text[] AS standby_ids
        FROM hotlines h ${where} ORDER BY h.created_at, h.id`,
       params,
     );
@@ -208,6 +211,7 @@ export class PostgresRosterStore {
       language: (r.language as Hotline['language']) ?? null,
       greeting: (r.greeting as string | null) ?? null,
       agentIds: (r.agent_ids as string[]) ?? [],
+      standbyAgentIds: (r.standby_ids as string[]) ?? [],
       createdAt: r.created_at as Date,
       updatedAt: r.updated_at as Date,
     }));
@@ -228,7 +232,7 @@ export class PostgresRosterStore {
   /** Creates (no id) or updates a hotline and replaces its group when agentIds is given; null when the number is taken. */
   async saveHotline(
     id: string | null,
-    h: { number?: string; name?: string; language?: string | null; greeting?: string | null; agentIds?: string[] },
+    h: { number?: string; name?: string; language?: string | null; greeting?: string | null; agentIds?: string[]; standbyAgentIds?: string[] },
     at: Date,
   ): Promise<string | null> {
     try {
@@ -248,6 +252,9 @@ export class PostgresRosterStore {
              WHERE id = $1`,
             [hotlineId, h.number ?? null, h.name ?? null, h.language !== undefined, h.language ?? null, h.greeting !== undefined, h.greeting ?? null, at],
           );
+        }
+        if (h.standbyAgentIds) {
+          await tx.query('UPDATE hotlines SET standby_agent_ids = $2::uuid[] WHERE id = $1', [hotlineId, [...new Set(h.standbyAgentIds)]]);
         }
         if (h.agentIds) {
           await tx.query('DELETE FROM hotline_agents WHERE hotline_id = $1', [hotlineId]);

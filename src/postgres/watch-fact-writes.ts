@@ -1,7 +1,7 @@
 import type { Db, Queryable } from './db';
 
 /** The tables behind the facts an arriving call reads from FactsCache. */
-const FACT_TABLES = /\b(agents|agent_schedules|shifts|leaves|hotlines|hotline_agents|blocklist_rules|internal_numbers|caller_reports)\b/i;
+const FACT_TABLES = /\b(agents|agent_schedules|shifts|leaves|hotlines|hotline_agents|blocklist_rules|internal_numbers|caller_reports|holiday_days)\b/i;
 
 /**
  * Bookkeeping in a fact table that no cached fact reads, written often: the count of offers an

@@ -15,7 +15,7 @@ export interface RosterFeature extends Feature {
 
 /** The roster's API, the agents' SMS webhook, and its minute loop. */
 export function rosterFeature(c: Container): RosterFeature {
-  const rules = { timeZone: c.config.TIME_ZONE, holidays: c.config.HOLIDAYS };
+  const rules = { timeZone: c.config.TIME_ZONE, holidays: c.config.HOLIDAYS, calendar: c.calendar };
   const deps = { store: c.rosterStore, agents: c.agents, rules };
 
   /** Texts the admins once about each coverage gap that starts within the next day. */
@@ -41,6 +41,8 @@ export function rosterFeature(c: Container): RosterFeature {
     await c.roster.resumeAutoPaused(now);
     await c.roster.moveCallbacksOfBegunLeaves(now);
     await alertGaps(now);
+    // Hotlines changed through another instance: their language and greeting.
+    await c.voices.reload();
   };
   const loop = new BackgroundLoop('roster', LOOP_SECONDS, tick, c.logger);
 
@@ -49,7 +51,7 @@ export function rosterFeature(c: Container): RosterFeature {
     tick,
     apiRoutes(router) {
       router.use(
-        rosterRoutes({ ...deps, audit: new PostgresAuditStore(c.db), clock: c.clock, leaveAdded: () => c.roster.moveCallbacksOfBegunLeaves(c.clock.now()) }),
+        rosterRoutes({ ...deps, audit: new PostgresAuditStore(c.db), clock: c.clock, leaveAdded: () => c.roster.moveCallbacksOfBegunLeaves(c.clock.now()), hotlinesChanged: () => c.voices.reload() }),
       );
     },
     webhookRoutes(router) {

@@ -28,10 +28,13 @@ const hotlineFields = {
   number: e164,
   name: z.string().trim().min(1, 'must not be empty').max(100),
   agentIds: z.array(uuid('an agent id')).max(500),
+  standbyAgentIds: z.array(uuid('an agent id')).max(500),
   language: z.enum(['zh-CN', 'en-US']).nullable(),
   greeting: z.string().trim().max(500).nullable(),
 };
-const newHotline = z.object({ ...hotlineFields, language: hotlineFields.language.optional(), greeting: hotlineFields.greeting.optional() }).strict();
+const newHotline = z
+  .object({ ...hotlineFields, language: hotlineFields.language.optional(), greeting: hotlineFields.greeting.optional(), standbyAgentIds: hotlineFields.standbyAgentIds.optional() })
+  .strict();
 const hotlinePatch = z.object(hotlineFields).partial().strict();
 
 /** The schemas the handlers below validate with, for the API description (src/api/openapi-catalogue.ts). */
@@ -47,7 +50,7 @@ export const leaveJson = (l: Leave) => ({
   kind: l.kind,
   createdAt: iso(l.createdAt),
 });
-export const hotlineJson = (h: Hotline) => ({ id: h.id, number: h.number, name: h.name, language: h.language, greeting: h.greeting, agentIds: h.agentIds, createdAt: iso(h.createdAt), updatedAt: iso(h.updatedAt) });
+export const hotlineJson = (h: Hotline) => ({ id: h.id, number: h.number, name: h.name, language: h.language, greeting: h.greeting, agentIds: h.agentIds, standbyAgentIds: h.standbyAgentIds, createdAt: iso(h.createdAt), updatedAt: iso(h.updatedAt) });
 
 function spanOf(start: Date, end: Date) {
   if (end.getTime() <= start.getTime()) throw new BadRequestError('end: must be after start', 'end');
@@ -62,6 +65,8 @@ export interface RosterRoutesDeps {
   rules: DutyRules;
   /** Runs once a leave is recorded: a leave already begun hands its callbacks over at once. */
   leaveAdded(): Promise<void>;
+  /** Runs once a hotline is added or changed: this instance's callers hear its language and greeting at once. */
+  hotlinesChanged?(): Promise<void>;
 }
 
 /** Shifts, weekly patterns, leave, hotlines and the roster view; every change audited with before and after. */
@@ -132,16 +137,18 @@ export function rosterRoutes(d: RosterRoutesDeps): Router {
     res.json(leaveJson(leave));
   });
 
-  const checkMembers = async (ids: readonly string[] | undefined) => {
-    for (const [i, id] of (ids ?? []).entries()) await activeAgent(id, `agentIds.${i}`);
+  const checkMembers = async (ids: readonly string[] | undefined, field = 'agentIds') => {
+    for (const [i, id] of (ids ?? []).entries()) await activeAgent(id, `${field}.${i}`);
   };
 
   router.post('/hotlines', async (req, res) => {
     const input = parseInput(newHotline, req.body);
     await checkMembers(input.agentIds);
+    await checkMembers(input.standbyAgentIds, 'standbyAgentIds');
     const id = await d.store.saveHotline(null, input, d.clock.now());
     if (!id) throw new ConflictError(`number: a hotline already has ${input.number}`, 'number');
     const created = (await d.store.getHotline(id))!;
+    await d.hotlinesChanged?.();
     await audit(res, 'roster.hotline-added', `hotline:${id}`, null, hotlineJson(created));
     res.status(201).json(hotlineJson(created));
   });
@@ -163,8 +170,10 @@ export function rosterRoutes(d: RosterRoutesDeps): Router {
     const before = await d.store.getHotline(id);
     if (!before) throw new NotFoundError(`no hotline ${id}`);
     await checkMembers(input.agentIds);
+    await checkMembers(input.standbyAgentIds, 'standbyAgentIds');
     if (!(await d.store.saveHotline(id, input, d.clock.now()))) throw new ConflictError(`number: a hotline already has ${input.number}`, 'number');
     const after = (await d.store.getHotline(id))!;
+    await d.hotlinesChanged?.();
     await audit(res, 'roster.hotline-changed', `hotline:${id}`, hotlineJson(before), hotlineJson(after));
     res.json(hotlineJson(after));
   });

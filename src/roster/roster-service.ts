@@ -2,7 +2,7 @@ import type { AttemptOutcome } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
 import type { Agent, AgentStore, Call, CallStore, Candidates, PausedReason, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
-import { dutyAt, isMissedOffer, leavesAt, nextDutyChange, type DutyRules } from '../domain/shifts';
+import { dutyAt, hasDayOffAt, holidayAt, isMissedOffer, leavesAt, nextDutyChange, type DutyRules } from '../domain/shifts';
 import type { Logger } from '../logger';
 import type { PostgresAuditStore } from '../postgres/audit-store';
 import type { Db } from '../postgres/db';
@@ -51,7 +51,7 @@ export class RosterService implements RosterPort {
       this.d.store.leavesOverlapping(at, ahead),
     ]);
     const duty = dutyAt(plans, leaves, at, this.d.rules);
-    const validUntil = nextDutyChange(plans, leaves, at, ahead, this.d.rules);
+    let validUntil = nextDutyChange(plans, leaves, at, ahead, this.d.rules);
     // A number without a record is answered by everyone; a group also takes in the substitutes of
     // its members absent now (not of a leave read ahead that has not begun).
     let group: Set<string> | null = null;
@@ -59,12 +59,19 @@ export class RosterService implements RosterPort {
       group = new Set(hotline.agentIds);
       for (const l of leavesAt(leaves, at)) if (group.has(l.agentId)) group.add(l.substituteAgentId);
     }
+    // On a holiday the hotline's standby agents are on duty all day (weekly patterns are off; a
+    // leave or a dated day off still keeps one away), members of its group or not.
+    const today = hotline && hotline.standbyAgentIds.length > 0 ? holidayAt(at, this.d.rules) : null;
+    const standby = new Set(today?.holiday ? hotline!.standbyAgentIds : []);
+    for (const id of standby) group!.add(id);
+    if (today && today.dayEnds < validUntil) validUntil = today.dayEnds;
     const agents: Agent[] = [];
     const skipped: SkippedAgent[] = [];
     for (const a of active) {
       if (group && !group.has(a.id)) continue;
       const s = duty.get(a.id);
-      if (s && !s.onDuty) skipped.push({ agentId: a.id, reason: s.reason });
+      const standing = standby.has(a.id) && s?.onDuty === false && s.reason === 'off-duty' && !hasDayOffAt(plans.find((p) => p.agentId === a.id), at);
+      if (s && !s.onDuty && !standing) skipped.push({ agentId: a.id, reason: s.reason });
       else if (a.paused) skipped.push({ agentId: a.id, reason: 'paused' });
       else agents.push(a);
     }

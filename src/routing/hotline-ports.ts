@@ -62,6 +62,8 @@ export interface HotlineDeps {
   endings?: Partial<CallFlowEndings>;
   /** Who is on duty for a call (src/roster/); without it every routable agent may be rung. */
   roster?: RosterPort;
+  /** Each hotline number's language and greeting (src/routing/hotline-voices.ts); without it every number speaks with `speaker`. */
+  voices?: { forNumber(number: string): Speaker };
   /** Keeps each number's candidates in memory (src/postgres/facts-cache.ts); without it they are read for every offer. */
   facts?: FactsCache;
 }

@@ -52,10 +52,10 @@ export class HotlineService {
 
   constructor(private readonly d: HotlineDeps) {
     this.endings = {
-      afterTalk: d.endings?.afterTalk ?? (async () => sayAndHangUp(d.speaker, d.speaker.text.thanks)),
-      whenMissed: d.endings?.whenMissed ?? (async () => sayAndHangUp(d.speaker, d.speaker.text.noAgent)),
+      afterTalk: d.endings?.afterTalk ?? (async (call) => sayAndHangUp(this.docs.voice(call), this.docs.voice(call).text.thanks)),
+      whenMissed: d.endings?.whenMissed ?? (async (call) => sayAndHangUp(this.docs.voice(call), this.docs.voice(call).text.noAgent)),
     };
-    this.docs = new CallDocuments(d.settings, d.speaker);
+    this.docs = new CallDocuments(d.settings, d.speaker, d.voices ? (number) => d.voices!.forNumber(number) : undefined);
     const { agentRingSeconds, screenTimeoutSeconds, maxTalkSeconds } = d.settings;
     this.offers = new AgentOffers({
       agents: d.agents,
@@ -103,7 +103,6 @@ export class HotlineService {
     this.repeats = new RepeatAnswers({
       calls: d.calls,
       clock: d.clock,
-      speaker: d.speaker,
       endings: this.endings,
       docs: this.docs,
       line: this.line,
@@ -158,7 +157,9 @@ export class HotlineService {
       if (behind) return await this.waitOrMiss(call, [], now, 'no-agent-available');
       const attempt = await this.offers.offerNext(call, [], now);
       if (!attempt) return await this.waitOrMiss(call, [], now, 'no-agent-available');
-      const said = [call.warned ? this.d.speaker.text.callerWarning : '', this.d.settings.greetingBeforeRing ? this.d.speaker.text.greeting : ''].join('');
+      // The number's own language and greeting (HotlineVoices: in memory, nothing read here).
+      const voice = this.docs.voice(call);
+      const said = [call.warned ? voice.text.callerWarning : '', this.d.settings.greetingBeforeRing ? voice.text.greeting : ''].join('');
       return this.docs.ring(call, attempt, now, said || undefined);
     } catch (err) {
       // Recorded, then failed (the database went down mid-request): another answer may now carry
@@ -245,9 +246,10 @@ export class HotlineService {
     const now = this.d.clock.now();
     const { answerThresholdSeconds, screenTimeoutSeconds } = this.d.settings;
     // Judged for when the caller will be put through: after the whisper that is about to play.
-    const apologise = owesApology(call.startedAt, now, answerThresholdSeconds, speechSeconds(this.d.speaker.text.whisper({ apologise: false })));
+    const voice = this.docs.voice(call);
+    const apologise = owesApology(call.startedAt, now, answerThresholdSeconds, speechSeconds(voice.text.whisper({ apologise: false })));
     await this.d.calls.markScreened(attempt.id, childCallSid, now, apologise);
-    return screenTwiml(this.d.speaker, {
+    return screenTwiml(voice, {
       apologise,
       timeoutSeconds: screenTimeoutSeconds,
       actionUrl: this.webhookUrl('screen-result', { attempt: attempt.id }),
@@ -265,12 +267,13 @@ export class HotlineService {
     const now = this.d.clock.now();
     const cue = !attempt.apologyCued && owesApology(call.startedAt, now, this.d.settings.answerThresholdSeconds);
     // The caller is put through when the cue has been said: their wait runs until then.
-    const putThrough = cue ? new Date(now.getTime() + speechSeconds(this.d.speaker.text.apologyCue) * 1000) : now;
+    const voice = this.docs.voice(call);
+    const putThrough = cue ? new Date(now.getTime() + speechSeconds(voice.text.apologyCue) * 1000) : now;
     const accepted = await this.d.calls.acceptAttempt(attempt.id, putThrough, this.d.settings.answerThresholdSeconds);
     if (!accepted) return hangupTwiml();
     await this.offers.holdForTalk(attempt);
     await this.notifyConnected(attempt.callId);
-    return acceptedTwiml(this.d.speaker, cue);
+    return acceptedTwiml(voice, cue);
   }
 
   /** The <Dial> of one agent ended: the talk is over, or the next agent is rung, or the call waits or is missed. */
@@ -292,11 +295,12 @@ export class HotlineService {
     // The agent pressed 1 but was never put through: the caller is still waiting, so hunt on.
     if (acceptedNotBridged) call = (await this.d.calls.reopenHunt(call.id)) ?? call;
     if (call.state !== 'hunting') return hangupTwiml();
-    if (!this.docs.canRing(call, now, this.d.speaker.text.holdOn)) return this.closing.miss(call, 'max-wait', now);
+    const holdOn = this.docs.voice(call).text.holdOn;
+    if (!this.docs.canRing(call, now, holdOn)) return this.closing.miss(call, 'max-wait', now);
     const attempts = await this.d.calls.attemptsOf(call.id);
     const next = await this.offers.offerNext(call, attempts, now);
     if (!next) return this.waitOrMiss(call, attempts, now, 'all-agents-tried');
-    return this.docs.ring(call, next, now, this.d.speaker.text.holdOn);
+    return this.docs.ring(call, next, now, holdOn);
   }
 
   /**

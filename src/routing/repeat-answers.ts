@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock';
 import type { Call, CallStore, RingAttempt } from '../domain/ports';
-import { emptyTwiml, rejectTwiml, sayAndHangUp, type Speaker } from '../twiml/hotline-twiml';
+import { emptyTwiml, rejectTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
 import type { AgentOffers } from './agent-offers';
 import type { CallClosing } from './call-closing';
 import type { CallDocuments } from './call-documents';
@@ -10,7 +10,6 @@ import type { WaitingLine } from './waiting-line';
 export interface RepeatAnswersDeps {
   calls: CallStore;
   clock: Clock;
-  speaker: Speaker;
   /** HotlineService's endings, the same object its setEnding() changes. */
   endings: CallFlowEndings;
   docs: CallDocuments;
@@ -27,7 +26,8 @@ export class RepeatAnswers {
 
   /** Answers a repeated request with what the first one answered, from what is on record. */
   async answer(call: Call): Promise<string> {
-    const { speaker, endings, docs } = this.d;
+    const { endings, docs } = this.d;
+    const speaker = docs.voice(call);
     if (call.blocked) return rejectTwiml();
     if (call.internal && call.state === 'ended' && call.outcome === null) return sayAndHangUp(speaker, speaker.text.internalOnly);
     if (call.state === 'ended') {

@@ -10,13 +10,15 @@ interface SayTarget {
 }
 
 export interface Speaker {
+  /** Which prompts these are (a hotline's own language, else PROMPT_LANGUAGE). */
+  readonly language: PromptLanguage;
   readonly text: Prompts;
   say(target: SayTarget, text: string): void;
 }
 
 export function speaker(language: PromptLanguage, voice?: string, o: { recording?: boolean } = {}): Speaker {
   const attrs = sayAttributes(language, voice);
-  return { text: o.recording === undefined ? prompts[language] : withRecordingNotice(prompts[language], o.recording), say: (target, text) => void target.say(attrs, text) };
+  return { language, text: o.recording === undefined ? prompts[language] : withRecordingNotice(prompts[language], o.recording), say: (target, text) => void target.say(attrs, text) };
 }
 
 /**

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHotline, type Hotline } from '../support/hotline-harness';
+import { actionsOutsideWidth, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
+
+// 10:00 on Monday 28 September 2026 in Shanghai: the week of 国庆 begins on Thursday.
+const START = '2026-09-28T02:00:00Z';
+const year2026 = readFileSync('docs/holidays/2026.json', 'utf8');
+
+describe('the holidays page in a real browser', () => {
+  let h: Hotline;
+  let web: Awaited<ReturnType<typeof listen>>;
+  let chrome: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  const admin = { username: 'wang', password: 'wang-password-1' };
+  const supervisor = { username: 'zhou', password: 'zhou-password-1' };
+
+  beforeAll(async () => {
+    h = await startHotline({}, START);
+    await h.api.addAgent('张伟', '+8613800000001');
+    await createAccount(h, admin.username, 'admin', admin.password);
+    await createAccount(h, supervisor.username, 'supervisor', supervisor.password);
+    web = await listen(h);
+    chrome = await launchChromium();
+    browser = chrome.browser;
+  }, 180_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await web?.close();
+    await h?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+    context.setDefaultTimeout(10_000);
+  });
+  afterEach(async () => {
+    await context.close();
+  });
+
+  async function fitsPhone(page: Page, name: string) {
+    await page.setViewportSize(PHONE);
+    expect(await fitsWidth(page), name).toBe(true);
+    expect(await actionsOutsideWidth(page), name).toEqual([]);
+    await screenshot(page, `${name}-390`);
+    await page.setViewportSize(DESKTOP);
+  }
+
+  it('an admin pastes the 2026 file, adds a make-up day and removes one; the roster week shows the holiday; at 390 px every action is reachable', { timeout: 120_000 }, async () => {
+    const page = await signIn(context, web.base, admin);
+    const watch = watchProblems(page);
+    await page.goto(`${web.base}/console/holidays?year=2026`);
+    await page.locator('textarea[name=json]').fill(year2026);
+    await Promise.all([page.waitForURL(/done=1/), page.locator('form[action="/console/holidays/paste"] button').click()]);
+    expect(await page.locator('[data-date]').count()).toBe(39);
+    await fitsPhone(page, 'console-holidays');
+
+    const add = page.locator('form[action="/console/holidays/day"]');
+    await add.locator('input[name=date]').fill('2026-12-26');
+    await add.locator('select[name=kind]').selectOption('workday');
+    await add.locator('input[name=name]').fill('演练调休');
+    await add.locator('select[name=worksAs]').selectOption('friday');
+    await Promise.all([page.waitForURL(/done=1/), add.locator('button').click()]);
+    await expect(page.locator('[data-date="2026-12-26"]').textContent()).resolves.toContain('按周五排班');
+    await Promise.all([page.waitForURL(/done=1/), page.locator('[data-date="2026-12-26"] button').click()]);
+    expect(await page.locator('[data-date="2026-12-26"]').count()).toBe(0);
+    expect((await h.api.get('/api/holidays?year=2026')).body.days).toHaveLength(39);
+    await screenshot(page, 'console-holidays');
+
+    await page.goto(`${web.base}/console/roster?week=2026-09-28`);
+    expect(await page.locator('.day.holiday[data-day="2026-10-01"] [data-holiday]').textContent()).toBe('国庆节');
+    await fitsPhone(page, 'console-roster-holiday');
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('a supervisor reads the year but is offered no change', { timeout: 60_000 }, async () => {
+    const page = await signIn(context, web.base, supervisor);
+    const watch = watchProblems(page);
+    await page.goto(`${web.base}/console/holidays?year=2026`);
+    expect(await page.locator('[data-read-only]').count()).toBe(1);
+    expect(await page.locator('main form').count()).toBe(0);
+    await page.click('text=下一年');
+    await expect(page.locator('[data-empty]').count()).resolves.toBe(1);
+    await fitsPhone(page, 'console-holidays-read');
+    expect(watch.problems).toEqual([]);
+  });
+});
