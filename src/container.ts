@@ -28,6 +28,9 @@ import { PostgresRosterStore } from './postgres/roster-store';
 import { RosterService } from './roster/roster-service';
 import { LastKnownRoster } from './spool/last-known-roster';
 import type { SpoolPort } from './spool/spool-feature';
+import { ChannelSender } from './notify/channels';
+import { Notifier } from './notify/notifier';
+import { PostgresNotifyStore } from './postgres/notify-store';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
@@ -57,6 +60,8 @@ export interface Container {
   callEnds: CallEndOutbox;
   twilio: TwilioClient;
   sms: SmsSender;
+  /** Every notice to an agent or the admins: SMS, or WeCom and DingTalk through the outbox (src/notify/). */
+  notifier: Notifier;
   /** Who is on duty, on leave, paused; the hunt asks it for each call's candidates. */
   roster: RosterService;
   rosterStore: PostgresRosterStore;
@@ -120,6 +125,20 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   const calls = new PostgresCallStore(db, () => listeners.map((l) => l.name));
   const callEnds = new CallEndOutbox({ effects: new PostgresCallEndEffectStore(db), calls, listeners, clock, logger });
   const sms = twilioSms(twilioClient, config.SMS_FROM, logger);
+  const notifier = new Notifier({
+    store: new PostgresNotifyStore(db),
+    sms,
+    channels: new ChannelSender({ wecomBaseUrl: config.WECOM_API_BASE_URL, dingtalkBaseUrl: config.DINGTALK_API_BASE_URL, clock }),
+    clock,
+    logger,
+    smsLanguage: config.PROMPT_LANGUAGE,
+    adminPhones: config.ADMIN_ALERT_PHONES,
+    linkSecret: config.LINK_SECRET,
+    linkTtlHours: config.LINK_TTL_HOURS,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    timeZone: config.TIME_ZONE,
+    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+  });
   const rosterStore = new PostgresRosterStore(db);
   const roster = new RosterService({
     db,
@@ -127,7 +146,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     agents,
     calls,
     audit: new PostgresAuditStore(db),
-    sms,
+    notifier,
     clock,
     logger,
     rules: { timeZone: config.TIME_ZONE, holidays: config.HOLIDAYS },
@@ -175,6 +194,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     callEnds,
     twilio: twilioClient,
     sms,
+    notifier,
     roster,
     rosterStore,
     lastKnownRoster,

@@ -11,6 +11,7 @@ import { callSettlerFeature } from './routing/call-settler-feature';
 import { rosterFeature } from './roster/roster-feature';
 import { waitingLineFeature } from './routing/waiting-line-feature';
 import { spoolFeature } from './spool/spool-feature';
+import { notifyFeature } from './notify/notify-feature';
 import type { Container, Feature } from './container';
 
 /** The features beyond call routing, wired onto a built container. */
@@ -29,6 +30,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(consoleFeature(c));
   features.push(spoolFeature(c));
   features.push(agentPageFeature(c));
+  features.push(notifyFeature(c));
   c.features.push(...features);
   return features;
 }
