@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NotifyFeature } from '../../src/notify/notify-feature';
-import { ACCOUNT_SID, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { DINGTALK_API, fakeChannels, WECOM_API, type ChannelFakes } from '../support/notify-fakes';
 import { interceptTwilioRest, type RestCapture } from '../support/outbound-call';
 
@@ -160,7 +160,7 @@ describe('notice channels: WeCom and DingTalk robots, a WeCom app, SMS', () => {
     expect((await h.api.delete(`/api/notify-channels/${ids[0]}`)).status).toBe(204);
     expect((await h.api.delete(`/api/notify-channels/${ids[0]}`)).status).toBe(404);
     expect((await h.api.get('/api/notify-channels')).body.channels).toHaveLength(2);
-    await h.container.notifier.toAgent((await h.container.agents.get(agent.id))!, 'test', '短信');
+    await h.container.notifier.toAgent((await h.container.agents.get(agent.id))!, 'test', '短信', { from: HOTLINE });
     expect(rest.sms).toEqual([expect.objectContaining({ To: '+8613800000001', Body: '短信' })]);
   });
 
@@ -194,11 +194,11 @@ describe('notice channels: WeCom and DingTalk robots, a WeCom app, SMS', () => {
   });
 
   it("admins' alerts go to the alerts channel once chosen, else by SMS to ADMIN_ALERT_PHONES", async () => {
-    expect(await h.container.notifier.toAdmins('test-alert', `客户 ${CUSTOMER} 超时`)).toBe(1);
+    expect(await h.container.notifier.toAdmins('test-alert', `客户 ${CUSTOMER} 超时`, { from: HOTLINE })).toBe(1);
     expect(rest.sms).toEqual([expect.objectContaining({ To: '+8613700000001' })]);
     const id = await channel({ kind: 'dingtalk-robot', name: '管理群', accessToken: DING_TOKEN, secret: DING_SECRET });
     expect((await h.api.put('/api/alerts', { channel: id })).body).toEqual({ channel: id });
-    await h.container.notifier.toAdmins('test-alert', `客户 ${CUSTOMER} 超时`);
+    await h.container.notifier.toAdmins('test-alert', `客户 ${CUSTOMER} 超时`, { from: HOTLINE });
     await notifyOf(h).deliverDue();
     expect(rest.sms).toHaveLength(1);
     expect(fakes.messages).toEqual([expect.objectContaining({ service: 'dingtalk-robot', content: '客户 +86*******2222 超时', mentioned: [] })]);
