@@ -1,4 +1,8 @@
 import nock from 'nock';
+import request from 'supertest';
+import { apiTokenHash } from '../../src/api/admin-auth';
+import type { ConsoleFeature } from '../../src/console/console-feature';
+import { PostgresApiTokenStore } from '../../src/postgres/api-token-store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NotifyFeature } from '../../src/notify/notify-feature';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
@@ -186,6 +190,26 @@ describe('notice channels: WeCom and DingTalk robots, a WeCom app, SMS', () => {
     expect((await h.api.put(`/api/agents/${agentId}/notify`, { channel: 'nope' })).body.error.field).toBe('channel');
     expect((await h.api.put('/api/alerts', { channel: '00000000-0000-4000-8000-000000000000' })).status).toBe(400);
     expect((await h.api.get('/api/notifications?status=lost')).body.error.field).toBe('status');
+  });
+
+  it("only an admin changes channels: a supervisor's token reads them and gets 403 for changes", async () => {
+    const accounts = (h.container.features.find((f) => f.name === 'console') as ConsoleFeature).accounts;
+    const tokens = new PostgresApiTokenStore(h.container.db);
+    const sup = await accounts.create('wang', 'wang-password-1', 'supervisor');
+    await tokens.create(sup.id, 't', apiTokenHash('tr_supervisor-token'), h.clock.now());
+    const as = (token: string) => ({
+      get: (path: string) => request(h.app).get(path).set('Authorization', `Bearer ${token}`),
+      post: (path: string, body: object) => request(h.app).post(path).set('Authorization', `Bearer ${token}`).send(body),
+      put: (path: string, body: object) => request(h.app).put(path).set('Authorization', `Bearer ${token}`).send(body),
+    });
+    const supervisor = as('tr_supervisor-token');
+    expect((await supervisor.post('/api/notify-channels', { kind: 'wecom-robot', name: 'x', key: 'k' })).status).toBe(403);
+    expect((await supervisor.put('/api/alerts', { channel: 'sms' })).status).toBe(403);
+    expect((await supervisor.put(`/api/agents/${agentId}/notify`, { channel: 'sms', mobile: MOBILE })).status).toBe(403);
+    expect((await supervisor.get('/api/notify-channels')).status).toBe(200);
+    const admin = await accounts.create('zhao', 'zhao-password-1', 'admin');
+    await tokens.create(admin.id, 't', apiTokenHash('tr_admin-token'), h.clock.now());
+    expect((await as('tr_admin-token').post('/api/notify-channels', { kind: 'wecom-robot', name: 'x', key: 'k' })).status).toBe(201);
   });
 
   it('SMS to a sip: endpoint is refused with a clear error, and never attempted', async () => {
