@@ -168,8 +168,8 @@ export class PostgresNotifyStore {
                 'callbackDueAt', (SELECT min(cb.due_at) FROM callbacks cb WHERE cb.phone = $3 AND cb.status IN ('open', 'attempted'))
               ),
               jsonb_build_object('mobile', n.mobile, 'userId', n.user_id), $4, $4
-         FROM agent_notify n
-        WHERE n.agent_id = $1 AND n.channel <> 'sms'
+         FROM agent_notify n JOIN notify_channels ch ON ch.id::text = n.channel AND ch.deleted_at IS NULL
+        WHERE n.agent_id = $1
        RETURNING id`,
       [agentId, callId, from, now],
     );

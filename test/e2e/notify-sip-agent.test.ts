@@ -4,31 +4,37 @@ import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import type { NotifyFeature } from '../../src/notify/notify-feature';
 import { afterCallOf } from '../support/after-call';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
-import { fakeChannels, WECOM_API, type ChannelFakes } from '../support/notify-fakes';
+import { DINGTALK_API, fakeChannels, WECOM_API, type ChannelFakes } from '../support/notify-fakes';
 import { interceptTwilioRest, type RestCapture } from '../support/outbound-call';
 
 const SIP = 'sip:13800000009@trunk.example.cn';
 const MOBILE = '+8613800000009';
 const CALLER = '+8613911112222';
-const KEY = 'wecom-key-sip-day';
+const KEY = 'robot-key-sip-day';
+const SECRET = 'SECsip-day-0123456789abcdef';
+const ROBOTS = [
+  { kind: 'wecom-robot', channel: { kind: 'wecom-robot', name: '热线值班群', key: KEY } },
+  { kind: 'dingtalk-robot', channel: { kind: 'dingtalk-robot', name: '热线值班群', accessToken: KEY, secret: SECRET } },
+] as const;
 // 10:00 in Shanghai: inside the callbacks' day window.
 const START = '2026-11-23T02:00:00Z';
 
 const notifyOf = (h: Hotline) => h.container.features.find((f) => f.name === 'notify') as NotifyFeature;
 const callbacksOf = (h: Hotline) => h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature;
 
-describe('an agent reached only through a SIP trunk, with a WeCom group robot', () => {
+describe.each(ROBOTS)('an agent reached only through a SIP trunk, with a $kind', (robot) => {
   let h: Hotline;
   let rest: RestCapture;
   let fakes: ChannelFakes;
   let agentId: string;
 
   beforeEach(async () => {
-    h = await startHotline({ WECOM_API_BASE_URL: WECOM_API, AUTO_PAUSE_AFTER: '2' }, START);
+    h = await startHotline({ WECOM_API_BASE_URL: WECOM_API, DINGTALK_API_BASE_URL: DINGTALK_API, AUTO_PAUSE_AFTER: '2' }, START);
     rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
-    fakes = fakeChannels({ now: () => h.clock.now(), dingtalkSecrets: {} });
+    // The DingTalk fake checks every request's signature against this secret.
+    fakes = fakeChannels({ now: () => h.clock.now(), dingtalkSecrets: { [KEY]: SECRET } });
     agentId = (await h.api.addAgent('Trunk agent', SIP)).id;
-    const channel = await h.api.post('/api/notify-channels', { kind: 'wecom-robot', name: '热线值班群', key: KEY });
+    const channel = await h.api.post('/api/notify-channels', robot.channel);
     expect((await h.api.put(`/api/agents/${agentId}/notify`, { channel: channel.body.id, mobile: MOBILE })).status).toBe(200);
   });
   afterEach(async () => {
@@ -77,7 +83,8 @@ describe('an agent reached only through a SIP trunk, with a WeCom group robot', 
     expect(contents.some((c) => c.includes('已暂停为您转接'))).toBe(true);
 
     // Every message @-mentions the agent's mobile, none carries the caller's full number.
-    expect(fakes.messages.every((m) => m.service === 'wecom-robot' && m.to === KEY && m.mentioned[0] === '13800000009')).toBe(true);
+    expect(fakes.refused).toEqual([]);
+    expect(fakes.messages.every((m) => m.service === robot.kind && m.to === KEY && m.mentioned[0] === '13800000009')).toBe(true);
     for (const c of contents) expect(c).not.toMatch(/13911112222/);
     // And not one SMS: nothing is texted to a sip: address.
     expect(rest.sms).toEqual([]);
