@@ -164,7 +164,7 @@ export class PostgresNotifyStore {
                 'name', (SELECT coalesce(cu.name, cu.name_suggestion) FROM customers cu WHERE cu.phone = $3),
                 'calls', (SELECT coalesce(jsonb_agg(jsonb_build_object('at', c.started_at, 'outcome', c.outcome, 'type', c.call_type) ORDER BY c.started_at DESC), '[]'::jsonb)
                             FROM (SELECT started_at, outcome, call_type FROM calls WHERE from_number = $3 AND id::text <> $2 ORDER BY started_at DESC LIMIT 3) c),
-                'complaint', EXISTS (SELECT 1 FROM complaint_cases cc WHERE cc.phone = $3 AND cc.status <> 'closed'),
+                'complaint', EXISTS (SELECT 1 FROM complaint_cases cc WHERE cc.phone = $3 AND cc.status <> 'closed' AND NOT cc.withheld),
                 'callbackDueAt', (SELECT min(cb.due_at) FROM callbacks cb WHERE cb.phone = $3 AND cb.status IN ('open', 'attempted'))
               ),
               jsonb_build_object('mobile', n.mobile, 'userId', n.user_id), $4, $4
