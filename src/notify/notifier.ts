@@ -64,9 +64,12 @@ export class Notifier {
     const channel = pref && pref.channel !== 'sms' ? await this.d.store.channel(pref.channel) : null;
     if (!channel) {
       const to = isE164(agent.phone) ? agent.phone : pref?.mobile && isE164(pref.mobile) ? pref.mobile : null;
-      if (!to) throw new NoSmsEndpointError(agent.id);
       const body = pick(text, opts.smsLanguage ?? this.d.smsLanguage) + (opts.link ? `\n${opts.link}` : '');
-      const sent = await this.d.sms.send(to, body, { from: opts.from });
+      if (!to) {
+        await this.logSms(agent.id, kind, body, null, 'no-sms-endpoint');
+        throw new NoSmsEndpointError(agent.id);
+      }
+      const sent = await this.textLogged(agent.id, kind, to, body, opts.from);
       return { via: 'sms', sid: sent.sid };
     }
     const language = await this.d.store.agentLanguage(agent.id);
@@ -100,7 +103,7 @@ export class Notifier {
     let sent = 0;
     for (const phone of this.d.adminPhones) {
       try {
-        await this.d.sms.send(phone, text, { from: opts.from });
+        await this.textLogged(null, kind, phone, text, opts.from);
         sent++;
       } catch (err) {
         if (!opts.onError) throw err;
@@ -120,6 +123,26 @@ export class Notifier {
     const queued = await this.d.store.enqueueRingCard(agentId, call.id, call.from, this.d.clock.now());
     if (queued) this.wake();
     return queued;
+  }
+
+  /** An SMS as before, its outcome kept in the delivery log (channel 'sms', Twilio's error code when it failed). */
+  private async textLogged(agentId: string | null, kind: string, to: string, body: string, from: string | undefined): Promise<{ sid: string }> {
+    try {
+      const sent = await this.d.sms.send(to, body, { from });
+      await this.logSms(agentId, kind, body, to, null);
+      return sent;
+    } catch (err) {
+      const code = (err as { code?: unknown })?.code;
+      await this.logSms(agentId, kind, body, to, code === undefined || code === null ? 'error' : String(code));
+      throw err;
+    }
+  }
+
+  /** The log never stops a send: a row that cannot be written (the database is down) is only logged. */
+  private async logSms(agentId: string | null, kind: string, body: string, to: string | null, errorCode: string | null): Promise<void> {
+    await this.d.store
+      .record({ agentId, channel: 'sms', kind, body, target: { mobile: to }, errorCode, now: this.d.clock.now() })
+      .catch((err: unknown) => this.d.logger.warn('sms delivery not logged', { kind, to: maskPhone(to), err }));
   }
 
   /** A robot posts into a group: no full number reaches it. */

@@ -149,6 +149,15 @@ export class PostgresNotifyStore {
     return rows[0]!.id;
   }
 
+  /** A delivery made at once (SMS), for the log: sent, or failed with the provider's error code. */
+  async record(n: { agentId: string | null; channel: string; kind: string; body: string; target: Notification['target']; errorCode: string | null; now: Date }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO notifications (agent_id, channel, kind, body, target, status, attempts, error_code, next_attempt_at, created_at, sent_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8, $9)`,
+      [n.agentId, n.channel, n.kind, n.body, JSON.stringify(n.target), n.errorCode ? 'failed' : 'sent', n.errorCode, n.now, n.errorCode ? null : n.now],
+    );
+  }
+
   /**
    * The ring card, in one statement: queued only when the agent's channel is not SMS, with what
    * the customer file, the caller's last 3 calls and their open complaint or callback say.

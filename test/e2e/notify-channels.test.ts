@@ -166,6 +166,8 @@ describe('notice channels: WeCom and DingTalk robots, a WeCom app, SMS', () => {
     expect((await h.api.get('/api/notify-channels')).body.channels).toHaveLength(2);
     await h.container.notifier.toAgent((await h.container.agents.get(agent.id))!, 'test', '短信', { from: HOTLINE });
     expect(rest.sms).toEqual([expect.objectContaining({ To: '+8613800000001', Body: '短信' })]);
+    // An SMS is in the delivery log too.
+    expect(await notifications(`?agentId=${agent.id}`)).toEqual([expect.objectContaining({ channel: 'sms', kind: 'test', status: 'sent', attempts: 1 })]);
   });
 
   it('answers 400 naming the problem', async () => {
@@ -215,6 +217,12 @@ describe('notice channels: WeCom and DingTalk robots, a WeCom app, SMS', () => {
   it('SMS to a sip: endpoint is refused with a clear error, and never attempted', async () => {
     await expect(toAgent('hello')).rejects.toThrow(/sip: endpoint takes no SMS/);
     expect(rest.sms).toEqual([]);
+    expect(await notifications()).toEqual([expect.objectContaining({ agentId, channel: 'sms', status: 'failed', errorCode: 'no-sms-endpoint' })]);
+    // A text Twilio refuses is logged with Twilio's error code.
+    const mobileAgent = await h.api.addAgent('Mobile agent', '+8613800000001');
+    rest.failNextSms = 1;
+    await expect(h.container.notifier.toAgent((await h.container.agents.get(mobileAgent.id))!, 'test', 'x', { from: HOTLINE })).rejects.toThrow();
+    expect(await notifications(`?agentId=${mobileAgent.id}`)).toEqual([expect.objectContaining({ status: 'failed', errorCode: '20500' })]);
   });
 
   it("admins' alerts go to the alerts channel once chosen, else by SMS to ADMIN_ALERT_PHONES", async () => {
@@ -226,6 +234,11 @@ describe('notice channels: WeCom and DingTalk robots, a WeCom app, SMS', () => {
     await notifyOf(h).deliverDue();
     expect(rest.sms).toHaveLength(1);
     expect(fakes.messages).toEqual([expect.objectContaining({ service: 'dingtalk-robot', content: '客户 +86*******2222 超时', mentioned: [] })]);
-    expect(await notifications('?status=sent')).toEqual([expect.objectContaining({ agentId: null, kind: 'test-alert' })]);
+    expect((await notifications('?status=sent')).map((n) => [n.channel, n.kind]).sort()).toEqual(
+      [
+        [id, 'test-alert'],
+        ['sms', 'test-alert'],
+      ].sort(),
+    );
   });
 });
