@@ -135,6 +135,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     adminPhones: config.ADMIN_ALERT_PHONES,
     linkSecret: config.LINK_SECRET,
     linkTtlHours: config.LINK_TTL_HOURS,
+    pageTtlHours: config.AGENT_PAGE_TTL_HOURS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     timeZone: config.TIME_ZONE,
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,

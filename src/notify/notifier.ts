@@ -2,6 +2,7 @@ import type { Clock } from '../domain/clock';
 import { isE164, maskPhone } from '../domain/endpoint';
 import type { Agent } from '../domain/ports';
 import { signLink } from '../domain/signed-link';
+import { agentPageUrl } from '../agent-page/agent-page-link';
 import type { Logger } from '../logger';
 import type { Notification, NotifyChannel, PostgresNotifyStore } from '../postgres/notify-store';
 import type { SmsSender } from '../sms';
@@ -36,6 +37,8 @@ export interface NotifierDeps {
   adminPhones: readonly string[];
   linkSecret: string;
   linkTtlHours: number;
+  /** How long the agent page's link lasts (AGENT_PAGE_TTL_HOURS). */
+  pageTtlHours: number;
   publicBaseUrl: string;
   timeZone: string;
   maxAttempts: number;
@@ -58,8 +61,15 @@ export class Notifier {
    * A notice to one agent through their channel. `smsLanguage` overrides the SMS language (the
    * agent page's own messages already follow the agent's choice). SMS to an agent with no E.164
    * number (nor a mobile on file) throws NoSmsEndpointError: no SMS goes to a sip: URI.
+   * `pageLink`: through a WeCom or DingTalk channel, the agent's page link is added (their remote
+   * where texting ON/OFF cannot work); an SMS stays as it was.
    */
-  async toAgent(agent: Pick<Agent, 'id' | 'phone'>, kind: string, text: NoticeText, opts: { from?: string; link?: string; smsLanguage?: NoticeLanguage } = {}): Promise<Delivery> {
+  async toAgent(
+    agent: Pick<Agent, 'id' | 'phone'>,
+    kind: string,
+    text: NoticeText,
+    opts: { from?: string; link?: string; smsLanguage?: NoticeLanguage; pageLink?: boolean } = {},
+  ): Promise<Delivery> {
     const pref = await this.d.store.agentPref(agent.id);
     const channel = pref && pref.channel !== 'sms' ? await this.d.store.channel(pref.channel) : null;
     if (!channel) {
@@ -73,7 +83,8 @@ export class Notifier {
       return { via: 'sms', sid: sent.sid };
     }
     const language = await this.d.store.agentLanguage(agent.id);
-    const body = this.forChannel(channel, pick(text, language) + (opts.link ? `\n${opts.link}` : ''));
+    const page = opts.pageLink ? `\n${language === 'en-US' ? 'Your page' : '我的页面'}：${this.pageUrl(agent.id)}` : '';
+    const body = this.forChannel(channel, pick(text, language) + (opts.link ? `\n${opts.link}` : '') + page);
     const id = await this.d.store.enqueue({ agentId: agent.id, channel: channel.id, kind, body, target: { mobile: pref?.mobile, userId: pref?.userId }, now: this.d.clock.now() });
     this.wake();
     return { via: 'queued', id, channel: channel.id };
@@ -143,6 +154,10 @@ export class Notifier {
     await this.d.store
       .record({ agentId, channel: 'sms', kind, body, target: { mobile: to }, errorCode, now: this.d.clock.now() })
       .catch((err: unknown) => this.d.logger.warn('sms delivery not logged', { kind, to: maskPhone(to), err }));
+  }
+
+  private pageUrl(agentId: string): string {
+    return agentPageUrl({ secret: this.d.linkSecret, publicBaseUrl: this.d.publicBaseUrl, ttlHours: this.d.pageTtlHours, now: this.d.clock.now() }, agentId).url;
   }
 
   /** A robot posts into a group: no full number reaches it. */

@@ -131,7 +131,7 @@ export class RosterService implements RosterPort {
     try {
       // Without SMS_FROM a text goes out from a hotline number: the call's, else the first on record.
       const sender = from ?? (await this.d.store.listHotlines())[0]?.number;
-      await this.d.notifier.toAgent(agent, kind, { zh: say(rosterTexts('zh-CN')), en: say(rosterTexts('en-US')) }, { from: sender });
+      await this.d.notifier.toAgent(agent, kind, { zh: say(rosterTexts('zh-CN')), en: say(rosterTexts('en-US')) }, { from: sender, pageLink: true });
     } catch (err) {
       if (err instanceof NoSmsEndpointError) return;
       this.d.logger.warn('roster notice failed', { to: maskPhone(agent.phone), err });

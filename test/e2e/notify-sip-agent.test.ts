@@ -1,4 +1,5 @@
 import nock from 'nock';
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import type { NotifyFeature } from '../../src/notify/notify-feature';
@@ -44,7 +45,7 @@ describe.each(ROBOTS)('an agent reached only through a SIP trunk, with a $kind',
 
   const kinds = async () => ((await h.api.get(`/api/notifications?agentId=${agentId}`)).body.notifications as Record<string, any>[]).map((n) => [n.kind, n.status]);
 
-  it('gets the ring card, the notes link, a callback assigned and the auto-pause notice in the robot, no full number, no SMS', async () => {
+  it('gets the ring card, the notes link, a callback assigned and the auto-pause notice in the robot, no full number, no SMS, and comes back from the page', async () => {
     // An answered call: the card as the phone rings, the notes link once connected.
     await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [SIP]: { does: 'accept' } } });
     await afterCallOf(h).settled();
@@ -80,7 +81,8 @@ describe.each(ROBOTS)('an agent reached only through a SIP trunk, with a $kind',
     const lastCard = contents.filter((c) => c.startsWith('【来电】')).at(-1)!;
     expect(lastCard).toContain('有待回电');
     expect(contents.find((c) => c.startsWith('【热线回电】'))).toContain(`${PUBLIC_BASE_URL}/callbacks/dial?token=`);
-    expect(contents.some((c) => c.includes('已暂停为您转接'))).toBe(true);
+    // The auto-pause notice brings the agent's page, where they come back on duty (no SMS to reply to).
+    expect(contents.find((c) => c.includes('已暂停为您转接'))).toContain(`我的页面：${PUBLIC_BASE_URL}/m/me/`);
 
     // Every message @-mentions the agent's mobile, none carries the caller's full number.
     expect(fakes.refused).toEqual([]);
@@ -88,5 +90,10 @@ describe.each(ROBOTS)('an agent reached only through a SIP trunk, with a $kind',
     for (const c of contents) expect(c).not.toMatch(/13911112222/);
     // And not one SMS: nothing is texted to a sip: address.
     expect(rest.sms).toEqual([]);
+
+    // Back on duty from the page the notice linked.
+    const page = new URL(/我的页面：(\S+)/.exec(contents.find((c) => c.includes('已暂停为您转接'))!)![1]!).pathname;
+    expect((await request(h.app).post(`${page}/duty`).type('form').send({ duty: 'on' })).status).toBe(303);
+    expect((await h.api.get(`/api/agents/${agentId}`)).body).toMatchObject({ paused: false });
   });
 });
