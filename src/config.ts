@@ -182,6 +182,11 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
     // Where this instance keeps the calls it put through while PostgreSQL was down (src/spool/); one folder per instance.
     SPOOL_DIR: z.string().min(1).default('./data/spool'),
+    // The notifier (README "Notices: WeCom, DingTalk, SMS"): where WeCom and DingTalk are reached, the outbox's pace and tries.
+    WECOM_API_BASE_URL: z.string().url().default('https://qyapi.weixin.qq.com').transform((v) => v.replace(/\/+$/, '')),
+    DINGTALK_API_BASE_URL: z.string().url().default('https://oapi.dingtalk.com').transform((v) => v.replace(/\/+$/, '')),
+    NOTIFY_INTERVAL_SECONDS: seconds(5, 1, 600),
+    NOTIFY_MAX_ATTEMPTS: seconds(8, 1, 50),
   })
   .superRefine((c, ctx) => {
     if (c.CALLBACK_DAY_START >= c.CALLBACK_DAY_END) {

@@ -31,6 +31,9 @@ import type { SpoolPort } from './spool/spool-feature';
 import { CalendarCache } from './holidays/calendar-cache';
 import { PostgresHolidayStore } from './postgres/holiday-store';
 import { HotlineVoices } from './routing/hotline-voices';
+import { ChannelSender } from './notify/channels';
+import { Notifier } from './notify/notifier';
+import { PostgresNotifyStore } from './postgres/notify-store';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
@@ -62,6 +65,8 @@ export interface Container {
   callEnds: CallEndOutbox;
   twilio: TwilioClient;
   sms: SmsSender;
+  /** Every notice to an agent or the admins: SMS, or WeCom and DingTalk through the outbox (src/notify/). */
+  notifier: Notifier;
   /** Who is on duty, on leave, paused; the hunt asks it for each call's candidates. */
   roster: RosterService;
   rosterStore: PostgresRosterStore;
@@ -129,6 +134,21 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
   const calls = new PostgresCallStore(db, () => listeners.map((l) => l.name));
   const callEnds = new CallEndOutbox({ effects: new PostgresCallEndEffectStore(db), calls, listeners, clock, logger });
   const sms = twilioSms(twilioClient, config.SMS_FROM, logger);
+  const notifier = new Notifier({
+    store: new PostgresNotifyStore(db),
+    sms,
+    channels: new ChannelSender({ wecomBaseUrl: config.WECOM_API_BASE_URL, dingtalkBaseUrl: config.DINGTALK_API_BASE_URL, clock }),
+    clock,
+    logger,
+    smsLanguage: config.PROMPT_LANGUAGE,
+    adminPhones: config.ADMIN_ALERT_PHONES,
+    linkSecret: config.LINK_SECRET,
+    linkTtlHours: config.LINK_TTL_HOURS,
+    pageTtlHours: config.AGENT_PAGE_TTL_HOURS,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    timeZone: config.TIME_ZONE,
+    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+  });
   const rosterStore = new PostgresRosterStore(db);
   const calendar = new CalendarCache(new PostgresHolidayStore(db), config.HOLIDAYS, () => facts.invalidate());
   await calendar.reload();
@@ -138,7 +158,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     agents,
     calls,
     audit: new PostgresAuditStore(db),
-    sms,
+    notifier,
     clock,
     logger,
     rules: { timeZone: config.TIME_ZONE, holidays: config.HOLIDAYS, calendar },
@@ -190,6 +210,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     callEnds,
     twilio: twilioClient,
     sms,
+    notifier,
     roster,
     rosterStore,
     lastKnownRoster,

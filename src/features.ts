@@ -13,6 +13,7 @@ import { rosterFeature } from './roster/roster-feature';
 import { waitingLineFeature } from './routing/waiting-line-feature';
 import { spoolFeature } from './spool/spool-feature';
 import { holidaysFeature } from './holidays/holidays-feature';
+import { notifyFeature } from './notify/notify-feature';
 import type { Container, Feature } from './container';
 
 /** The features beyond call routing, wired onto a built container. */
@@ -33,6 +34,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(agentPageFeature(c));
   features.push(recordingFeature(c));
   features.push(holidaysFeature(c));
+  features.push(notifyFeature(c));
   c.features.push(...features);
   return features;
 }

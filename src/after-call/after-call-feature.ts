@@ -36,7 +36,7 @@ export function afterCallFeature(c: Container): AfterCallFeature {
   const notesLinks = new NotesLinks({
     notes,
     agents: c.agents,
-    sms: c.sms,
+    notifier: c.notifier,
     clock: c.clock,
     logger: c.logger,
     secret: c.config.LINK_SECRET,

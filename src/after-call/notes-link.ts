@@ -1,9 +1,9 @@
 import type { Clock } from '../domain/clock';
-import { isE164, maskPhone } from '../domain/endpoint';
+import { maskPhone } from '../domain/endpoint';
 import type { AgentStore, Call } from '../domain/ports';
 import { signLink } from '../domain/signed-link';
 import type { Logger } from '../logger';
-import type { SmsSender } from '../sms';
+import { NoSmsEndpointError, type Notifier } from '../notify/notifier';
 import type { PromptLanguage } from '../twiml/prompts';
 import type { CallNotesStore } from '../postgres/call-notes-store';
 
@@ -13,7 +13,8 @@ export const NOTES_LINK_PURPOSE = 'call-notes';
 export interface NotesLinkDeps {
   notes: CallNotesStore;
   agents: AgentStore;
-  sms: SmsSender;
+  /** The link goes through the agent's channel: SMS, or their WeCom or DingTalk channel. */
+  notifier: Notifier;
   clock: Clock;
   logger: Logger;
   secret: string;
@@ -28,7 +29,7 @@ const smsText: Record<PromptLanguage, (masked: string, url: string) => string> =
 };
 
 /**
- * The answering agent's link to their call page, by SMS. It goes out as soon as the call is
+ * The answering agent's link to their call page, through their channel (SMS by default). It goes out as soon as the call is
  * connected, so the page's hand-over works while the call is live; the same link then serves
  * to write the call up afterwards. Each call's link is sent once.
  */
@@ -45,16 +46,18 @@ export class NotesLinks {
     if (!call.answeredByAgentId || call.outcome === 'missed' || call.outcome === 'abandoned') return;
     const agent = await this.d.agents.get(call.answeredByAgentId);
     if (!agent) return;
-    if (!isE164(agent.phone)) {
-      // A SIP endpoint has no SMS; the call still shows up in the unfinished-notes list.
-      this.d.logger.warn('agent has no number to text the notes link to', { callSid: call.callSid, agentId: agent.id });
-      return;
-    }
     if (!(await this.d.notes.claimNotesLink(call.id, this.d.clock.now()))) return;
+    const url = this.urlFor(call, agent.id);
+    const text = { zh: smsText['zh-CN'](maskPhone(call.from), url), en: smsText['en-US'](maskPhone(call.from), url) };
     try {
-      await this.d.sms.send(agent.phone, smsText[this.d.language](maskPhone(call.from), this.urlFor(call, agent.id)), { from: call.to });
+      await this.d.notifier.toAgent(agent, 'notes-link', text, { from: call.to, smsLanguage: this.d.language });
     } catch (err) {
       await this.d.notes.releaseNotesLink(call.id);
+      if (err instanceof NoSmsEndpointError) {
+        // A SIP endpoint has no SMS; the call still shows up in the unfinished-notes list.
+        this.d.logger.warn('agent has no number to text the notes link to', { callSid: call.callSid, agentId: agent.id });
+        return;
+      }
       throw err;
     }
   }

@@ -8,7 +8,7 @@ import { PostgresAgentPageStore } from '../postgres/agent-page-store';
 import { PostgresAuditStore } from '../postgres/audit-store';
 import { monthlyReport } from '../reports/monthly-report';
 import { parseInput } from '../validation';
-import { smsAgentMessage, type AgentMessageSender } from './agent-message';
+import { notifierAgentMessage, type AgentMessageSender } from './agent-message';
 import { agentPageUrl } from './agent-page-link';
 import { agentPageRoutes } from './agent-page-routes';
 import { ShiftDigests } from './shift-digests';
@@ -28,17 +28,17 @@ export interface AgentPageFeature extends Feature {
 /**
  * The agent's phone page (/m/me/<token>), their remote: duty, leave, callbacks, notes to write,
  * fines and the month's figures; and the digest at each shift start that carries its link.
- * Messages go through `send` (SMS for now; the notifier replaces it at merge).
+ * Messages go through `send` (the notifier: SMS, WeCom or DingTalk).
  */
 export function agentPageFeature(c: Container, send?: AgentMessageSender): AgentPageFeature {
   const prefs = new PostgresAgentPageStore(c.db);
   const callbacks = () => c.features.find((f) => f.name === 'callbacks') as CallbackFeature | undefined;
   const sender =
     send ??
-    smsAgentMessage({
+    notifierAgentMessage({
       agents: c.agents,
       prefs,
-      sms: c.sms,
+      notifier: c.notifier,
       // Without SMS_FROM a text goes out from the first hotline number on record, as the roster's do.
       from: async () => (await c.rosterStore.listHotlines())[0]?.number,
       logger: c.logger,

@@ -8,8 +8,9 @@ import type { Logger } from '../logger';
 import type { Callback, PostgresCallbackStore } from '../postgres/callback-store';
 import type { CallbackJob, PostgresCallbackJobStore } from '../postgres/callback-job-store';
 import type { PostgresFineStore } from '../postgres/fine-store';
-import type { SmsSender } from '../sms';
-import { localTime, waitedText, type CallbackTexts } from './callback-texts';
+import type { Notifier } from '../notify/notifier';
+import type { PromptLanguage } from '../twiml/prompts';
+import { callbackTexts, localTime, waitedText, type CallbackTexts } from './callback-texts';
 
 export interface SchedulerDeps {
   config: Config;
@@ -19,7 +20,8 @@ export interface SchedulerDeps {
   callbacks: PostgresCallbackStore;
   jobs: PostgresCallbackJobStore;
   fines: PostgresFineStore;
-  sms: SmsSender;
+  /** Owners' texts and admins' alerts go through it (SMS, or WeCom and DingTalk channels). */
+  notifier: Notifier;
   texts: CallbackTexts;
   dialLink(cb: Callback, agentId: string): string;
 }
@@ -94,12 +96,12 @@ export class CallbackScheduler {
     switch (job.kind) {
       case 'notify': {
         if (!open) return { status: 'skipped', result: `callback ${cb.status}` };
-        return this.textOwner(cb, job, log, (owner, link) =>
-          this.d.texts.ownerSms({
+        return this.textOwner(cb, job, log, 'callback-assigned', (t, language, link) =>
+          t.ownerSms({
             phone: cb.phone,
-            calledAt: this.time(cb.firstCallAt),
-            waited: waitedText(cb.waitedSeconds, this.d.config.PROMPT_LANGUAGE),
-            dueAt: this.time(cb.dueAt),
+            calledAt: this.time(cb.firstCallAt, language),
+            waited: waitedText(cb.waitedSeconds, language),
+            dueAt: this.time(cb.dueAt, language),
             link,
             requested: cb.requestedByCaller,
           }),
@@ -109,7 +111,7 @@ export class CallbackScheduler {
         if (!open || cb.firstAttemptAt) return { status: 'skipped', result: cb.firstAttemptAt ? 'already attempted' : `callback ${cb.status}` };
         // A scheduler that was down past the deadline sends the lapse alert instead of a stale reminder.
         if (now.getTime() >= cb.dueAt.getTime()) return { status: 'skipped', result: 'deadline already passed' };
-        return this.textOwner(cb, job, log, (_owner, link) => this.d.texts.reminderSms({ phone: cb.phone, dueAt: this.time(cb.dueAt), link }));
+        return this.textOwner(cb, job, log, 'callback-due', (t, language, link) => t.reminderSms({ phone: cb.phone, dueAt: this.time(cb.dueAt, language), link }));
       }
       case 'deadline':
         return this.judgeDeadline(job, cb, now, log);
@@ -153,24 +155,25 @@ export class CallbackScheduler {
     return { status: 'done', result: fineAmount === null ? 'lapsed' : `lapsed, fine ${fineAmount}` };
   }
 
-  private async textOwner(cb: Callback, job: CallbackJob, log: Logger, body: (owner: { id: string; name: string }, link: string) => string): Promise<Outcome> {
+  private async textOwner(cb: Callback, job: CallbackJob, log: Logger, kind: string, body: (t: CallbackTexts, language: PromptLanguage, link: string) => string): Promise<Outcome> {
     if (!cb.ownerAgentId) return { status: 'skipped', result: 'no owner' };
     const owner = await this.d.agents.get(cb.ownerAgentId);
     if (!owner) return { status: 'skipped', result: 'owner not found' };
     // An owner who left the roster is not texted; the deadline alert tells admins to hand it over.
     if (!owner.active) return { status: 'skipped', result: 'owner inactive' };
     if (job.runs > 1) log.warn('resending after an interrupted run: the owner may get this SMS twice', { runs: job.runs });
-    const sent = await this.d.sms.send(owner.phone, body(owner, this.d.dialLink(cb, owner.id)), { from: cb.hotlineNumber });
-    return { status: 'done', result: `sms ${sent.sid}` };
+    const link = this.d.dialLink(cb, owner.id);
+    const text = { zh: body(callbackTexts['zh-CN'], 'zh-CN', link), en: body(callbackTexts['en-US'], 'en-US', link) };
+    const sent = await this.d.notifier.toAgent(owner, kind, text, { from: cb.hotlineNumber });
+    return { status: 'done', result: sent.via === 'sms' ? `sms ${sent.sid}` : `queued ${sent.id}` };
   }
 
   private async alertAdmins(job: CallbackJob, cb: Callback, log: Logger, body: string): Promise<void> {
-    const admins = this.d.config.ADMIN_ALERT_PHONES;
-    if (job.runs > 1 && admins.length > 0) log.warn('resending admin alerts after an interrupted run', { runs: job.runs });
-    for (const phone of admins) await this.d.sms.send(phone, body, { from: cb.hotlineNumber });
+    if (job.runs > 1 && this.d.config.ADMIN_ALERT_PHONES.length > 0) log.warn('resending admin alerts after an interrupted run', { runs: job.runs });
+    await this.d.notifier.toAdmins('callback-alert', body, { from: cb.hotlineNumber });
   }
 
-  private time(at: Date): string {
-    return localTime(at, this.d.config.TIME_ZONE, this.d.config.PROMPT_LANGUAGE);
+  private time(at: Date, language: PromptLanguage = this.d.config.PROMPT_LANGUAGE): string {
+    return localTime(at, this.d.config.TIME_ZONE, language);
   }
 }

@@ -6,13 +6,14 @@ import type { AgentStore, Call } from '../domain/ports';
 import { isWithheldNumber } from '../domain/withheld-number';
 import type { Logger } from '../logger';
 import type { ComplaintCase, PostgresComplaintStore, UntakenComplaint } from '../postgres/complaint-store';
-import type { SmsSender } from '../sms';
+import type { Notifier } from '../notify/notifier';
 import type { PromptLanguage } from '../twiml/prompts';
 
 export interface ComplaintDeskDeps {
   store: PostgresComplaintStore;
   agents: AgentStore;
-  sms: SmsSender;
+  /** The owner's reminder and the admins' alert go through it (SMS, or WeCom and DingTalk channels). */
+  notifier: Notifier;
   clock: Clock;
   logger: Logger;
   replyMinutes: number;
@@ -93,7 +94,7 @@ export class ComplaintDesk {
     if (!owner) return false;
     const due = new Intl.DateTimeFormat('en-GB', { timeZone: this.d.timeZone, hour: '2-digit', minute: '2-digit' }).format(c.replyDueAt);
     try {
-      await this.d.sms.send(owner.phone, texts[this.d.language].reminder(c.phone, due), { from: c.hotlineNumber });
+      await this.d.notifier.toAgent(owner, 'complaint-reminder', { zh: texts['zh-CN'].reminder(c.phone, due), en: texts['en-US'].reminder(c.phone, due) }, { from: c.hotlineNumber });
       return true;
     } catch (err) {
       this.d.logger.warn('complaint reminder not sent: retried next pass', { caseId: c.id, err });
@@ -103,21 +104,16 @@ export class ComplaintDesk {
   }
 
   private async alert(c: ComplaintCase): Promise<boolean> {
-    if (this.d.adminPhones.length === 0) {
+    if (!(await this.d.notifier.hasAdminAlerts())) {
       this.d.logger.error('complaint overdue and ADMIN_ALERT_PHONES is empty', { caseId: c.id });
       return false;
     }
     const owner = c.ownerAgentId ? await this.d.agents.get(c.ownerAgentId) : null;
     const text = texts[this.d.language].alert(maskPhone(c.phone), owner?.name ?? '-');
-    let sent = 0;
-    for (const phone of this.d.adminPhones) {
-      try {
-        await this.d.sms.send(phone, text, { from: c.hotlineNumber });
-        sent++;
-      } catch (err) {
-        this.d.logger.error('complaint alert not sent to an admin', { caseId: c.id, to: maskPhone(phone), err });
-      }
-    }
+    const sent = await this.d.notifier.toAdmins('complaint-overdue', text, {
+      from: c.hotlineNumber,
+      onError: (phone, err) => this.d.logger.error('complaint alert not sent to an admin', { caseId: c.id, to: maskPhone(phone), err }),
+    });
     // Nobody could be told: give the claim back. Once any admin was told, the alert is not repeated.
     if (sent === 0) await this.d.store.unclaim(c.id, 'alert');
     return sent > 0;

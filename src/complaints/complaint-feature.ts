@@ -15,7 +15,7 @@ export function complaintFeature(c: Container): ComplaintFeature {
   const desk = new ComplaintDesk({
     store,
     agents: c.agents,
-    sms: c.sms,
+    notifier: c.notifier,
     clock: c.clock,
     logger: c.logger,
     replyMinutes: c.config.COMPLAINT_REPLY_MINUTES,

@@ -20,8 +20,7 @@ export function rosterFeature(c: Container): RosterFeature {
 
   /** Texts the admins once about each coverage gap that starts within the next day. */
   const alertGaps = async (now: Date) => {
-    const phones = c.config.ADMIN_ALERT_PHONES;
-    if (phones.length === 0) return;
+    if (!(await c.notifier.hasAdminAlerts())) return;
     const { gaps } = await rosterView(deps, now, new Date(now.getTime() + ALERT_AHEAD_MS));
     const fresh: string[] = [];
     // A gap already under way (its start clamped to now) was announced before it began, or cannot be helped now.
@@ -31,9 +30,7 @@ export function rosterFeature(c: Container): RosterFeature {
       if (rows.length > 0) fresh.push(`${fmt(g.start)}–${fmt(g.end)}`);
     }
     if (fresh.length === 0) return;
-    for (const phone of phones) {
-      await c.sms.send(phone, c.roster.texts.gapAlert(fresh)).catch((err: unknown) => c.logger.warn('roster gap alert failed', { err }));
-    }
+    await c.notifier.toAdmins('roster-gap', c.roster.texts.gapAlert(fresh), { onError: (_phone, err) => c.logger.warn('roster gap alert failed', { err }) }).catch((err: unknown) => c.logger.warn('roster gap alert failed', { err }));
   };
 
   const tick = async () => {

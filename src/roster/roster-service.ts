@@ -1,13 +1,13 @@
 import type { AttemptOutcome } from '../domain/call-states';
 import type { Clock } from '../domain/clock';
-import { isE164, maskPhone } from '../domain/endpoint';
+import { maskPhone } from '../domain/endpoint';
 import type { Agent, AgentStore, Call, CallStore, Candidates, PausedReason, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
 import { dutyAt, hasDayOffAt, holidayAt, isMissedOffer, leavesAt, nextDutyChange, type DutyRules } from '../domain/shifts';
 import type { Logger } from '../logger';
 import type { PostgresAuditStore } from '../postgres/audit-store';
 import type { Db } from '../postgres/db';
 import type { PostgresRosterStore } from '../postgres/roster-store';
-import type { SmsSender } from '../sms';
+import { NoSmsEndpointError, type Notifier } from '../notify/notifier';
 import { rosterTexts, type RosterTexts } from './roster-texts';
 
 const DAY_MS = 24 * 3600_000;
@@ -20,7 +20,8 @@ export interface RosterServiceDeps {
   agents: AgentStore;
   calls: CallStore;
   audit: PostgresAuditStore;
-  sms: SmsSender;
+  /** The agent's texts go through it: SMS, or the agent's WeCom or DingTalk channel. */
+  notifier: Notifier;
   clock: Clock;
   logger: Logger;
   rules: DutyRules;
@@ -108,7 +109,7 @@ export class RosterService implements RosterPort {
     const changed = await this.setPaused(attempt.agentId, true, 'auto-pause', 'auto-pause', at, { missedOffers: streak });
     if (!changed) return;
     const call = await this.d.calls.getCall(attempt.callId);
-    await this.text(changed, this.texts.autoPaused(streak), call?.to);
+    await this.text(changed, 'auto-pause', (t) => t.autoPaused(streak), call?.to);
   }
 
   /**
@@ -129,15 +130,18 @@ export class RosterService implements RosterPort {
     return this.d.agents.get(agentId);
   }
 
-  /** A text to an agent's phone; a SIP agent has no SMS, and a failed send is logged, not thrown. */
-  async text(agent: Agent, body: string, from?: string): Promise<void> {
-    if (!isE164(agent.phone)) return;
+  /**
+   * A notice to an agent through their channel (SMS by default), in both languages; an agent with
+   * no way to be reached (a SIP endpoint on SMS) is skipped, and a failed send is logged, not thrown.
+   */
+  async text(agent: Agent, kind: string, say: (t: RosterTexts) => string, from?: string): Promise<void> {
     try {
       // Without SMS_FROM a text goes out from a hotline number: the call's, else the first on record.
       const sender = from ?? (await this.d.store.listHotlines())[0]?.number;
-      await this.d.sms.send(agent.phone, body, { from: sender });
+      await this.d.notifier.toAgent(agent, kind, { zh: say(rosterTexts('zh-CN')), en: say(rosterTexts('en-US')) }, { from: sender, pageLink: true });
     } catch (err) {
-      this.d.logger.warn('roster sms failed', { to: maskPhone(agent.phone), err });
+      if (err instanceof NoSmsEndpointError) return;
+      this.d.logger.warn('roster notice failed', { to: maskPhone(agent.phone), err });
     }
   }
 
@@ -149,7 +153,7 @@ export class RosterService implements RosterPort {
       const agent = await this.setPaused(id, false, 'auto-pause', 'auto-pause', now);
       if (agent) {
         n++;
-        await this.text(agent, this.texts.autoResumed);
+        await this.text(agent, 'auto-resume', (t) => t.autoResumed);
       }
     }
     return n;
@@ -171,7 +175,7 @@ export class RosterService implements RosterPort {
         at: now,
       });
       const [absent, substitute] = await Promise.all([this.d.agents.get(leave.agentId), this.d.agents.get(leave.substituteAgentId)]);
-      if (substitute) await this.text(substitute, this.texts.callbacksMoved(absent?.name ?? '', rows.length), rows[0]!.hotline_number);
+      if (substitute) await this.text(substitute, 'callbacks-moved', (t) => t.callbacksMoved(absent?.name ?? '', rows.length), rows[0]!.hotline_number);
     }
   }
 }

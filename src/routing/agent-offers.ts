@@ -15,6 +15,9 @@ const CLAIM_SLACK_SECONDS = 30;
  */
 const FIRST_CLAIM_SLICE = 16;
 
+/** Told of an offer as it is recorded: returns at once (its work, if any, runs on its own). */
+export type OfferWatcher = (call: Call, attempt: RingAttempt) => void;
+
 /** Attempts that count as "this agent was tried for this call": a withdrawn offer never rang. */
 const triedAgents = (attempts: RingAttempt[]) => new Set(attempts.filter((a) => a.outcome !== 'withdrawn').map((a) => a.agentId));
 
@@ -35,6 +38,8 @@ export class AgentOffers {
       logger: Logger;
       roster?: RosterPort;
       facts?: FactsCache;
+      /** Told of each offer recorded by this instance, without waiting (the ring card). */
+      offered?: OfferWatcher;
     },
   ) {}
 
@@ -106,7 +111,10 @@ export class AgentOffers {
       if (agent) await this.d.coordinator.releaseClaim(agent.id, holder).catch(() => false);
       throw err;
     }
-    if (added?.created) return added.attempt;
+    if (added?.created) {
+      this.d.offered?.(call, added.attempt);
+      return added.attempt;
+    }
     // Not ours: the call is no longer hunting (its caller hung up, or an agent took it), or a
     // concurrent request recorded attempt `seq` first. The holder is that attempt's too, so what
     // we claimed is its agent's claim when it is the same agent, still ringing or talking: a stale

@@ -5,7 +5,7 @@ import { speechSeconds } from '../domain/speech';
 import { NotFoundError } from '../errors';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
 import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
-import { AgentOffers } from './agent-offers';
+import { AgentOffers, type OfferWatcher } from './agent-offers';
 import { CallClosing } from './call-closing';
 import { CallDocuments, type WaitingOffer } from './call-documents';
 import { CallerMoves } from './caller-moves';
@@ -18,6 +18,7 @@ import { RepeatAnswers } from './repeat-answers';
 import { StalledCalls } from './stalled-calls';
 
 export type { WaitingOffer } from './call-documents';
+export type { OfferWatcher } from './agent-offers';
 
 /** A caller's arrival as the incoming webhook reports it. */
 export interface Arrival {
@@ -49,6 +50,8 @@ export class HotlineService {
   private readonly byTimes: OutcomeByTimes;
   private readonly repeats: RepeatAnswers;
   private gate: CallerGate = { check: async () => 'pass' };
+  /** Told of each offer as it is recorded (the notifier's ring card); called without waiting, must not throw. */
+  private readonly offerWatchers: OfferWatcher[] = [];
 
   constructor(private readonly d: HotlineDeps) {
     this.endings = {
@@ -67,6 +70,7 @@ export class HotlineService {
       logger: d.logger,
       roster: d.roster,
       facts: d.facts,
+      offered: (call, attempt) => this.offerWatchers.forEach((w) => w(call, attempt)),
     });
     this.line = new WaitingLine(d.coordinator, d.calls);
     this.closing = new CallClosing({
@@ -129,6 +133,11 @@ export class HotlineService {
 
   addListener(listener: CallEndedListener): void {
     this.d.listeners.push(listener);
+  }
+
+  /** Adds a watcher of offers (an agent about to ring); it must return at once and never throw. */
+  watchOffers(watcher: OfferWatcher): void {
+    this.offerWatchers.push(watcher);
   }
 
   webhookUrl(name: string, query: Record<string, string>): string {

@@ -94,11 +94,13 @@ const SET_ASIDE_TEXT: Record<PromptLanguage, (count: number, path: string) => st
 
 /** Texts the admins (ADMIN_ALERT_PHONES) that spooled events were set aside; a failed text is logged, never thrown. */
 async function alertAdmins(c: Container, count: number, path: string, hotlineNumber?: string): Promise<void> {
-  const phones = c.config.ADMIN_ALERT_PHONES;
-  if (phones.length === 0) c.logger.error('spool: events were set aside and ADMIN_ALERT_PHONES is empty', { count, path });
-  for (const phone of phones) {
-    // Sent from SMS_FROM, else from a number this hotline answers (as its other texts are).
-    const from = hotlineNumber ?? c.lastKnownRoster.numbers().find(Boolean);
-    await c.sms.send(phone, SET_ASIDE_TEXT[c.config.PROMPT_LANGUAGE](count, path), { from }).catch((err: unknown) => c.logger.error('spool: set-aside alert not sent to an admin', { to: maskPhone(phone), err }));
-  }
+  // Sent from SMS_FROM, else from a number this hotline answers (as its other texts are); to the
+  // alerts channel instead when one is chosen and the database can say so.
+  const from = hotlineNumber ?? c.lastKnownRoster.numbers().find(Boolean);
+  const onError = (phone: string, err: unknown) => c.logger.error('spool: set-aside alert not sent to an admin', { to: maskPhone(phone), err });
+  const told = await c.notifier.toAdmins('spool-set-aside', SET_ASIDE_TEXT[c.config.PROMPT_LANGUAGE](count, path), { from, onError }).catch((err: unknown) => {
+    c.logger.error('spool: set-aside alert not queued', { err });
+    return 0;
+  });
+  if (told === 0 && c.config.ADMIN_ALERT_PHONES.length === 0) c.logger.error('spool: events were set aside and ADMIN_ALERT_PHONES is empty', { count, path });
 }

@@ -5,6 +5,7 @@ import { PostgresCallbackJobStore } from '../../src/postgres/callback-job-store'
 import { PostgresComplaintStore } from '../../src/postgres/complaint-store';
 import type { Db, Queryable } from '../../src/postgres/db';
 import { PostgresCoordinator } from '../../src/postgres/postgres-coordinator';
+import { PostgresNotifyStore } from '../../src/postgres/notify-store';
 import type { Statement } from './recording-db';
 
 export interface PeriodicQuery {
@@ -37,6 +38,12 @@ export function periodicQueries(clock: Clock, someCallId: string): PeriodicQuery
       run: (db) => coordinator(db).claimFirstFree([someCallId], 'bench-plan:0', 60_000),
     },
     { name: 'failover copy-back: claims on record', indexes: ['ring_attempts_unfinished', 'callback_attempts_unfinished'], run: (db) => coordinator(db).claimsOnRecord() },
+    { name: 'notify outbox: notices due', indexes: ['notifications_due'], run: (db) => new PostgresNotifyStore(db).claimDue(clock.now(), 60_000, 50) },
+    {
+      name: 'ring card: the caller on record (per offer)',
+      indexes: ['calls_from_number', 'complaint_cases_open_phone', 'callbacks_one_open_per_phone', 'customers_phone_key'],
+      run: (db) => new PostgresNotifyStore(db).enqueueRingCard(someCallId, someCallId, '+8613911112222', clock.now()),
+    },
   ];
 }
 

@@ -1,0 +1,60 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { dingtalkSign, mentionMobile } from '../../src/notify/channels';
+import { maskForGroup, pick, ringCardText } from '../../src/notify/notice-text';
+import { backoffMs } from '../../src/notify/notifier';
+
+describe('what a group may read', () => {
+  it('masks E.164 numbers, bare mainland mobiles and SIP URIs, and leaves links whole', () => {
+    const link = 'https://hotline.example.test/m/calls/abc.13911112222.sig';
+    expect(maskForGroup(`客户 +8613911112222 / 13911112222 / sip:13911112222@trunk.cn 请回电：${link}`)).toBe(
+      `客户 +86*******2222 / *******2222 / sip:*******2222@trunk.cn 请回电：${link}`,
+    );
+  });
+  it('keeps times, counts and amounts', () => {
+    expect(maskForGroup('11月23日 12:00前回电，记罚款100元，3个待回电')).toBe('11月23日 12:00前回电，记罚款100元，3个待回电');
+  });
+});
+
+describe('the ring card', () => {
+  const card = {
+    callId: 'c1',
+    from: '+8613911112222',
+    name: '王先生',
+    calls: [
+      { at: '2026-11-23T02:00:00Z', outcome: 'answered', type: 'complaint' },
+      { at: '2026-11-22T01:30:00Z', outcome: 'missed', type: null },
+    ],
+    complaint: true,
+    callbackDueAt: '2026-11-23T04:00:00Z',
+  };
+  it('in Mandarin: masked number, name, last calls, what is open, the call page', () => {
+    expect(ringCardText(card, 'https://x.test/m/calls/t', 'zh-CN', 'Asia/Shanghai')).toBe(
+      ['【来电】+86*******2222（王先生）', '最近来电：11-23 10:00 已接通 投诉；11-22 09:30 未接', '有未结投诉', '有待回电，11-23 12:00前', '通话页面：https://x.test/m/calls/t'].join('\n'),
+    );
+  });
+  it('in English, and a first-time caller', () => {
+    const text = ringCardText({ ...card, name: null, calls: [], complaint: false, callbackDueAt: null }, 'L', 'en-US', 'Asia/Shanghai');
+    expect(text).toBe('[Incoming call] +86*******2222\nLast calls: none\nCall page: L');
+  });
+});
+
+describe('channel details', () => {
+  it("signs DingTalk requests as documented: urlencode(base64(HMAC-SHA256(secret, ts + '\\n' + secret)))", () => {
+    const raw = createHmac('sha256', 'SECabc').update('1700000000000\nSECabc').digest('base64');
+    expect(dingtalkSign('SECabc', 1700000000000)).toBe(encodeURIComponent(raw));
+    expect(decodeURIComponent(dingtalkSign('SECabc', 1700000000000))).toBe(raw);
+  });
+  it('@-mentions a mainland mobile without +86', () => {
+    expect(mentionMobile('+8613800000009')).toEqual(['13800000009']);
+    expect(mentionMobile(null)).toEqual([]);
+  });
+  it('picks Mandarin unless the agent reads English', () => {
+    expect(pick({ zh: '中', en: 'en' }, 'zh-CN')).toBe('中');
+    expect(pick({ zh: '中', en: 'en' }, 'en-US')).toBe('en');
+    expect(pick('same', 'en-US')).toBe('same');
+  });
+  it('backs off 30 s, doubling, at most 30 minutes', () => {
+    expect([1, 2, 3, 4, 10].map(backoffMs)).toEqual([30_000, 60_000, 120_000, 240_000, 1_800_000]);
+  });
+});
