@@ -6,6 +6,8 @@ import { complaintSchemas } from '../complaints/complaint-routes';
 import { protectionSchemas } from '../protection/protection-routes';
 import { qcSchemas } from '../quality/qc-routes';
 import { monthlyReportSchemas } from '../reports/monthly-report';
+import { calendarYearInput, yearQuery } from '../holidays/holiday-routes';
+import { notifySchemas } from '../notify/notify-routes';
 import { recordingSchemas } from '../recordings/recording-routes';
 import { rosterSchemas } from '../roster/roster-routes';
 import { callSchemas } from '../routing/calls-routes';
@@ -87,5 +89,15 @@ export const API_ROUTES: ApiRoute[] = [
   apiRoute('delete', '/api/calls/:id/recording/hold', 'Release the hold: retention applies again', { params: recordingSchemas.callParams }),
   apiRoute('post', '/api/calls/:id/recording/link', 'A signed link for an agent to hear their own call', { params: recordingSchemas.callParams, body: recordingSchemas.linkBody }),
   apiRoute('get', '/api/recordings', 'Recordings, by time and agent', { query: recordingSchemas.listQuery }),
+  apiRoute('get', '/api/holidays', "A year's public holidays and make-up workdays (调休)", { query: yearQuery }),
+  apiRoute('put', '/api/holidays', "Replace a year's holidays and make-up workdays", { query: yearQuery, body: calendarYearInput }),
+  apiRoute('post', '/api/notify-channels', 'Add a WeCom or DingTalk channel', { body: notifySchemas.newChannel, roles: ['admin'] }),
+  apiRoute('get', '/api/notify-channels', 'Notify channels, secrets never shown'),
+  apiRoute('delete', '/api/notify-channels/:id', 'Remove a notify channel', { params: notifySchemas.uuidParam, roles: ['admin'] }),
+  apiRoute('put', '/api/agents/:id/notify', "Where an agent's notices go: SMS or a channel", { params: notifySchemas.uuidParam, body: notifySchemas.agentNotify, roles: ['admin'] }),
+  apiRoute('get', '/api/agents/:id/notify', "Where an agent's notices go", { params: notifySchemas.uuidParam }),
+  apiRoute('put', '/api/alerts', "Where admins' alerts go: SMS or a channel", { body: notifySchemas.alerts, roles: ['admin'] }),
+  apiRoute('get', '/api/alerts', "Where admins' alerts go"),
+  apiRoute('get', '/api/notifications', 'The delivery log of notices', { query: notifySchemas.listQuery }),
   apiRoute('get', '/api/recordings/:id/listens', 'Who listened to a recording, when, from where', { params: recordingSchemas.recordingParams }),
 ];

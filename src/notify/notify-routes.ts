@@ -41,6 +41,8 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 const uuidParam = z.object({ id: z.string().uuid('must be an id') });
+/** The schemas these routes validate with, for the OpenAPI description (src/api/openapi-catalogue.ts). */
+export const notifySchemas = { newChannel, agentNotify, alerts, listQuery, uuidParam };
 
 /** Which secrets each kind needs; the API names the missing one. */
 function secretsOf(input: z.infer<typeof newChannel>): ChannelSecrets {
