@@ -45,6 +45,8 @@ export interface Notification {
   nextAttemptAt: Date;
   createdAt: Date;
   sentAt: Date | null;
+  /** The order it was queued in (created_at may tie). */
+  seq: number;
 }
 
 /** What the ring card shows, read in the same statement that queues it. */
@@ -80,6 +82,7 @@ const toNotification = (r: Row): Notification => ({
   nextAttemptAt: new Date(r.next_attempt_at as string),
   createdAt: new Date(r.created_at as string),
   sentAt: r.sent_at ? new Date(r.sent_at as string) : null,
+  seq: Number(r.seq),
 });
 
 /** The notifier's rows (migration 0033): channels, agents' choices, the alerts channel, the outbox. */
@@ -189,11 +192,11 @@ export class PostgresNotifyStore {
   async claimDue(now: Date, leaseMs: number, limit: number): Promise<Notification[]> {
     const rows = await this.db.query<Row>(
       `UPDATE notifications SET next_attempt_at = $2, attempts = attempts + 1
-        WHERE id IN (SELECT id FROM notifications WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        WHERE id IN (SELECT id FROM notifications WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, created_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)
         RETURNING *`,
       [now, new Date(now.getTime() + leaseMs), limit],
     );
-    return rows.map(toNotification).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    return rows.map(toNotification).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq);
   }
 
   /** Messages a channel sent since `since` (a robot's minute), the earliest first. */
@@ -222,7 +225,7 @@ export class PostgresNotifyStore {
     if (f.status) where.push(`status = $${params.push(f.status)}`);
     if (f.since) where.push(`created_at >= $${params.push(f.since)}`);
     const rows = await this.db.query<Row>(
-      `SELECT * FROM notifications ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id LIMIT $${params.push(f.limit)}`,
+      `SELECT * FROM notifications ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, seq DESC LIMIT $${params.push(f.limit)}`,
       params,
     );
     return rows.map(toNotification);

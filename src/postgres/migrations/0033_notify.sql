@@ -35,6 +35,8 @@ CREATE TABLE notify_settings (
 -- target: what the channel needs to reach the person (mobile, userId).
 CREATE TABLE notifications (
   id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- The order notices were queued in, where created_at (the service clock) ties.
+  seq              bigint GENERATED ALWAYS AS IDENTITY,
   agent_id         uuid REFERENCES agents (id),
   channel          text NOT NULL,
   kind             text NOT NULL,
