@@ -79,7 +79,11 @@ describe('a call whose arrival failed for a passing reason is on record, missed,
     vi.restoreAllMocks();
     // The caller hangs up 2 s after the apology began, before the hotline's failed write gave up.
     await h.twilio.callStatus(callSid, 'completed', { Timestamp: new Date(arrivedAt.getTime() + 2000).toUTCString() });
-    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    // The hotline tells of the turning away again once the failed handler is done (webhooks/turned-away.ts),
+    // which on a slow machine may land in the spool while the first pass runs: a second pass writes it.
+    const first = await spool.replayer.replayOnce();
+    expect(first.setAside).toBe(0);
+    expect(first.left > 0 ? await spool.replayer.replayOnce() : first).toMatchObject({ setAside: 0, left: 0 });
     expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'missed', endedBy: 'system' });
   });
 });
