@@ -37,7 +37,7 @@ describe('the whisper tells the agent what matters about the caller', () => {
     expect(t.whispers).toEqual([ORDINARY]);
   });
 
-  it('names an open complaint case', async () => {
+  it('names an open complaint case, and both flags when the caller was also missed today', async () => {
     await answered(CALLER);
     await afterCallOf(h).settled();
     const id = (await h.api.get('/api/calls')).body.calls[0].id as string;
@@ -50,6 +50,12 @@ describe('the whisper tells the agent what matters about the caller', () => {
     // Another caller's whisper is untouched by it.
     h.clock.advance(600);
     expect((await answered(OTHER)).whispers).toEqual([ORDINARY]);
+
+    // Missed since: both, the complaint first.
+    h.clock.advance(600);
+    await missedCall(CALLER);
+    h.clock.advance(600);
+    expect((await answered(CALLER)).whispers).toEqual(['有未结投诉。今日未接通。' + ORDINARY]);
   });
 
   it('names a caller missed earlier today, not one missed yesterday', async () => {
