@@ -31,6 +31,8 @@ import type { SpoolPort } from './spool/spool-feature';
 import { CalendarCache } from './holidays/calendar-cache';
 import { PostgresHolidayStore } from './postgres/holiday-store';
 import { HotlineVoices } from './routing/hotline-voices';
+import { WhisperFlagLookup } from './routing/whisper-flag-lookup';
+import { PostgresWhisperFlagStore } from './postgres/whisper-flag-store';
 import { ChannelSender } from './notify/channels';
 import { Notifier } from './notify/notifier';
 import { PostgresNotifyStore } from './postgres/notify-store';
@@ -192,6 +194,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     roster: lastKnownRoster,
     voices,
     facts,
+    whisperFlags: new WhisperFlagLookup(new PostgresWhisperFlagStore(db), config.TIME_ZONE, logger),
     redirectCall: async (callSid, url) => {
       await twilioClient.calls(callSid).update({ url, method: 'POST' });
     },

@@ -1,5 +1,6 @@
 import type { Clock } from '../domain/clock';
 import type { AgentStore, Call, CallStore, Coordinator, RosterPort } from '../domain/ports';
+import type { WhisperFlags } from '../domain/whisper-flags';
 import type { Logger } from '../logger';
 import type { FactsCache } from '../postgres/facts-cache';
 import type { Speaker } from '../twiml/hotline-twiml';
@@ -66,6 +67,8 @@ export interface HotlineDeps {
   voices?: { forNumber(number: string): Speaker };
   /** Keeps each number's candidates in memory (src/postgres/facts-cache.ts); without it they are read for every offer. */
   facts?: FactsCache;
+  /** The caller's record said in the whisper (src/routing/whisper-flag-lookup.ts): answers quickly, never throws; without it the whisper has no flags. */
+  whisperFlags?: { of(call: Call): Promise<WhisperFlags> };
 }
 
 /**

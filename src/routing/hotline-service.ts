@@ -2,6 +2,7 @@ import { owesApology, parseTwilioTimestamp } from '../domain/answer-time';
 import { attemptOutcomeFromDial, callerHasLeft, callIdFor, isCutLeg } from '../domain/call-states';
 import type { Call, NewCall, RingAttempt } from '../domain/ports';
 import { speechSeconds } from '../domain/speech';
+import { whisperFlagText } from '../domain/whisper-flags';
 import { NotFoundError } from '../errors';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
 import { emptyTwiml, hangupTwiml, sayAndHangUp } from '../twiml/hotline-twiml';
@@ -252,14 +253,16 @@ export class HotlineService {
   async screen(attemptId: string, childCallSid: string): Promise<string> {
     const { attempt, call } = await this.load(attemptId);
     if (call.state !== 'hunting' || attempt.finishedAt) return hangupTwiml();
+    const voice = this.docs.voice(call);
+    const flags = this.d.whisperFlags ? whisperFlagText(await this.d.whisperFlags.of(call), voice.language) : '';
     const now = this.d.clock.now();
     const { answerThresholdSeconds, screenTimeoutSeconds } = this.d.settings;
     // Judged for when the caller will be put through: after the whisper that is about to play.
-    const voice = this.docs.voice(call);
-    const apologise = owesApology(call.startedAt, now, answerThresholdSeconds, speechSeconds(voice.text.whisper({ apologise: false })));
+    const apologise = owesApology(call.startedAt, now, answerThresholdSeconds, speechSeconds(voice.text.whisper({ apologise: false, flags })));
     await this.d.calls.markScreened(attempt.id, childCallSid, now, apologise);
     return screenTwiml(voice, {
       apologise,
+      flags,
       timeoutSeconds: screenTimeoutSeconds,
       actionUrl: this.webhookUrl('screen-result', { attempt: attempt.id }),
     });

@@ -51,7 +51,7 @@ export function dialAgent(res: TwimlResponse, d: AgentDial): void {
  * the call as soon as they hear it start. Only a 1 bridges the call: the trailing <Hangup/> makes
  * a Gather that times out (voicemail, a pocket) reject the bridge instead of falling through to it.
  */
-export function screenTwiml(s: Speaker, o: { apologise: boolean; timeoutSeconds: number; actionUrl: string }): string {
+export function screenTwiml(s: Speaker, o: { apologise: boolean; flags?: string; timeoutSeconds: number; actionUrl: string }): string {
   const res = newResponse();
   const gather = res.gather({ input: ['dtmf'], numDigits: 1, timeout: o.timeoutSeconds, action: o.actionUrl, method: 'POST' });
   s.say(gather, s.text.whisper(o));

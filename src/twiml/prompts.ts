@@ -7,7 +7,8 @@ export interface Prompts {
   /** Only with GREETING_BEFORE_RING: said before the first agent's phone rings. */
   greeting: string;
   /** The whisper on the agent's phone; as short as a person still understands, since the caller waits through it. */
-  whisper: (opts: { apologise: boolean }) => string;
+  /** `flags`: the few words on the caller's record (domain/whisper-flags.ts), said before the "press 1". */
+  whisper: (opts: { apologise: boolean; flags?: string }) => string;
   /** Said to the agent after their key press when the caller waited past the rule and the whisper had not asked yet. */
   apologyCue: string;
   /** Before the next agent's phone rings (the callback offer follows it when callbacks are on). */
@@ -39,7 +40,7 @@ export interface Prompts {
 export const prompts: Record<PromptLanguage, Prompts> = {
   'zh-CN': {
     greeting: '您好，正在为您接通客服，请稍候。',
-    whisper: ({ apologise }) => (apologise ? '客户久等，请先致歉。' : '') + '热线来电，按1接听。',
+    whisper: ({ apologise, flags }) => (apologise ? '客户久等，请先致歉。' : '') + (flags ?? '') + '热线来电，按1接听。',
     apologyCue: '请先向客户致歉。',
     holdOn: '请稍候，',
     allBusy: (ahead) => (ahead > 0 ? `客服正忙，您前面还有${ahead}位客户，请稍候。` : '客服正忙，请稍候。'),
@@ -58,7 +59,7 @@ export const prompts: Record<PromptLanguage, Prompts> = {
   },
   'en-US': {
     greeting: 'Connecting you to an agent, please hold.',
-    whisper: ({ apologise }) => (apologise ? 'Caller waited: apologise first. ' : '') + 'Hotline call, press 1.',
+    whisper: ({ apologise, flags }) => (apologise ? 'Caller waited: apologise first. ' : '') + (flags ?? '') + 'Hotline call, press 1.',
     apologyCue: 'Please apologise for the wait.',
     holdOn: 'Please hold. ',
     allBusy: (ahead) => (ahead > 0 ? `All agents are busy. ${ahead} ${ahead === 1 ? 'caller is' : 'callers are'} ahead of you. Please hold. ` : 'All agents are busy. Please hold. '),

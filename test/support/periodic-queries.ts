@@ -6,6 +6,7 @@ import { PostgresComplaintStore } from '../../src/postgres/complaint-store';
 import type { Db, Queryable } from '../../src/postgres/db';
 import { PostgresCoordinator } from '../../src/postgres/postgres-coordinator';
 import { PostgresNotifyStore } from '../../src/postgres/notify-store';
+import { PostgresWhisperFlagStore } from '../../src/postgres/whisper-flag-store';
 import type { Statement } from './recording-db';
 
 export interface PeriodicQuery {
@@ -43,6 +44,11 @@ export function periodicQueries(clock: Clock, someCallId: string): PeriodicQuery
       name: 'ring card: the caller on record (per offer)',
       indexes: ['calls_from_number', 'complaint_cases_open_phone', 'callbacks_one_open_per_phone', 'customers_phone_key'],
       run: (db) => new PostgresNotifyStore(db).enqueueRingCard(someCallId, someCallId, '+8613911112222', clock.now()),
+    },
+    {
+      name: 'whisper: the caller\'s open complaint and missed call today (per pick-up)',
+      indexes: ['complaint_cases_open_phone', 'calls_from_number'],
+      run: (db) => new PostgresWhisperFlagStore(db).flagsOf('+8613911112222', someCallId, clock.now(), new Date(clock.now().getTime() - 10 * 3_600_000)),
     },
   ];
 }
