@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { AccountService } from '../../src/console/account-service';
 import type { ConsoleFeature } from '../../src/console/console-feature';
 import type { Role } from '../../src/domain/console-roles';
@@ -126,4 +127,16 @@ export async function actionsOutsideWidth(page: Page): Promise<string[]> {
     });
     return out;
   })()`);
+}
+
+/**
+ * At 390 px: the page is no wider than the window and every action of its content lies inside it;
+ * saved as `<name>-390.png` in docs/, then the window is set back to 1280 px.
+ */
+export async function fitsPhone(page: Page, name: string): Promise<void> {
+  await page.setViewportSize(PHONE);
+  expect(await fitsWidth(page), name).toBe(true);
+  expect(await actionsOutsideWidth(page), name).toEqual([]);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize(DESKTOP);
 }

@@ -1,9 +1,9 @@
 import nock from 'nock';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { afterCallOf, interceptAfterCallRest } from '../support/after-call';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
-import { actionsOutsideWidth, consoleOf, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleOf, createAccount, DESKTOP, fitsPhone, launchChromium, listen, screenshot, signIn, watchProblems } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -65,14 +65,6 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
   const caseOf = async (callId: string) => (await complaints()).find((c) => c.callIds.includes(callId))!;
 
   /** At 390 px the page fits, and every action of it is inside the window. */
-  async function fitsPhone(page: Page, name: string) {
-    await page.setViewportSize(PHONE);
-    expect(await fitsWidth(page), name).toBe(true);
-    expect(await actionsOutsideWidth(page), name).toEqual([]);
-    await screenshot(page, `${name}-390`);
-    await page.setViewportSize(DESKTOP);
-  }
-
   it('shows each complaint with its reply clock counting down; a supervisor records a progress reply and closes a case with a resolution', async () => {
     const page = await signIn(context, web.base, supervisor);
     const watch = watchProblems(page);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHotline, type Hotline } from '../support/hotline-harness';
-import { actionsOutsideWidth, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
+import { createAccount, DESKTOP, fitsPhone, launchChromium, listen, screenshot, signIn, watchProblems } from './console-browser';
 
 // 10:00 on Monday 28 September 2026 in Shanghai: the week of 国庆 begins on Thursday.
 const START = '2026-09-28T02:00:00Z';
@@ -38,14 +38,6 @@ describe('the holidays page in a real browser', () => {
   afterEach(async () => {
     await context.close();
   });
-
-  async function fitsPhone(page: Page, name: string) {
-    await page.setViewportSize(PHONE);
-    expect(await fitsWidth(page), name).toBe(true);
-    expect(await actionsOutsideWidth(page), name).toEqual([]);
-    await screenshot(page, `${name}-390`);
-    await page.setViewportSize(DESKTOP);
-  }
 
   it('an admin pastes the 2026 file, adds a make-up day and removes one; the roster week shows the holiday; at 390 px every action is reachable', { timeout: 120_000 }, async () => {
     const page = await signIn(context, web.base, admin);

@@ -1,10 +1,10 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { maskPhone } from '../../src/domain/endpoint';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, playCallbackCall } from '../support/outbound-call';
-import { actionsOutsideWidth, consoleOf, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleOf, createAccount, DESKTOP, fitsPhone, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -60,14 +60,6 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     await context.close();
   });
 
-  async function everyActionInReach(page: Page, name: string) {
-    await page.setViewportSize(PHONE);
-    expect(await fitsWidth(page), name).toBe(true);
-    expect(await actionsOutsideWidth(page), name).toEqual([]);
-    await screenshot(page, `${name}-390`);
-    await page.setViewportSize(DESKTOP);
-  }
-
   it('declares the sign-in page’s own language, switches to English and back before signing in, and serves a favicon', async () => {
     const page = await context.newPage();
     const watch = watchProblems(page);
@@ -103,7 +95,7 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
       expect(left).toMatch(i < 2 ? /^超时 / : /^剩 /);
     }
     await screenshot(page, 'console-callbacks-open');
-    await everyActionInReach(page, 'console-callbacks-open');
+    await fitsPhone(page, 'console-callbacks-open');
 
     // The on-time one is placed from the console and the customer answers: done.
     const onTime = (await rows.nth(2).getAttribute('data-callback'))!;
@@ -118,7 +110,7 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     await expect(done.getAttribute('data-status')).resolves.toBe('done');
     expect(await done.locator('[data-called-at] a').count()).toBe(1);
     expect(await page.locator('form[action$="/dial"]').count()).toBe(0);
-    await everyActionInReach(page, 'console-callbacks-done');
+    await fitsPhone(page, 'console-callbacks-done');
     expect((await page.request.get(`${web.base}/console/callbacks?view=nonsense`)).status()).toBe(400);
     expect(watch.problems).toEqual([]);
   });
@@ -145,7 +137,7 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     await Promise.all([page.waitForURL(/\/console\/callbacks/), page.locator(`tr[data-fine="${fineId}"] [data-fine-callback]`).click()]);
     expect(await page.locator(`#cb-${cb.id}`).count()).toBe(1);
     await page.goto(`${web.base}/console/fines?month=2026-11`);
-    await everyActionInReach(page, 'console-fines-linked');
+    await fitsPhone(page, 'console-fines-linked');
     expect(watch.problems).toEqual([]);
   });
 
@@ -165,7 +157,7 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     await rowB.locator('input[name=reason]').fill('培训');
     await Promise.all([page.waitForURL(/done=1/), rowB.locator('form[action$="/state"] button', { hasText: '暂停' }).click()]);
     await expect(page.locator(`tr[data-agent="${agentB}"] [data-pause-reason]`).textContent()).resolves.toContain('管理员暂停 · 培训 · 自 11-23');
-    await everyActionInReach(page, 'console-agents-paused');
+    await fitsPhone(page, 'console-agents-paused');
     await page.goto(`${web.base}/console/`);
     await expect(page.locator('[data-nobody-to-ring]').getAttribute('role')).resolves.toBe('alert');
     await expect(page.locator('[data-nobody-to-ring]').textContent()).resolves.toContain('现在没有可以接听的坐席');
@@ -208,7 +200,7 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     const watch = watchProblems(page);
     for (const path of ['/console/accounts', '/console/tokens']) {
       await page.goto(`${web.base}${path}`);
-      await everyActionInReach(page, path === '/console/accounts' ? 'console-accounts-reach' : 'console-tokens-reach');
+      await fitsPhone(page, path === '/console/accounts' ? 'console-accounts-reach' : 'console-tokens-reach');
     }
     // A display name set on the accounts page is what the console shows.
     const row = page.locator('tr[data-account="wang"]');
