@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { expect } from 'vitest';
 import type { AccountService } from '../../src/console/account-service';
 import type { ConsoleFeature } from '../../src/console/console-feature';
@@ -88,6 +88,14 @@ export async function fitsWidth(page: Page): Promise<boolean> {
 }
 
 /**
+ * A request cut by a navigation away (a form's redirect, the next goto): the live stream, or a
+ * favicon still loading. Not a failure of the page; any other failure, and any error answer, counts.
+ */
+export function cutByNavigation(r: Request): boolean {
+  return r.url().endsWith('/console/events') || (r.failure()?.errorText === 'net::ERR_ABORTED' && /favicon\.(ico|svg)$/.test(r.url()));
+}
+
+/**
  * What a page must not do: log a console error, throw, or have a request fail or answer 4xx/5xx
  * (a missing favicon counts). Attach before the first navigation; read `problems` at the end.
  */
@@ -98,11 +106,7 @@ export function watchProblems(page: Page): { problems: string[] } {
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
-    // A navigation away (a form's redirect, the next goto) aborts the live stream and a favicon still
-    // loading: not a failure of the page. Any other failure, and any favicon error answer, counts.
-    const aborted = r.failure()?.errorText === 'net::ERR_ABORTED';
-    if (r.url().endsWith('/console/events') || (aborted && /favicon\.(ico|svg)$/.test(r.url()))) return;
-    problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    if (!cutByNavigation(r)) problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
   });
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
