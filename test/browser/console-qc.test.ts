@@ -2,21 +2,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { afterCallOf, interceptAfterCallRest } from '../support/after-call';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
-import { createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
+import { createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
-
-/** Every console message of type error, page error and answer of 400 or more, as the page saw them. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-  // The Today page's live stream, which the sign-in lands on, is cut by leaving the page: not a failure.
-  page.on('requestfailed', (r) => !r.url().endsWith('/console/events') && problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()}: ${r.url()}`));
-  return problems;
-}
 
 describe('the QC pages in a real browser: the queue, and a review with the player beside the form', () => {
   let h: Hotline;
@@ -84,7 +73,7 @@ describe('the QC pages in a real browser: the queue, and a review with the playe
 
   it('lists the queue and saves a review at 1280 px, with no console error', async () => {
     const page = await signIn(context, web.base, supervisor);
-    const problems = watch(page);
+    const { problems } = watchProblems(page);
     await page.goto(`${web.base}/console/qc`);
     expect(await page.locator('tr[data-queued]').count()).toBe(4);
     await screenshot(page, 'console-qc');
@@ -110,7 +99,7 @@ describe('the QC pages in a real browser: the queue, and a review with the playe
   it('works at 390 px, and names a score out of range', async () => {
     const page = await signIn(context, web.base, supervisor);
     await page.setViewportSize(PHONE);
-    const problems = watch(page);
+    const { problems } = watchProblems(page);
     await page.goto(`${web.base}/console/qc`);
     expect(await fitsWidth(page)).toBe(true);
     await page.locator('tr[data-queued] a').first().click();
