@@ -168,7 +168,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
     autoPauseResumeMinutes: config.AUTO_PAUSE_RESUME_MINUTES || undefined,
     language: config.PROMPT_LANGUAGE,
   });
-  const lastKnownRoster = new LastKnownRoster(roster);
+  const lastKnownRoster = new LastKnownRoster(roster, facts);
   const voices = new HotlineVoices(say, () => rosterStore.listHotlines(), { recording: config.RECORDING });
   await voices.reload();
   const hotline = new HotlineService({

@@ -42,6 +42,9 @@ export interface FactOptions<T> {
   validUntil?: (value: T) => Date | undefined;
 }
 
+/** The key under which the roster's answer for a hotline number is kept (RosterPort.candidates). */
+export const candidatesFact = (hotlineNumber: string): string => `candidates:${hotlineNumber}`;
+
 export class FactsCache {
   private readonly entries = new Map<string, Entry>();
   private epoch = 0;
