@@ -337,9 +337,12 @@ export class HotlineService {
     if (first) await this.offers.ended(attempt, outcome, at);
     await this.closing.release(attempt, at);
     let ended: Call | null = null;
-    if (first && bridged) ended = await this.closing.end(call, { outcome: 'answered', at, endedBy: callerGone ? 'caller' : 'agent' });
+    // Not only the first time: a replay whose first try finished the attempt and then failed (a
+    // deadlock after an outage) ends the call at its next try (an end is written only once).
+    const ends = first || call.state !== 'ended';
+    if (ends && bridged) ended = await this.closing.end(call, { outcome: 'answered', at, endedBy: callerGone ? 'caller' : 'agent' });
     // attempt.acceptedAt: the agent pressed 1 but the caller hung up before Twilio bridged them.
-    else if (first && callerGone) ended = await this.closing.end(call, { outcome: 'abandoned', at, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
+    else if (ends && callerGone) ended = await this.closing.end(call, { outcome: 'abandoned', at, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
     return { call, first, bridged, callerGone, acceptedNotBridged, ended };
   }
 

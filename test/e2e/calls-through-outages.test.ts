@@ -197,6 +197,27 @@ describe('one call identity across a PostgreSQL outage', () => {
     expect(await nextCallerRingsTheAgent()).toBe(true);
   });
 
+  it('a caller who hangs up while the agent rings, during the outage, is ended abandoned at the replay even when its first try wrote half of it (the attempt finished, the end failed)', async () => {
+    const callSid = randomSid('CA');
+    const attempt = attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)!;
+    databaseDown();
+    h.clock.advance(4);
+    // The caller gives up while the agent's phone rings: Twilio's Dial action, then the call's end.
+    expect((await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'completed', DialCallStatus: 'canceled' })).status).toBe(200);
+    h.clock.advance(1);
+    expect((await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '2' })).status).toBe(204);
+    // The database comes back flaky: the attempt's end is written, the call's end meets a deadlock.
+    vi.spyOn(h.container.calls, 'endCall').mockRejectedValueOnce(deadlock());
+    expect(await databaseBack()).toMatchObject({ setAside: 0 });
+    vi.restoreAllMocks();
+
+    h.clock.advance(2);
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    // At this pass, not two minutes later when the hang-up alone would end it.
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'abandoned', endedBy: 'caller' });
+    expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
+
   it('a caller turned away while an agent rang for them, whose end is spooled (a deadlock), frees that agent at the replay', async () => {
     const callSid = randomSid('CA');
     expect(attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)).toBeDefined();
