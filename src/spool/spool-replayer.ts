@@ -217,7 +217,11 @@ export class SpoolReplayer {
         if (call?.state === 'ended') await this.d.outcomes.callerLeftAt(call.id, new Date(e.eventAt));
         // A connected call is settled by its <Dial> action, or by the call settler when that never comes.
         if (call?.state !== 'hunting') return;
-        if (this.waitForOtherSpools(e, e.receivedAt)) return;
+        // Another instance's spool may say how an agent's leg of this call went (a key press, its
+        // Dial action): wait for it. With no leg open on record, none can: what another spool may
+        // still hold is the hotline's turning the caller away, which corrects this end by the
+        // times (OutcomeByTimes); so the caller who hung up in the line is ended at once.
+        if ((await calls.attemptsOf(call.id)).some((a) => !a.finishedAt) && this.waitForOtherSpools(e, e.receivedAt)) return;
         await this.end(call, { outcome: 'abandoned', endedBy: 'caller', at: new Date(e.eventAt) });
         return;
       }

@@ -218,6 +218,19 @@ describe('one call identity across a PostgreSQL outage', () => {
     expect(await nextCallerRingsTheAgent()).toBe(true);
   });
 
+  it('a caller who hangs up in the waiting line during the outage (no agent ringing for them) is ended abandoned at the first replay, not two minutes later', async () => {
+    await talking();
+    const waiting = randomSid('CA');
+    expect((await hook('incoming', { CallSid: waiting, From: NEXT_CALLER, To: HOTLINE })).text).not.toContain('<Dial');
+    databaseDown();
+    h.clock.advance(20);
+    expect((await hook('status', { CallSid: waiting, CallStatus: 'completed', SequenceNumber: '2' })).status).toBe(204);
+    h.clock.advance(5);
+
+    expect(await databaseBack()).toMatchObject({ setAside: 0, left: 0 });
+    expect(await h.container.calls.getCallBySid(waiting)).toMatchObject({ state: 'ended', outcome: 'abandoned', endedBy: 'caller' });
+  });
+
   it('a caller turned away while an agent rang for them, whose end is spooled (a deadlock), frees that agent at the replay', async () => {
     const callSid = randomSid('CA');
     expect(attemptIn((await hook('incoming', { CallSid: callSid, From: CALLER, To: HOTLINE })).text)).toBeDefined();
