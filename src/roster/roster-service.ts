@@ -93,8 +93,15 @@ export class RosterService implements RosterPort {
     ]);
     const s = dutyAt(plans, leaves, at, this.d.rules).get(agent.id);
     const onLeave = leaves.find((l) => l.agentId === agent.id) ?? null;
+    // On a holiday a hotline's standby agent is on duty all day, as candidates() rings them.
+    const standing =
+      s?.onDuty === false &&
+      s.reason === 'off-duty' &&
+      !hasDayOffAt(plans.find((p) => p.agentId === agent.id), at) &&
+      holidayAt(at, this.d.rules)?.holiday === true &&
+      (await this.d.store.listHotlines()).some((h) => h.standbyAgentIds.includes(agent.id));
     return {
-      onDuty: agent.active && !agent.paused && !!s?.onDuty,
+      onDuty: agent.active && !agent.paused && (!!s?.onDuty || standing),
       onLeave: onLeave !== null,
       leaveId: onLeave?.id ?? null,
       coveringFor: leaves.filter((l) => l.substituteAgentId === agent.id).map((l) => l.agentId),

@@ -55,6 +55,9 @@ describe('holidays and make-up workdays (调休)', { timeout: 180_000 }, () => {
     const call = (await h.api.get('/api/calls')).body.calls[0];
     expect(call.answeredByAgentId).toBe(b);
     expect(call.skipped).toEqual([{ agentId: a, reason: 'off-duty' }]);
+    // The agents' API says as much: the standby agent is on duty today, the weekday one is not.
+    expect((await h.api.get(`/api/agents/${b}`)).body.onDuty).toBe(true);
+    expect((await h.api.get(`/api/agents/${a}`)).body.onDuty).toBe(false);
 
     // A dated day off still wins over standby duty: then nobody is rung.
     h.clock.advance(600);
@@ -63,6 +66,7 @@ describe('holidays and make-up workdays (调休)', { timeout: 180_000 }, () => {
     interceptAfterCallRest(h);
     const none = await h.twilio.placeCall({ from: '+8613911114444', to: HOTLINE, agents: { [A]: accepts, [B]: accepts } });
     expect(none.dialed).toEqual([]);
+    expect((await h.api.get(`/api/agents/${b}`)).body.onDuty).toBe(false);
 
     // The day after the festival week (Thursday 10-08) is ordinary again: the group, not the standby.
     h.clock.set(new Date('2026-10-08T02:00:00Z'));
