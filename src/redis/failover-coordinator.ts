@@ -58,7 +58,10 @@ export class FailoverCoordinator implements Coordinator {
 
   /** Waits up to `ms` for Redis; a server that starts while Redis is down starts in fallback. */
   async start(ms: number): Promise<void> {
-    await this.d.redis.connected(ms).catch((err: unknown) => this.fail(err));
+    await this.d.redis
+      .connected(ms)
+      .then(() => this.d.redis.markKept())
+      .catch((err: unknown) => this.fail(err));
     this.watch = setInterval(() => void this.watchOthers(), this.d.probeMs ?? PROBE_MS);
     this.watch.unref();
   }
@@ -204,8 +207,11 @@ export class FailoverCoordinator implements Coordinator {
         }
       }
       // A Redis restarted without its data lost the claims of calls still ringing or talking.
+      // Only then: a Redis that kept them has every claim not since released, and the record
+      // may still show as unfinished an attempt whose end (and release) came during the outage.
       const restored = new Set(copied.map((c) => c.agentId));
-      for (const c of await postgres.claimsOnRecord()) {
+      const lostData = !(await redis.markKept());
+      for (const c of lostData ? await postgres.claimsOnRecord() : []) {
         const left = c.expiresAt.getTime() - now;
         if (left > 0 && !restored.has(c.agentId) && (await redis.restoreClaim(c.agentId, c.holder, left))) done.claims++;
       }

@@ -187,6 +187,17 @@ export class RedisCoordinator implements Coordinator {
   }
 
   /**
+   * Marks this Redis as holding the hotline's coordination; true when the mark was there already
+   * (Redis kept its data), false when it had to be set: a Redis restarted empty, or one this
+   * deployment never used. Only then are the claims of calls still ringing or talking rebuilt
+   * from the record (FailoverCoordinator's copy back): otherwise a claim released while its
+   * attempt's end was still on its way to the record would come back to life.
+   */
+  async markKept(): Promise<boolean> {
+    return (await this.redis.set(`${this.prefix}kept`, '1', 'NX')) === null;
+  }
+
+  /**
    * Puts back a claim taken in PostgreSQL while Redis was down, for its remaining time. A claim on
    * that agent held by someone else stays (false): Redis granted it since, and it is the newer.
    */

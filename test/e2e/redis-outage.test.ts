@@ -387,6 +387,40 @@ describe.skipIf(!hasRedisServer)('a Redis back with claims from before its outag
 });
 
 /**
+ * A Redis that kept its data holds every claim not released since; the record may still show as
+ * unfinished an attempt whose end came during the outage (its write still on its way, or in a
+ * spool). Claims are rebuilt from the record only for a Redis that lost its data.
+ */
+describe.skipIf(!hasRedisServer)('a Redis back with its data, and a claim released during its outage', () => {
+  const port = 6395;
+
+  it('does not bring the claim back from an attempt the record still shows unfinished', async () => {
+    const { database, clock, coordinator, close } = await onSleepyRedis(port, 'released');
+    const { db } = database;
+    try {
+      await coordinator.start(5_000);
+      const agent = (await db.query<{ id: string }>(`INSERT INTO agents (name, phone, position) VALUES ('Agent 1', '+8613800000010', 1) RETURNING id`))[0]!.id;
+      const call = (await db.query<{ id: string }>(`INSERT INTO calls (call_sid, from_number, to_number, started_at, rotation_offset) VALUES ('CAreleased1', '+8613900000000', $1, $2, 0) RETURNING id`, [HOTLINE, clock.now()]))[0]!.id;
+      await db.query(`INSERT INTO ring_attempts (call_id, seq, agent_id, endpoint, offered_at) VALUES ($1, 0, $2, 'sip:agent@example.com', $3)`, [call, agent, clock.now()]);
+      const holder = `${call}:0`;
+      expect(await coordinator.claimFirstFree([agent], holder, 60_000)).toBe(agent);
+
+      const { woken } = await hang(port, 3, coordinator);
+      // The ring ends during the outage: the agent is released (noted for Redis); the attempt's end is not on record yet.
+      await coordinator.releaseClaim(agent, holder);
+      await woken;
+      await until('the switch back to Redis', () => coordinator.mode() === 'redis');
+      // Past the grace and its second copy back: the agent is free for the next call.
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await coordinator.holderOf(agent)).toBeNull();
+      expect(await coordinator.claimFirstFree([agent], 'next:0', 60_000)).toBe(agent);
+    } finally {
+      await close();
+    }
+  });
+});
+
+/**
  * One instance cannot reach Redis while another can (a partition): the one on Redis sees the
  * other's mark and writes its claims to PostgreSQL too, so neither claims an agent the other has.
  */
