@@ -2,9 +2,7 @@ import type { Request, Response } from 'express';
 import type { ApiBridge } from './api-bridge';
 import type { Viewer } from './session';
 
-export const TICKET_KINDS = ['follow-up', 'dispatch', 'return-visit', 'complaint'] as const;
-export const TICKET_STATUSES = ['open', 'in-progress', 'closed'] as const;
-export const FAULT_CLASSES = ['company', 'not-company'] as const;
+export { FAULT_CLASSES, PROGRESS_CHANNELS, TICKET_KINDS, TICKET_STATUSES } from '../domain/tickets';
 
 /** One entry of a ticket's history: who did what, when (a progress note carries its text and channel). */
 export interface TicketEventJson {

@@ -10,10 +10,10 @@ import { t, type Lang } from './i18n';
 import { csrfField, label, localTime, page, shownNumber } from './layout';
 import { formBody, idParam, nameOf } from './page-kit';
 import { requirePermission, viewerOf } from './session';
-import { FAULT_CLASSES, ticketOfApi, type TicketJson } from './ticket-json';
+import { FAULT_CLASSES, PROGRESS_CHANNELS, ticketOfApi, type TicketJson } from './ticket-json';
 import { timeLeftText } from './time-left';
 
-const CHANNELS = ['call', 'sms', 'visit', 'wecom', 'other'] as const;
+const CHANNELS = PROGRESS_CHANNELS;
 const blank = (v: unknown) => (v === '' ? undefined : v);
 // The API checks these again; here so that a bad form is named before anything is sent.
 const progressForm = z.object({
