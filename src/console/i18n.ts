@@ -420,6 +420,8 @@ const LABELS = {
   history_chased: ['催办承办方', 'assignee chased'],
   'history_call-linked': ['关联来电', 'call linked'],
   history_dialled: ['经热线回电', 'called back through the hotline'],
+  assigneeHelp: ['转办时填写：承办部门或人员', 'for a dispatch: the department or person'],
+  assigneeMobile: ['承办方手机', "Assignee's mobile"],
   ticketsDisabled: ['本服务器未启用工单', 'Tickets are not enabled on this server'],
 } as const;
 

@@ -25,7 +25,8 @@ const createForm = z.object({
   callId: z.preprocess(blank, z.string().uuid('callId: must be a call id').optional()),
   phone: z.preprocess(blank, z.string().trim().max(40).optional()),
   ownerAgentId: z.preprocess(blank, z.string().uuid('ownerAgentId: choose an agent').optional()),
-  assignee: z.preprocess(blank, z.string().trim().max(200).optional()),
+  assigneeName: z.preprocess(blank, z.string().trim().max(200).optional()),
+  assigneeMobile: z.preprocess(blank, z.string().trim().max(40).optional()),
   dueDate: z.preprocess(blank, z.string().optional()),
   dueTime: z.preprocess(blank, z.string().optional()),
   summary: z.string({ message: 'summary: is required' }).trim().min(1, 'summary: is required').max(2000),
@@ -39,7 +40,8 @@ export function openTicketForm(v: Viewer, roster: readonly { id: string; name: s
     <label>${t(l, 'ticketKind')}<select name="kind">${TICKET_KINDS.map((k) => html`<option value="${k}">${label(l, 'ticketKind', k)}</option>`)}</select></label>
     <label>${t(l, 'ticketSummary')}<textarea name="summary" rows="2" required maxlength="2000"></textarea></label>
     <label>${t(l, 'owner')}<select name="ownerAgentId"><option value="">—</option>${roster.filter((a) => a.active).map((a) => html`<option value="${a.id}" ${a.id === o.ownerAgentId ? html`selected` : ''}>${a.name}</option>`)}</select></label>
-    <label>${t(l, 'assignee')}<input name="assignee" maxlength="200"></label>
+    <label>${t(l, 'assignee')}<input name="assigneeName" maxlength="200" placeholder="${t(l, 'assigneeHelp')}"></label>
+    <label>${t(l, 'assigneeMobile')}<input name="assigneeMobile" inputmode="tel" maxlength="40" placeholder="+8613800000000"></label>
     <label>${t(l, 'dueAtField')}<input type="date" name="dueDate"></label><label><input type="time" name="dueTime" aria-label="${t(l, 'dueAtField')}"></label>
     <button type="submit">${t(l, 'openTicket')}</button></form></details>`;
 }
@@ -127,7 +129,16 @@ export function ticketsPages(d: ConsoleDeps, api: ApiBridge): Router {
     const b = parseInput(createForm, req.body);
     const dueAt = b.dueDate ? localInstant(b.dueDate, b.dueTime, tz, 'dueAt').toISOString() : undefined;
     const body = Object.fromEntries(
-      Object.entries({ kind: b.kind, callId: b.callId, phone: b.phone, ownerAgentId: b.ownerAgentId, assignee: b.assignee, dueAt, summary: b.summary }).filter(([, x]) => x !== undefined),
+      Object.entries({
+        kind: b.kind,
+        callId: b.callId,
+        phone: b.phone,
+        ownerAgentId: b.ownerAgentId,
+        // A dispatch's assignee, outside the hotline team: reached by SMS at the mobile given.
+        assignee: b.assigneeName || b.assigneeMobile ? { name: b.assigneeName ?? '', mobile: b.assigneeMobile ?? null } : undefined,
+        dueAt,
+        summary: b.summary,
+      }).filter(([, x]) => x !== undefined),
     );
     const answer = await api.run(req, res, v, 'POST', '/tickets', body);
     const id = (answer.body as { id?: string } | null)?.id;
