@@ -11,6 +11,8 @@ import { parseInput } from '../validation';
 import { notifierAgentMessage, type AgentMessageSender } from './agent-message';
 import { agentPageUrl } from './agent-page-link';
 import { agentPageRoutes } from './agent-page-routes';
+import { followUpRoutes, type FollowUpOpener } from './follow-up-routes';
+import { PostgresTicketStore } from '../postgres/ticket-store';
 import { ShiftDigests } from './shift-digests';
 
 const DIGEST_LOOP_SECONDS = 60;
@@ -33,6 +35,9 @@ export interface AgentPageFeature extends Feature {
 export function agentPageFeature(c: Container, send?: AgentMessageSender): AgentPageFeature {
   const prefs = new PostgresAgentPageStore(c.db);
   const callbacks = () => c.features.find((f) => f.name === 'callbacks') as CallbackFeature | undefined;
+  // The tickets feature (src/tickets/), when it runs: its desk opens follow-ups, its table lists the agent's tickets.
+  const ticketsFeature = () => c.features.find((f) => f.name === 'tickets') as unknown as { desk: FollowUpOpener } | undefined;
+  const ticketStore = new PostgresTicketStore(c.db);
   const sender =
     send ??
     notifierAgentMessage({
@@ -84,6 +89,7 @@ export function agentPageFeature(c: Container, send?: AgentMessageSender): Agent
         rosterStore: c.rosterStore,
         prefs,
         callbacks,
+        tickets: () => (ticketsFeature() ? ticketStore : undefined),
         monthly: (month) => monthly(month),
         secret: c.config.LINK_SECRET,
         publicBaseUrl: c.config.PUBLIC_BASE_URL,
@@ -94,6 +100,14 @@ export function agentPageFeature(c: Container, send?: AgentMessageSender): Agent
         clock: c.clock,
         logger: c.logger,
         send: sender,
+      });
+      followUpRoutes(router, {
+        calls: c.calls,
+        tickets: () => ticketsFeature()?.desk,
+        clock: c.clock,
+        secret: c.config.LINK_SECRET,
+        language: c.config.PROMPT_LANGUAGE,
+        timeZone: c.config.TIME_ZONE,
       });
     },
     start: () => loop.start(),
