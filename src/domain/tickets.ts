@@ -38,7 +38,7 @@ export interface TicketClockRules {
 export interface TicketClock {
   dueAt: Date;
   remindAt: Date;
-  /** A dispatch's first chase of its assignee; null for other kinds. */
+  /** When a dispatch's assignee is first told (at once: the hand-over is its first notice); null for other kinds. */
   nextChaseAt: Date | null;
 }
 
@@ -52,7 +52,7 @@ export function defaultDueAt(kind: Exclude<TicketKind, 'complaint'>, openedAt: D
 export function ticketClock(kind: Exclude<TicketKind, 'complaint'>, openedAt: Date, r: TicketClockRules, agreedDueAt?: Date): TicketClock {
   const dueAt = agreedDueAt ?? defaultDueAt(kind, openedAt, r);
   const remindAt = new Date(Math.max(openedAt.getTime(), dueAt.getTime() - r.reminderMinutes * 60_000));
-  return { dueAt, remindAt, nextChaseAt: kind === 'dispatch' ? nextChase(openedAt, r) : null };
+  return { dueAt, remindAt, nextChaseAt: kind === 'dispatch' ? openedAt : null };
 }
 
 /** The chase after one sent at `at`. */

@@ -408,6 +408,22 @@ export class PostgresTicketStore {
     });
   }
 
+  /** The hotline number a ticket's notices go out from: the customer's last call's, else the first hotline's. */
+  async hotlineFor(phone: string | null): Promise<string | null> {
+    const rows = await this.db.query<Row>(
+      `SELECT n FROM (SELECT to_number AS n, 0 AS o, started_at AS at FROM calls WHERE from_number = $1
+                      UNION ALL SELECT number, 1, created_at FROM hotlines) x ORDER BY o, at DESC LIMIT 1`,
+      [phone],
+    );
+    return rows[0] ? String(rows[0].n) : null;
+  }
+
+  /** The open callback (src/callbacks/) for a phone, if any: a follow-up's call back rides on it. */
+  async openCallbackFor(phone: string): Promise<string | null> {
+    const rows = await this.db.query<Row>(`SELECT id FROM callbacks WHERE phone = $1 AND status IN ('open', 'attempted')`, [phone]);
+    return rows[0] ? String(rows[0].id) : null;
+  }
+
   /** A line in a ticket's history (not a complaint's: its history is its own tables). */
   async recordEvent(id: string, event: string, note: string | null, by: string, at: Date): Promise<void> {
     await this.event(this.db, id, event, note, null, by, at);

@@ -8,7 +8,7 @@ const h = (n: number) => new Date(at.getTime() + n * 3_600_000);
 describe('ticket rules', () => {
   it('each kind has its own clock; a time agreed with the customer wins; the reminder comes before it but never before the opening', () => {
     expect(ticketClock('follow-up', at, rules)).toEqual({ dueAt: h(24), remindAt: h(23), nextChaseAt: null });
-    expect(ticketClock('dispatch', at, rules)).toEqual({ dueAt: h(14 * 24), remindAt: h(14 * 24 - 1), nextChaseAt: h(7 * 24) });
+    expect(ticketClock('dispatch', at, rules)).toEqual({ dueAt: h(14 * 24), remindAt: h(14 * 24 - 1), nextChaseAt: at });
     expect(ticketClock('return-visit', at, rules).dueAt).toEqual(h(72));
     expect(ticketClock('follow-up', at, rules, h(3))).toMatchObject({ dueAt: h(3), remindAt: h(2) });
     expect(ticketClock('follow-up', at, rules, h(0.5)).remindAt).toEqual(at);
