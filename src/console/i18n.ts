@@ -422,6 +422,9 @@ const LABELS = {
   history_dialled: ['经热线回电', 'called back through the hotline'],
   assigneeHelp: ['转办时填写：承办部门或人员', 'for a dispatch: the department or person'],
   assigneeMobile: ['承办方手机', "Assignee's mobile"],
+  ticketDial: ['经热线回电', 'Call back through the hotline'],
+  ticketDialHelp: ['热线先呼叫负责人，按 1 后接通客户；客户接听后工单自动办结。', "The hotline rings the owner, who presses 1 to reach the customer; once the customer answers, the ticket closes."],
+  ticketDialled: ['正在呼叫负责人的电话', "Calling the owner's phone"],
   ticketsDisabled: ['本服务器未启用工单', 'Tickets are not enabled on this server'],
 } as const;
 

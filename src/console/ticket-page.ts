@@ -54,7 +54,7 @@ export function ticketPage(d: ConsoleDeps, api: ApiBridge): Router {
     const name = nameOf(await d.c.agents.list({ includeInactive: true }));
     const people = await d.accounts.displayNames();
     const canChange = can(v.account.role, 'change') && x.status !== 'closed';
-    const notice = req.query.progress ? t(l, 'progressAdded') : req.query.closed ? t(l, 'ticketClosed') : req.query.opened ? t(l, 'ticketOpened') : undefined;
+    const notice = req.query.progress ? t(l, 'progressAdded') : req.query.closed ? t(l, 'ticketClosed') : req.query.opened ? t(l, 'ticketOpened') : req.query.dialled ? t(l, 'ticketDialled') : undefined;
     const at = (s: string | null) => (s ? localTime(new Date(s), tz, 'MM-dd HH:mm') : '—');
     res.type('html').send(
       page(v, { title: `${t(l, 'ticket')} · ${label(l, 'ticketKind', x.kind)}`, active: 'tickets', notice }, html`
@@ -89,6 +89,10 @@ export function ticketPage(d: ConsoleDeps, api: ApiBridge): Router {
                 <label>${t(l, 'ticketNote')}<textarea name="note" rows="2" required maxlength="2000"></textarea></label>
                 <label>${t(l, 'channel')}<select name="channel">${CHANNELS.map((c) => html`<option value="${c}">${t(l, `channel_${c}`).replace(/^channel_/, '')}</option>`)}</select></label>
                 <button type="submit">${t(l, 'addProgress')}</button></form>
+              ${(x.kind === 'follow-up' || x.kind === 'return-visit') && x.ownerAgentId && x.phone
+                ? html`<form method="post" action="/console/tickets/${x.id}/dial" class="stack" data-action="dial">${csrfField(v)}<p class="muted">${t(l, 'ticketDialHelp')}</p>
+                    <button type="submit" class="secondary">${t(l, 'ticketDial')}</button></form>`
+                : ''}
               <details><summary>${t(l, 'closeTicket')}</summary><form method="post" action="/console/tickets/${x.id}/close" class="stack" data-action="close">${csrfField(v)}
                 <label>${t(l, 'resolution')}<textarea name="resolution" rows="2" required maxlength="2000"></textarea></label>
                 ${x.kind === 'complaint'
@@ -104,6 +108,12 @@ export function ticketPage(d: ConsoleDeps, api: ApiBridge): Router {
     const b = parseInput(progressForm, req.body);
     await api.run(req, res, viewerOf(res), 'POST', `/tickets/${id}/progress`, b);
     res.redirect(303, `/console/tickets/${id}?progress=1`);
+  });
+
+  r.post('/tickets/:id/dial', requirePermission('change'), formBody, async (req, res) => {
+    const { id } = parseInput(idParam, req.params);
+    await api.run(req, res, viewerOf(res), 'POST', `/tickets/${id}/dial`);
+    res.redirect(303, `/console/tickets/${id}?dialled=1`);
   });
 
   r.post('/tickets/:id/close', requirePermission('change'), formBody, async (req, res) => {

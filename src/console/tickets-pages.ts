@@ -135,7 +135,7 @@ export function ticketsPages(d: ConsoleDeps, api: ApiBridge): Router {
         phone: b.phone,
         ownerAgentId: b.ownerAgentId,
         // A dispatch's assignee, outside the hotline team: reached by SMS at the mobile given.
-        assignee: b.assigneeName || b.assigneeMobile ? { name: b.assigneeName ?? '', mobile: b.assigneeMobile ?? null } : undefined,
+        assignee: b.assigneeName || b.assigneeMobile ? { name: b.assigneeName ?? '', ...(b.assigneeMobile ? { mobile: b.assigneeMobile } : {}) } : undefined,
         dueAt,
         summary: b.summary,
       }).filter(([, x]) => x !== undefined),
