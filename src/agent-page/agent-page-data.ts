@@ -38,6 +38,8 @@ export interface AgentPageDataDeps {
   callbacks(): CallbackFeature | undefined;
   /** The ticket store when the tickets feature runs (issue 26): the agent's open tickets. */
   tickets?(): PostgresTicketStore | undefined;
+  /** Whether a ticket's call back can be placed from the page (tickets and callbacks both run). */
+  canDialTickets?(): boolean;
   monthly(month: string): Promise<{ month: string; agents: ({ agentId: string } & MonthFigures)[] }>;
   secret: string;
   publicBaseUrl: string;
@@ -100,6 +102,6 @@ export async function agentPageData(d: AgentPageDataDeps, agent: Agent, now: Dat
     onWith,
     fines: fines.filter((f) => f.agentId === agent.id).map((f) => ({ amount: f.amount, lapsedAt: f.lapsedAt, waived: f.waivedAt !== null })),
     figures: mine ? { month: report.month, ...mine } : null,
-    tickets: tickets.map((x) => ({ id: x.id, kind: x.kind, summary: x.summary, phone: x.phone, dueAt: x.dueAt, late: ticketIsLate(x, now) })),
+    tickets: tickets.map((x) => ({ id: x.id, kind: x.kind, summary: x.summary, phone: x.phone, dueAt: x.dueAt, late: ticketIsLate(x, now), canDial: d.canDialTickets?.() === true && (x.kind === 'follow-up' || x.kind === 'return-visit') && x.phone !== null })),
   };
 }

@@ -11,7 +11,9 @@ import { parseInput } from '../validation';
 import { notifierAgentMessage, type AgentMessageSender } from './agent-message';
 import { agentPageUrl } from './agent-page-link';
 import { agentPageRoutes } from './agent-page-routes';
-import { followUpRoutes, type FollowUpOpener } from './follow-up-routes';
+import { followUpRoutes } from './follow-up-routes';
+import type { TicketFeature } from '../tickets/ticket-feature';
+import { ticketDialer } from '../tickets/ticket-dial';
 import { PostgresTicketStore } from '../postgres/ticket-store';
 import { ShiftDigests } from './shift-digests';
 
@@ -36,7 +38,7 @@ export function agentPageFeature(c: Container, send?: AgentMessageSender): Agent
   const prefs = new PostgresAgentPageStore(c.db);
   const callbacks = () => c.features.find((f) => f.name === 'callbacks') as CallbackFeature | undefined;
   // The tickets feature (src/tickets/), when it runs: its desk opens follow-ups, its table lists the agent's tickets.
-  const ticketsFeature = () => c.features.find((f) => f.name === 'tickets') as unknown as { desk: FollowUpOpener } | undefined;
+  const ticketsFeature = () => c.features.find((f) => f.name === 'tickets') as TicketFeature | undefined;
   const ticketStore = new PostgresTicketStore(c.db);
   const sender =
     send ??
@@ -90,6 +92,11 @@ export function agentPageFeature(c: Container, send?: AgentMessageSender): Agent
         prefs,
         callbacks,
         tickets: () => (ticketsFeature() ? ticketStore : undefined),
+        canDialTickets: () => ticketsFeature() !== undefined && callbacks() !== undefined,
+        ticketDial: () => {
+          const f = ticketsFeature();
+          return f && callbacks() ? ticketDialer({ desk: f.desk, store: f.store, clock: c.clock, callbacks: () => callbacks() ?? null }) : undefined;
+        },
         monthly: (month) => monthly(month),
         secret: c.config.LINK_SECRET,
         publicBaseUrl: c.config.PUBLIC_BASE_URL,

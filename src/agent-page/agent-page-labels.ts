@@ -71,6 +71,7 @@ export interface AgentPageLabels {
     past: string;
     substitute: string;
     callback: string;
+    ticket: string;
   };
 }
 
@@ -140,6 +141,7 @@ export const agentPageLabels: Record<AgentLanguage, AgentPageLabels> = {
       past: 'start: 开始时间不能早于现在',
       substitute: 'substituteAgentId: 请选择代班人',
       callback: 'callback: 没有这个待回电',
+      ticket: 'ticket: 没有这个未结工单',
     },
   },
   'en-US': {
@@ -207,6 +209,7 @@ export const agentPageLabels: Record<AgentLanguage, AgentPageLabels> = {
       past: 'start: must not be in the past',
       substitute: 'substituteAgentId: choose a substitute',
       callback: 'callback: no such callback',
+      ticket: 'ticket: no such open ticket of yours',
     },
   },
 };

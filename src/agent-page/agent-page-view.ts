@@ -35,7 +35,7 @@ export interface AgentPageView {
     grade: string | null;
   } | null;
   /** The tickets the agent owns that are not closed, soonest due first (issue 26). */
-  tickets: { id: string; kind: string; summary: string | null; phone: string | null; dueAt: Date; late: boolean }[];
+  tickets: { id: string; kind: string; summary: string | null; phone: string | null; dueAt: Date; late: boolean; canDial: boolean }[];
   notice?: Notice;
   error?: string;
   /** What the leave form had, sent back with its error. */
@@ -129,6 +129,7 @@ export function agentPage(lang: AgentLanguage, v: AgentPageView): string {
               `<li data-ticket="${escapeHtml(x.id)}"><div class="row"><span>${escapeHtml(l.ticketKinds[x.kind] ?? x.kind)}${x.phone ? ` · ${escapeHtml(x.phone)}` : ''}</span>` +
               `<span class="${x.late ? 'late' : 'muted'}" data-due>${escapeHtml(x.late ? l.overdue(at(x.dueAt)) : l.due(at(x.dueAt)))}</span></div>` +
               (x.summary ? `<div>${escapeHtml(x.summary)}</div>` : '') +
+              (x.canDial ? `<form method="post" action="${action(`tickets/${x.id}/dial`)}"><button type="submit" data-action="ticket-dial">${escapeHtml(l.dial)}</button></form>` : '') +
               '</li>',
           )
           .join('') +
