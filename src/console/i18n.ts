@@ -417,6 +417,7 @@ const LABELS = {
   history_alerted: ['超时告警', 'alerted'],
   channel_wecom: ['企业微信', 'WeCom'],
   channel_other: ['其他', 'other'],
+  'history_handed-over': ['转交承办方', 'handed to the assignee'],
   history_chased: ['催办承办方', 'assignee chased'],
   'history_call-linked': ['关联来电', 'call linked'],
   history_dialled: ['经热线回电', 'called back through the hotline'],

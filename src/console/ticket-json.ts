@@ -59,8 +59,8 @@ export function toTicketJson(r: Raw): TicketJson {
     late: r.late === true,
     callIds: Array.isArray(r.callIds) ? r.callIds.map(String) : [],
     events: events.map((e) => ({ event: String(e.event ?? e.action ?? ''), note: str(e.note), channel: str(e.channel), by: String(e.by ?? e.byActor ?? ''), at: String(e.at) })),
-    // The last time anyone chased the assignee or noted progress: the weekly follow-up's last one.
-    lastFollowUpAt: events.filter((e) => e.event === 'chased' || e.event === 'progress').map((e) => String(e.at)).sort().at(-1) ?? null,
+    // The last time the assignee was told (the hand-over, a weekly chase) or progress noted: the weekly follow-up's last one.
+    lastFollowUpAt: events.filter((e) => e.event === 'handed-over' || e.event === 'chased' || e.event === 'progress').map((e) => String(e.at)).sort().at(-1) ?? null,
     nextFollowUpAt: str(r.nextChaseAt) ?? str(r.nextFollowUpAt),
   };
 }
