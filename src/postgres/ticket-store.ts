@@ -335,14 +335,14 @@ export class PostgresTicketStore {
         if (t[0].status === 'closed') return 'already-closed';
         await tx.query(`UPDATE tickets SET status = 'closed', closed_at = $2, closed_by = $3, resolution = $4, fault_class = $5, next_chase_at = NULL WHERE id = $1`, [id, c.at, c.by, c.resolution, c.faultClass]);
         await this.event(tx, id, 'closed', c.resolution, null, c.by, c.at);
-        if (c.returnVisit && t[0].kind === 'dispatch') await this.openReturnVisit(tx, toTicket(t[0]), c.returnVisit, c.at, { parentTicketId: id });
+        if (c.returnVisit && t[0].kind === 'dispatch') await this.openReturnVisit(tx, (await this.withCalls(tx, [toTicket(t[0])]))[0]!, c.returnVisit, c.at, { parentTicketId: id });
         return 'closed';
       }
       const k = await tx.query<Row>('SELECT * FROM complaint_cases WHERE id = $1 FOR UPDATE', [id]);
       if (!k[0]) return 'missing';
       if (k[0].status === 'closed') return 'already-closed';
       await tx.query(`UPDATE complaint_cases SET status = 'closed', closed_at = $2, closed_by = $3, resolution = $4, fault_class = $5 WHERE id = $1`, [id, c.at, c.by, c.resolution, c.faultClass]);
-      if (c.returnVisit) await this.openReturnVisit(tx, fromComplaint(k[0]), c.returnVisit, c.at, { parentComplaintId: id });
+      if (c.returnVisit) await this.openReturnVisit(tx, (await this.withCalls(tx, [fromComplaint(k[0])]))[0]!, c.returnVisit, c.at, { parentComplaintId: id });
       return 'closed';
     });
   }
