@@ -193,9 +193,13 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     await Promise.all([page.waitForURL(/\/console\/tickets\/[0-9a-f-]+\?opened=1$/), page.click('[data-open-ticket] button[type=submit]')]);
     const id = new URL(page.url()).pathname.split('/').at(-1)!;
     expect(await ticket(id)).toMatchObject({ kind: 'follow-up', status: 'open', ownerAgentId: agentA, dueAt: '2026-11-24T07:00:00.000Z', callIds: [calls[THIRD]] });
-    // The customer file shows it among the caller's open tickets.
+    // The call's page and the customer file show it among the caller's open tickets.
     await page.goto(`${web.base}/console/calls/${calls[THIRD]}`);
     expect(await page.locator(`[data-open-tickets] li[data-ticket="${id}"]`).count()).toBe(1);
+    await page.goto(`${web.base}/console/customers?q=${encodeURIComponent(THIRD)}`);
+    await Promise.all([page.waitForURL(/\/console\/customers\/[0-9a-f-]+$/), page.click('li[data-customer] a')]);
+    await expect(page.locator(`[data-open-tickets] li[data-ticket="${id}"]`).textContent()).resolves.toContain('回复客户 · 客户询问阶梯气价');
+    await fitsPhone(page, 'console-customer-tickets');
     expect(watch.problems).toEqual([]);
   });
 
