@@ -124,6 +124,8 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     const watch = watchProblems(page);
     await page.goto(`${web.base}/console/tickets`);
     await Promise.all([page.waitForURL(new RegExp(`/console/tickets/${ids.late}$`)), page.click(`tr[data-ticket="${ids.late}"] a`)]);
+    await screenshot(page, 'console-ticket');
+    await fitsPhone(page, 'console-ticket');
     // Its call, linked to the call's page.
     await expect(page.locator('[data-calls] a[data-call-link]').first().getAttribute('href')).resolves.toBe(`/console/calls/${calls[CALLER]}`);
     await page.fill('form[data-action=progress] textarea[name=note]', '已联系财务，退款预计三天到账');
@@ -236,7 +238,14 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     // B's open tickets: the follow-up due tomorrow, the one just promised, the dispatch; soonest first.
     expect(await items.count()).toBe(3);
     await expect(page.locator(`#tickets li[data-ticket="${opened[0]!.id}"] [data-due]`).textContent()).resolves.toBe('11-24 10:30 到期');
-    expect(await page.locator(`#tickets li[data-ticket="${opened[0]!.id}"] [data-action=ticket-dial]`).count()).toBe(1);
+    // Called back through the hotline from the page: B's phone rings first.
+    const placed = rest.calls.length;
+    await Promise.all([page.waitForURL(/done=dialled/), page.click(`#tickets li[data-ticket="${opened[0]!.id}"] [data-action=ticket-dial]`)]);
+    expect(rest.calls.slice(placed).map((c) => c.params.get('To'))).toEqual([B]);
+    expect((await ticket(opened[0]!.id)).history.map((e) => e.event)).toContain('dialled');
+    // Another agent's ticket cannot be dialled from B's page.
+    const refused = await page.request.post(`${page.url().split('?')[0]}/tickets/${ids.complaint}/dial`, { form: {} });
+    expect(refused.status()).toBe(404);
     expect(await fitsWidth(page)).toBe(true);
     await screenshot(page, 'agent-page-tickets-390');
     expect(watch.problems).toEqual([]);
