@@ -258,4 +258,32 @@ describe('tickets (工单)', () => {
     // Nothing left to dial; a dispatch is not closed by a call.
     expect((await h.api.post(`/api/tickets/${t.id}/dial`)).status).toBe(409);
   });
+  it('figures: tickets on time per agent and kind in the weekly summary; the monthly resolution rate counts every kind with its weight', async () => {
+    const callId = await answeredCall();
+    const f1 = (await h.api.post('/api/tickets', { kind: 'follow-up', callId, dueAt: inHours(2), summary: 'Call back with the bill' })).body;
+    await h.api.post(`/api/tickets/${f1.id}/close`, { resolution: 'Called back with the amount' });
+    await h.api.post('/api/tickets', { kind: 'follow-up', phone: '+8613911113333', ownerAgentId: agentB, dueAt: inHours(1), summary: 'Find the outage end' });
+    expect((await h.api.patch(`/api/calls/${callId}`, { type: 'complaint' })).status).toBe(200);
+    const [k] = await tickets('?kind=complaint');
+    await h.api.post(`/api/tickets/${k!.id}/progress`, { note: 'Told them a fitter comes', channel: 'call' });
+    await h.api.post(`/api/tickets/${k!.id}/close`, { resolution: 'Pipe repaired', faultClass: 'not-company' });
+    h.clock.advance(2 * 3600);
+
+    const weekly = (await h.api.get('/api/reports/weekly?week=2026-W48')).body;
+    expect(Object.keys(weekly)).toEqual(expect.arrayContaining(['calls', 'days', 'callbacks', 'ratings', 'fines', 'agents', 'tickets']));
+    const row = (agentId: string, kind: string) => weekly.tickets.find((x: { agentId: string; kind: string }) => x.agentId === agentId && x.kind === kind);
+    expect(row(agentA, 'follow-up')).toMatchObject({ name: 'Agent A', tickets: 1, onTime: 1, late: 0, open: 0, onTimeRate: 1 });
+    expect(row(agentA, 'complaint')).toMatchObject({ tickets: 1, onTime: 1, late: 0, open: 0 });
+    expect(row(agentB, 'follow-up')).toMatchObject({ name: 'Agent B', tickets: 1, onTime: 0, late: 1, open: 1, onTimeRate: 0 });
+    // The return visit the complaint opened is not yet due: neither on time nor late.
+    expect(row(agentA, 'return-visit')).toMatchObject({ tickets: 1, onTime: 0, late: 0, open: 1 });
+
+    const monthly = (await h.api.get('/api/reports/monthly?month=2026-11')).body;
+    // Resolved on time: the follow-up and the complaint (2 of weight 4: B's late one and the open return visit count).
+    expect(monthly.hotline).toMatchObject({ resolutionRate: 0.5, ticketWeight: 4, ticketWeightResolvedOnTime: 2, complaintCases: 1 });
+    const a = monthly.agents.find((x: { agentId: string }) => x.agentId === agentA);
+    const b = monthly.agents.find((x: { agentId: string }) => x.agentId === agentB);
+    expect(a).toMatchObject({ complaintCases: 1, complaintWeight: 1, resolutionRate: 2 / 3 });
+    expect(b).toMatchObject({ complaintCases: 0, complaintWeight: 0, resolutionRate: 0 });
+  });
 });
