@@ -287,3 +287,43 @@ describe('tickets (工单)', () => {
     expect(b).toMatchObject({ complaintCases: 0, complaintWeight: 0, resolutionRate: 0 });
   });
 });
+
+describe('tickets with two server instances', () => {
+  let h: Hotline;
+  let rest: AfterCallRest;
+
+  beforeEach(async () => {
+    h = await startHotline({ ADMIN_ALERT_PHONES: ADMIN }, START, { instances: 2 });
+    rest = interceptAfterCallRest(h);
+  });
+  afterEach(async () => {
+    await h.close();
+    nock.cleanAll();
+  });
+
+  it('both sweeping at the same moment send each reminder, alert and chase once; notices that could not go out are sent by a later pass', async () => {
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    const desks = h.instances.map((i) => (i.container.features.find((f) => f.name === 'tickets') as TicketFeature).desk);
+    const due = new Date(h.clock.now().getTime() + 2 * 3_600_000).toISOString();
+    expect((await h.api.post('/api/tickets', { kind: 'follow-up', phone: CALLER, ownerAgentId: a, dueAt: due, summary: 'Call back with the bill' })).status).toBe(201);
+    expect((await h.api.post('/api/tickets', { kind: 'dispatch', phone: CALLER, ownerAgentId: a, assignee: { name: 'Meter team', mobile: FITTER }, summary: 'Replace the meter' })).status).toBe(201);
+    h.clock.advance(3 * 3600);
+    const sweep = async () => {
+      const runs = await Promise.all(desks.map((d) => d.runDue()));
+      return { reminded: runs[0]!.reminded + runs[1]!.reminded, alerted: runs[0]!.alerted + runs[1]!.alerted, chased: runs[0]!.chased + runs[1]!.chased };
+    };
+    // No number to text from yet (no SMS_FROM, no hotline, the customer never called): nothing is lost, each claim is given back.
+    expect(await sweep()).toMatchObject({ reminded: 0, alerted: 0, chased: 0 });
+    expect(rest.sms).toEqual([]);
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: accepts } });
+    await afterCallOf(h).settled();
+    const before = rest.sms.length;
+    expect(await sweep()).toMatchObject({ reminded: 1, alerted: 1, chased: 1 });
+    expect(await sweep()).toMatchObject({ reminded: 0, alerted: 0, chased: 0 });
+    const sent = rest.sms.slice(before);
+    expect(sent.filter((s) => s.To === A && s.Body!.includes('工单提醒'))).toHaveLength(1);
+    expect(sent.filter((s) => s.To === ADMIN && s.Body!.includes('工单超时'))).toHaveLength(1);
+    expect(sent.filter((s) => s.To === FITTER)).toHaveLength(1);
+    expect(sent.every((s) => s.From === HOTLINE)).toBe(true);
+  });
+});
