@@ -161,6 +161,11 @@ export class TicketDesk {
     return { reminded, alerted, chased, returnVisits, closedByCall };
   }
 
+  /** The number a ticket's SMS go out from: its hotline's, else the customer's last call's or a hotline's (SMS_FROM wins in the sender). */
+  private async sender(t: Ticket): Promise<string | undefined> {
+    return t.hotlineNumber ?? (await this.d.store.hotlineFor(t.phone)) ?? undefined;
+  }
+
   private local(at: Date): string {
     return new Intl.DateTimeFormat('en-GB', { timeZone: this.d.timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(at);
   }
@@ -170,7 +175,7 @@ export class TicketDesk {
     if (!owner) return false;
     const f = { kind: t.kind, phone: t.phone ?? '-', due: this.local(t.dueAt), summary: t.summary ?? '' };
     try {
-      await this.d.notifier.toAgent(owner, 'ticket-reminder', { zh: ticketTexts.reminder('zh-CN', f), en: ticketTexts.reminder('en-US', f) }, { from: t.hotlineNumber ?? undefined });
+      await this.d.notifier.toAgent(owner, 'ticket-reminder', { zh: ticketTexts.reminder('zh-CN', f), en: ticketTexts.reminder('en-US', f) }, { from: await this.sender(t) });
       await this.d.store.recordEvent(t.id, 'reminded', null, 'system', this.d.clock.now());
       return true;
     } catch (err) {
@@ -189,7 +194,7 @@ export class TicketDesk {
     const owner = t.ownerAgentId ? await this.d.agents.get(t.ownerAgentId) : null;
     const text = ticketTexts.alert(this.d.language, { kind: t.kind, phone: t.phone ? maskPhone(t.phone)! : '-', owner: owner?.name ?? '-', summary: t.summary ?? '' });
     const sent = await this.d.notifier.toAdmins('ticket-overdue', text, {
-      from: t.hotlineNumber ?? undefined,
+      from: await this.sender(t),
       onError: (phone, err) => this.d.logger.error('ticket alert not sent to an admin', { ticketId: t.id, to: maskPhone(phone), err }),
     });
     // Nobody could be told: give the claim back. Once any admin was told, the alert is not repeated.
@@ -205,7 +210,7 @@ export class TicketDesk {
     const f = { name: a.name, phone: t.phone ?? '-', due: this.local(t.dueAt), summary: t.summary ?? '', week: t.chases - 1 };
     const text = t.chases <= 1 ? ticketTexts.handover(this.d.language, f) : ticketTexts.chase(this.d.language, f);
     try {
-      await this.d.notifier.toPerson(a, t.chases <= 1 ? 'ticket-dispatch' : 'ticket-chase', text, { from: t.hotlineNumber ?? undefined, link: this.doneLink(t) });
+      await this.d.notifier.toPerson(a, t.chases <= 1 ? 'ticket-dispatch' : 'ticket-chase', text, { from: await this.sender(t), link: this.doneLink(t) });
       await this.d.store.recordEvent(t.id, t.chases <= 1 ? 'handed-over' : 'chased', a.name, 'system', now);
       return true;
     } catch (err) {

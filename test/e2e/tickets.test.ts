@@ -258,4 +258,72 @@ describe('tickets (工单)', () => {
     // Nothing left to dial; a dispatch is not closed by a call.
     expect((await h.api.post(`/api/tickets/${t.id}/dial`)).status).toBe(409);
   });
+  it('figures: tickets on time per agent and kind in the weekly summary; the monthly resolution rate counts every kind with its weight', async () => {
+    const callId = await answeredCall();
+    const f1 = (await h.api.post('/api/tickets', { kind: 'follow-up', callId, dueAt: inHours(2), summary: 'Call back with the bill' })).body;
+    await h.api.post(`/api/tickets/${f1.id}/close`, { resolution: 'Called back with the amount' });
+    await h.api.post('/api/tickets', { kind: 'follow-up', phone: '+8613911113333', ownerAgentId: agentB, dueAt: inHours(1), summary: 'Find the outage end' });
+    expect((await h.api.patch(`/api/calls/${callId}`, { type: 'complaint' })).status).toBe(200);
+    const [k] = await tickets('?kind=complaint');
+    await h.api.post(`/api/tickets/${k!.id}/progress`, { note: 'Told them a fitter comes', channel: 'call' });
+    await h.api.post(`/api/tickets/${k!.id}/close`, { resolution: 'Pipe repaired', faultClass: 'not-company' });
+    h.clock.advance(2 * 3600);
+
+    const weekly = (await h.api.get('/api/reports/weekly?week=2026-W48')).body;
+    expect(Object.keys(weekly)).toEqual(expect.arrayContaining(['calls', 'days', 'callbacks', 'ratings', 'fines', 'agents', 'tickets']));
+    const row = (agentId: string, kind: string) => weekly.tickets.find((x: { agentId: string; kind: string }) => x.agentId === agentId && x.kind === kind);
+    expect(row(agentA, 'follow-up')).toMatchObject({ name: 'Agent A', tickets: 1, onTime: 1, late: 0, open: 0, onTimeRate: 1 });
+    expect(row(agentA, 'complaint')).toMatchObject({ tickets: 1, onTime: 1, late: 0, open: 0 });
+    expect(row(agentB, 'follow-up')).toMatchObject({ name: 'Agent B', tickets: 1, onTime: 0, late: 1, open: 1, onTimeRate: 0 });
+    // The return visit the complaint opened is not yet due: neither on time nor late.
+    expect(row(agentA, 'return-visit')).toMatchObject({ tickets: 1, onTime: 0, late: 0, open: 1 });
+
+    const monthly = (await h.api.get('/api/reports/monthly?month=2026-11')).body;
+    // Resolved on time: the follow-up and the complaint (2 of weight 4: B's late one and the open return visit count).
+    expect(monthly.hotline).toMatchObject({ resolutionRate: 0.5, ticketWeight: 4, ticketWeightResolvedOnTime: 2, complaintCases: 1 });
+    const a = monthly.agents.find((x: { agentId: string }) => x.agentId === agentA);
+    const b = monthly.agents.find((x: { agentId: string }) => x.agentId === agentB);
+    expect(a).toMatchObject({ complaintCases: 1, complaintWeight: 1, resolutionRate: 2 / 3 });
+    expect(b).toMatchObject({ complaintCases: 0, complaintWeight: 0, resolutionRate: 0 });
+  });
+});
+
+describe('tickets with two server instances', () => {
+  let h: Hotline;
+  let rest: AfterCallRest;
+
+  beforeEach(async () => {
+    h = await startHotline({ ADMIN_ALERT_PHONES: ADMIN }, START, { instances: 2 });
+    rest = interceptAfterCallRest(h);
+  });
+  afterEach(async () => {
+    await h.close();
+    nock.cleanAll();
+  });
+
+  it('both sweeping at the same moment send each reminder, alert and chase once; notices that could not go out are sent by a later pass', async () => {
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    const desks = h.instances.map((i) => (i.container.features.find((f) => f.name === 'tickets') as TicketFeature).desk);
+    const due = new Date(h.clock.now().getTime() + 2 * 3_600_000).toISOString();
+    expect((await h.api.post('/api/tickets', { kind: 'follow-up', phone: CALLER, ownerAgentId: a, dueAt: due, summary: 'Call back with the bill' })).status).toBe(201);
+    expect((await h.api.post('/api/tickets', { kind: 'dispatch', phone: CALLER, ownerAgentId: a, assignee: { name: 'Meter team', mobile: FITTER }, summary: 'Replace the meter' })).status).toBe(201);
+    h.clock.advance(3 * 3600);
+    const sweep = async () => {
+      const runs = await Promise.all(desks.map((d) => d.runDue()));
+      return { reminded: runs[0]!.reminded + runs[1]!.reminded, alerted: runs[0]!.alerted + runs[1]!.alerted, chased: runs[0]!.chased + runs[1]!.chased };
+    };
+    // No number to text from yet (no SMS_FROM, no hotline, the customer never called): nothing is lost, each claim is given back.
+    expect(await sweep()).toMatchObject({ reminded: 0, alerted: 0, chased: 0 });
+    expect(rest.sms).toEqual([]);
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: accepts } });
+    await afterCallOf(h).settled();
+    const before = rest.sms.length;
+    expect(await sweep()).toMatchObject({ reminded: 1, alerted: 1, chased: 1 });
+    expect(await sweep()).toMatchObject({ reminded: 0, alerted: 0, chased: 0 });
+    const sent = rest.sms.slice(before);
+    expect(sent.filter((s) => s.To === A && s.Body!.includes('工单提醒'))).toHaveLength(1);
+    expect(sent.filter((s) => s.To === ADMIN && s.Body!.includes('工单超时'))).toHaveLength(1);
+    expect(sent.filter((s) => s.To === FITTER)).toHaveLength(1);
+    expect(sent.every((s) => s.From === HOTLINE)).toBe(true);
+  });
 });
