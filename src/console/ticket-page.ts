@@ -59,7 +59,7 @@ export function ticketPage(d: ConsoleDeps, api: ApiBridge): Router {
     res.type('html').send(
       page(v, { title: `${t(l, 'ticket')} · ${label(l, 'ticketKind', x.kind)}`, active: 'tickets', notice }, html`
         <section class="card" data-ticket="${x.id}" data-status="${x.status}" data-kind="${x.kind}">
-          <p class="wrap" data-summary><b>${x.summary}</b></p>
+          <p class="wrap" data-summary><b>${x.summary || label(l, 'ticketKind', x.kind)}</b></p>
           <dl class="parts">
             <dt>${t(l, 'ticketKind')}</dt><dd>${label(l, 'ticketKind', x.kind)}</dd>
             <dt>${t(l, 'status')}</dt><dd data-status-text>${label(l, 'ticketStatus', x.status)}</dd>

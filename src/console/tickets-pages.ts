@@ -82,7 +82,7 @@ export function ticketsPages(d: ConsoleDeps, api: ApiBridge): Router {
               <th>${t(l, 'assignee')}</th><th>${t(l, 'due')}</th><th>${t(l, 'status')}</th></tr></thead><tbody>${tickets.map(
                 (x) => html`<tr data-ticket="${x.id}" data-kind="${x.kind}" data-status="${x.status}" ${x.late ? html`data-late` : ''}>
                   <td data-label="${t(l, 'ticketKind')}">${label(l, 'ticketKind', x.kind)}</td>
-                  <td data-label="${t(l, 'ticketSummary')}" class="wrap"><a href="/console/tickets/${x.id}">${x.summary || '—'}</a></td>
+                  <td data-label="${t(l, 'ticketSummary')}" class="wrap"><a href="/console/tickets/${x.id}">${x.summary || label(l, 'ticketKind', x.kind)}</a></td>
                   <td data-label="${t(l, 'caller')}">${x.phone ? shownNumber(v, x.phone) : '—'}</td>
                   <td data-label="${t(l, 'owner')}" data-owner>${name(x.ownerAgentId)}</td>
                   <td data-label="${t(l, 'assignee')}">${x.assignee ?? '—'}</td>
@@ -113,7 +113,7 @@ export function ticketsPages(d: ConsoleDeps, api: ApiBridge): Router {
                 const due = x.nextFollowUpAt ? new Date(x.nextFollowUpAt) : null;
                 const left = due ? timeLeftText(l, due, now) : null;
                 return html`<tr data-dispatch="${x.id}">
-                  <td data-label="${t(l, 'ticketSummary')}" class="wrap"><a href="/console/tickets/${x.id}">${x.summary || '—'}</a></td>
+                  <td data-label="${t(l, 'ticketSummary')}" class="wrap"><a href="/console/tickets/${x.id}">${x.summary || label(l, 'ticketKind', x.kind)}</a></td>
                   <td data-label="${t(l, 'assignee')}">${x.assignee ?? '—'}</td><td data-label="${t(l, 'owner')}">${name(x.ownerAgentId)}</td>
                   <td data-label="${t(l, 'lastFollowUp')}" data-last-follow-up>${x.lastFollowUpAt ? localTime(new Date(x.lastFollowUpAt), tz, 'MM-dd HH:mm') : '—'}</td>
                   <td data-label="${t(l, 'nextFollowUp')}" data-next-follow-up>${due && left
