@@ -426,6 +426,9 @@ const LABELS = {
   ticketDial: ['经热线回电', 'Call back through the hotline'],
   ticketDialHelp: ['热线先呼叫负责人，按 1 后接通客户；客户接听后工单自动办结。', "The hotline rings the owner, who presses 1 to reach the customer; once the customer answers, the ticket closes."],
   ticketDialled: ['正在呼叫负责人的电话', "Calling the owner's phone"],
+  weeklyTickets: ['本周新建工单（按负责人、类别）', 'Tickets opened this week, by owner and kind'],
+  ticketsOnTime: ['按时', 'On time'],
+  ticketsStillOpen: ['未结', 'Still open'],
   ticketsDisabled: ['本服务器未启用工单', 'Tickets are not enabled on this server'],
 } as const;
 

@@ -186,6 +186,14 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     await expect(row.locator('[data-next-follow-up]').textContent()).resolves.toMatch(/^11-30 \d\d:\d\d 剩 7天$/);
     await fitsPhone(page, 'console-ticket-dispatches');
 
+    // The weekly summary counts the week's tickets per owner and kind: B's follow-up and dispatch, both still open.
+    await page.goto(`${web.base}/console/reports?week=2026-W48`);
+    const cells = async (key: string) => page.locator(`tr[data-ticket-figure="${key}"] td`).allTextContents();
+    expect(await cells(`${agentB}:follow-up`)).toEqual(['李娜', '回复客户', '1', '0', '0', '1', '—']);
+    expect(await cells(`${agentB}:dispatch`)).toEqual(['李娜', '转办', '1', '0', '0', '1', '—']);
+    // A's follow-up was closed after its due time: late.
+    expect(await cells(`${agentA}:follow-up`)).toEqual(['张伟', '回复客户', '1', '0', '1', '0', '0.0%']);
+
     // From the third call's page: a follow-up for its caller, owned by the agent who answered.
     await page.goto(`${web.base}/console/calls/${calls[THIRD]}`);
     await page.click('[data-open-ticket] summary');
