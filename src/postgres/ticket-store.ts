@@ -132,8 +132,13 @@ export class PostgresTicketStore {
 
   /** The caller's tickets not closed, soonest due first: the ring card and the customer file show them. */
   async openTicketsForPhone(phone: string): Promise<Ticket[]> {
-    const open = (await Promise.all([this.list({ phone, status: 'open' }, new Date(0)), this.list({ phone, status: 'in-progress' }, new Date(0))])).flat();
-    return open.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+    // Each statement matches its table's partial index on open rows by phone (run as a call rings).
+    const [tickets, cases] = await Promise.all([
+      this.db.query<Row>(`SELECT * FROM tickets WHERE phone = $1 AND status <> 'closed' LIMIT ${LIST_LIMIT}`, [phone]),
+      this.db.query<Row>(`SELECT * FROM complaint_cases WHERE phone = $1 AND status <> 'closed' AND NOT withheld`, [phone]),
+    ]);
+    const open = [...tickets.map(toTicket), ...cases.map(fromComplaint)].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.id.localeCompare(b.id));
+    return this.withDetail(open);
   }
 
   /** The tickets an agent owns that are not closed, soonest due first: the agent's page. */
@@ -192,6 +197,7 @@ export class PostgresTicketStore {
        VALUES ('return-visit', $1, $2, $3, $4, $5, $6, $7, $8, $9, 'system') ON CONFLICT DO NOTHING RETURNING id`,
       [parent.phone, parent.hotlineNumber, parent.ownerAgentId, summary, at, clock.dueAt, clock.remindAt, link.parentTicketId ?? null, link.parentComplaintId ?? null],
     );
+    if (link.parentComplaintId) await tx.query('UPDATE complaint_cases SET return_visit_owed = false WHERE id = $1', [link.parentComplaintId]);
     if (!rows[0]) return null;
     const rid = String(rows[0].id);
     await this.event(tx, rid, 'opened', summary, null, 'system', at);
@@ -200,19 +206,15 @@ export class PostgresTicketStore {
   }
 
   /**
-   * The safety net for return visits: complaint cases closed through /api/complaints (or any
-   * dispatch closed without one) get theirs. Cases closed before tickets existed owe none.
+   * The safety net for return visits: complaint cases closed through /api/complaints get theirs.
+   * Cases closed before tickets existed owe none.
    */
   async openOwedReturnVisits(clockOf: (closedAt: Date) => { dueAt: Date; remindAt: Date }, limit = 100): Promise<number> {
+    // A dispatch opens its return visit in the transaction that closes it: only complaint cases
+    // (closed through /api/complaints too) can be owed one.
     const owed = await this.db.query<Row>(
       `SELECT 'complaint' AS src, k.id, k.closed_at FROM complaint_cases k
-        WHERE k.status = 'closed' AND k.return_visit_owed
-          AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.parent_complaint_id = k.id AND t.kind = 'return-visit')
-       UNION ALL
-       SELECT 'dispatch', d.id, d.closed_at FROM tickets d
-        WHERE d.kind = 'dispatch' AND d.status = 'closed'
-          AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.parent_ticket_id = d.id AND t.kind = 'return-visit')
-       LIMIT $1`,
+        WHERE k.status = 'closed' AND k.return_visit_owed ORDER BY k.closed_at LIMIT $1`,
       [limit],
     );
     let opened = 0;

@@ -2,9 +2,11 @@ import nock from 'nock';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComplaintFeature } from '../../src/complaints/complaint-feature';
+import type { NotifyFeature } from '../../src/notify/notify-feature';
 import type { TicketFeature } from '../../src/tickets/ticket-feature';
 import { afterCallOf, interceptAfterCallRest, type AfterCallRest } from '../support/after-call';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
+import { DINGTALK_API, fakeChannels, type ChannelFakes } from '../support/notify-fakes';
 import { playCallbackCall } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
 
@@ -13,6 +15,8 @@ const A = '+8613800000001';
 const B = '+8613800000002';
 const ADMIN = '+8613000000009';
 const FITTER = '+8613700000007';
+const DING_TOKEN = 'ding-token-0001';
+const DING_SECRET = 'SEC0123456789abcdef0123456789abcdef';
 const accepts = { does: 'accept', ringSeconds: 3, pressAfterSeconds: 1, talkSeconds: 30 } as const;
 // 10:00 in Shanghai, a Monday.
 const START = '2026-11-23T02:00:00Z';
@@ -325,5 +329,36 @@ describe('tickets with two server instances', () => {
     expect(sent.filter((s) => s.To === ADMIN && s.Body!.includes('工单超时'))).toHaveLength(1);
     expect(sent.filter((s) => s.To === FITTER)).toHaveLength(1);
     expect(sent.every((s) => s.From === HOTLINE)).toBe(true);
+  });
+});
+
+describe('a dispatch whose assignee is on a DingTalk group', () => {
+  let h: Hotline;
+  let fakes: ChannelFakes;
+
+  beforeEach(async () => {
+    h = await startHotline({ DINGTALK_API_BASE_URL: DINGTALK_API }, START);
+    interceptAfterCallRest(h);
+    fakes = fakeChannels({ now: () => h.clock.now(), dingtalkSecrets: { [DING_TOKEN]: DING_SECRET }, wecomApp: { corpId: 'ww0123456789', corpSecret: 'corp-secret-0123456789' } });
+  });
+  afterEach(async () => {
+    await h.close();
+    nock.cleanAll();
+  });
+
+  it('is handed over through the notifier\'s channel, the assignee @-mentioned, the customer\'s number masked, with the done link', async () => {
+    const a = (await h.api.addAgent('Agent A', A)).id;
+    const channel = await h.api.post('/api/notify-channels', { kind: 'dingtalk-robot', name: '维修群', accessToken: DING_TOKEN, secret: DING_SECRET });
+    expect(channel.status, channel.text).toBe(201);
+    const t = await h.api.post('/api/tickets', { kind: 'dispatch', phone: CALLER, ownerAgentId: a, assignee: { name: '维修班', mobile: FITTER, channel: channel.body.id }, summary: 'Replace the meter' });
+    expect(t.status, t.text).toBe(201);
+    expect(await (h.container.features.find((f) => f.name === 'tickets') as TicketFeature).desk.runDue()).toMatchObject({ chased: 1 });
+    expect(await (h.container.features.find((f) => f.name === 'notify') as NotifyFeature).deliverDue()).toEqual({ sent: 1, later: 0, failed: 0 });
+    expect(fakes.refused).toEqual([]);
+    const [m] = fakes.messages;
+    expect(m).toMatchObject({ service: 'dingtalk-robot', to: DING_TOKEN, mentioned: ['13700000007'] });
+    expect(m!.content).toContain('Replace the meter');
+    expect(m!.content).toContain('/tickets/done?token=');
+    expect(m!.content).not.toContain('13911112222');
   });
 });

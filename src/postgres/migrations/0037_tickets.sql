@@ -45,6 +45,9 @@ CREATE UNIQUE INDEX tickets_one_per_call_kind ON tickets (origin_call_id, kind) 
 CREATE UNIQUE INDEX tickets_return_visit_of_ticket ON tickets (parent_ticket_id) WHERE kind = 'return-visit' AND parent_ticket_id IS NOT NULL;
 CREATE UNIQUE INDEX tickets_return_visit_of_complaint ON tickets (parent_complaint_id) WHERE kind = 'return-visit' AND parent_complaint_id IS NOT NULL;
 CREATE INDEX tickets_open_due ON tickets (due_at) WHERE status <> 'closed';
+-- The sweep's claims (PostgresTicketStore.claimReminders, claimAlerts): only what is still to send.
+CREATE INDEX tickets_remind ON tickets (remind_at) WHERE status <> 'closed' AND reminded_at IS NULL;
+CREATE INDEX tickets_alert ON tickets (due_at) WHERE status <> 'closed' AND alerted_at IS NULL;
 CREATE INDEX tickets_chase ON tickets (next_chase_at) WHERE kind = 'dispatch' AND status <> 'closed';
 CREATE INDEX tickets_phone_open ON tickets (phone) WHERE status <> 'closed';
 CREATE INDEX tickets_owner ON tickets (owner_agent_id, opened_at DESC);
@@ -86,3 +89,5 @@ ALTER TABLE complaint_cases ADD COLUMN fault_class text CHECK (fault_class IN ('
 -- (the column's default turns true once the existing rows are filled with false).
 ALTER TABLE complaint_cases ADD COLUMN return_visit_owed boolean NOT NULL DEFAULT false;
 ALTER TABLE complaint_cases ALTER COLUMN return_visit_owed SET DEFAULT true;
+-- Cleared as the return visit opens: the sweep's safety net reads only the cases still owed one.
+CREATE INDEX complaint_cases_return_visit_owed ON complaint_cases (closed_at) WHERE status = 'closed' AND return_visit_owed;
