@@ -43,7 +43,7 @@ export function periodicQueries(clock: Clock, someCallId: string): PeriodicQuery
     { name: 'notify outbox: notices due', indexes: ['notifications_due'], run: (db) => new PostgresNotifyStore(db).claimDue(clock.now(), 60_000, 50) },
     {
       name: 'ring card: the caller on record (per offer)',
-      indexes: ['calls_from_number', 'complaint_cases_open_phone', 'callbacks_one_open_per_phone', 'customers_phone_key'],
+      indexes: ['calls_from_number', 'complaint_cases_open_phone', 'callbacks_one_open_per_phone', 'customers_phone_key', 'tickets_phone_open'],
       run: (db) => new PostgresNotifyStore(db).enqueueRingCard(someCallId, someCallId, '+8613911112222', clock.now()),
     },
     {
