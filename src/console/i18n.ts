@@ -429,6 +429,8 @@ const LABELS = {
   weeklyTickets: ['本周新建工单（按负责人、类别）', 'Tickets opened this week, by owner and kind'],
   ticketsOnTime: ['按时', 'On time'],
   ticketsStillOpen: ['未结', 'Still open'],
+  actor_system: ['系统', 'the system'],
+  'actor_complaint-desk': ['投诉台', 'the complaint desk'],
   ticketsDisabled: ['本服务器未启用工单', 'Tickets are not enabled on this server'],
 } as const;
 

@@ -56,6 +56,8 @@ export function ticketPage(d: ConsoleDeps, api: ApiBridge): Router {
     const canChange = can(v.account.role, 'change') && x.status !== 'closed';
     const notice = req.query.progress ? t(l, 'progressAdded') : req.query.closed ? t(l, 'ticketClosed') : req.query.opened ? t(l, 'ticketOpened') : req.query.dialled ? t(l, 'ticketDialled') : undefined;
     const at = (s: string | null) => (s ? localTime(new Date(s), tz, 'MM-dd HH:mm') : '—');
+    // An agent acting from their phone page is `agent:<id>`: named as the roster names them.
+    const who = (by: string | null) => (by?.startsWith('agent:') ? name(by.slice('agent:'.length)) : actorName(l, by, people));
     res.type('html').send(
       page(v, { title: `${t(l, 'ticket')} · ${label(l, 'ticketKind', x.kind)}`, active: 'tickets', notice }, html`
         <section class="card" data-ticket="${x.id}" data-status="${x.status}" data-kind="${x.kind}">
@@ -70,7 +72,7 @@ export function ticketPage(d: ConsoleDeps, api: ApiBridge): Router {
             <dt>${t(l, 'due')}</dt><dd data-due>${dueCell(l, tz, x, now)}</dd>
             ${x.kind === 'dispatch' && x.status !== 'closed' ? html`<dt>${t(l, 'nextFollowUp')}</dt><dd>${at(x.nextFollowUpAt)}</dd>` : ''}
             ${x.status === 'closed'
-              ? html`<dt>${t(l, 'resolution')}</dt><dd class="wrap" data-resolution>${x.resolution ?? ''} <span class="muted">(${actorName(l, x.closedBy, people)}, ${at(x.closedAt)})</span></dd>
+              ? html`<dt>${t(l, 'resolution')}</dt><dd class="wrap" data-resolution>${x.resolution ?? ''} <span class="muted">(${who(x.closedBy)}, ${at(x.closedAt)})</span></dd>
                   ${x.faultClass ? html`<dt>${t(l, 'faultClass')}</dt><dd data-fault-class="${x.faultClass}">${label(l, 'faultClass', x.faultClass)}</dd>` : ''}`
               : ''}
             <dt>${t(l, 'ticketCalls')}</dt><dd data-calls>${x.callIds.length ? x.callIds.map((c, i) => html`${i ? ' · ' : ''}<a href="/console/calls/${c}" data-call-link>#${i + 1}</a>`) : '—'}</dd>
@@ -81,7 +83,7 @@ export function ticketPage(d: ConsoleDeps, api: ApiBridge): Router {
             : html`<ol class="timeline">${x.events.map(
                 (e) => html`<li data-event="${e.event}"><b>${localTime(new Date(e.at), tz, 'MM-dd HH:mm')}</b> ${t(l, `history_${e.event}`).replace(/^history_/, '')}${
                   e.channel ? html` · ${t(l, `channel_${e.channel}`).replace(/^channel_/, '')}` : ''
-                } · ${actorName(l, e.by, people)}${e.note ? html`: <span class="wrap">${e.note}</span>` : ''}</li>`,
+                } · <span data-by>${who(e.by)}</span>${e.note ? html`: <span class="wrap">${e.note}</span>` : ''}</li>`,
               )}</ol>`}
         </section>
         ${canChange

@@ -254,6 +254,13 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     // Another agent's ticket cannot be dialled from B's page.
     const refused = await page.request.post(`${page.url().split('?')[0]}/tickets/${ids.complaint}/dial`, { form: {} });
     expect(refused.status()).toBe(404);
+    // On the console, the history names the agent who promised it, and the hotline's call back.
+    const desk = await signIn(context, web.base, supervisor);
+    const deskWatch = watchProblems(desk);
+    await desk.goto(`${web.base}/console/tickets/${opened[0]!.id}`);
+    await expect(desk.locator('li[data-event=opened] [data-by]').textContent()).resolves.toBe('李娜');
+    await expect(desk.locator('li[data-event=dialled] [data-by]').textContent()).resolves.toBe('系统');
+    expect(deskWatch.problems).toEqual([]);
     expect(await fitsWidth(page)).toBe(true);
     await screenshot(page, 'agent-page-tickets-390');
     expect(watch.problems).toEqual([]);
