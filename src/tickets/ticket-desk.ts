@@ -1,6 +1,6 @@
 import { complaintClock } from '../domain/complaints';
 import type { Clock } from '../domain/clock';
-import { isE164, maskPhone } from '../domain/endpoint';
+import { maskPhone } from '../domain/endpoint';
 import type { AgentStore, CallStore } from '../domain/ports';
 import { signLink } from '../domain/signed-link';
 import { dueAtProblem, nextChase, opensReturnVisit, ticketClock, type FaultClass, type TicketClockRules, type TicketKind } from '../domain/tickets';
@@ -72,9 +72,7 @@ export class TicketDesk {
       if (!owner || !owner.active) throw new BadRequestError('ownerAgentId: must be an active agent', 'ownerAgentId');
     }
     const hotlineNumber = call?.to ?? (await this.d.store.hotlineFor(phone));
-    const clock = input.kind === 'complaint'
-      ? (({ replyDueAt, remindAt }) => ({ dueAt: replyDueAt, remindAt, nextChaseAt: null }))(complaintClock(now, this.d.complaint.replyMinutes, this.d.complaint.reminderMinutes))
-      : ticketClock(input.kind, now, this.d.rules, input.dueAt);
+    const clock = input.kind === 'complaint' ? this.complaintTicketClock(now) : ticketClock(input.kind, now, this.d.rules, input.dueAt);
     if (input.kind === 'complaint' && !hotlineNumber) throw new BadRequestError('callId: a complaint needs the hotline number it came in on: give callId', 'callId');
     const r = await this.d.store.create({
       kind: input.kind,
@@ -132,6 +130,12 @@ export class TicketDesk {
     const t = await this.d.store.get(id);
     if (!t) throw new NotFoundError(`no ticket ${id}`);
     return t;
+  }
+
+  /** A complaint opened through the tickets API keeps the complaint desk's clock. */
+  private complaintTicketClock(at: Date): { dueAt: Date; remindAt: Date; nextChaseAt: null } {
+    const c = complaintClock(at, this.d.complaint.replyMinutes, this.d.complaint.reminderMinutes);
+    return { dueAt: c.replyDueAt, remindAt: c.remindAt, nextChaseAt: null };
   }
 
   private returnVisitClock(at: Date): { dueAt: Date; remindAt: Date } {
@@ -220,5 +224,3 @@ export class TicketDesk {
     }
   }
 }
-
-export const assigneeReachable = (a: TicketAssignee): boolean => a.channel !== null || (a.mobile !== null && isE164(a.mobile));
