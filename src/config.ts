@@ -187,6 +187,13 @@ export const configSchema = z
     DINGTALK_API_BASE_URL: z.string().url().default('https://oapi.dingtalk.com').transform((v) => v.replace(/\/+$/, '')),
     NOTIFY_INTERVAL_SECONDS: seconds(5, 1, 600),
     NOTIFY_MAX_ATTEMPTS: seconds(8, 1, 50),
+    // Tickets (README "Tickets (工单)"): each kind's clock, the owner's reminder before it, a dispatch's chase, the sweep.
+    TICKET_FOLLOW_UP_HOURS: seconds(24, 1, 24 * 30),
+    TICKET_DISPATCH_DAYS: seconds(14, 1, 365),
+    TICKET_DISPATCH_CHASE_DAYS: seconds(7, 1, 60),
+    TICKET_RETURN_VISIT_HOURS: seconds(72, 1, 24 * 30),
+    TICKET_REMINDER_MINUTES: seconds(60, 0, 24 * 60),
+    TICKET_SWEEP_SECONDS: seconds(60, 1, 3600),
   })
   .superRefine((c, ctx) => {
     if (c.CALLBACK_DAY_START >= c.CALLBACK_DAY_END) {

@@ -14,6 +14,7 @@ import { waitingLineFeature } from './routing/waiting-line-feature';
 import { spoolFeature } from './spool/spool-feature';
 import { holidaysFeature } from './holidays/holidays-feature';
 import { notifyFeature } from './notify/notify-feature';
+import { ticketFeature } from './tickets/ticket-feature';
 import type { Container, Feature } from './container';
 
 /** The features beyond call routing, wired onto a built container. */
@@ -35,6 +36,7 @@ export function installFeatures(c: Container): Feature[] {
   features.push(recordingFeature(c));
   features.push(holidaysFeature(c));
   features.push(notifyFeature(c));
+  features.push(ticketFeature(c));
   c.features.push(...features);
   return features;
 }

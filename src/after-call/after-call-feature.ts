@@ -87,6 +87,7 @@ export function afterCallFeature(c: Container): AfterCallFeature {
         language: c.config.PROMPT_LANGUAGE,
         timeZone: c.config.TIME_ZONE,
         recordingSrc: (callId, agentId) => agentRecordingSrc(c, callId, agentId),
+        followUps: () => c.features.some((f) => f.name === 'tickets'),
       }),
     async settled() {
       while (pending.size > 0) await Promise.all([...pending]);

@@ -37,6 +37,11 @@ interface Labels {
   reportCaller: string;
   reportHelp: string;
   reported: string;
+  followUp: string;
+  followUpHelp: string;
+  followUpSummary: string;
+  followUpDue: string;
+  followUpOpened: string;
 }
 
 const labels: Record<PromptLanguage, Labels> = {
@@ -55,6 +60,11 @@ const labels: Record<PromptLanguage, Labels> = {
     reportCaller: '骚扰来电',
     reportHelp: '来电方骚扰或辱骂时点此举报：首次举报后其下次来电会先听到警告，再次举报即屏蔽该号码。',
     reported: '已举报该号码。',
+    followUp: '答应回复客户',
+    followUpHelp: '客户的问题不能当场答复时，在此登记“我会在……前回复您”：生成一张由您负责的回复工单，到期前提醒您。',
+    followUpSummary: '待答复的问题',
+    followUpDue: '答应回复的时间（不填按默认时限）',
+    followUpOpened: '已登记回复工单，到期前会提醒您。',
     handover: '转客户评价',
     handoverHelp: '通话结束前，请先询问客户是否还有其他问题并致谢，然后点此把客户转到满意度评价。',
     handedOver: '已将客户转到满意度评价。',
@@ -83,6 +93,11 @@ const labels: Record<PromptLanguage, Labels> = {
     reportCaller: 'Harassing caller',
     reportHelp: 'Report an abusive or harassing caller: their next call hears a warning, and a second report blocks the number.',
     reported: 'The number has been reported.',
+    followUp: 'Promise a call back',
+    followUpHelp: "When the answer is not at hand, note \"I'll call you back by …\" here: a follow-up ticket you own, with a reminder before it is due.",
+    followUpSummary: 'What the customer is waiting for',
+    followUpDue: 'Call back by (blank: the usual time)',
+    followUpOpened: 'Follow-up noted; you will be reminded before it is due.',
     handover: 'Hand over to the rating',
     handoverHelp: 'Before ending, ask if there is anything else and thank the caller, then hand them to the rating here.',
     handedOver: 'The caller was handed to the rating.',
@@ -125,10 +140,12 @@ export interface CallPageView {
   /** The page's own address (with the token); forms post back to it. */
   path: string;
   timeZone: string;
-  notice?: 'saved' | 'handed-over' | 'not-live' | 'reported';
+  notice?: 'saved' | 'handed-over' | 'not-live' | 'reported' | 'follow-up';
   error?: string;
   /** The agent's own recording of this call, through the product (a signed link; README "Recordings"). */
   recordingSrc?: string | null;
+  /** The follow-up form (tickets, issue 26), shown when the tickets feature runs. */
+  followUp?: boolean;
 }
 
 /** The call as its answering agent sees it: the caller's full number, the notes form, and the hand-over while live. */
@@ -146,7 +163,7 @@ export function callPage(lang: PromptLanguage, v: CallPageView): string {
     ...(c.repeatCaller ? ([[l.repeat, '✓']] as [string, string][]) : []),
     ...(v.rating !== null ? ([[l.rating, `${v.rating} / 5`]] as [string, string][]) : []),
   ];
-  const notice = v.notice ? { saved: l.saved, 'handed-over': l.handedOver, 'not-live': l.notLive, reported: l.reported }[v.notice] : null;
+  const notice = v.notice ? { saved: l.saved, 'handed-over': l.handedOver, 'not-live': l.notLive, reported: l.reported, 'follow-up': l.followUpOpened }[v.notice] : null;
   const action = escapeHtml(v.path);
   const options = CALL_TYPES.map((t) => `<option value="${t}"${c.type === t ? ' selected' : ''}>${escapeHtml(l.types[t])}</option>`).join('');
   const body =
@@ -165,6 +182,13 @@ export function callPage(lang: PromptLanguage, v: CallPageView): string {
     `<input id="callerName" name="callerName" maxlength="100" value="${escapeHtml(c.notedCallerName ?? '')}" placeholder="${escapeHtml(c.callerName ?? '')}">` +
     `<label for="summary">${escapeHtml(l.summary)}</label><textarea id="summary" name="summary" maxlength="2000">${escapeHtml(c.summary ?? '')}</textarea>` +
     `<button type="submit">${escapeHtml(l.save)}</button></form>` +
+    // Posted to src/agent-page/follow-up-routes.ts: a follow-up ticket on this call.
+    (v.followUp
+      ? `<form class="handover" method="post" action="${action}/follow-up" data-action="follow-up"><p>${escapeHtml(l.followUpHelp)}</p>` +
+        `<label for="fu-summary">${escapeHtml(l.followUpSummary)}</label><textarea id="fu-summary" name="summary" required maxlength="2000"></textarea>` +
+        `<label for="fu-due">${escapeHtml(l.followUpDue)}</label><input id="fu-due" name="dueAt" type="datetime-local">` +
+        `<button type="submit">${escapeHtml(l.followUp)}</button></form>`
+      : '') +
     // Posted to the protection feature (src/protection/report-button.ts); a withheld number cannot be reported.
     (isWithheldNumber(c.from)
       ? ''

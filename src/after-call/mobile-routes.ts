@@ -20,6 +20,8 @@ export interface MobileDeps {
   timeZone: string;
   /** Where the agent hears their own recording of a call, or null (recordings off or none yet). */
   recordingSrc?: (callId: string, agentId: string) => Promise<string | null>;
+  /** Whether the page offers the follow-up form (the tickets feature runs; src/agent-page/follow-up-routes.ts). */
+  followUps?: () => boolean;
 }
 
 /** The page shows a caller's number and carries its capability in the URL: keep it out of caches, referrers and frames. */
@@ -37,7 +39,7 @@ function sendPage(res: Response, status: number, html: string): void {
     .send(html);
 }
 
-const NOTICES = ['saved', 'handed-over', 'not-live', 'reported'] as const;
+const NOTICES = ['saved', 'handed-over', 'not-live', 'reported', 'follow-up'] as const;
 
 /**
  * GET/POST /m/calls/<token>: the answering agent's page for one call, opened from the SMS link.
@@ -60,7 +62,7 @@ export function mobileRoutes(router: Router, d: MobileDeps): void {
 
   const render = async (res: Response, status: number, v: Omit<CallPageView, 'rating' | 'timeZone'>) => {
     const rating = (await d.calls.ratingsOfCalls([v.call.id])).get(v.call.id)?.score ?? null;
-    sendPage(res, status, callPage(d.language, { ...v, rating, timeZone: d.timeZone }));
+    sendPage(res, status, callPage(d.language, { ...v, rating, timeZone: d.timeZone, followUp: d.followUps?.() ?? false }));
   };
 
   router.get('/m/calls/:token', async (req, res) => {

@@ -4,7 +4,9 @@ import type { CallbackFeature } from '../callbacks/callback-feature';
 import type { Agent, AgentStore, CallStore } from '../domain/ports';
 import { dutyAt, type DutyRules } from '../domain/shifts';
 import { signLink } from '../domain/signed-link';
+import { ticketIsLate } from '../domain/tickets';
 import type { PostgresAgentPageStore } from '../postgres/agent-page-store';
+import type { PostgresTicketStore } from '../postgres/ticket-store';
 import type { PostgresRosterStore } from '../postgres/roster-store';
 import type { RosterService } from '../roster/roster-service';
 import type { AgentPageView } from './agent-page-view';
@@ -34,6 +36,10 @@ export interface AgentPageDataDeps {
   rosterStore: PostgresRosterStore;
   prefs: PostgresAgentPageStore;
   callbacks(): CallbackFeature | undefined;
+  /** The ticket store when the tickets feature runs (issue 26): the agent's open tickets. */
+  tickets?(): PostgresTicketStore | undefined;
+  /** Whether a ticket's call back can be placed from the page (tickets and callbacks both run). */
+  canDialTickets?(): boolean;
   monthly(month: string): Promise<{ month: string; agents: ({ agentId: string } & MonthFigures)[] }>;
   secret: string;
   publicBaseUrl: string;
@@ -51,7 +57,8 @@ export async function unfinishedNotes(d: Pick<AgentPageDataDeps, 'calls'>, agent
 export async function agentPageData(d: AgentPageDataDeps, agent: Agent, now: Date): Promise<Omit<AgentPageView, 'path' | 'notice' | 'error' | 'leaveForm'>> {
   const cbFeature = d.callbacks();
   const monthStart = DateTime.fromJSDate(now, { zone: d.timeZone }).startOf('month');
-  const [describe, all, callbackIds, calls, leaves, fines, report] = await Promise.all([
+  const ticketStore = d.tickets?.();
+  const [describe, all, callbackIds, calls, leaves, fines, report, tickets] = await Promise.all([
     // Whether it is the agent's shift, apart from any pause (the pause has its own line).
     d.roster.describe({ ...agent, paused: false }, now),
     d.agents.list(),
@@ -60,6 +67,7 @@ export async function agentPageData(d: AgentPageDataDeps, agent: Agent, now: Dat
     d.rosterStore.leavesOverlapping(now, new Date(now.getTime() + LEAVES_AHEAD_DAYS * 24 * 3600_000)),
     cbFeature ? cbFeature.fines.listLapsedBetween(monthStart.toJSDate(), monthStart.plus({ months: 1 }).toJSDate()) : Promise.resolve([]),
     d.monthly(monthStart.toFormat('yyyy-MM')),
+    ticketStore ? ticketStore.ticketsForAgent(agent.id) : Promise.resolve([]),
   ]);
   const names = new Map(all.map((a) => [a.id, a.name]));
   // Who else takes calls now: on duty by the roster and not paused.
@@ -94,5 +102,6 @@ export async function agentPageData(d: AgentPageDataDeps, agent: Agent, now: Dat
     onWith,
     fines: fines.filter((f) => f.agentId === agent.id).map((f) => ({ amount: f.amount, lapsedAt: f.lapsedAt, waived: f.waivedAt !== null })),
     figures: mine ? { month: report.month, ...mine } : null,
+    tickets: tickets.map((x) => ({ id: x.id, kind: x.kind, summary: x.summary, phone: x.phone, dueAt: x.dueAt, late: ticketIsLate(x, now), canDial: d.canDialTickets?.() === true && (x.kind === 'follow-up' || x.kind === 'return-visit') && x.phone !== null })),
   };
 }

@@ -11,6 +11,10 @@ import { parseInput } from '../validation';
 import { notifierAgentMessage, type AgentMessageSender } from './agent-message';
 import { agentPageUrl } from './agent-page-link';
 import { agentPageRoutes } from './agent-page-routes';
+import { followUpRoutes } from './follow-up-routes';
+import type { TicketFeature } from '../tickets/ticket-feature';
+import { ticketDialer } from '../tickets/ticket-dial';
+import { PostgresTicketStore } from '../postgres/ticket-store';
 import { ShiftDigests } from './shift-digests';
 
 const DIGEST_LOOP_SECONDS = 60;
@@ -33,6 +37,9 @@ export interface AgentPageFeature extends Feature {
 export function agentPageFeature(c: Container, send?: AgentMessageSender): AgentPageFeature {
   const prefs = new PostgresAgentPageStore(c.db);
   const callbacks = () => c.features.find((f) => f.name === 'callbacks') as CallbackFeature | undefined;
+  // The tickets feature (src/tickets/), when it runs: its desk opens follow-ups, its table lists the agent's tickets.
+  const ticketsFeature = () => c.features.find((f) => f.name === 'tickets') as TicketFeature | undefined;
+  const ticketStore = new PostgresTicketStore(c.db);
   const sender =
     send ??
     notifierAgentMessage({
@@ -84,6 +91,12 @@ export function agentPageFeature(c: Container, send?: AgentMessageSender): Agent
         rosterStore: c.rosterStore,
         prefs,
         callbacks,
+        tickets: () => (ticketsFeature() ? ticketStore : undefined),
+        canDialTickets: () => ticketsFeature() !== undefined && callbacks() !== undefined,
+        ticketDial: () => {
+          const f = ticketsFeature();
+          return f && callbacks() ? ticketDialer({ desk: f.desk, store: f.store, clock: c.clock, callbacks: () => callbacks() ?? null }) : undefined;
+        },
         monthly: (month) => monthly(month),
         secret: c.config.LINK_SECRET,
         publicBaseUrl: c.config.PUBLIC_BASE_URL,
@@ -94,6 +107,14 @@ export function agentPageFeature(c: Container, send?: AgentMessageSender): Agent
         clock: c.clock,
         logger: c.logger,
         send: sender,
+      });
+      followUpRoutes(router, {
+        calls: c.calls,
+        tickets: () => ticketsFeature()?.desk,
+        clock: c.clock,
+        secret: c.config.LINK_SECRET,
+        language: c.config.PROMPT_LANGUAGE,
+        timeZone: c.config.TIME_ZONE,
       });
     },
     start: () => loop.start(),

@@ -30,6 +30,10 @@ export interface AgentPageLabels {
   dial: string;
   dialAgain: string;
   dialHelp: string;
+  tickets: string;
+  noTickets: string;
+  ticketKinds: Record<string, string>;
+  ticketsHelp: string;
   notes: string;
   notesDone: string;
   writeUp: string;
@@ -67,6 +71,7 @@ export interface AgentPageLabels {
     past: string;
     substitute: string;
     callback: string;
+    ticket: string;
   };
 }
 
@@ -96,6 +101,10 @@ export const agentPageLabels: Record<AgentLanguage, AgentPageLabels> = {
     dial: '回电',
     dialAgain: '再次回电',
     dialHelp: '点"回电"后热线会先呼叫您的电话，按 1 再接通客户；客户看到的是热线号码。',
+    tickets: '我的工单',
+    noTickets: '没有未结的工单。',
+    ticketKinds: { 'follow-up': '回复客户', dispatch: '转办', 'return-visit': '回访', complaint: '投诉' },
+    ticketsHelp: '在来电记录页可登记"答应回复客户"；到期前会提醒您。',
     notes: '待填写的来电记录',
     notesDone: '来电记录已全部填写。',
     writeUp: '填写',
@@ -132,6 +141,7 @@ export const agentPageLabels: Record<AgentLanguage, AgentPageLabels> = {
       past: 'start: 开始时间不能早于现在',
       substitute: 'substituteAgentId: 请选择代班人',
       callback: 'callback: 没有这个待回电',
+      ticket: 'ticket: 没有这个未结工单',
     },
   },
   'en-US': {
@@ -159,6 +169,10 @@ export const agentPageLabels: Record<AgentLanguage, AgentPageLabels> = {
     dial: 'Call back',
     dialAgain: 'Call back again',
     dialHelp: 'The hotline rings your phone first; press 1 and the customer is dialled. They see the hotline number.',
+    tickets: 'My tickets',
+    noTickets: 'No open tickets.',
+    ticketKinds: { 'follow-up': 'Follow-up', dispatch: 'Dispatch', 'return-visit': 'Return visit', complaint: 'Complaint' },
+    ticketsHelp: 'Promise a call back from a call\'s notes page; you are reminded before it is due.',
     notes: 'Calls to write up',
     notesDone: 'Every call is written up.',
     writeUp: 'Write up',
@@ -195,6 +209,7 @@ export const agentPageLabels: Record<AgentLanguage, AgentPageLabels> = {
       past: 'start: must not be in the past',
       substitute: 'substituteAgentId: choose a substitute',
       callback: 'callback: no such callback',
+      ticket: 'ticket: no such open ticket of yours',
     },
   },
 };

@@ -20,6 +20,8 @@ export interface AgentPageRoutesDeps extends AgentPageDataDeps {
   clock: Clock;
   logger: Logger;
   send: AgentMessageSender;
+  /** Calls a ticket's customer back through the hotline (the tickets feature's dial), when it runs. */
+  ticketDial?: () => ((ticketId: string) => Promise<unknown>) | undefined;
 }
 
 /** How far in the past a leave may start: "from now", typed to the minute, is a little behind already. */
@@ -169,6 +171,20 @@ export function agentPageRoutes(router: Router, d: AgentPageRoutesDeps): void {
       if (!UUID.test(id) || !feature) throw new NotFoundError(l.errors.callback);
       // dial() checks the owner again as it places the call: a callback handed to someone else is refused (403).
       await feature.service.dial(id, 'link', agent.id);
+      return 'dialled';
+    }),
+  );
+
+  router.post(
+    '/m/me/:token/tickets/:id/dial',
+    form,
+    action(async ({ req, agent, l }) => {
+      const id = String(req.params.id);
+      const dial = d.ticketDial?.();
+      // Only the agent's own open tickets: the page lists no other, and a guessed id is refused the same way.
+      const mine = dial && UUID.test(id) ? (await d.tickets?.()?.ticketsForAgent(agent.id))?.some((x) => x.id === id) : false;
+      if (!dial || !mine) throw new NotFoundError(l.errors.ticket);
+      await dial(id);
       return 'dialled';
     }),
   );

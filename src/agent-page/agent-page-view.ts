@@ -34,6 +34,8 @@ export interface AgentPageView {
     score: number | null;
     grade: string | null;
   } | null;
+  /** The tickets the agent owns that are not closed, soonest due first (issue 26). */
+  tickets: { id: string; kind: string; summary: string | null; phone: string | null; dueAt: Date; late: boolean; canDial: boolean }[];
   notice?: Notice;
   error?: string;
   /** What the leave form had, sent back with its error. */
@@ -116,6 +118,24 @@ export function agentPage(lang: AgentLanguage, v: AgentPageView): string {
         `</ul><p class="muted">${escapeHtml(l.dialHelp)}</p>`) +
     '</section>';
 
+  const tickets =
+    `<section id="tickets"><h2>${escapeHtml(l.tickets)} (${v.tickets.length})</h2>` +
+    (v.tickets.length === 0
+      ? `<p class="muted">${escapeHtml(l.noTickets)}</p>`
+      : '<ul>' +
+        v.tickets
+          .map(
+            (x) =>
+              `<li data-ticket="${escapeHtml(x.id)}"><div class="row"><span>${escapeHtml(l.ticketKinds[x.kind] ?? x.kind)}${x.phone ? ` · ${escapeHtml(x.phone)}` : ''}</span>` +
+              `<span class="${x.late ? 'late' : 'muted'}" data-due>${escapeHtml(x.late ? l.overdue(at(x.dueAt)) : l.due(at(x.dueAt)))}</span></div>` +
+              (x.summary ? `<div>${escapeHtml(x.summary)}</div>` : '') +
+              (x.canDial ? `<form method="post" action="${action(`tickets/${x.id}/dial`)}"><button type="submit" data-action="ticket-dial">${escapeHtml(l.dial)}</button></form>` : '') +
+              '</li>',
+          )
+          .join('') +
+        `</ul><p class="muted">${escapeHtml(l.ticketsHelp)}</p>`) +
+    '</section>';
+
   const notes =
     `<section id="notes"><h2>${escapeHtml(l.notes)} (${v.notes.length})</h2>` +
     (v.notes.length === 0
@@ -183,6 +203,7 @@ export function agentPage(lang: AgentLanguage, v: AgentPageView): string {
     (v.error ? `<p class="error" role="alert">${escapeHtml(v.error)}</p>` : '') +
     duty +
     callbacks +
+    tickets +
     notes +
     leave +
     fines +

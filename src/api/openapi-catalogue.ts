@@ -16,6 +16,7 @@ import { analyticsSchemas } from './analytics-routes';
 import { notesSchema } from './notes-input';
 import { apiRoute, type ApiRoute } from './openapi';
 import { weeklyReportSchemas } from './reports-routes';
+import { ticketSchemas } from '../tickets/ticket-routes';
 
 const { agentId, createAgent, updateAgent } = agentSchemas;
 const { idParam: rosterId, newShift, schedule, newLeave, range, newHotline, hotlinePatch } = rosterSchemas;
@@ -100,4 +101,11 @@ export const API_ROUTES: ApiRoute[] = [
   apiRoute('get', '/api/alerts', "Where admins' alerts go"),
   apiRoute('get', '/api/notifications', 'The delivery log of notices', { query: notifySchemas.listQuery }),
   apiRoute('get', '/api/recordings/:id/listens', 'Who listened to a recording, when, from where', { params: recordingSchemas.recordingParams }),
+  apiRoute('post', '/api/tickets', 'Open a ticket (工单): follow-up, dispatch, return visit or complaint; the same call and kind again answers the open one (200)', { body: ticketSchemas.createBody }),
+  apiRoute('get', '/api/tickets', 'Tickets of every kind, complaint cases among them', { query: ticketSchemas.listQuery }),
+  apiRoute('get', '/api/tickets/:id', 'One ticket: notes, history, linked calls', { params: ticketSchemas.idParam }),
+  apiRoute('post', '/api/tickets/:id/progress', 'A progress note (open -> in-progress; a complaint: its reply)', { params: ticketSchemas.idParam, body: ticketSchemas.progressBody }),
+  apiRoute('post', '/api/tickets/:id/close', 'Close with a resolution and fault class; a dispatch or complaint opens its return visit', { params: ticketSchemas.idParam, body: ticketSchemas.closeBody }),
+  apiRoute('post', '/api/tickets/:id/calls', 'Link a call to a ticket', { params: ticketSchemas.idParam, body: ticketSchemas.linkCallBody }),
+  apiRoute('post', '/api/tickets/:id/dial', "Call the customer back through the hotline (the owner's phone first); answered, the ticket closes", { params: ticketSchemas.idParam }),
 ];

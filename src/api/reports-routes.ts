@@ -52,6 +52,7 @@ export async function weeklyReport(d: ReportDeps, week: string | undefined) {
     d.agents.list({ includeInactive: true }),
     d.analytics.internalCalls(from, to),
   ]);
+  const ticketFigures = await d.reports.tickets(from, to, now);
   const byDay = new Map(days.map((x) => [x.key, x]));
   const agentIds = new Set([...perAgent.map((a) => a.agentId), ...offers.map((o) => o.agentId)]);
   return {
@@ -94,5 +95,16 @@ export async function weeklyReport(d: ReportDeps, week: string | undefined) {
         fineTotal: a?.fineTotal ?? 0,
       };
     }).sort((x, y) => String(x.name).localeCompare(String(y.name))),
+    // Tickets (工单) opened in the week, per owner and kind: on time (closed, a complaint replied, by its due time), late, still open.
+    tickets: ticketFigures.map((f) => ({
+      agentId: f.agentId,
+      name: roster.find((r) => r.id === f.agentId)?.name ?? null,
+      kind: f.kind,
+      tickets: f.tickets,
+      onTime: f.onTime,
+      late: f.late,
+      open: f.open,
+      onTimeRate: ratio(f.onTime, f.onTime + f.late),
+    })),
   };
 }

@@ -13,6 +13,8 @@ import { html } from './html';
 import { t } from './i18n';
 import { csrfField, label, localTime, page, secondsText, shownNumber } from './layout';
 import { requirePermission, viewerOf, type Viewer } from './session';
+import { openTicketsSection } from './ticket-sections';
+import { openTicketForm } from './tickets-pages';
 
 type CallJson = Awaited<ReturnType<typeof callsJson>>[number];
 
@@ -90,6 +92,9 @@ export function callsPages(d: ConsoleDeps): Router {
     const earlier = customer ? (await callsJson(d.c.calls, await d.c.calls.listCalls({ callerNumber: customer.phone, limit: 20 }))).filter((x) => x.id !== id) : [];
     const canChange = can(v.account.role, 'change');
     const recordings = await recordingSection(d.c, v, id);
+    const roster = await d.c.agents.list({ includeInactive: true });
+    // The caller's open tickets, and (admin, supervisor) a ticket opened from this call.
+    const tickets = html`${await openTicketsSection(d, v, call.from)}${canChange && d.c.features.some((f) => f.name === 'tickets') ? openTicketForm(v, roster, { callId: id, ownerAgentId: call.answeredByAgentId }) : ''}`;
     const at = (s: string | null) => (s ? localTime(new Date(s), tz) : '');
     const timeline = [
       html`<li><b>${at(c!.startedAt)}</b> ${t(l, 'ev_arrived')} · ${shownNumber(v, c!.from)} → ${c!.to}</li>`,
@@ -112,6 +117,7 @@ export function callsPages(d: ConsoleDeps): Router {
       page(v, { title: `${t(l, 'calls')} · ${shownNumber(v, c!.from)}`, active: 'calls', notice: req.query.done ? t(l, 'saved') : undefined }, html`
         <section class="card"><h2>${t(l, 'timeline')}</h2><ol class="timeline">${timeline}</ol></section>
         ${recordings}
+        ${tickets}
         <section class="card"><h2>${t(l, 'notes')}</h2>
           ${canChange
             ? html`<form method="post" action="/console/calls/${id}/notes" class="stack">${csrfField(v)}

@@ -29,6 +29,7 @@ import { tokensPages } from './tokens-pages';
 import { recordingPages } from '../recordings/recording-pages';
 import { qcPages } from '../quality/qc-pages';
 import { holidaysPages } from '../holidays/holidays-pages';
+import { ticketConsolePages } from './tickets-pages';
 
 export interface ConsoleFeature extends Feature {
   accounts: AccountService;
@@ -126,6 +127,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
   router.use(notesPages(d));
   router.use(recordingPages(d));
   router.use(holidaysPages(d));
+  router.use(ticketConsolePages(d));
   router.use((req, _res, next) => next(new AppError(404, 'not_found', `no page ${req.path}`)));
   router.use(errors);
 

@@ -11,6 +11,7 @@ import { t } from './i18n';
 import { csrfField, label, localTime, page, shownNumber } from './layout';
 import { formBody, idParam, nameOf } from './page-kit';
 import { requirePermission, viewerOf } from './session';
+import { openTicketsSection } from './ticket-sections';
 
 const LIMIT = 100;
 const searchQuery = z.object({ q: z.string().trim().max(100).optional() });
@@ -48,6 +49,7 @@ export function customerPages(d: ConsoleDeps, api: ApiBridge): Router {
     const calls = await d.c.calls.listCalls({ callerNumber: customer.phone, limit: 50 });
     const name = nameOf(await d.c.agents.list({ includeInactive: true }));
     const canChange = v.account.role !== 'viewer';
+    const tickets = await openTicketsSection(d, v, customer.phone);
     res.type('html').send(
       page(v, { title: `${t(l, 'customerFile')} · ${customer.name ?? customer.nameSuggestion ?? shownNumber(v, customer.phone)}`, active: 'customers', notice: req.query.done ? t(l, 'saved') : undefined }, html`
         <section class="card"><p>${shownNumber(v, customer.phone)}${customer.nameSuggestion ? html` · <span class="muted">${t(l, 'networkName')}: ${customer.nameSuggestion}</span>` : ''}</p>
@@ -57,6 +59,7 @@ export function customerPages(d: ConsoleDeps, api: ApiBridge): Router {
                 <label>${t(l, 'notes')}<textarea name="notes" rows="4" maxlength="4000">${customer.notes ?? ''}</textarea></label>
                 <button type="submit">${t(l, 'save')}</button></form>`
             : html`<p>${t(l, 'callerName')}: ${customer.name ?? '—'}</p><p class="wrap">${customer.notes ?? ''}</p>`}</section>
+        ${tickets}
         <section class="card"><h2>${t(l, 'earlierCalls')}</h2>${calls.length === 0 ? html`<p class="muted">${t(l, 'none')}</p>` : ''}
           <ul class="rows">${calls.map(
             (c) => html`<li><a href="/console/calls/${c.id}">${localTime(c.startedAt, tz, 'yyyy-MM-dd HH:mm')}</a> · ${label(l, 'outcome', c.outcome)}${c.answeredByAgentId ? ` · ${name(c.answeredByAgentId)}` : ''}${c.type ? ` · ${label(l, 'type', c.type)}` : ''}${c.summary ? html`<div class="detail muted">${c.summary}</div>` : ''}</li>`,

@@ -25,6 +25,7 @@ const NAV = [
   ['monthly', '/console/monthly'],
   ['unfinishedNotes', '/console/notes'],
   ['holidays', '/console/holidays'],
+  ['tickets', '/console/tickets'],
 ] as const;
 
 export interface PageOptions {

@@ -8,6 +8,7 @@ import { BadRequestError } from '../errors';
 import { PostgresReportStore } from '../postgres/report-store';
 import { parseInput } from '../validation';
 import type { ConsoleDeps } from './console-deps';
+import { weeklyTicketsTable } from './ticket-sections';
 import { html, jsonBlock } from './html';
 import { t, weekdayNames, type Lang } from './i18n';
 import { localTime, page, percent, secondsText } from './layout';
@@ -123,7 +124,8 @@ export function reportsPages(d: ConsoleDeps): Router {
           ${report.agents.map(
             (a) => html`<tr><td>${a.name ?? a.agentId}</td><td>${a.offers}</td><td>${a.accepted}</td><td>${percent(a.acceptRate)}</td><td>${secondsText(ring.get(a.agentId))}</td>
               <td>${secondsText(a.averageSpeedOfAnswerSeconds)}</td><td>${a.averageRating === null ? '—' : a.averageRating.toFixed(2)}</td><td>${a.callbacksOnTime}</td><td>${a.callbacksLate}</td><td>${a.fineTotal}</td></tr>`,
-          )}</tbody></table></div>`),
+          )}</tbody></table></div>
+        ${weeklyTicketsTable(l, report.tickets)}`),
     );
   };
 

@@ -9,8 +9,9 @@
  *   accept      accepted offers / offers (a phone that rang)
  *   withinRule  calls answered within the answer rule / calls answered
  *   callbacks   callbacks returned on time / callbacks due (return visits)
- *   complaints  weight of complaint cases answered in time and resolved / weight of cases owned
- *               (a repeat complaint counts double)
+ *   complaints  the resolution rate: weight of tickets resolved on time / weight of tickets owned,
+ *               every kind (src/domain/tickets.ts): a complaint case answered in time and resolved
+ *               (a repeat complaint counts double), any other ticket closed by its due time (once)
  *   rating      (average rating - 1) / 4
  *   quality     the average score of the month's QC reviews of their calls / 100
  *               (src/domain/quality-inspection.ts); no review in the month: left out

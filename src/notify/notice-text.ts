@@ -34,6 +34,11 @@ const TYPE: Record<NoticeLanguage, Record<string, string>> = {
   'en-US': { consultation: 'enquiry', complaint: 'complaint', repair: 'repair', suggestion: 'suggestion', other: 'other' },
 };
 
+const TICKET_KIND: Record<NoticeLanguage, Record<string, string>> = {
+  'zh-CN': { 'follow-up': '回复客户', dispatch: '转办', 'return-visit': '回访' },
+  'en-US': { 'follow-up': 'follow-up', dispatch: 'dispatch', 'return-visit': 'return visit' },
+};
+
 /** The card an agent gets as their phone rings: who is calling (masked), their last calls, what is open, the call page. */
 export function ringCardText(card: RingCardFacts, link: string, language: NoticeLanguage, timeZone: string): string {
   const time = (iso: string) => DateTime.fromISO(new Date(iso).toISOString(), { zone: timeZone }).toFormat('MM-dd HH:mm');
@@ -43,12 +48,14 @@ export function ringCardText(card: RingCardFacts, link: string, language: Notice
     const type = c.type ? ` ${TYPE[language][c.type] ?? c.type}` : '';
     return `${time(c.at)} ${outcome}${type}`;
   });
+  const tickets = (card.tickets ?? []).map((x) => (language === 'en-US' ? `${TICKET_KIND[language][x.kind] ?? x.kind} due ${time(x.dueAt)}` : `${TICKET_KIND[language][x.kind] ?? x.kind} ${time(x.dueAt)}前`));
   if (language === 'en-US') {
     return [
       `[Incoming call] ${masked}${card.name ? ` (${card.name})` : ''}`,
       `Last calls: ${calls.length ? calls.join('; ') : 'none'}`,
       ...(card.complaint ? ['Open complaint case'] : []),
       ...(card.callbackDueAt ? [`Callback owed, due ${time(card.callbackDueAt)}`] : []),
+      ...(tickets.length ? [`Open tickets: ${tickets.join('; ')}`] : []),
       `Call page: ${link}`,
     ].join('\n');
   }
@@ -57,6 +64,7 @@ export function ringCardText(card: RingCardFacts, link: string, language: Notice
     `最近来电：${calls.length ? calls.join('；') : '无'}`,
     ...(card.complaint ? ['有未结投诉'] : []),
     ...(card.callbackDueAt ? [`有待回电，${time(card.callbackDueAt)}前`] : []),
+    ...(tickets.length ? [`未结工单：${tickets.join('；')}`] : []),
     `通话页面：${link}`,
   ].join('\n');
 }

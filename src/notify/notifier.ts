@@ -90,6 +90,30 @@ export class Notifier {
     return { via: 'queued', id, channel: channel.id };
   }
 
+  /**
+   * A notice to someone outside the hotline team (a ticket's assignee): into the notify channel
+   * named (its target the person's mobile), else by SMS to their mobile. Throws when neither can
+   * reach them (the channel was deleted, no E.164 mobile).
+   */
+  async toPerson(person: { mobile: string | null; channel: string | null }, kind: string, text: string, opts: { from?: string; link?: string } = {}): Promise<Delivery> {
+    const body = text + (opts.link ? `\n${opts.link}` : '');
+    if (person.channel) {
+      const channel = await this.d.store.channel(person.channel);
+      if (!channel) throw new Error(`notify channel ${person.channel} does not exist (deleted?)`);
+      const id = await this.d.store.enqueue({ agentId: null, channel: channel.id, kind, body: this.forChannel(channel, body), target: { mobile: person.mobile ?? undefined }, now: this.d.clock.now() });
+      this.wake();
+      return { via: 'queued', id, channel: channel.id };
+    }
+    if (!person.mobile || !isE164(person.mobile)) throw new Error('no E.164 mobile to text and no notify channel');
+    const sent = await this.textLogged(null, kind, person.mobile, body, opts.from);
+    return { via: 'sms', sid: sent.sid };
+  }
+
+  /** Whether a notify channel (WeCom/DingTalk) of this id exists. */
+  async channelExists(id: string): Promise<boolean> {
+    return (await this.d.store.channel(id)) !== null;
+  }
+
   /** The alerts channel chosen with PUT /api/alerts, if any (else ADMIN_ALERT_PHONES by SMS). */
   async alertsChannel(): Promise<NotifyChannel | null> {
     const id = await this.d.store.setting('alerts');

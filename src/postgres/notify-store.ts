@@ -57,6 +57,8 @@ export interface RingCardFacts {
   calls: { at: string; outcome: string | null; type: string | null }[];
   complaint: boolean;
   callbackDueAt: string | null;
+  /** The caller's open tickets (follow-ups, dispatches, return visits), soonest due first; absent on cards queued before tickets. */
+  tickets?: { kind: string; dueAt: string }[];
 }
 
 type Row = Record<string, unknown>;
@@ -177,7 +179,9 @@ export class PostgresNotifyStore {
                 'calls', (SELECT coalesce(jsonb_agg(jsonb_build_object('at', c.started_at, 'outcome', c.outcome, 'type', c.call_type) ORDER BY c.started_at DESC), '[]'::jsonb)
                             FROM (SELECT started_at, outcome, call_type FROM calls WHERE from_number = $3 AND id::text <> $2 ORDER BY started_at DESC LIMIT 3) c),
                 'complaint', EXISTS (SELECT 1 FROM complaint_cases cc WHERE cc.phone = $3 AND cc.status <> 'closed' AND NOT cc.withheld),
-                'callbackDueAt', (SELECT min(cb.due_at) FROM callbacks cb WHERE cb.phone = $3 AND cb.status IN ('open', 'attempted'))
+                'callbackDueAt', (SELECT min(cb.due_at) FROM callbacks cb WHERE cb.phone = $3 AND cb.status IN ('open', 'attempted')),
+                'tickets', (SELECT coalesce(jsonb_agg(jsonb_build_object('kind', tk.kind, 'dueAt', tk.due_at) ORDER BY tk.due_at), '[]'::jsonb)
+                              FROM (SELECT kind, due_at FROM tickets WHERE phone = $3 AND status <> 'closed' ORDER BY due_at LIMIT 3) tk)
               ),
               jsonb_build_object('mobile', n.mobile, 'userId', n.user_id), $4, $4
          FROM agent_notify n JOIN notify_channels ch ON ch.id::text = n.channel AND ch.deleted_at IS NULL

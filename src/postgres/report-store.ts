@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { PostgresTicketStore, type TicketFigure } from './ticket-store';
 
 /**
  * The figures of the weekly summary (R7) beyond call answering: callbacks, ratings, fines,
@@ -161,5 +162,10 @@ export class PostgresReportStore {
     for (const a of callbacks) Object.assign(row(a.agent_id), { callbacksOwned: n(a.owned), callbacksOnTime: n(a.on_time), callbacksLate: n(a.late) });
     for (const a of fines) Object.assign(row(a.agent_id), { fines: n(a.fines), fineTotal: n(a.total) });
     return [...rows.values()];
+  }
+
+  /** Tickets (工单) opened in [from, to), per owner and kind: on time, late, still open (src/postgres/ticket-store.ts). */
+  async tickets(from: Date, to: Date, now: Date): Promise<TicketFigure[]> {
+    return new PostgresTicketStore(this.db).figures(from, to, now);
   }
 }

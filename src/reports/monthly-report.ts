@@ -55,7 +55,7 @@ export function monthlyReport(c: Container) {
     const from = start.toJSDate();
     const to = start.plus({ months: 1 }).toJSDate();
     const qc = qcOf(c);
-    const [calls, callbacks, perAgent, offers, cases, roster, quality] = await Promise.all([
+    const [calls, callbacks, perAgent, offers, cases, roster, quality, tickets] = await Promise.all([
       c.analytics.callSummary(from, to),
       reports.callbacks(from, to, now),
       reports.agents(from, to, now),
@@ -63,8 +63,16 @@ export function monthlyReport(c: Container) {
       complaints.figures(from, to),
       c.agents.list({ includeInactive: true }),
       qc ? qc.monthFigures(from, to) : new Map<string, { reviews: number; quality: number | null }>(),
+      reports.tickets(from, to, now),
     ]);
     const total = cases.find((x) => x.total);
+    // The resolution rate counts every ticket kind with its weight (a complaint's repeats count
+    // double, any other ticket once): resolved on time over all. With complaints only, as before.
+    const resolution = (agentId?: string) => {
+      const own = tickets.filter((f) => agentId === undefined || f.agentId === agentId);
+      return { weight: own.reduce((n, f) => n + f.weight, 0), resolvedOnTime: own.reduce((n, f) => n + f.weightResolvedOnTime, 0) };
+    };
+    const allTickets = resolution();
     // Everyone on the roster during the month is listed, graded or not (an idle agent is a
     // supervisor's question too), and anyone else with figures in it.
     const ids = new Set([
@@ -72,6 +80,7 @@ export function monthlyReport(c: Container) {
       ...perAgent.map((a) => a.agentId),
       ...offers.map((o) => o.agentId),
       ...cases.filter((x) => !x.total && x.agentId).map((x) => x.agentId!),
+      ...tickets.filter((f) => f.agentId).map((f) => f.agentId!),
       ...quality.keys(),
     ]);
     const agents = [...ids].map((agentId) => {
@@ -79,6 +88,7 @@ export function monthlyReport(c: Container) {
       const o = offers.find((p) => p.agentId === agentId);
       const k = cases.find((x) => !x.total && x.agentId === agentId);
       const q = quality.get(agentId);
+      const r = resolution(agentId);
       const m = {
         offers: o?.offers ?? 0,
         accepted: o?.accepted ?? 0,
@@ -86,8 +96,8 @@ export function monthlyReport(c: Container) {
         answeredWithinRule: a?.answeredWithinRule ?? 0,
         callbacksOnTime: a?.callbacksOnTime ?? 0,
         callbacksLate: a?.callbacksLate ?? 0,
-        complaintWeight: k?.weight ?? 0,
-        complaintWeightResolvedInTime: k?.weightResolvedInTime ?? 0,
+        complaintWeight: r.weight,
+        complaintWeightResolvedInTime: r.resolvedOnTime,
         averageRating: a?.averageRating ?? null,
         fines: a?.fines ?? 0,
         quality: q?.quality ?? null,
@@ -107,7 +117,7 @@ export function monthlyReport(c: Container) {
         callbacksLate: m.callbacksLate,
         returnVisitRate: g.rates.callbacks,
         complaintCases: k?.cases ?? 0,
-        complaintWeight: m.complaintWeight,
+        complaintWeight: k?.weight ?? 0,
         complaintsAnsweredInTime: k?.answeredInTime ?? 0,
         complaintsResolved: k?.resolved ?? 0,
         resolutionRate: g.rates.complaints,
@@ -129,7 +139,7 @@ export function monthlyReport(c: Container) {
       complete: to <= now,
       hotline: {
         answerRate: ratio(calls.answered, calls.offered),
-        resolutionRate: ratio(total?.weightResolvedInTime ?? 0, total?.weight ?? 0),
+        resolutionRate: ratio(allTickets.resolvedOnTime, allTickets.weight),
         callbackRate: ratio(callbacks.onTime, callbacks.onTime + callbacks.late),
         offered: calls.offered,
         answered: calls.answered,
@@ -138,6 +148,8 @@ export function monthlyReport(c: Container) {
         internal: calls.internal,
         complaintCases: total?.cases ?? 0,
         complaintWeight: total?.weight ?? 0,
+        ticketWeight: allTickets.weight,
+        ticketWeightResolvedOnTime: allTickets.resolvedOnTime,
         callbacksOnTime: callbacks.onTime,
         callbacksLate: callbacks.late,
       },

@@ -7,6 +7,7 @@ import type { Db, Queryable } from '../../src/postgres/db';
 import { PostgresCoordinator } from '../../src/postgres/postgres-coordinator';
 import { PostgresNotifyStore } from '../../src/postgres/notify-store';
 import { PostgresWhisperFlagStore } from '../../src/postgres/whisper-flag-store';
+import { PostgresTicketStore } from '../../src/postgres/ticket-store';
 import type { Statement } from './recording-db';
 
 export interface PeriodicQuery {
@@ -42,7 +43,7 @@ export function periodicQueries(clock: Clock, someCallId: string): PeriodicQuery
     { name: 'notify outbox: notices due', indexes: ['notifications_due'], run: (db) => new PostgresNotifyStore(db).claimDue(clock.now(), 60_000, 50) },
     {
       name: 'ring card: the caller on record (per offer)',
-      indexes: ['calls_from_number', 'complaint_cases_open_phone', 'callbacks_one_open_per_phone', 'customers_phone_key'],
+      indexes: ['calls_from_number', 'complaint_cases_open_phone', 'callbacks_one_open_per_phone', 'customers_phone_key', 'tickets_phone_open'],
       run: (db) => new PostgresNotifyStore(db).enqueueRingCard(someCallId, someCallId, '+8613911112222', clock.now()),
     },
     {
@@ -50,6 +51,11 @@ export function periodicQueries(clock: Clock, someCallId: string): PeriodicQuery
       indexes: ['complaint_cases_open_phone', 'calls_from_number'],
       run: (db) => new PostgresWhisperFlagStore(db).flagsOf('+8613911112222', someCallId, clock.now(), new Date(clock.now().getTime() - 10 * 3_600_000)),
     },
+    { name: 'ticket sweep: reminders due', indexes: ['tickets_remind'], run: (db) => new PostgresTicketStore(db).claimReminders(clock.now()) },
+    { name: 'ticket sweep: alerts due', indexes: ['tickets_alert'], run: (db) => new PostgresTicketStore(db).claimAlerts(clock.now()) },
+    { name: 'ticket sweep: dispatch chases due', indexes: ['tickets_chase'], run: (db) => new PostgresTicketStore(db).claimChases(clock.now(), clock.now()) },
+    { name: 'ticket sweep: return visits owed', indexes: ['complaint_cases_return_visit_owed'], run: (db) => new PostgresTicketStore(db).openOwedReturnVisits(() => ({ dueAt: clock.now(), remindAt: clock.now() })) },
+    { name: "ring card: the caller's open tickets", indexes: ['tickets_phone_open', 'complaint_cases_open_phone'], run: (db) => new PostgresTicketStore(db).openTicketsForPhone('+8613911112222') },
   ];
 }
 

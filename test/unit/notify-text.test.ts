@@ -37,6 +37,18 @@ describe('the ring card', () => {
     const text = ringCardText({ ...card, name: null, calls: [], complaint: false, callbackDueAt: null }, 'L', 'en-US', 'Asia/Shanghai');
     expect(text).toBe('[Incoming call] +86*******2222\nLast calls: none\nCall page: L');
   });
+  it("names the caller's open tickets with their due times, in either language", () => {
+    const tickets = [
+      { kind: 'follow-up', dueAt: '2026-11-23T10:00:00Z' },
+      { kind: 'dispatch', dueAt: '2026-11-30T02:00:00Z' },
+    ];
+    const zh = ringCardText({ ...card, complaint: false, callbackDueAt: null, tickets }, 'L', 'zh-CN', 'Asia/Shanghai').split('\n');
+    expect(zh[2]).toBe('未结工单：回复客户 11-23 18:00前；转办 11-30 10:00前');
+    const en = ringCardText({ ...card, complaint: false, callbackDueAt: null, tickets }, 'L', 'en-US', 'Asia/Shanghai').split('\n');
+    expect(en[2]).toBe('Open tickets: follow-up due 11-23 18:00; dispatch due 11-30 10:00');
+    // A card queued before tickets existed carries none: no line.
+    expect(ringCardText({ ...card, tickets: [] }, 'L', 'zh-CN', 'Asia/Shanghai')).not.toContain('工单');
+  });
 });
 
 describe('channel details', () => {
