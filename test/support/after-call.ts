@@ -43,6 +43,25 @@ export function interceptAfterCallRest(h: Pick<Hotline, 'twilio'>): AfterCallRes
   return rest;
 }
 
+/**
+ * A call's state as Twilio's REST API gives it, which the call settler asks about a call connected
+ * for a while: in progress while the model plays the caller's leg, 404 once it is over (the settler
+ * reads both "over" answers alike). Without it, nock's "no match" error reads as a 404, and the
+ * settler ends a long talk the model is still playing, freeing its agent for the next caller.
+ */
+export function interceptCallFetch(h: Pick<Hotline, 'twilio'>): void {
+  const account = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
+  nock(TWILIO_API)
+    .persist()
+    .get(new RegExp(`^${account}/Calls/CA[0-9a-f]{32}\\.json$`))
+    .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+    .reply((uri) => {
+      const sid = /Calls\/(CA[0-9a-f]{32})\.json/.exec(uri)![1]!;
+      if (!h.twilio.model.isLive(sid)) return [404, { code: 20404, message: 'The requested resource was not found', status: 404 }];
+      return [200, { sid, status: 'in-progress', end_time: null }];
+    });
+}
+
 /** The caller's keys at the rating, one per <Gather> in turn; once they run out, the caller hangs up. */
 export function rates(...replies: GatherReply[]) {
   let i = 0;
