@@ -431,6 +431,7 @@ const LABELS = {
   ticketsStillOpen: ['未结', 'Still open'],
   actor_system: ['系统', 'the system'],
   'actor_complaint-desk': ['投诉台', 'the complaint desk'],
+  'actor_system:call-type': ['系统（来电类型为报修）', 'the system (the call was typed repair)'],
   ticketsDisabled: ['本服务器未启用工单', 'Tickets are not enabled on this server'],
 } as const;
 

@@ -1,7 +1,8 @@
 import { complaintClock } from '../domain/complaints';
 import type { Clock } from '../domain/clock';
 import { maskPhone } from '../domain/endpoint';
-import type { AgentStore, CallStore } from '../domain/ports';
+import type { NoteChange } from '../domain/call-notes';
+import type { AgentStore, Call, CallStore } from '../domain/ports';
 import { signLink } from '../domain/signed-link';
 import { dueAtProblem, nextChase, opensReturnVisit, ticketClock, type FaultClass, type TicketClockRules, type TicketKind } from '../domain/tickets';
 import { isWithheldNumber } from '../domain/withheld-number';
@@ -92,6 +93,23 @@ export class TicketDesk {
       if (r.ticket.kind === 'dispatch') this.wake();
     }
     return r;
+  }
+
+  /**
+   * A call's notes were written (CallNotesStore): a call just typed `repair` opens a follow-up
+   * owned by the agent who answered it (a repair is passed to the department that does it and
+   * followed up until done: 002 §四–五), so no repair typed on a call goes untracked; the owner
+   * hands it on as a dispatch from the ticket's page. Typed again, the open one stands (create's
+   * one ticket per call and kind). Never throws: the notes stand whatever this does.
+   */
+  async notesWritten(call: Call, changes: readonly NoteChange[]): Promise<void> {
+    if (!changes.some((c) => c.field === 'type' && c.newValue === 'repair')) return;
+    const noted = call.summary?.trim() ?? '';
+    try {
+      await this.create({ kind: 'follow-up', callId: call.id, summary: noted.length >= 3 ? noted : ticketTexts.repairSummary(this.d.language) }, 'system:call-type');
+    } catch (err) {
+      this.d.logger.warn('no follow-up opened for a call typed repair', { callId: call.id, err });
+    }
   }
 
   async progress(id: string, p: { note: string; channel: string }, by: string): Promise<Ticket> {

@@ -42,6 +42,7 @@ export function ticketFeature(c: Container): TicketFeature {
   });
   const loop = new BackgroundLoop('ticket desk', c.config.TICKET_SWEEP_SECONDS, () => desk.runDue(), c.logger);
   desk.wake = () => loop.wake();
+  c.notesWritten.push((call, changes) => desk.notesWritten(call, changes));
   const dial = ticketDialer({ desk, store, clock: c.clock, callbacks: () => (c.features.find((f) => f.name === 'callbacks') as CallbackFeature | undefined) ?? null });
   return {
     name: 'tickets',

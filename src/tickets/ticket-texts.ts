@@ -8,6 +8,8 @@ const KIND: Record<PromptLanguage, Record<TicketKind, string>> = {
 
 /** The notices the ticket desk sends: the owner's reminder, the admins' alert, the assignee's hand-over and weekly chase. */
 export const ticketTexts = {
+  /** The summary of the follow-up a call typed repair opens when its notes say nothing yet. */
+  repairSummary: (l: PromptLanguage) => (l === 'zh-CN' ? '报修来电：转交处理部门并跟进至完成' : 'Repair call: pass it to the department and follow it up until done'),
   reminder: (l: PromptLanguage, t: { kind: TicketKind; phone: string; due: string; summary: string }) =>
     l === 'zh-CN'
       ? `工单提醒：${KIND[l][t.kind]}工单（客户${t.phone}）须在${t.due}前完成：${t.summary}`

@@ -152,6 +152,21 @@ describe('tickets (工单)', () => {
     expect(await feature().store.openTicketsForPhone(CALLER)).toEqual([]);
   });
 
+  it('a call typed repair opens a follow-up owned by the agent who answered it, once, however often it is typed', async () => {
+    const callId = await answeredCall();
+    expect((await h.api.patch(`/api/calls/${callId}`, { type: 'repair', summary: '燃气表漏气，需上门检修' })).status).toBe(200);
+    const opened = (await tickets()).filter((t) => (t.callIds as string[]).includes(callId));
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ kind: 'follow-up', ownerAgentId: agentA, summary: '燃气表漏气，需上门检修', phone: CALLER, status: 'open' });
+    // Typed otherwise and back again: still the one ticket; a consultation opens none.
+    await h.api.patch(`/api/calls/${callId}`, { type: 'consultation' });
+    await h.api.patch(`/api/calls/${callId}`, { type: 'repair' });
+    expect((await tickets()).filter((t) => (t.callIds as string[]).includes(callId))).toHaveLength(1);
+    const other = await answeredCall();
+    await h.api.patch(`/api/calls/${other}`, { type: 'consultation' });
+    expect((await tickets()).filter((t) => (t.callIds as string[]).includes(other))).toEqual([]);
+  });
+
   it('a follow-up closed in time is not reminded nor alerted', async () => {
     const callId = await answeredCall();
     const t = (await h.api.post('/api/tickets', { kind: 'follow-up', callId, summary: 'Call back with the bill' })).body;
