@@ -30,13 +30,15 @@ export function recordingFeature(c: Container): RecordingFeature {
     publicBaseUrl: c.config.PUBLIC_BASE_URL,
   });
   const access = listenAccess({ adminToken: c.config.ADMIN_TOKEN, tokens: new PostgresApiTokenStore(c.db), accounts: new PostgresAccountStore(c.db), clock: c.clock, linkSecret: c.config.LINK_SECRET });
+  // Reports spooled while the database was down are kept at the replay.
+  c.spool?.replayer.onRecording((r) => service.replayReported(r));
   const loop = new BackgroundLoop('recording retention', c.config.RECORDING_SWEEP_SECONDS, () => service.sweep(), c.logger);
   return {
     name: 'recordings',
     service,
     media,
     webhookRoutes(router) {
-      recordingWebhook(router, service);
+      recordingWebhook(router, service, { spool: () => c.spool?.file, clock: c.clock, logger: c.logger });
     },
     ownAuthRoutes(router) {
       router.use(listenRoute(access, service, media, c.logger));

@@ -45,16 +45,28 @@ export class RecordingService {
 
   /** A recording status callback: a completed recording is stored once, however often Twilio posts it. */
   async reported(r: RecordingReport): Promise<Recording | null> {
+    const kept = await this.keep(r);
+    if (kept === 'not-on-record') this.d.logger.warn('recording for a call not on record: not kept', { callSid: r.callSid, recordingSid: r.recordingSid });
+    return typeof kept === 'string' ? null : kept;
+  }
+
+  /**
+   * A report spooled while the database was down (src/spool/), at its replay: 'not-on-record'
+   * while its call is not on record (another instance's spool may still hold it), and the replay
+   * tries again a while before it sets the report aside.
+   */
+  async replayReported(r: RecordingReport): Promise<'kept' | 'not-on-record'> {
+    return (await this.keep(r)) === 'not-on-record' ? 'not-on-record' : 'kept';
+  }
+
+  private async keep(r: RecordingReport): Promise<Recording | 'not-completed' | 'not-on-record'> {
     const log = this.d.logger.child({ callSid: r.callSid, recordingSid: r.recordingSid });
     if (r.status !== 'completed') {
       log.info('recording status other than completed: nothing kept', { status: r.status });
-      return null;
+      return 'not-completed';
     }
     const owner = await this.ownerOf(r);
-    if (!owner) {
-      log.warn('recording for a call not on record: not kept');
-      return null;
-    }
+    if (!owner) return 'not-on-record';
     const at = this.d.clock.now();
     const { recording, created } = await this.d.store.upsert({
       owner,

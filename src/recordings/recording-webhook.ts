@@ -2,7 +2,11 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { parseInput as parse } from '../validation';
 import { callSid } from '../../webhooks/params';
-import type { RecordingService } from './recording-service';
+import type { Clock } from '../domain/clock';
+import type { Logger } from '../logger';
+import { isPassingFailure } from '../postgres/database-unreachable';
+import type { SpoolFile } from '../spool/spool-file';
+import type { RecordingReport, RecordingService } from './recording-service';
 
 const whereQuery = z.object({
   call: z.string().uuid('must be a call id').optional(),
@@ -25,11 +29,11 @@ export const recordingStatusParams = z.object({
  * router; Twilio ignores the reply). The URL's query says whose call it is. RecordingUrl is
  * stored, never logged or shown (R12).
  */
-export function recordingWebhook(router: Router, service: RecordingService): void {
+export function recordingWebhook(router: Router, service: RecordingService, o: { spool: () => SpoolFile | undefined; clock: Clock; logger: Logger }): void {
   router.post('/voice/recording', async (req, res) => {
     const q = parse(whereQuery, req.query);
     const p = parse(recordingStatusParams, req.body);
-    await service.reported({
+    const report: RecordingReport = {
       where: { callId: q.call, attemptId: q.attempt, callbackAttemptId: q['callback-attempt'] },
       kind: q.kind === 'voice-message' ? 'voice-message' : q['callback-attempt'] ? 'callback' : 'conversation',
       callSid: p.CallSid,
@@ -38,7 +42,17 @@ export function recordingWebhook(router: Router, service: RecordingService): voi
       status: p.RecordingStatus,
       seconds: p.RecordingDuration,
       channels: p.RecordingChannels,
-    });
+    };
+    try {
+      await service.reported(report);
+    } catch (err) {
+      // Twilio sends a recording's callback once: with the database down (or failing for a passing
+      // reason) it is spooled, and the replay keeps it on record, so the retention sweep knows it.
+      const spool = o.spool();
+      if (!spool || !isPassingFailure(err) || p.RecordingStatus !== 'completed') throw err;
+      await spool.append({ type: 'recording-reported', callSid: p.CallSid, report, at: o.clock.now().toISOString() });
+      o.logger.warn('database failed: the recording report is spooled', { callSid: p.CallSid, recordingSid: p.RecordingSid, err: (err as Error).message });
+    }
     res.status(204).end();
   });
 }

@@ -1,4 +1,5 @@
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
+import type { RecordingKind } from '../domain/recording-rules';
 
 /**
  * What happened to a call while the database could not be written, as facts with their own times,
@@ -17,7 +18,22 @@ import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states
  *   dial-ended        a Dial action of a call begun before the outage: replayed as the call flow
  *                     takes it (HotlineService.settleDial): the attempt finished, its agent freed,
  *                     a talk ended answered
+ *   recording-reported  Twilio's recording status callback (src/recordings/): the recording is
+ *                     kept on record at the replay, so none is left at Twilio unknown to the
+ *                     retention sweep (R12)
  */
+/** A recording status callback as the recordings feature takes it (RecordingReport), spooled. */
+export interface SpooledRecordingReport {
+  where: { callId?: string; attemptId?: string; callbackAttemptId?: string };
+  kind: RecordingKind;
+  callSid: string;
+  recordingSid: string;
+  recordingUrl: string;
+  status: string;
+  seconds?: number;
+  channels?: number;
+}
+
 export type SpoolEvent =
   | { type: 'call-arrived'; callSid: string; callId: string; from: string; to: string; callerName: string | null; rotationOffset: number; at: string }
   | { type: 'agent-offered'; callSid: string; attemptId: string; seq: number; agentId: string; endpoint: string; at: string }
@@ -39,6 +55,7 @@ export type SpoolEvent =
     }
   | { type: 'call-event'; callSid: string; callStatus: string; sequenceNumber: number | null; eventAt: string; receivedAt: string; durationSeconds: number | null }
   | { type: 'call-ended'; callSid: string; outcome: CallOutcome; endedBy: EndedBy; missedReason?: string; at: string }
+  | { type: 'recording-reported'; callSid: string; report: SpooledRecordingReport; at: string }
   | { type: 'dial-ended'; callSid: string; attemptId: string; callStatus: string | null; dialCallStatus: string; dialBridged: string | null; leg?: number; at: string };
 
 export type SpoolEventType = SpoolEvent['type'];

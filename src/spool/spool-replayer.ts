@@ -3,7 +3,7 @@ import type { Clock } from '../domain/clock';
 import type { Call, CallStore, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable, isPassingFailure } from '../postgres/database-unreachable';
-import type { SpoolEvent } from './spool-events';
+import type { SpoolEvent, SpooledRecordingReport } from './spool-events';
 import type { SpoolFile } from './spool-file';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
@@ -26,6 +26,12 @@ class AttemptNotOnRecord extends Error {}
 
 const BACKOFF_FIRST_SECONDS = 2;
 const BACKOFF_MAX_SECONDS = 16;
+
+/**
+ * Writes a spooled recording report (the recordings feature's): 'not-on-record' when its call or
+ * attempt is not on record yet (another instance may still be replaying it).
+ */
+export type RecordingReplay = (report: SpooledRecordingReport) => Promise<'kept' | 'not-on-record'>;
 
 export interface ReplayPass {
   /** Events written to the database this pass. */
@@ -56,6 +62,7 @@ export class SpoolReplayer {
   /** Passes in a row that held calls back, and when the next may run (see due()). */
   private heldPasses = 0;
   private retryAt = 0;
+  private recordingReplay: RecordingReplay | undefined;
 
   constructor(
     private readonly d: {
@@ -81,6 +88,11 @@ export class SpoolReplayer {
       };
     },
   ) {}
+
+  /** Lets the recordings feature write the recording reports spooled during an outage. */
+  onRecording(replay: RecordingReplay): void {
+    this.recordingReplay = replay;
+  }
 
   replayOnce(): Promise<ReplayPass> {
     return this.d.spool.replayAlone(() => this.pass());
@@ -149,7 +161,8 @@ export class SpoolReplayer {
    */
   /** A leg's status received within ATTEMPT_WAIT_SECONDS: its attempt may still be on its way to the record. */
   private young(event: SpoolEvent): boolean {
-    return event.type === 'leg-event' && this.d.clock.now().getTime() - new Date(event.receivedAt).getTime() < ATTEMPT_WAIT_SECONDS * 1000;
+    const since = event.type === 'leg-event' ? event.receivedAt : event.type === 'recording-reported' ? event.at : null;
+    return since !== null && this.d.clock.now().getTime() - new Date(since).getTime() < ATTEMPT_WAIT_SECONDS * 1000;
   }
 
   private async setAside(event: SpoolEvent, err: unknown): Promise<string | undefined> {
@@ -223,6 +236,11 @@ export class SpoolReplayer {
         // times (OutcomeByTimes); so the caller who hung up in the line is ended at once.
         if ((await calls.attemptsOf(call.id)).some((a) => !a.finishedAt) && this.waitForOtherSpools(e, e.receivedAt)) return;
         await this.end(call, { outcome: 'abandoned', endedBy: 'caller', at: new Date(e.eventAt) });
+        return;
+      }
+      case 'recording-reported': {
+        if (!this.recordingReplay) throw new Error('no recordings feature to take a spooled recording report');
+        if ((await this.recordingReplay(e.report)) === 'not-on-record') throw new AttemptNotOnRecord(`the call of recording ${e.report.recordingSid} is not on record`);
         return;
       }
       case 'dial-ended':

@@ -47,6 +47,32 @@ describe('recordings (R12): recorded with notice, heard only through the product
   const service = () => (h.container.features.find((f) => f.name === 'recordings') as RecordingFeature).service;
   const accounts = () => (h.container.features.find((f) => f.name === 'console') as ConsoleFeature).accounts;
 
+  it('keeps a recording reported while PostgreSQL is down: spooled, and on record (so in the retention sweep) once the replay runs', async () => {
+    const t = await h.twilio.placeCall({ from: '+8613911110000', to: HOTLINE, agents: { [A]: accepts } });
+    const url = t.documents.flatMap((d) => d.children).find((v) => v.name === 'Dial')!.attrs.recordingStatusCallback!;
+    const call = (await h.api.get('/api/calls')).body.calls[0];
+    expect(await recordings()).toHaveLength(1);
+    const db = h.container.db;
+    const { query, transaction } = db;
+    const refused = async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    };
+    Object.assign(db, { query: refused, transaction: refused });
+    // A second recording of the call (a talk recorded in two parts), reported during the outage: Twilio sends it once.
+    const sid = `RE${'ab'.repeat(16)}`;
+    const report = { AccountSid: ACCOUNT_SID, CallSid: call.callSid, RecordingSid: sid, RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${sid}`, RecordingStatus: 'completed', RecordingDuration: '12', RecordingChannels: '2' };
+    try {
+      expect((await h.twilio.post(url, report)).status).toBe(204);
+    } finally {
+      Object.assign(db, { query, transaction });
+    }
+    expect(h.container.spool!.depth()).toBe(1);
+    expect(await h.container.spool!.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    const kept = await recordings();
+    expect(kept).toHaveLength(2);
+    expect(kept.find((r) => r.seconds === 12)).toMatchObject({ callId: call.id, agentId: ids[A], kind: 'conversation', status: 'available' });
+  });
+
   it('records a bridged call on two channels once, however often Twilio reports it, and tells a caller who waits', async () => {
     const t = await h.twilio.placeCall({ from: '+8613911110000', to: HOTLINE, agents: { [A]: accepts } });
     expect(t.bridgedTo).toBe(A);
