@@ -70,6 +70,8 @@ export class DegradedCalls {
       coordinator: Coordinator;
       clock: Clock;
       speaker: Speaker;
+      /** A hotline number's own language and greeting, in memory (HotlineVoices): a caller hears their number's language. */
+      voiceFor?: (hotlineNumber: string) => Speaker;
       settings: DegradedSettings;
       logger: Logger;
     },
@@ -144,10 +146,10 @@ export class DegradedCalls {
     const { call, attempt } = held;
     const now = this.d.clock.now();
     const s = this.d.settings;
-    const apologise = owesApology(call.startedAt, now, s.answerThresholdSeconds, speechSeconds(this.d.speaker.text.whisper({ apologise: false })));
+    const apologise = owesApology(call.startedAt, now, s.answerThresholdSeconds, speechSeconds(this.voice(call).text.whisper({ apologise: false })));
     attempt.apologyCued = apologise;
     await this.write({ type: 'agent-screened', callSid: call.callSid, attemptId, childCallSid, apologyCued: apologise, at: iso(now) });
-    return screenTwiml(this.d.speaker, { apologise, timeoutSeconds: s.screenTimeoutSeconds, actionUrl: this.url('screen-result', { attempt: attemptId }) });
+    return screenTwiml(this.voice(call), { apologise, timeoutSeconds: s.screenTimeoutSeconds, actionUrl: this.url('screen-result', { attempt: attemptId }) });
   }
 
   async screenResult(attemptId: string, digits: string | undefined): Promise<string> {
@@ -156,12 +158,12 @@ export class DegradedCalls {
     const { call, attempt } = held;
     const now = this.d.clock.now();
     const cue = !attempt.apologyCued && owesApology(call.startedAt, now, this.d.settings.answerThresholdSeconds);
-    const putThrough = cue ? new Date(now.getTime() + speechSeconds(this.d.speaker.text.apologyCue) * 1000) : now;
+    const putThrough = cue ? new Date(now.getTime() + speechSeconds(this.voice(call).text.apologyCue) * 1000) : now;
     attempt.acceptedAt = putThrough;
     call.state = 'connected';
     await this.write({ type: 'agent-accepted', callSid: call.callSid, attemptId, at: iso(putThrough) });
     await this.d.coordinator.extendClaim(attempt.agentId, holderOf(call, attempt), (this.d.settings.maxTalkSeconds + CLAIM_SLACK_SECONDS) * 1000).catch(() => false);
-    return acceptedTwiml(this.d.speaker, cue);
+    return acceptedTwiml(this.voice(call), cue);
   }
 
   /**
@@ -183,14 +185,14 @@ export class DegradedCalls {
     await this.finish(call, attempt, outcome, p.dialCallStatus, now);
     if (bridged) {
       await this.end(call, { outcome: 'answered', endedBy: callerGone ? 'caller' : 'agent' }, now);
-      return callerGone ? emptyTwiml() : sayAndHangUp(this.d.speaker, this.d.speaker.text.thanks);
+      return callerGone ? emptyTwiml() : sayAndHangUp(this.voice(call), this.voice(call).text.thanks);
     }
     if (callerGone) {
       await this.end(call, { outcome: 'abandoned', endedBy: 'caller' }, now);
       return emptyTwiml();
     }
     call.state = 'hunting';
-    return this.ringNext(call, now, this.d.speaker.text.holdOn);
+    return this.ringNext(call, now, this.voice(call).text.holdOn);
   }
 
   /** An agent leg's progress: spooled, and a leg that is over frees its agent (claims live in the coordinator). */
@@ -302,7 +304,7 @@ export class DegradedCalls {
   private dialTwiml(call: HeldCall, attemptId: string, endpoint: Endpoint, remainingSeconds: number, prompt?: string): string {
     const s = this.d.settings;
     const res = newResponse();
-    if (prompt) this.d.speaker.say(res, prompt);
+    if (prompt) this.voice(call).say(res, prompt);
     const q = { attempt: attemptId };
     dialAgent(res, {
       endpoint,
@@ -322,9 +324,9 @@ export class DegradedCalls {
   private async noAgent(call: HeldCall, now: Date, reason: string): Promise<string> {
     const duty = this.d.settings.fallbackNumber;
     await this.end(call, { outcome: 'missed', endedBy: 'system', missedReason: duty ? 'database-down-duty-number' : reason }, now);
-    if (!duty) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    if (!duty) return sayAndHangUp(this.voice(call), this.voice(call).text.noAgent);
     const res = newResponse();
-    this.d.speaker.say(res, this.d.speaker.text.transferringToDuty);
+    this.voice(call).say(res, this.voice(call).text.transferringToDuty);
     res.dial({ timeout: 30 }, duty);
     return res.toString();
   }
@@ -343,7 +345,7 @@ export class DegradedCalls {
   private replayIncoming(call: HeldCall): string {
     if (call.state !== 'hunting') return emptyTwiml();
     const open = call.attempts.find((a) => !a.finished);
-    if (!open) return sayAndHangUp(this.d.speaker, this.d.speaker.text.noAgent);
+    if (!open) return sayAndHangUp(this.voice(call), this.voice(call).text.noAgent);
     const remaining = this.d.settings.maxCallerWaitSeconds - secondsBetween(call.startedAt, this.d.clock.now());
     return this.dialTwiml(call, open.id, parseEndpoint(open.endpoint)!, remaining);
   }
@@ -377,6 +379,11 @@ export class DegradedCalls {
       this.replayed(event.callSid);
       throw err;
     }
+  }
+
+  /** The caller's number's voice (its language), else the server's. */
+  private voice(call: { to: string }): Speaker {
+    return this.d.voiceFor?.(call.to) ?? this.d.speaker;
   }
 
   private url(name: string, query: Record<string, string>): string {

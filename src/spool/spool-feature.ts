@@ -34,6 +34,7 @@ export function spoolFeature(c: Container): Feature {
     coordinator: c.coordinator,
     clock: c.clock,
     speaker: c.speaker,
+    voiceFor: (hotlineNumber) => c.voices.forNumber(hotlineNumber),
     logger: c.logger,
     settings: {
       publicBaseUrl: c.config.PUBLIC_BASE_URL,

@@ -179,6 +179,29 @@ describe("a hotline's own greeting and language", { timeout: 180_000 }, () => {
     expect(missed.callerHeard.join('')).not.toMatch(/[\u4e00-\u9fff]/);
   });
 
+  it('while PostgreSQL is down, an English hotline\'s callers are still spoken to in English (its voice is kept in memory)', async () => {
+    h = await startHotline({}, '2026-11-23T02:00:00Z');
+    const a = (await h.api.addAgent('Ann', A)).id;
+    expect((await h.api.post('/api/hotlines', { number: HOTLINE, name: 'Export desk', agentIds: [a], language: 'en-US' })).status).toBe(201);
+    await h.container.lastKnownRoster.refresh(HOTLINE, h.clock.now());
+    const db = h.container.db;
+    const { query, transaction } = db;
+    const refused = async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    };
+    Object.assign(db, { query: refused, transaction: refused });
+    try {
+      // Carried from memory: Ann rings, her phone hears the English whisper; she lets it ring out, and the caller hears the English apology.
+      const t = await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: { does: 'ring-out' } } });
+      expect(t.dialed).toEqual([A]);
+      expect(h.container.spool!.depth()).toBeGreaterThan(0);
+      expect(t.callerHeard.join(' ')).toMatch(/no agent can take your call/i);
+      expect(t.callerHeard.join('')).not.toMatch(/[\u4e00-\u9fff]/);
+    } finally {
+      Object.assign(db, { query, transaction });
+    }
+  });
+
   it('without GREETING_BEFORE_RING the first agent still rings at once, with nothing said before; another number keeps the server language', async () => {
     h = await startHotline({}, '2026-11-23T02:00:00Z');
     const a = (await h.api.addAgent('Ann', A)).id;
