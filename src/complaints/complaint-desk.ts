@@ -94,7 +94,9 @@ export class ComplaintDesk {
     if (!owner) return false;
     const due = new Intl.DateTimeFormat('en-GB', { timeZone: this.d.timeZone, hour: '2-digit', minute: '2-digit' }).format(c.replyDueAt);
     try {
-      await this.d.notifier.toAgent(owner, 'complaint-reminder', { zh: texts['zh-CN'].reminder(c.phone, due), en: texts['en-US'].reminder(c.phone, due) }, { from: c.hotlineNumber });
+      // Through a WeCom or DingTalk group the caller's number is masked: the owner's page link (its
+      // case listed with the number in full) goes with it.
+      await this.d.notifier.toAgent(owner, 'complaint-reminder', { zh: texts['zh-CN'].reminder(c.phone, due), en: texts['en-US'].reminder(c.phone, due) }, { from: c.hotlineNumber, pageLink: true });
       return true;
     } catch (err) {
       this.d.logger.warn('complaint reminder not sent: retried next pass', { caseId: c.id, err });

@@ -197,7 +197,7 @@ export class TicketDesk {
     if (!owner) return false;
     const f = { kind: t.kind, phone: t.phone ?? '-', due: this.local(t.dueAt), summary: t.summary ?? '' };
     try {
-      await this.d.notifier.toAgent(owner, 'ticket-reminder', { zh: ticketTexts.reminder('zh-CN', f), en: ticketTexts.reminder('en-US', f) }, { from: await this.sender(t) });
+      await this.d.notifier.toAgent(owner, 'ticket-reminder', { zh: ticketTexts.reminder('zh-CN', f), en: ticketTexts.reminder('en-US', f) }, { from: await this.sender(t), pageLink: true });
       await this.d.store.recordEvent(t.id, 'reminded', null, 'system', this.d.clock.now());
       return true;
     } catch (err) {

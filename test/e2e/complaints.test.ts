@@ -3,7 +3,9 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComplaintFeature } from '../../src/complaints/complaint-feature';
 import { afterCallOf, interceptAfterCallRest, pagePathIn, type AfterCallRest } from '../support/after-call';
+import type { NotifyFeature } from '../../src/notify/notify-feature';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
+import { DINGTALK_API, fakeChannels } from '../support/notify-fakes';
 
 const CALLER = '+8613911112222';
 const A = '+8613800000001';
@@ -152,5 +154,41 @@ describe('complaint cases (R11)', () => {
     await desk().runDue();
     expect(await complaints('?status=open')).toMatchObject([{ callIds: [third], weight: 1 }]);
     expect(await complaints(`?owner=${agentA}&status=closed`)).toMatchObject([{ weight: 2 }]);
+  });
+});
+
+describe('a complaint reminder through a DingTalk group robot', () => {
+  const DING_TOKEN = 'ding-token-0002';
+  const DING_SECRET = 'SEC00112233445566778899aabbccddeeff';
+
+  it('masks the caller in the group and carries the owner’s page link, where the case is listed', async () => {
+    const h = await startHotline({ DINGTALK_API_BASE_URL: DINGTALK_API, ADMIN_ALERT_PHONES: ADMIN });
+    try {
+      interceptAfterCallRest(h);
+      const fakes = fakeChannels({ now: () => h.clock.now(), dingtalkSecrets: { [DING_TOKEN]: DING_SECRET } });
+      const agentA = (await h.api.addAgent('Agent A', A)).id;
+      const channel = await h.api.post('/api/notify-channels', { kind: 'dingtalk-robot', name: '热线群', accessToken: DING_TOKEN, secret: DING_SECRET });
+      expect(channel.status).toBe(201);
+      expect((await h.api.put(`/api/agents/${agentA}/notify`, { channel: channel.body.id, mobile: '+8613800000009' })).status).toBe(200);
+      await h.twilio.placeCall({ from: CALLER, to: HOTLINE, agents: { [A]: accepts } });
+      await afterCallOf(h).settled();
+      const id = (await h.api.get('/api/calls')).body.calls[0].id as string;
+      expect((await h.api.patch(`/api/calls/${id}`, { type: 'complaint' })).status).toBe(200);
+      h.clock.advance(20 * 60);
+      const desk = (h.container.features.find((f) => f.name === 'complaints') as ComplaintFeature).desk;
+      expect(await desk.runDue()).toMatchObject({ reminded: 1 });
+      await (h.container.features.find((f) => f.name === 'notify') as NotifyFeature).deliverDue();
+      const reminder = fakes.messages.find((m) => m.content.includes('投诉提醒'))!;
+      expect(reminder.content).not.toContain('13911112222');
+      const link = /https:\/\/hotline\.example\.test(\/m\/me\/[A-Za-z0-9_.-]+)/.exec(reminder.content);
+      expect(link).not.toBeNull();
+      // The link opens the owner's page, which lists the complaint with the caller's number in full.
+      const page = await request(h.app).get(link![1]!);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('投诉');
+    } finally {
+      await h.close();
+      nock.cleanAll();
+    }
   });
 });
