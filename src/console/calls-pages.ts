@@ -117,7 +117,6 @@ export function callsPages(d: ConsoleDeps): Router {
       page(v, { title: `${t(l, 'calls')} · ${shownNumber(v, c!.from)}`, active: 'calls', notice: req.query.done ? t(l, 'saved') : undefined }, html`
         <section class="card"><h2>${t(l, 'timeline')}</h2><ol class="timeline">${timeline}</ol></section>
         ${recordings}
-        ${tickets}
         <section class="card"><h2>${t(l, 'notes')}</h2>
           ${canChange
             ? html`<form method="post" action="/console/calls/${id}/notes" class="stack">${csrfField(v)}
@@ -130,6 +129,7 @@ export function callsPages(d: ConsoleDeps): Router {
           <div class="scroll"><table><tbody>${history.map(
             (h) => html`<tr><td>${localTime(h.changedAt, tz)}</td><td>${h.changedBy}</td><td>${label(l, 'field', h.field)}</td><td class="wrap">${h.oldValue ?? ''} → ${h.newValue ?? ''}</td></tr>`,
           )}</tbody></table></div></section>
+        ${tickets}
         ${customer
           ? html`<section class="card"><h2>${t(l, 'customerFile')}</h2><p>${customer.name ?? customer.nameSuggestion ?? '—'} · ${shownNumber(v, customer.phone)}</p>
               <p class="wrap">${customer.notes ?? ''}</p><h2>${t(l, 'earlierCalls')}</h2>${earlier.length ? callsTable(v, earlier, names, tz) : html`<p class="muted">${t(l, 'none')}</p>`}</section>`
