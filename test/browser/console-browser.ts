@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import type { AccountService } from '../../src/console/account-service';
 import type { ConsoleFeature } from '../../src/console/console-feature';
 import type { Role } from '../../src/domain/console-roles';
@@ -48,6 +48,43 @@ export async function listen(h: Hotline): Promise<{ base: string; close(): Promi
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * The browser side of a console test file, called once in its describe: Chromium and the hotline
+ * served over HTTP once `start(h)` runs (at the end of the describe's beforeAll), a fresh context
+ * per test (1280 px, zh-CN, 10 s timeouts, no cookies), and all of it closed after the tests.
+ */
+export function consoleBrowser(): { start(h: Hotline): Promise<void>; readonly base: string; readonly browser: Browser; readonly context: BrowserContext } {
+  let web: Awaited<ReturnType<typeof listen>> | undefined;
+  let chrome: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let context: BrowserContext | undefined;
+  beforeEach(async () => {
+    context = await chrome!.browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+    context.setDefaultTimeout(10_000);
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+  afterAll(async () => {
+    await chrome?.close();
+    await web?.close();
+  });
+  return {
+    async start(h: Hotline) {
+      web = await listen(h);
+      chrome = await launchChromium();
+    },
+    get base() {
+      return web!.base;
+    },
+    get browser() {
+      return chrome!.browser;
+    },
+    get context() {
+      return context!;
+    },
   };
 }
 

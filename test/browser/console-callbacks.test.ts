@@ -1,10 +1,9 @@
-import type { Browser, BrowserContext } from 'playwright-core';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest } from '../support/outbound-call';
-import { consoleOf as consoleFeature, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
+import { consoleBrowser, consoleOf as consoleFeature, createAccount, DESKTOP, fitsWidth, PHONE, screenshot, signIn } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -14,10 +13,7 @@ const MIN = 60_000;
 
 describe('the console in a real browser: callbacks, fines, the roster, reports, API tokens', () => {
   let h: Hotline;
-  let web: Awaited<ReturnType<typeof listen>>;
-  let chrome: Awaited<ReturnType<typeof launchChromium>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = consoleBrowser();
   let agentB: string;
   const supervisor = { username: 'zhou', password: 'zhou-password-1' };
   const viewer = { username: 'li', password: 'li-password-1' };
@@ -50,44 +46,33 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
     const late = due.filter((c) => c.phone !== '+8613911110013').map((c) => new Date(c.dueAt).getTime());
     h.clock.set(new Date(Math.max(...late) + MIN));
     await callbacks.scheduler.runDue(h.clock.now());
-    web = await listen(h);
-    chrome = await launchChromium();
-    browser = chrome.browser;
+    await ui.start(h);
   });
   afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
     await h?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context.close();
   });
 
   const fines = async () => (await h.api.get('/api/fines?month=2026-11')).body.agents.flatMap((a: { fines: unknown[] }) => a.fines) as { id: string; waived: boolean; waivedBy: string | null; amount: number }[];
 
   it('shows a viewer the fines ledger with no way to waive, and refuses a forged waiver', async () => {
-    const page = await signIn(context, web.base, viewer);
-    await page.goto(`${web.base}/console/fines?month=2026-11`);
+    const page = await signIn(ui.context, ui.base, viewer);
+    await page.goto(`${ui.base}/console/fines?month=2026-11`);
     expect(await page.locator('tr[data-fine]').count()).toBe(2);
     expect(await page.locator('form[action$="/waive"]').count()).toBe(0);
     const [fine] = await fines();
     const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
-    const res = await page.request.post(`${web.base}/console/fines/${fine!.id}/waive`, { form: { _csrf: csrf!, reason: 'I am only a viewer' } });
+    const res = await page.request.post(`${ui.base}/console/fines/${fine!.id}/waive`, { form: { _csrf: csrf!, reason: 'I am only a viewer' } });
     expect(res.status()).toBe(403);
     expect((await fines()).every((f) => !f.waived)).toBe(true);
   });
 
   it('lets a supervisor waive a fine with a reason, and the ledger names who waived it', async () => {
-    const page = await signIn(context, web.base, supervisor);
-    await page.goto(`${web.base}/console/fines?month=2026-11`);
+    const page = await signIn(ui.context, ui.base, supervisor);
+    await page.goto(`${ui.base}/console/fines?month=2026-11`);
     const row = page.locator('tr[data-fine]').first();
     const id = await row.getAttribute('data-fine');
     // A waiver without a reason is refused by the form; one forged without the CSRF token by the server.
-    const forged = await page.request.post(`${web.base}/console/fines/${id}/waive`, { form: { reason: 'no token' } });
+    const forged = await page.request.post(`${ui.base}/console/fines/${id}/waive`, { form: { reason: 'no token' } });
     expect(forged.status()).toBe(403);
     await row.locator('input[name=reason]').fill('病假已批准');
     await Promise.all([page.waitForURL(/waived=1/), row.locator('button[type=submit]').click()]);
@@ -107,8 +92,8 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
   });
 
   it('lists open callbacks late first, hands one over to another agent and places it', async () => {
-    const page = await signIn(context, web.base, supervisor);
-    await page.goto(`${web.base}/console/callbacks`);
+    const page = await signIn(ui.context, ui.base, supervisor);
+    await page.goto(`${ui.base}/console/callbacks`);
     const rows = page.locator('tr[data-callback]');
     expect(await rows.count()).toBe(3);
     // Late ones come first.
@@ -133,12 +118,12 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
     expect(dialled[0]).toMatchObject({ actor: 'account:zhou', action: 'callback.dial' });
     expect((await h.api.get(`/api/callbacks/${id}`)).body.attempts).toEqual([expect.objectContaining({ placedVia: 'console' })]);
     // A second press while the owner's phone rings is a conflict, and places nothing.
-    await page.goto(`${web.base}/console/callbacks`);
+    await page.goto(`${ui.base}/console/callbacks`);
     const [again] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator(`tr[data-callback="${id}"] form[action$="/dial"] button`).click()]);
     expect(again.status()).toBe(409);
     expect(rest.calls).toHaveLength(1);
 
-    await page.goto(`${web.base}/console/callbacks`);
+    await page.goto(`${ui.base}/console/callbacks`);
     await screenshot(page, 'console-callbacks');
     await page.setViewportSize(PHONE);
     expect(await fitsWidth(page)).toBe(true);
@@ -146,14 +131,14 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
   });
 
   it('adds an agent, pauses them with a reason and resumes them', async () => {
-    const page = await signIn(context, web.base, supervisor);
-    await page.goto(`${web.base}/console/agents`);
+    const page = await signIn(ui.context, ui.base, supervisor);
+    await page.goto(`${ui.base}/console/agents`);
     await page.fill('form.stack input[name=name]', '王芳');
     await page.fill('form.stack input[name=phone]', 'not a phone');
     const [bad] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('form.stack button[type=submit]')]);
     expect(bad.status()).toBe(400);
     await expect(page.locator('[role=alert]').textContent()).resolves.toContain('phone: must be an E.164 number');
-    await page.goto(`${web.base}/console/agents`);
+    await page.goto(`${ui.base}/console/agents`);
     await page.fill('form.stack input[name=name]', '王芳');
     await page.fill('form.stack input[name=phone]', '+8613800000003');
     await Promise.all([page.waitForURL(/done=1/), page.click('form.stack button[type=submit]')]);
@@ -173,10 +158,10 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
   });
 
   it('draws the weekly charts with data, and offers the CSV and the print page', async () => {
-    const page = await signIn(context, web.base, admin);
+    const page = await signIn(ui.context, ui.base, admin);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${web.base}/console/reports?week=2026-W48`);
+    await page.goto(`${ui.base}/console/reports?week=2026-W48`);
     for (const chart of ['byDay', 'heatmap', 'perAgent', 'ratings']) {
       await page.waitForSelector(`[data-chart=${chart}][data-rendered=true] canvas`);
     }
@@ -191,20 +176,20 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
     await expect.poll(() => fitsWidth(page)).toBe(true);
     await screenshot(page, 'console-reports-390');
 
-    const csv = await page.request.get(`${web.base}/console/reports/weekly.csv?week=2026-W48`);
+    const csv = await page.request.get(`${ui.base}/console/reports/weekly.csv?week=2026-W48`);
     expect(csv.headers()['content-type']).toContain('text/csv');
     const text = await csv.text();
     expect(text).toContain('2026-11-23,6,3,3,0');
     expect(text).toContain('张伟');
-    const print = await page.request.get(`${web.base}/console/reports/print?week=2026-W48`);
+    const print = await page.request.get(`${ui.base}/console/reports/print?week=2026-W48`);
     expect(await print.text()).toContain('class="print"');
-    const bad = await page.request.get(`${web.base}/console/reports?week=2026-W99`);
+    const bad = await page.request.get(`${ui.base}/console/reports?week=2026-W99`);
     expect(bad.status()).toBe(400);
   });
 
   it('creates a personal API token shown once; the API names its account in the audit; a viewer holds none', async () => {
-    const page = await signIn(context, web.base, supervisor);
-    await page.goto(`${web.base}/console/tokens`);
+    const page = await signIn(ui.context, ui.base, supervisor);
+    await page.goto(`${ui.base}/console/tokens`);
     await page.fill('input[name=name]', '周报脚本');
     await page.click('form.inline button[type=submit]');
     const token = (await page.locator('[data-new-token]').textContent())!.trim();
@@ -219,25 +204,25 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
     const history = (await h.api.get(`/api/calls/${id}/notes-history`)).body.changes;
     expect(history.at(-1)).toMatchObject({ field: 'type', newValue: 'repair', changedBy: 'account:zhou' });
 
-    await page.goto(`${web.base}/console/tokens`);
+    await page.goto(`${ui.base}/console/tokens`);
     await Promise.all([page.waitForURL(/\/console\/tokens$/), page.locator('form[action$="/revoke"] button').first().click()]);
     expect((await request(h.app).get('/api/calls').set('Authorization', `Bearer ${token}`)).status).toBe(401);
 
-    const other = await browser.newContext({ viewport: DESKTOP });
-    const viewerPage = await signIn(other, web.base, viewer);
-    await viewerPage.goto(`${web.base}/console/tokens`);
+    const other = await ui.browser.newContext({ viewport: DESKTOP });
+    const viewerPage = await signIn(other, ui.base, viewer);
+    await viewerPage.goto(`${ui.base}/console/tokens`);
     expect(await viewerPage.locator('input[name=name]').count()).toBe(0);
     const csrf = await viewerPage.locator('input[name=_csrf]').first().getAttribute('value');
-    expect((await viewerPage.request.post(`${web.base}/console/tokens`, { form: { _csrf: csrf!, name: 'x' } })).status()).toBe(403);
+    expect((await viewerPage.request.post(`${ui.base}/console/tokens`, { form: { _csrf: csrf!, name: 'x' } })).status()).toBe(403);
     await other.close();
   });
 
   it('works at 390 px wide on every page, in Mandarin and in English', async () => {
-    const phone = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
+    const phone = await ui.browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
     try {
-      const page = await signIn(phone, web.base, admin);
+      const page = await signIn(phone, ui.base, admin);
       for (const path of ['/console/', '/console/calls', '/console/callbacks', '/console/fines?month=2026-11', '/console/agents', '/console/reports?week=2026-W48', '/console/tokens', '/console/accounts']) {
-        await page.goto(`${web.base}${path}`);
+        await page.goto(`${ui.base}${path}`);
         expect(await fitsWidth(page), path).toBe(true);
         const shot = { '/console/calls': 'console-calls-390', '/console/tokens': 'console-tokens-390', '/console/accounts': 'console-accounts-390' }[path];
         if (shot) await screenshot(page, shot);
@@ -249,7 +234,7 @@ describe('the console in a real browser: callbacks, fines, the roster, reports, 
       await page.click('text=English');
       await page.waitForURL(/\/console\/accounts$/);
       await expect(page.locator('h1').textContent()).resolves.toBe('Accounts');
-      await page.goto(`${web.base}/console/`);
+      await page.goto(`${ui.base}/console/`);
       await expect(page.locator('[data-tile=answerRate] .k').textContent()).resolves.toBe('Answer rate');
     } finally {
       await phone.close();

@@ -1,9 +1,8 @@
 import nock from 'nock';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterCallOf, interceptAfterCallRest } from '../support/after-call';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
-import { consoleOf, createAccount, DESKTOP, fitsPhone, launchChromium, listen, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleBrowser, consoleOf, createAccount, fitsPhone, screenshot, signIn, watchProblems } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -13,10 +12,7 @@ const accepts = { does: 'accept', ringSeconds: 3, pressAfterSeconds: 1, talkSeco
 
 describe('the console in a real browser: complaint cases, the monthly evaluation, unfinished notes', () => {
   let h: Hotline;
-  let web: Awaited<ReturnType<typeof listen>>;
-  let chrome: Awaited<ReturnType<typeof launchChromium>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = consoleBrowser();
   let agentA: string;
   const supervisor = { username: 'zhou', password: 'zhou-password-1' };
   const viewer = { username: 'li', password: 'li-password-1' };
@@ -42,23 +38,12 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
       h.clock.advance(300);
     }
     expect((await h.api.patch(`/api/calls/${callIds.typed}`, { type: 'consultation' })).status).toBe(200);
-    web = await listen(h);
-    chrome = await launchChromium();
-    browser = chrome.browser;
+    await ui.start(h);
     // Whole call flows on a busy machine: more than the default minute, only to catch a hang.
   }, 180_000);
   afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
     await h?.close();
     nock.cleanAll();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context.close();
   });
 
   const complaints = async (q = '') => (await h.api.get(`/api/complaints${q}`)).body.complaints as Record<string, any>[];
@@ -66,10 +51,10 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
 
   /** At 390 px the page fits, and every action of it is inside the window. */
   it('shows each complaint with its reply clock counting down; a supervisor records a progress reply and closes a case with a resolution', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
     h.clock.advance(5 * 60);
-    await page.goto(`${web.base}/console/complaints`);
+    await page.goto(`${ui.base}/console/complaints`);
     const first = await caseOf(callIds.first!);
     const second = await caseOf(callIds.second!);
     const card = (id: string) => page.locator(`[data-complaint="${id}"]`);
@@ -92,7 +77,7 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     expect((await caseOf(callIds.first!)).progress).toEqual([]);
     watch.problems.length = 0; // the 400 just asked for
 
-    await page.goto(`${web.base}/console/complaints`);
+    await page.goto(`${ui.base}/console/complaints`);
     await card(first.id).locator('textarea[name=note]').fill('已致电客户，维修人员明天上午上门');
     await card(first.id).locator('select[name=channel]').selectOption('call');
     await Promise.all([page.waitForURL(/replied=1/), card(first.id).locator('form[data-action=progress] button').click()]);
@@ -102,7 +87,7 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
 
     // The second passes its deadline unanswered: late, shown first.
     h.clock.advance(25 * 60);
-    await page.goto(`${web.base}/console/complaints`);
+    await page.goto(`${ui.base}/console/complaints`);
     expect(await page.locator('[data-complaint]').first().getAttribute('data-complaint')).toBe(second.id);
     await expect(card(second.id).locator('[data-reply-clock]').textContent()).resolves.toBe('超时 5分');
     expect(await card(second.id).locator('.pill.late').count()).toBeGreaterThan(0);
@@ -116,9 +101,9 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     await expect(card(second.id).locator('[data-resolution]').textContent()).resolves.toContain('周主管');
     await fitsPhone(page, 'console-complaints-closed');
     // Closing twice is a conflict.
-    await page.goto(`${web.base}/console/complaints`);
+    await page.goto(`${ui.base}/console/complaints`);
     const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
-    const again = await page.request.post(`${web.base}/console/complaints/${second.id}/close`, { form: { _csrf: csrf!, resolution: 'once more' } });
+    const again = await page.request.post(`${ui.base}/console/complaints/${second.id}/close`, { form: { _csrf: csrf!, resolution: 'once more' } });
     expect(again.status()).toBe(409);
     const audit = await consoleOf(h).audit.recent({ target: second.id, limit: 5 });
     expect(audit[0]).toMatchObject({ actor: 'account:zhou', action: 'complaint.close' });
@@ -126,24 +111,24 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
   });
 
   it('shows a viewer the cases with no forms, and refuses a forged reply', async () => {
-    const page = await signIn(context, web.base, viewer);
+    const page = await signIn(ui.context, ui.base, viewer);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/complaints?view=closed`);
-    await page.goto(`${web.base}/console/complaints`);
+    await page.goto(`${ui.base}/console/complaints?view=closed`);
+    await page.goto(`${ui.base}/console/complaints`);
     expect(await page.locator('form[data-action]').count()).toBe(0);
     const open = (await complaints()).find((c) => c.status !== 'closed')!;
     const before = open.progress.length;
     const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
-    const res = await page.request.post(`${web.base}/console/complaints/${open.id}/progress`, { form: { _csrf: csrf!, note: 'I am only a viewer', channel: 'sms' } });
+    const res = await page.request.post(`${ui.base}/console/complaints/${open.id}/progress`, { form: { _csrf: csrf!, note: 'I am only a viewer', channel: 'sms' } });
     expect(res.status()).toBe(403);
     expect((await complaints()).find((c) => c.id === open.id)!.progress).toHaveLength(before);
     expect(watch.problems).toEqual([]);
   });
 
   it('shows the month’s grades, the parts that make each, the rule in force, and a drill-down per agent whose points add up to the score', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/monthly?month=2026-11`);
+    await page.goto(`${ui.base}/console/monthly?month=2026-11`);
     const api = (await h.api.get('/api/reports/monthly?month=2026-11')).body;
     expect(await page.locator('[data-incomplete]').count()).toBe(1);
     const row = page.locator(`tr[data-agent="${agentA}"]`);
@@ -165,16 +150,16 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     expect(await page.locator('tr[data-part=quality]').count()).toBe(1);
     await screenshot(page, 'console-monthly-agent');
     await fitsPhone(page, 'console-monthly-agent');
-    const missing = await page.request.get(`${web.base}/console/monthly/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}?month=2026-11`);
+    const missing = await page.request.get(`${ui.base}/console/monthly/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}?month=2026-11`);
     expect(missing.status()).toBe(404);
-    expect((await page.request.get(`${web.base}/console/monthly?month=2026-13`)).status()).toBe(400);
+    expect((await page.request.get(`${ui.base}/console/monthly?month=2026-13`)).status()).toBe(400);
     expect(watch.problems).toEqual([]);
   });
 
   it('lists the answered calls nobody has written up, and a supervisor writes one up in place', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/notes`);
+    await page.goto(`${ui.base}/console/notes`);
     const rows = page.locator('tr[data-call]');
     expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-call')))).toEqual([callIds.unwritten]);
     await fitsPhone(page, 'console-notes');
@@ -189,10 +174,10 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     expect((await h.api.get(`/api/calls/${callIds.unwritten}/notes-history`)).body.changes.at(-1)).toMatchObject({ changedBy: 'account:zhou' });
     // A write-up without a type is refused, and nothing changes.
     const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
-    const bad = await page.request.post(`${web.base}/console/notes/${callIds.typed}`, { form: { _csrf: csrf!, type: '', summary: 'x' } });
+    const bad = await page.request.post(`${ui.base}/console/notes/${callIds.typed}`, { form: { _csrf: csrf!, type: '', summary: 'x' } });
     expect(bad.status()).toBe(400);
     expect((await h.api.get(`/api/calls/${callIds.typed}`)).body.type).toBe('consultation');
-    expect((await page.request.get(`${web.base}/console/notes?from=2026-02-31`)).status()).toBe(400);
+    expect((await page.request.get(`${ui.base}/console/notes?from=2026-02-31`)).status()).toBe(400);
     expect(watch.problems).toEqual([]);
   });
 });

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHotline, type Hotline } from '../support/hotline-harness';
-import { createAccount, DESKTOP, fitsPhone, launchChromium, listen, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleBrowser, createAccount, fitsPhone, screenshot, signIn, watchProblems } from './console-browser';
 
 // 10:00 on Monday 28 September 2026 in Shanghai: the week of 国庆 begins on Thursday.
 const START = '2026-09-28T02:00:00Z';
@@ -10,10 +9,7 @@ const year2026 = readFileSync('docs/holidays/2026.json', 'utf8');
 
 describe('the holidays page in a real browser', () => {
   let h: Hotline;
-  let web: Awaited<ReturnType<typeof listen>>;
-  let chrome: Awaited<ReturnType<typeof launchChromium>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = consoleBrowser();
   const admin = { username: 'wang', password: 'wang-password-1' };
   const supervisor = { username: 'zhou', password: 'zhou-password-1' };
 
@@ -22,27 +18,16 @@ describe('the holidays page in a real browser', () => {
     await h.api.addAgent('张伟', '+8613800000001');
     await createAccount(h, admin.username, 'admin', admin.password);
     await createAccount(h, supervisor.username, 'supervisor', supervisor.password);
-    web = await listen(h);
-    chrome = await launchChromium();
-    browser = chrome.browser;
+    await ui.start(h);
   }, 180_000);
   afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
     await h?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context.close();
   });
 
   it('an admin pastes the 2026 file, adds a make-up day and removes one; the roster week shows the holiday; at 390 px every action is reachable', { timeout: 120_000 }, async () => {
-    const page = await signIn(context, web.base, admin);
+    const page = await signIn(ui.context, ui.base, admin);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/holidays?year=2026`);
+    await page.goto(`${ui.base}/console/holidays?year=2026`);
     await page.locator('textarea[name=json]').fill(year2026);
     await Promise.all([page.waitForURL(/done=1/), page.locator('form[action="/console/holidays/paste"] button').click()]);
     expect(await page.locator('[data-date]').count()).toBe(39);
@@ -60,16 +45,16 @@ describe('the holidays page in a real browser', () => {
     expect((await h.api.get('/api/holidays?year=2026')).body.days).toHaveLength(39);
     await screenshot(page, 'console-holidays');
 
-    await page.goto(`${web.base}/console/roster?week=2026-09-28`);
+    await page.goto(`${ui.base}/console/roster?week=2026-09-28`);
     expect(await page.locator('.day.holiday[data-day="2026-10-01"] [data-holiday]').textContent()).toBe('国庆节');
     await fitsPhone(page, 'console-roster-holiday');
     expect(watch.problems).toEqual([]);
   });
 
   it('a supervisor reads the year but is offered no change', { timeout: 60_000 }, async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/holidays?year=2026`);
+    await page.goto(`${ui.base}/console/holidays?year=2026`);
     expect(await page.locator('[data-read-only]').count()).toBe(1);
     expect(await page.locator('main form').count()).toBe(0);
     await page.click('text=下一年');

@@ -1,18 +1,15 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterCallOf, interceptAfterCallRest } from '../support/after-call';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
-import { createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleBrowser, createAccount, fitsWidth, PHONE, screenshot, signIn, watchProblems } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
 
 describe('the QC pages in a real browser: the queue, and a review with the player beside the form', () => {
   let h: Hotline;
-  let web: Awaited<ReturnType<typeof listen>>;
-  let chrome: Awaited<ReturnType<typeof launchChromium>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = consoleBrowser();
   const supervisor = { username: 'zhou', password: 'zhou-password-1' };
   const viewer = { username: 'li', password: 'li-password-1' };
 
@@ -31,29 +28,18 @@ describe('the QC pages in a real browser: the queue, and a review with the playe
     }
     await afterCallOf(h).settled();
     h.clock.set(new Date('2026-11-09T01:00:00Z'));
-    web = await listen(h);
-    chrome = await launchChromium();
-    browser = chrome.browser;
+    await ui.start(h);
   });
   afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
     await h?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context.close();
   });
 
   /** Opens the first queued call, checks the player, scores the inspector's items and saves. */
   async function reviewFirst(page: Page, scores: Record<string, string>): Promise<string> {
-    await page.goto(`${web.base}/console/qc`);
+    await page.goto(`${ui.base}/console/qc`);
     const first = page.locator('tr[data-queued]').first();
     const callId = (await first.getAttribute('data-queued'))!;
-    await Promise.all([page.waitForURL(`${web.base}/console/qc/calls/${callId}`), first.locator('a').click()]);
+    await Promise.all([page.waitForURL(`${ui.base}/console/qc/calls/${callId}`), first.locator('a').click()]);
     const player = page.locator('audio[data-recording]');
     // With a signed link: the session cookie is scoped to /console and the player's request goes to /api.
     await expect(player.getAttribute('src')).resolves.toMatch(new RegExp(`^/api/calls/${callId}/recording\\?token=`));
@@ -72,9 +58,9 @@ describe('the QC pages in a real browser: the queue, and a review with the playe
   }
 
   it('lists the queue and saves a review at 1280 px, with no console error', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const { problems } = watchProblems(page);
-    await page.goto(`${web.base}/console/qc`);
+    await page.goto(`${ui.base}/console/qc`);
     expect(await page.locator('tr[data-queued]').count()).toBe(4);
     await screenshot(page, 'console-qc');
     // Side by side on a desktop: the player's box starts level with the form's.
@@ -90,17 +76,17 @@ describe('the QC pages in a real browser: the queue, and a review with the playe
     expect(review).toMatchObject({ callId, score: 95, reviewedBy: 'account:zhou' });
     expect(review.items.find((i: { id: string }) => i.id === 'courtesy')).toMatchObject({ score: 15, note: '语气亲切', source: 'inspector' });
     // Reviewed: the page shows the result and no form.
-    await page.goto(`${web.base}/console/qc/calls/${callId}`);
+    await page.goto(`${ui.base}/console/qc/calls/${callId}`);
     expect(await page.locator('[data-reviewed]').count()).toBe(1);
     expect(await page.locator('form.qc-form').count()).toBe(0);
     expect(problems).toEqual([]);
   });
 
   it('works at 390 px, and names a score out of range', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     await page.setViewportSize(PHONE);
     const { problems } = watchProblems(page);
-    await page.goto(`${web.base}/console/qc`);
+    await page.goto(`${ui.base}/console/qc`);
     expect(await fitsWidth(page)).toBe(true);
     await page.locator('tr[data-queued] a').first().click();
     await page.waitForSelector('audio[data-recording]');
@@ -117,16 +103,16 @@ describe('the QC pages in a real browser: the queue, and a review with the playe
     // The browser's own check stops 16 of 15; a forged form gets a 400 naming the item, and nothing is saved.
     const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
     const next = (await page.locator('tr[data-queued]').first().getAttribute('data-queued'))!;
-    const res = await page.request.post(`${web.base}/console/qc/calls/${next}`, { form: { _csrf: csrf!, 'score.greeting': '16', 'score.courtesy': '1', 'score.anything-else': '1', 'score.thanks': '1' } });
+    const res = await page.request.post(`${ui.base}/console/qc/calls/${next}`, { form: { _csrf: csrf!, 'score.greeting': '16', 'score.courtesy': '1', 'score.anything-else': '1', 'score.thanks': '1' } });
     expect(res.status()).toBe(400);
     expect(await res.text()).toContain("items.0.score: must be a whole number from 0 to 15 for &#39;greeting&#39;");
     expect((await h.api.get('/api/qc/reviews?month=2026-11')).body.reviews).toHaveLength(before + 1);
   });
 
   it('shows a viewer no QC link and refuses the page', async () => {
-    const page = await signIn(context, web.base, viewer);
+    const page = await signIn(ui.context, ui.base, viewer);
     expect(await page.locator('nav a[href="/console/qc"]').count()).toBe(0);
-    const res = await page.goto(`${web.base}/console/qc`);
+    const res = await page.goto(`${ui.base}/console/qc`);
     expect(res!.status()).toBe(403);
   });
 });

@@ -1,10 +1,9 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallbackFeature } from '../../src/callbacks/callback-feature';
 import { maskPhone } from '../../src/domain/endpoint';
 import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, playCallbackCall } from '../support/outbound-call';
-import { consoleOf, createAccount, DESKTOP, fitsPhone, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleBrowser, consoleOf, createAccount, DESKTOP, fitsPhone, fitsWidth, PHONE, screenshot, signIn, watchProblems } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -14,10 +13,7 @@ const MIN = 60_000;
 
 describe('the console sharpened (issue 25): pause reasons, callbacks, fines, weekly.csv, Today’s warning, ratings, the language switch, 390 px', () => {
   let h: Hotline;
-  let web: Awaited<ReturnType<typeof listen>>;
-  let chrome: Awaited<ReturnType<typeof launchChromium>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = consoleBrowser();
   let agentA: string;
   let agentB: string;
   const supervisor = { username: 'walk.super', password: 'walk-password-1' };
@@ -42,28 +38,17 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     const late = due.filter((c) => c.phone !== '+8613911110013').map((c) => new Date(c.dueAt).getTime());
     h.clock.set(new Date(Math.max(...late) + MIN));
     await callbacks().scheduler.runDue(h.clock.now());
-    web = await listen(h);
-    chrome = await launchChromium();
-    browser = chrome.browser;
+    await ui.start(h);
     // Whole call flows on a busy machine: more than the default minute, only to catch a hang.
   }, 180_000);
   afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
     await h?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context.close();
   });
 
   it('declares the sign-in page’s own language, switches to English and back before signing in, and serves a favicon', async () => {
-    const page = await context.newPage();
+    const page = await ui.context.newPage();
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/sign-in`);
+    await page.goto(`${ui.base}/console/sign-in`);
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('zh-CN');
     await Promise.all([page.waitForURL(/\/console\/sign-in/), page.click('text=English')]);
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
@@ -73,7 +58,7 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     await expect(page.locator('button[type=submit]').textContent()).resolves.toBe('登录');
     await expect(page.locator('link[rel=icon]').getAttribute('href')).resolves.toBe('/console/assets/favicon.svg');
     for (const path of ['/favicon.ico', '/console/assets/favicon.svg']) {
-      const icon = await page.request.get(`${web.base}${path}`);
+      const icon = await page.request.get(`${ui.base}${path}`);
       expect(icon.status(), path).toBe(200);
       expect(icon.headers()['content-type'], path).toContain('image/svg+xml');
     }
@@ -81,9 +66,9 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
   });
 
   it('lists callbacks with when the call was (a link to it) and the time left, and shows those done in their own view', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/callbacks`);
+    await page.goto(`${ui.base}/console/callbacks`);
     const rows = page.locator('tr[data-callback]');
     expect(await rows.count()).toBe(3);
     const api = (await h.api.get('/api/callbacks')).body.callbacks as { id: string; phone: string; callIds: string[] }[];
@@ -103,7 +88,7 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     await Promise.all([page.waitForURL(/placed=1/), page.locator(`tr[data-callback="${onTime}"] form[action$="/dial"] button`).click()]);
     await playCallbackCall(h.twilio, h.clock, rest.calls[0]!, { does: 'press', digit: '1' }, { does: 'answer' });
     expect((await h.api.get(`/api/callbacks/${onTime}`)).body.status).toBe('done');
-    await page.goto(`${web.base}/console/callbacks`);
+    await page.goto(`${ui.base}/console/callbacks`);
     expect(await page.locator(`tr[data-callback="${onTime}"]`).count()).toBe(0);
     await Promise.all([page.waitForURL(/view=done/), page.click('[data-view=done]')]);
     const done = page.locator(`tr[data-callback="${onTime}"]`);
@@ -111,14 +96,14 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     expect(await done.locator('[data-called-at] a').count()).toBe(1);
     expect(await page.locator('form[action$="/dial"]').count()).toBe(0);
     await fitsPhone(page, 'console-callbacks-done');
-    expect((await page.request.get(`${web.base}/console/callbacks?view=nonsense`)).status()).toBe(400);
+    expect((await page.request.get(`${ui.base}/console/callbacks?view=nonsense`)).status()).toBe(400);
     expect(watch.problems).toEqual([]);
   });
 
   it('links each fine to its caller (masked) and callback, and names who waived it by the name they go by', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/fines?month=2026-11`);
+    await page.goto(`${ui.base}/console/fines?month=2026-11`);
     const row = page.locator('tr[data-fine]').first();
     const fineId = (await row.getAttribute('data-fine'))!;
     const fine = ((await h.api.get('/api/fines?month=2026-11')).body.agents as { fines: { id: string; callbackId: string }[] }[]).flatMap((a) => a.fines).find((f) => f.id === fineId)!;
@@ -136,20 +121,20 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     // The link leads to the callback's row.
     await Promise.all([page.waitForURL(/\/console\/callbacks/), page.locator(`tr[data-fine="${fineId}"] [data-fine-callback]`).click()]);
     expect(await page.locator(`#cb-${cb.id}`).count()).toBe(1);
-    await page.goto(`${web.base}/console/fines?month=2026-11`);
+    await page.goto(`${ui.base}/console/fines?month=2026-11`);
     await fitsPhone(page, 'console-fines-linked');
     expect(watch.problems).toEqual([]);
   });
 
   it('says why an agent is paused, and warns on Today when nobody can be rung', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
     // The roster's own auto-pause, as after missed offers.
     await h.container.roster.setPaused(agentA, true, 'auto-pause', 'auto-pause', h.clock.now(), { missedOffers: 3 });
-    await page.goto(`${web.base}/console/`);
+    await page.goto(`${ui.base}/console/`);
     await expect(page.locator(`#agent-states tr[data-agent="${agentA}"] [data-pause-reason]`).textContent()).resolves.toContain('连续未接，系统自动暂停');
     expect(await page.locator('[data-nobody-to-ring]').count()).toBe(0);
-    await page.goto(`${web.base}/console/agents`);
+    await page.goto(`${ui.base}/console/agents`);
     await expect(page.locator(`tr[data-agent="${agentA}"] [data-pause-reason]`).textContent()).resolves.toContain('连续未接，系统自动暂停');
 
     // The last one on duty paused from the console, with a reason: nobody can be rung.
@@ -158,7 +143,7 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
     await Promise.all([page.waitForURL(/done=1/), rowB.locator('form[action$="/state"] button', { hasText: '暂停' }).click()]);
     await expect(page.locator(`tr[data-agent="${agentB}"] [data-pause-reason]`).textContent()).resolves.toContain('管理员暂停 · 培训 · 自 11-23');
     await fitsPhone(page, 'console-agents-paused');
-    await page.goto(`${web.base}/console/`);
+    await page.goto(`${ui.base}/console/`);
     await expect(page.locator('[data-nobody-to-ring]').getAttribute('role')).resolves.toBe('alert');
     await expect(page.locator('[data-nobody-to-ring]').textContent()).resolves.toContain('现在没有可以接听的坐席');
     await screenshot(page, 'console-today-nobody');
@@ -172,8 +157,8 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
   });
 
   it('rounds the weekly CSV’s figures and gives each day its answer rate', async () => {
-    const page = await signIn(context, web.base, admin);
-    const csv = await (await page.request.get(`${web.base}/console/reports/weekly.csv?week=2026-W48`)).text();
+    const page = await signIn(ui.context, ui.base, admin);
+    const csv = await (await page.request.get(`${ui.base}/console/reports/weekly.csv?week=2026-W48`)).text();
     // No cell is a float with its noise (the week's first line carries ISO times, which are not figures).
     expect(csv.split('\r\n').slice(1).join('\n')).not.toMatch(/\d\.\d{3,}/);
     // Four offered, one answered: 25 % that day; the other days had no call and have no rate.
@@ -183,28 +168,28 @@ describe('the console sharpened (issue 25): pause reasons, callbacks, fines, wee
   });
 
   it('shows when a rating was given, in the call log and on the call', async () => {
-    const page = await signIn(context, web.base, supervisor);
-    await page.goto(`${web.base}/console/calls?outcome=answered`);
+    const page = await signIn(ui.context, ui.base, supervisor);
+    await page.goto(`${ui.base}/console/calls?outcome=answered`);
     const rated = page.locator('tr[data-call]', { has: page.locator('[data-rated-at]') });
     expect(await rated.count()).toBe(1);
     await expect(rated.locator('[data-rated-at]').textContent()).resolves.toMatch(/^\d{2}:\d{2}$/);
     const id = (await rated.getAttribute('data-call'))!;
     const api = (await h.api.get(`/api/calls/${id}`)).body;
     expect(api.ratedAt).toEqual(expect.any(String));
-    await page.goto(`${web.base}/console/calls/${id}`);
+    await page.goto(`${ui.base}/console/calls/${id}`);
     await expect(page.locator('li[data-rated-at]').textContent()).resolves.toMatch(/^2026-11-23 \d{2}:\d{2}:\d{2} 客户评分 5$/);
   });
 
   it('puts every action of the accounts and tokens pages in reach at 390 px', async () => {
-    const page = await signIn(context, web.base, admin);
+    const page = await signIn(ui.context, ui.base, admin);
     const watch = watchProblems(page);
     for (const path of ['/console/accounts', '/console/tokens']) {
-      await page.goto(`${web.base}${path}`);
+      await page.goto(`${ui.base}${path}`);
       await fitsPhone(page, path === '/console/accounts' ? 'console-accounts-reach' : 'console-tokens-reach');
     }
     // A display name set on the accounts page is what the console shows.
     const row = page.locator('tr[data-account="wang"]');
-    await page.goto(`${web.base}/console/accounts`);
+    await page.goto(`${ui.base}/console/accounts`);
     await row.locator('input[name=displayName]').fill('王管理');
     await Promise.all([page.waitForURL(/\/console\/accounts$/), row.locator('button').click()]);
     await expect(page.locator('tr[data-account="wang"] td').first().textContent()).resolves.toContain('王管理');

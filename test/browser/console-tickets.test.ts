@@ -1,11 +1,10 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTES_LINK_PURPOSE } from '../../src/after-call/notes-link';
 import { signLink } from '../../src/domain/signed-link';
 import type { TicketFeature } from '../../src/tickets/ticket-feature';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest, type RestCapture } from '../support/outbound-call';
-import { consoleOf, createAccount, DESKTOP, fitsPhone, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleBrowser, consoleOf, createAccount, fitsPhone, fitsWidth, PHONE, screenshot, signIn, watchProblems } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -20,10 +19,7 @@ type TicketJson = { id: string; kind: string; status: string; ownerAgentId: stri
 
 describe('tickets (工单) in a real browser: the list and its filters, a ticket’s page, dispatches, the agent’s follow-up', { timeout: 180_000 }, () => {
   let h: Hotline;
-  let web: Awaited<ReturnType<typeof listen>>;
-  let chrome: Awaited<ReturnType<typeof launchChromium>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = consoleBrowser();
   let agentA: string;
   let agentB: string;
   let rest: RestCapture;
@@ -58,25 +54,14 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     ids.dispatch = await open({ kind: 'dispatch', callId: calls[OTHER], ownerAgentId: agentB, assignee: { name: '城东营业部', mobile: '+8613700000007' }, summary: '燃气表更换，请营业部安排' });
     ids.complaint = await open({ kind: 'complaint', callId: calls[CALLER], summary: '客户投诉抄表员态度' });
     h.clock.advance(3600);
-    web = await listen(h);
-    chrome = await launchChromium();
-    browser = chrome.browser;
+    await ui.start(h);
   }, 180_000);
   afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
     await h?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context.close();
   });
 
   it('lists tickets late first with their due time and time left, and filters by kind, owner and late', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
     await Promise.all([page.waitForURL(/\/console\/tickets$/), page.click('nav a[href="/console/tickets"]')]);
     const rows = page.locator('tr[data-ticket]');
@@ -105,24 +90,24 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     await page.check('[data-filters] input[name=late]');
     await Promise.all([page.waitForURL(/late=1/), page.click('[data-filters] button[type=submit]')]);
     expect(await rows.count()).toBe(0);
-    await page.goto(`${web.base}/console/tickets?late=1`);
+    await page.goto(`${ui.base}/console/tickets?late=1`);
     const lateIds = await rows.evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { ticket: string } }).dataset.ticket));
     expect(lateIds).toContain(ids.late);
     expect(lateIds).not.toContain(ids.onTime);
     // In English, the same list.
-    await page.goto(`${web.base}/console/lang?to=en`);
-    await page.goto(`${web.base}/console/tickets`);
+    await page.goto(`${ui.base}/console/lang?to=en`);
+    await page.goto(`${ui.base}/console/tickets`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Tickets');
     await expect(page.locator(`tr[data-ticket="${ids.onTime}"] [data-time-left]`).textContent()).resolves.toMatch(/ left$/);
-    await page.goto(`${web.base}/console/lang?to=zh`);
+    await page.goto(`${ui.base}/console/lang?to=zh`);
     expect(watch.problems).toEqual([]);
-    expect((await page.request.get(`${web.base}/console/tickets?kind=nonsense`)).status()).toBe(400);
+    expect((await page.request.get(`${ui.base}/console/tickets?kind=nonsense`)).status()).toBe(400);
   });
 
   it('records progress on a ticket, closes a complaint with its fault class, and shows who did what', async () => {
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/tickets`);
+    await page.goto(`${ui.base}/console/tickets`);
     await Promise.all([page.waitForURL(new RegExp(`/console/tickets/${ids.late}$`)), page.click(`tr[data-ticket="${ids.late}"] a`)]);
     await screenshot(page, 'console-ticket');
     await fitsPhone(page, 'console-ticket');
@@ -142,7 +127,7 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     expect((await ticket(ids.late)).status).toBe('closed');
 
     // A complaint is closed with its fault class.
-    await page.goto(`${web.base}/console/tickets/${ids.complaint}`);
+    await page.goto(`${ui.base}/console/tickets/${ids.complaint}`);
     await page.click('form[data-action=close] >> xpath=ancestor::details/summary');
     await page.fill('form[data-action=close] textarea[name=resolution]', '已向客户道歉并批评教育抄表员');
     await page.selectOption('form[data-action=close] select[name=faultClass]', 'company');
@@ -153,20 +138,20 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
 
     // Closing again (a stale form) is a 409 that changes nothing; a forged form without its token a 403.
     const csrf = (await page.locator('input[name=_csrf]').first().getAttribute('value'))!;
-    expect((await page.request.post(`${web.base}/console/tickets/${ids.late}/close`, { form: { _csrf: csrf, resolution: '再次办结' } })).status()).toBe(409);
-    expect((await page.request.post(`${web.base}/console/tickets/${ids.onTime}/progress`, { form: { note: '没有令牌', channel: 'call' } })).status()).toBe(403);
+    expect((await page.request.post(`${ui.base}/console/tickets/${ids.late}/close`, { form: { _csrf: csrf, resolution: '再次办结' } })).status()).toBe(409);
+    expect((await page.request.post(`${ui.base}/console/tickets/${ids.onTime}/progress`, { form: { note: '没有令牌', channel: 'call' } })).status()).toBe(403);
     expect((await ticket(ids.late)).resolution).toBe('退款已到账，客户确认');
     expect((await ticket(ids.onTime)).history.filter((e) => e.event === 'progress')).toEqual([]);
     expect(watch.problems).toEqual([]);
   });
 
   it('shows a viewer no forms and refuses their forged progress', async () => {
-    const page = await signIn(context, web.base, viewer);
+    const page = await signIn(ui.context, ui.base, viewer);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/tickets/${ids.onTime}`);
+    await page.goto(`${ui.base}/console/tickets/${ids.onTime}`);
     expect(await page.locator('form[data-action]').count()).toBe(0);
     const csrf = (await page.locator('input[name=_csrf]').first().getAttribute('value'))!;
-    expect((await page.request.post(`${web.base}/console/tickets/${ids.onTime}/progress`, { form: { _csrf: csrf, note: '只读账号', channel: 'call' } })).status()).toBe(403);
+    expect((await page.request.post(`${ui.base}/console/tickets/${ids.onTime}/progress`, { form: { _csrf: csrf, note: '只读账号', channel: 'call' } })).status()).toBe(403);
     expect((await ticket(ids.onTime)).status).toBe('open');
     expect(watch.problems).toEqual([]);
   });
@@ -175,9 +160,9 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     // The desk's sweep hands the dispatch to its assignee (by SMS): the first follow-up; the next is a week on.
     await (h.container.features.find((f) => f.name === 'tickets') as TicketFeature).desk.runDue(h.clock.now());
     expect(rest.sms.map((m) => m.To)).toContain('+8613700000007');
-    const page = await signIn(context, web.base, supervisor);
+    const page = await signIn(ui.context, ui.base, supervisor);
     const watch = watchProblems(page);
-    await page.goto(`${web.base}/console/tickets`);
+    await page.goto(`${ui.base}/console/tickets`);
     await Promise.all([page.waitForURL(/\/dispatches$/), page.click('[data-view=dispatches]')]);
     const row = page.locator(`tr[data-dispatch="${ids.dispatch}"]`);
     expect(await page.locator('tr[data-dispatch]').count()).toBe(1);
@@ -187,7 +172,7 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     await fitsPhone(page, 'console-ticket-dispatches');
 
     // The weekly summary counts the week's tickets per owner and kind: B's follow-up and dispatch, both still open.
-    await page.goto(`${web.base}/console/reports?week=2026-W48`);
+    await page.goto(`${ui.base}/console/reports?week=2026-W48`);
     const cells = async (key: string) => page.locator(`tr[data-ticket-figure="${key}"] td`).allTextContents();
     expect(await cells(`${agentB}:follow-up`)).toEqual(['李娜', '回复客户', '1', '0', '0', '1', '—']);
     expect(await cells(`${agentB}:dispatch`)).toEqual(['李娜', '转办', '1', '0', '0', '1', '—']);
@@ -195,7 +180,7 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     expect(await cells(`${agentA}:follow-up`)).toEqual(['张伟', '回复客户', '1', '0', '1', '0', '0.0%']);
 
     // From the third call's page: a follow-up for its caller, owned by the agent who answered.
-    await page.goto(`${web.base}/console/calls/${calls[THIRD]}`);
+    await page.goto(`${ui.base}/console/calls/${calls[THIRD]}`);
     await page.click('[data-open-ticket] summary');
     await page.fill('[data-open-ticket] textarea[name=summary]', '客户询问阶梯气价，核实后回复');
     await page.fill('[data-open-ticket] input[name=dueDate]', '2026-11-24');
@@ -204,9 +189,9 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     const id = new URL(page.url()).pathname.split('/').at(-1)!;
     expect(await ticket(id)).toMatchObject({ kind: 'follow-up', status: 'open', ownerAgentId: agentA, dueAt: '2026-11-24T07:00:00.000Z', callIds: [calls[THIRD]] });
     // The call's page and the customer file show it among the caller's open tickets.
-    await page.goto(`${web.base}/console/calls/${calls[THIRD]}`);
+    await page.goto(`${ui.base}/console/calls/${calls[THIRD]}`);
     expect(await page.locator(`[data-open-tickets] li[data-ticket="${id}"]`).count()).toBe(1);
-    await page.goto(`${web.base}/console/customers?q=${encodeURIComponent(THIRD)}`);
+    await page.goto(`${ui.base}/console/customers?q=${encodeURIComponent(THIRD)}`);
     await Promise.all([page.waitForURL(/\/console\/customers\/[0-9a-f-]+$/), page.click('li[data-customer] a')]);
     await expect(page.locator(`[data-open-tickets] li[data-ticket="${id}"]`).textContent()).resolves.toContain('回复客户 · 客户询问阶梯气价');
     await fitsPhone(page, 'console-customer-tickets');
@@ -214,16 +199,17 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
   });
 
   it('lets the agent promise a call back from the call’s notes page, and lists it on their page with its due time', async () => {
-    await context.close();
-    context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
-    const page = await context.newPage();
+    // The agent's phone: a context of its own at 390 px (the supervisor's desk below is the test's own).
+    const phone = await ui.browser.newContext({ viewport: PHONE, locale: 'zh-CN' });
+    phone.setDefaultTimeout(10_000);
+    const page = await phone.newPage();
     const watch = watchProblems(page);
     // A fresh call B answers: the notes page's follow-up form opens a ticket B owns on it.
     const FOURTH = '+8613911110004';
     await h.twilio.placeCall({ from: FOURTH, to: HOTLINE, agents: { [B]: { does: 'accept', ringSeconds: 3, talkSeconds: 60, hangsUpFirst: 'agent' } } });
     const callId = ((await h.api.get(`/api/calls?caller=${encodeURIComponent(FOURTH)}`)).body.calls as { id: string }[])[0]!.id;
     const token = signLink(h.config.LINK_SECRET, { purpose: NOTES_LINK_PURPOSE, subject: callId, agentId: agentB, expiresAt: new Date(h.clock.now().getTime() + HOUR) });
-    await page.goto(`${web.base}/m/calls/${token}`);
+    await page.goto(`${ui.base}/m/calls/${token}`);
     const form = page.locator('form[data-action=follow-up]');
     await form.locator('textarea[name=summary]').fill('查询燃气费账单明细后回电');
     await form.locator('input[name=dueAt]').fill('2026-11-24T10:30');
@@ -235,13 +221,13 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     expect(opened[0]!.history[0]).toMatchObject({ event: 'opened', by: `agent:${agentB}` });
     // Tapped twice (the form sent again): still one ticket.
     await page.goBack();
-    await page.goto(`${web.base}/m/calls/${token}`);
+    await page.goto(`${ui.base}/m/calls/${token}`);
     await page.locator('form[data-action=follow-up] textarea[name=summary]').fill('查询燃气费账单明细后回电');
     await Promise.all([page.waitForURL(/done=follow-up/), page.locator('form[data-action=follow-up] button[type=submit]').click()]);
     expect(((await h.api.get(`/api/tickets?owner=${agentB}&kind=follow-up`)).body.tickets as TicketJson[]).filter((x) => x.callIds.includes(callId))).toHaveLength(1);
 
     const link = (await h.api.get(`/api/agents/${agentB}/page-link`)).body.url as string;
-    await page.goto(`${web.base}${link.slice(PUBLIC_BASE_URL.length)}`);
+    await page.goto(`${ui.base}${link.slice(PUBLIC_BASE_URL.length)}`);
     const items = page.locator('#tickets li[data-ticket]');
     // B's open tickets: the follow-up due tomorrow, the one just promised, the dispatch; soonest first.
     expect(await items.count()).toBe(3);
@@ -255,14 +241,15 @@ describe('tickets (工单) in a real browser: the list and its filters, a ticket
     const refused = await page.request.post(`${page.url().split('?')[0]}/tickets/${ids.complaint}/dial`, { form: {} });
     expect(refused.status()).toBe(404);
     // On the console, the history names the agent who promised it, and the hotline's call back.
-    const desk = await signIn(context, web.base, supervisor);
+    const desk = await signIn(ui.context, ui.base, supervisor);
     const deskWatch = watchProblems(desk);
-    await desk.goto(`${web.base}/console/tickets/${opened[0]!.id}`);
+    await desk.goto(`${ui.base}/console/tickets/${opened[0]!.id}`);
     await expect(desk.locator('li[data-event=opened] [data-by]').textContent()).resolves.toBe('李娜');
     await expect(desk.locator('li[data-event=dialled] [data-by]').textContent()).resolves.toBe('系统');
     expect(deskWatch.problems).toEqual([]);
     expect(await fitsWidth(page)).toBe(true);
     await screenshot(page, 'agent-page-tickets-390');
     expect(watch.problems).toEqual([]);
+    await phone.close();
   });
 });

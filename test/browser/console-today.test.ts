@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresAccountStore } from '../../src/postgres/account-store';
 import { ACCOUNT_SID, HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
-import { consoleOf, createAccount, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
+import { consoleBrowser, consoleOf, createAccount, fitsWidth, PHONE, screenshot, signIn } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -13,10 +12,7 @@ const START = '2026-11-23T02:00:00Z';
 
 describe('the console in a real browser: signing in, Today, the call log', () => {
   let h: Hotline;
-  let web: Awaited<ReturnType<typeof listen>>;
-  let chrome: Awaited<ReturnType<typeof launchChromium>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  const ui = consoleBrowser();
   const admin = { username: 'wang', password: 'wang-password-1' };
   const viewer = { username: 'li', password: 'li-password-1' };
 
@@ -27,29 +23,18 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
     await h.api.addAgent('李娜', B);
     await createAccount(h, admin.username, 'admin', admin.password);
     await createAccount(h, viewer.username, 'viewer', viewer.password);
-    web = await listen(h);
-    chrome = await launchChromium();
-    browser = chrome.browser;
+    await ui.start(h);
   });
   afterAll(async () => {
-    await chrome?.close();
-    await web?.close();
     await h?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
-    context.setDefaultTimeout(10_000);
-  });
-  afterEach(async () => {
-    await context.close();
   });
 
   const answeredCall = (from: string, talkSeconds = 30) =>
     h.twilio.placeCall({ from, to: HOTLINE, agents: { [A]: { does: 'accept', ringSeconds: 3, talkSeconds } } });
 
   it('sends a visitor without a session to the sign-in page, signs in and out, and refuses then throttles wrong passwords', async () => {
-    const page = await context.newPage();
-    await page.goto(`${web.base}/console/`);
+    const page = await ui.context.newPage();
+    await page.goto(`${ui.base}/console/`);
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
     await expect(page.locator('button[type=submit]').textContent()).resolves.toBe('登录');
 
@@ -70,15 +55,15 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
     h.clock.advance(15 * 60 + 1);
     await page.fill('input[name=username]', 'zhao');
     await page.fill('input[name=password]', zhao.password);
-    await Promise.all([page.waitForURL(`${web.base}/console/`), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForURL(`${ui.base}/console/`), page.click('button[type=submit]')]);
     await page.click('text=退出');
     await page.waitForURL(/\/console\/sign-in\?out=1/);
     await expect(page.locator('[role=status]').textContent()).resolves.toContain('已退出登录');
     // The session ended on the server: the old cookie opens nothing.
-    await page.goto(`${web.base}/console/calls`);
+    await page.goto(`${ui.base}/console/calls`);
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
 
-    await page.goto(`${web.base}/console/sign-in`);
+    await page.goto(`${ui.base}/console/sign-in`);
     await screenshot(page, 'console-sign-in');
     await page.setViewportSize(PHONE);
     expect(await fitsWidth(page)).toBe(true);
@@ -87,7 +72,7 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
 
   it('takes an open Today page to the sign-in page when its account is deactivated elsewhere, without a click', async () => {
     const sun = await createAccount(h, 'sun', 'supervisor');
-    const page = await signIn(context, web.base, sun);
+    const page = await signIn(ui.context, ui.base, sun);
     await page.waitForSelector('[data-live][data-updated]');
     const accounts = new PostgresAccountStore(h.container.db);
     const id = (await accounts.list()).find((a) => a.username === 'sun')!.id;
@@ -107,7 +92,7 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
     await h.twilio.placeCall({ from: '+8613911110004', to: HOTLINE, hangsUpAfterSeconds: 8 });
     h.clock.advance(60);
 
-    const page = await signIn(context, web.base, admin);
+    const page = await signIn(ui.context, ui.base, admin);
     const from = DateTime.fromJSDate(h.clock.now(), { zone: 'Asia/Shanghai' }).startOf('day').toUTC().toISO()!;
     const summary = (await h.api.get(`/api/analytics/summary?from=${encodeURIComponent(from)}&to=${encodeURIComponent(h.clock.now().toISOString())}`)).body;
     const tile = async (name: string) => page.locator(`[data-tile=${name}]`).getAttribute('data-value');
@@ -123,7 +108,7 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
   });
 
   it('shows a call placed through the Twilio model while Today is open, without a reload', async () => {
-    const page = await signIn(context, web.base, admin);
+    const page = await signIn(ui.context, ui.base, admin);
     const before = Number(await page.locator('[data-tile=answered]').getAttribute('data-value'));
     // A mark on the window survives only if the page is never reloaded.
     await page.evaluate('window.__sameDocument = true');
@@ -144,7 +129,7 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
   });
 
   it('lists a call whose agent is ringing as in progress, and drops it live when the caller hangs up', async () => {
-    const page = await signIn(context, web.base, admin);
+    const page = await signIn(ui.context, ui.base, admin);
     await expect(page.locator('#in-progress').textContent()).resolves.toContain('当前没有通话');
     h.clock.advance(60);
     // Twilio's incoming webhook alone: the first agent's phone is now ringing, nobody has answered.
@@ -164,14 +149,14 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
   });
 
   it('lists calls with filters, shows a call with its timeline and saves notes with their author', async () => {
-    const page = await signIn(context, web.base, admin);
-    await page.goto(`${web.base}/console/calls?outcome=answered`);
+    const page = await signIn(ui.context, ui.base, admin);
+    await page.goto(`${ui.base}/console/calls?outcome=answered`);
     const rows = page.locator('tbody tr[data-call]');
     expect(await rows.count()).toBe(3);
     await expect(page.locator('tbody').textContent()).not.resolves.toContain('+8613911110003');
     await screenshot(page, 'console-calls');
 
-    await page.goto(`${web.base}/console/calls?caller=${encodeURIComponent('+8613911110001')}`);
+    await page.goto(`${ui.base}/console/calls?caller=${encodeURIComponent('+8613911110001')}`);
     await Promise.all([page.waitForURL(/\/console\/calls\/[0-9a-f-]{36}$/), page.locator('tbody tr[data-call] a').first().click()]);
     const timeline = await page.locator('ol.timeline').textContent();
     expect(timeline).toContain('来电');
@@ -198,8 +183,8 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
   });
 
   it('shows a viewer the calls with callers\' numbers masked and no notes form', async () => {
-    const page = await signIn(context, web.base, viewer);
-    await page.goto(`${web.base}/console/calls`);
+    const page = await signIn(ui.context, ui.base, viewer);
+    await page.goto(`${ui.base}/console/calls`);
     const text = await page.locator('tbody').textContent();
     expect(text).toContain('+86*******0001');
     expect(text).not.toContain('+8613911110001');
@@ -209,7 +194,7 @@ describe('the console in a real browser: signing in, Today, the call log', () =>
     const id = new URL(page.url()).pathname.split('/').pop();
     // Forged or not, a viewer's change is refused and changes nothing.
     const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
-    const res = await page.request.post(`${web.base}/console/calls/${id}/notes`, { form: { _csrf: csrf!, type: 'repair' } });
+    const res = await page.request.post(`${ui.base}/console/calls/${id}/notes`, { form: { _csrf: csrf!, type: 'repair' } });
     expect(res.status()).toBe(403);
     const call = (await h.api.get(`/api/calls/${id}`)).body;
     expect(call.type).not.toBe('repair');
