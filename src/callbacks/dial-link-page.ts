@@ -7,17 +7,10 @@ import type { PostgresCallbackStore } from '../postgres/callback-store';
 import { DIAL_LINK_PURPOSE, type CallbackService } from './callback-service';
 import { localTime, type CallbackTexts } from './callback-texts';
 import type { PromptLanguage } from '../twiml/prompts';
-import { escapeHtml } from '../html';
+import { escapeHtml, sendLinkPage } from '../html';
 
 
-function page(res: Response, status: number, title: string, body: string): void {
-  res
-    .status(status)
-    .type('html')
-    .set('Cache-Control', 'no-store')
-    .set('Referrer-Policy', 'no-referrer')
-    .send(`<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`);
-}
+const page = sendLinkPage;
 
 export interface DialLinkDeps {
   secret: string;

@@ -33,3 +33,16 @@ export function passableRange(header: string | undefined): string | undefined {
   const v = header.trim();
   return /^bytes=(\d+-\d*|-\d+)$/.test(v) ? v : undefined;
 }
+
+/** What Twilio's recording status callback said, as the recordings feature takes it (and the spool keeps it during an outage). */
+export interface RecordingReport {
+  /** From the callback URL's query (signed with the rest): the call and attempt, a callback attempt, or a voice message's call. */
+  where: { callId?: string; attemptId?: string; callbackAttemptId?: string };
+  kind: RecordingKind;
+  callSid: string;
+  recordingSid: string;
+  recordingUrl: string;
+  status: string;
+  seconds?: number;
+  channels?: number;
+}

@@ -1,5 +1,6 @@
 import type { CallbackWindow } from '../domain/callback-deadline';
 import type { CallbackAttemptOutcome, CallbackJobKind, CallbackStatus } from '../domain/callback-rules';
+import { dateOrNull as d, numberOrNull as n } from './row-values';
 
 /** A callback and its attempts as the store hands them out, and the rows they are read from. */
 export interface Callback {
@@ -57,8 +58,6 @@ export interface NewCallback {
 }
 
 export type Row = Record<string, unknown>;
-const d = (v: unknown) => (v === null || v === undefined ? null : (v as Date));
-const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 export function toCallback(r: Row, callIds: string[]): Callback {
   const hasRecording = r.recording_sid !== null || r.recording_url !== null;

@@ -1,5 +1,6 @@
 import type { ComplaintStatus } from '../domain/complaints';
 import type { Db, Queryable } from './db';
+import { dateOrNull as d } from './row-values';
 
 export interface ComplaintProgress {
   note: string;
@@ -39,7 +40,6 @@ export interface UntakenComplaint {
 }
 
 type Row = Record<string, unknown>;
-const d = (v: unknown) => (v === null || v === undefined ? null : (v as Date));
 
 const toCase = (r: Row): ComplaintCase => ({
   id: String(r.id),

@@ -1,6 +1,7 @@
 /** A ticket's shape, and how the rows of `tickets` and `complaint_cases` become tickets (src/postgres/ticket-store.ts). */
 import type { ComplaintStatus } from '../domain/complaints';
 import { complaintStatusAsTicket, type FaultClass, type TicketKind, type TicketStatus } from '../domain/tickets';
+import { dateOrNull as d, stringOrNull as s } from './row-values';
 
 export interface TicketAssignee {
   name: string;
@@ -102,8 +103,7 @@ export interface TicketFigure {
 }
 
 export type Row = Record<string, unknown>;
-export const d = (v: unknown) => (v === null || v === undefined ? null : (v as Date));
-export const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
+export { stringOrNull as s } from './row-values';
 
 export const toTicket = (r: Row): Ticket => ({
   id: String(r.id),

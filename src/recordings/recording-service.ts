@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock';
-import { deleteAfter, RECORDING_LINK_PURPOSE, type RecordingKind } from '../domain/recording-rules';
+import { deleteAfter, RECORDING_LINK_PURPOSE, type RecordingReport } from '../domain/recording-rules';
 import { signLink } from '../domain/signed-link';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
@@ -8,17 +8,7 @@ import type { PostgresRecordingStore, Recording, RecordingOwner } from '../postg
 import type { TwilioMedia } from './twilio-media';
 
 /** What Twilio's recording status callback said, and where its URL said it belongs. */
-export interface RecordingReport {
-  /** From the callback URL's query (signed with the rest): the call and attempt, a callback attempt, or a voice message's call. */
-  where: { callId?: string; attemptId?: string; callbackAttemptId?: string };
-  kind: RecordingKind;
-  callSid: string;
-  recordingSid: string;
-  recordingUrl: string;
-  status: string;
-  seconds?: number;
-  channels?: number;
-}
+export type { RecordingReport } from '../domain/recording-rules';
 
 export interface RecordingServiceDeps {
   store: PostgresRecordingStore;

@@ -1,5 +1,5 @@
 import type { AttemptOutcome, CallOutcome, EndedBy } from '../domain/call-states';
-import type { RecordingKind } from '../domain/recording-rules';
+import type { RecordingReport } from '../domain/recording-rules';
 
 /**
  * What happened to a call while the database could not be written, as facts with their own times,
@@ -22,17 +22,8 @@ import type { RecordingKind } from '../domain/recording-rules';
  *                     kept on record at the replay, so none is left at Twilio unknown to the
  *                     retention sweep (R12)
  */
-/** A recording status callback as the recordings feature takes it (RecordingReport), spooled. */
-export interface SpooledRecordingReport {
-  where: { callId?: string; attemptId?: string; callbackAttemptId?: string };
-  kind: RecordingKind;
-  callSid: string;
-  recordingSid: string;
-  recordingUrl: string;
-  status: string;
-  seconds?: number;
-  channels?: number;
-}
+/** A recording status callback as the recordings feature takes it, spooled. */
+export type SpooledRecordingReport = RecordingReport;
 
 export type SpoolEvent =
   | { type: 'call-arrived'; callSid: string; callId: string; from: string; to: string; callerName: string | null; rotationOffset: number; at: string }

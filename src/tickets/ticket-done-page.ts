@@ -2,7 +2,7 @@ import express, { Router, type Response } from 'express';
 import type { Clock } from '../domain/clock';
 import { verifyLink } from '../domain/signed-link';
 import { AppError } from '../errors';
-import { escapeHtml } from '../html';
+import { escapeHtml, sendLinkPage } from '../html';
 import type { PromptLanguage } from '../twiml/prompts';
 import { TICKET_DONE_PURPOSE, type TicketDesk } from './ticket-desk';
 
@@ -11,14 +11,7 @@ const T = {
   'en-US': { title: 'Mark the dispatch done', label: 'What was done', button: 'Done', done: 'Marked done. Thank you.', closed: 'This dispatch is already done.' },
 };
 
-function page(res: Response, status: number, title: string, body: string): void {
-  res
-    .status(status)
-    .type('html')
-    .set('Cache-Control', 'no-store')
-    .set('Referrer-Policy', 'no-referrer')
-    .send(`<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`);
-}
+const page = sendLinkPage;
 
 /**
  * The link in a dispatch's notices: its assignee (outside the hotline team, no account) marks it
