@@ -1,3 +1,5 @@
+import type { Candidates } from '../domain/ports';
+
 /**
  * The slowly changing facts an arriving call needs (the roster and who is on duty, the
  * blocklist, internal numbers, agents' phones), kept in memory so that the incoming-call webhook
@@ -42,8 +44,14 @@ export interface FactOptions<T> {
   validUntil?: (value: T) => Date | undefined;
 }
 
-/** The key under which the roster's answer for a hotline number is kept (RosterPort.candidates). */
-export const candidatesFact = (hotlineNumber: string): string => `candidates:${hotlineNumber}`;
+/**
+ * The roster's answer for a hotline number (RosterPort.candidates), as kept here: read again at
+ * a change, or at the next shift or leave boundary it names (`validUntil`). The call flow's hunt
+ * and the roster kept for outages read it alike.
+ */
+export function readCandidates(facts: FactsCache, hotlineNumber: string, at: Date, load: () => Promise<Candidates>): Promise<Candidates> {
+  return facts.read(`candidates:${hotlineNumber}`, at, load, { validUntil: (c) => c.validUntil });
+}
 
 export class FactsCache {
   private readonly entries = new Map<string, Entry>();

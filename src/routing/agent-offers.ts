@@ -2,7 +2,7 @@ import { claimHolder, neverDialled, type AttemptOutcome } from '../domain/call-s
 import type { Clock } from '../domain/clock';
 import type { Agent, AgentStore, Call, CallStore, Candidates, Coordinator, RingAttempt, RosterPort } from '../domain/ports';
 import type { Logger } from '../logger';
-import { candidatesFact, type FactsCache } from '../postgres/facts-cache';
+import { readCandidates, type FactsCache } from '../postgres/facts-cache';
 import { huntOrder } from '../domain/rotation';
 
 /** Seconds of slack on a claim beyond the ring and the screen, so a slow callback never frees a ringing agent. */
@@ -51,7 +51,7 @@ export class AgentOffers {
   private candidates(call: Pick<Call, 'id' | 'to'>, now: Date): Promise<Candidates> {
     const roster = this.d.roster;
     const load = roster ? () => roster.candidates(call, now) : async (): Promise<Candidates> => ({ agents: await this.d.agents.listRoutable(), skipped: [] });
-    return this.d.facts ? this.d.facts.read(candidatesFact(call.to), now, load, { validUntil: (c) => c.validUntil }) : load();
+    return this.d.facts ? readCandidates(this.d.facts, call.to, now, load) : load();
   }
 
   /** How long an offer holds its agent: the ring, the whisper, and some slack. */

@@ -1,6 +1,6 @@
 import type { AttemptOutcome } from '../domain/call-states';
 import type { Agent, Call, Candidates, RingAttempt, RosterPort, SkippedAgent } from '../domain/ports';
-import { candidatesFact, type FactsCache } from '../postgres/facts-cache';
+import { readCandidates, type FactsCache } from '../postgres/facts-cache';
 
 /**
  * The roster as this instance last read it, per hotline number, kept in memory so that a caller
@@ -40,7 +40,7 @@ export class LastKnownRoster implements RosterPort {
   /** Reads the roster now for a number (before any call has: at start, and after an outage). */
   async refresh(hotlineNumber: string, at: Date): Promise<void> {
     const load = () => this.candidates({ id: '', to: hotlineNumber }, at);
-    await (this.facts ? this.facts.read(candidatesFact(hotlineNumber), at, load, { validUntil: (c) => c.validUntil }) : load());
+    await (this.facts ? readCandidates(this.facts, hotlineNumber, at, load) : load());
   }
 
   /** Who was on duty for this number at the last read; another number's list when this one was never read. */
