@@ -22,9 +22,6 @@ import type { RecordingReport } from '../domain/recording-rules';
  *                     kept on record at the replay, so none is left at Twilio unknown to the
  *                     retention sweep (R12)
  */
-/** A recording status callback as the recordings feature takes it, spooled. */
-export type SpooledRecordingReport = RecordingReport;
-
 export type SpoolEvent =
   | { type: 'call-arrived'; callSid: string; callId: string; from: string; to: string; callerName: string | null; rotationOffset: number; at: string }
   | { type: 'agent-offered'; callSid: string; attemptId: string; seq: number; agentId: string; endpoint: string; at: string }
@@ -46,7 +43,7 @@ export type SpoolEvent =
     }
   | { type: 'call-event'; callSid: string; callStatus: string; sequenceNumber: number | null; eventAt: string; receivedAt: string; durationSeconds: number | null }
   | { type: 'call-ended'; callSid: string; outcome: CallOutcome; endedBy: EndedBy; missedReason?: string; at: string }
-  | { type: 'recording-reported'; callSid: string; report: SpooledRecordingReport; at: string }
+  | { type: 'recording-reported'; callSid: string; report: RecordingReport; at: string }
   | { type: 'dial-ended'; callSid: string; attemptId: string; callStatus: string | null; dialCallStatus: string; dialBridged: string | null; leg?: number; at: string };
 
 export type SpoolEventType = SpoolEvent['type'];

@@ -3,7 +3,8 @@ import type { Clock } from '../domain/clock';
 import type { Call, CallStore, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable, isPassingFailure } from '../postgres/database-unreachable';
-import type { SpoolEvent, SpooledRecordingReport } from './spool-events';
+import type { RecordingReport } from '../domain/recording-rules';
+import type { SpoolEvent } from './spool-events';
 import type { SpoolFile } from './spool-file';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
@@ -31,7 +32,7 @@ const BACKOFF_MAX_SECONDS = 16;
  * Writes a spooled recording report (the recordings feature's): 'not-on-record' when its call or
  * attempt is not on record yet (another instance may still be replaying it).
  */
-export type RecordingReplay = (report: SpooledRecordingReport) => Promise<'kept' | 'not-on-record'>;
+export type RecordingReplay = (report: RecordingReport) => Promise<'kept' | 'not-on-record'>;
 
 export interface ReplayPass {
   /** Events written to the database this pass. */

@@ -4,6 +4,10 @@ import { ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, TWILIO_API, type Hotline } fr
 import type { TwimlNode } from '../../src/simulator/twiml-tree';
 import { randomSid, type GatherReply } from './twilio-driver';
 
+const ACCOUNT_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
+/** Twilio's answer for a call it no longer has live. */
+const CALL_NOT_FOUND = [404, { code: 20404, message: 'The requested resource was not found', status: 404 }] as const;
+
 export const afterCallOf = (h: Hotline) => h.container.features.find((f) => f.name === 'after-call') as AfterCallFeature;
 
 export interface AfterCallRest {
@@ -19,10 +23,9 @@ export interface AfterCallRest {
  */
 export function interceptAfterCallRest(h: Pick<Hotline, 'twilio'>): AfterCallRest {
   const rest: AfterCallRest = { sms: [], redirects: [] };
-  const account = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
   nock(TWILIO_API)
     .persist()
-    .post(`${account}/Messages.json`)
+    .post(`${ACCOUNT_PATH}/Messages.json`)
     .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
     .reply(201, (_uri, body) => {
       rest.sms.push(Object.fromEntries(new URLSearchParams(String(body))));
@@ -30,14 +33,14 @@ export function interceptAfterCallRest(h: Pick<Hotline, 'twilio'>): AfterCallRes
     });
   nock(TWILIO_API)
     .persist()
-    .post(new RegExp(`^${account}/Calls/CA[0-9a-f]{32}\\.json$`))
+    .post(new RegExp(`^${ACCOUNT_PATH}/Calls/CA[0-9a-f]{32}\\.json$`))
     .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
     .reply((uri, body) => {
       const sid = /Calls\/(CA[0-9a-f]{32})\.json/.exec(uri)![1]!;
       const params = Object.fromEntries(new URLSearchParams(String(body)));
       rest.redirects.push({ sid, ...params });
       // Twilio answers 404 for a call that is no longer live.
-      if (params.Url && !h.twilio.redirectCall(sid, params.Url)) return [404, { code: 20404, message: 'The requested resource was not found', status: 404 }];
+      if (params.Url && !h.twilio.redirectCall(sid, params.Url)) return [...CALL_NOT_FOUND];
       return [200, { sid, status: 'in-progress' }];
     });
   return rest;
@@ -50,14 +53,13 @@ export function interceptAfterCallRest(h: Pick<Hotline, 'twilio'>): AfterCallRes
  * settler ends a long talk the model is still playing, freeing its agent for the next caller.
  */
 export function interceptCallFetch(h: Pick<Hotline, 'twilio'>): void {
-  const account = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
   nock(TWILIO_API)
     .persist()
-    .get(new RegExp(`^${account}/Calls/CA[0-9a-f]{32}\\.json$`))
+    .get(new RegExp(`^${ACCOUNT_PATH}/Calls/CA[0-9a-f]{32}\\.json$`))
     .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
     .reply((uri) => {
       const sid = /Calls\/(CA[0-9a-f]{32})\.json/.exec(uri)![1]!;
-      if (!h.twilio.model.isLive(sid)) return [404, { code: 20404, message: 'The requested resource was not found', status: 404 }];
+      if (!h.twilio.model.isLive(sid)) return [...CALL_NOT_FOUND];
       return [200, { sid, status: 'in-progress', end_time: null }];
     });
 }
