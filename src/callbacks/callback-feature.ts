@@ -54,7 +54,19 @@ export function callbackFeature(c: Container): CallbackFeature {
     wakeScheduler: () => scheduler?.wake(),
   });
   const newScheduler = () =>
-    new CallbackScheduler({ config: c.config, clock: c.clock, logger: c.logger, agents: c.agents, callbacks, jobs, fines, notifier: c.notifier, texts, dialLink: (cb, agentId) => service.dialLink(cb, agentId) });
+    new CallbackScheduler({
+      config: c.config,
+      clock: c.clock,
+      logger: c.logger,
+      agents: c.agents,
+      callbacks,
+      jobs,
+      fines,
+      notifier: c.notifier,
+      texts,
+      dialLink: (cb, agentId) => service.dialLink(cb, agentId),
+      spoolsHoldEventsBefore: async (before, now) => (c.spool ? c.spool.holdsEventsBefore(before, now) : false),
+    });
   scheduler = newScheduler();
   const running = scheduler;
 

@@ -61,6 +61,18 @@ export class PostgresCallbackJobStore {
     return rows[0]?.status ?? 'failed';
   }
 
+  /**
+   * Not yet: the job is put back for `runAt` without counting this run (it did nothing), e.g. while
+   * a spool still holds events that could change its verdict.
+   */
+  async postpone(job: Pick<CallbackJob, 'id' | 'runs'>, runAt: Date, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE callback_jobs SET status = 'pending', run_at = $2, runs = runs - 1, result = $3, lease_until = NULL
+       WHERE id = $1 AND status = 'running' AND runs = $4`,
+      [job.id, runAt, reason.slice(0, 500), job.runs],
+    );
+  }
+
   async jobsOf(callbackId: string): Promise<{ kind: CallbackJobKind; status: string; runAt: Date; runs: number; result: string | null }[]> {
     const rows = await this.db.query<{ kind: CallbackJobKind; status: string; run_at: Date; runs: number; result: string | null }>(
       'SELECT kind, status, run_at, runs, result FROM callback_jobs WHERE callback_id = $1 ORDER BY run_at',

@@ -47,3 +47,8 @@ export type SpoolEvent =
   | { type: 'dial-ended'; callSid: string; attemptId: string; callStatus: string | null; dialCallStatus: string; dialBridged: string | null; leg?: number; at: string };
 
 export type SpoolEventType = SpoolEvent['type'];
+
+/** When what the event records happened. */
+export function eventTime(e: SpoolEvent): Date {
+  return new Date('at' in e ? e.at : e.eventAt);
+}

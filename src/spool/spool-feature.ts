@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Gauge } from 'prom-client';
 import { BackgroundLoop } from '../background-loop';
 import { maskPhone } from '../domain/endpoint';
 import type { PromptLanguage } from '../twiml/prompts';
 import type { Container, Feature } from '../container';
+import { PostgresSpoolBacklogStore } from '../postgres/spool-backlog-store';
 import { DegradedCalls } from './degraded-calls';
 import { SpoolFile } from './spool-file';
 import { SpoolReplayer } from './spool-replayer';
@@ -11,6 +13,10 @@ import { SpoolReplayer } from './spool-replayer';
 export const REPLAY_SECONDS = 2;
 /** How often the roster kept for outages (LastKnownRoster) is read again while the database answers. */
 export const ROSTER_REFRESH_SECONDS = 5;
+/** A spool backlog noted by an instance not heard of for this long is taken as gone (a stopped instance). */
+const BACKLOG_FRESH_SECONDS = 60;
+/** Rows of stopped instances are deleted after this long. */
+const BACKLOG_STALE_SECONDS = 24 * 3600;
 
 /** What the web layer needs of the spool: the hunt without a database, and the depth for readiness. */
 export interface SpoolPort {
@@ -18,6 +24,11 @@ export interface SpoolPort {
   degraded: DegradedCalls;
   replayer: SpoolReplayer;
   depth(): number;
+  /**
+   * Whether this instance's spool holds events, or another instance's holds one from `before` or
+   * earlier (noted in the database at each replay pass): not yet on record.
+   */
+  holdsEventsBefore(before: Date, now: Date): Promise<boolean>;
 }
 
 /**
@@ -47,8 +58,14 @@ export function spoolFeature(c: Container): Feature {
       recording: c.config.RECORDING,
     },
   });
+  const instanceId = randomUUID();
+  const backlogs = new PostgresSpoolBacklogStore(c.db);
   const replayer = new SpoolReplayer({
     spool,
+    backlog: {
+      note: (oldestAt, at) => backlogs.note(instanceId, oldestAt, at),
+      clear: (at) => backlogs.clear(instanceId, new Date(at.getTime() - BACKLOG_STALE_SECONDS * 1000)),
+    },
     calls: c.calls,
     callEnds: c.callEnds,
     coordinator: c.coordinator,
@@ -58,7 +75,13 @@ export function spoolFeature(c: Container): Feature {
     outcomes: c.hotline,
     alertSetAside: (count, path, hotlineNumber) => alertAdmins(c, count, path, hotlineNumber),
   });
-  c.spool = { file: spool, degraded, replayer, depth: () => spool.depth() };
+  c.spool = {
+    file: spool,
+    degraded,
+    replayer,
+    depth: () => spool.depth(),
+    holdsEventsBefore: async (before, now) => spool.depth() > 0 || backlogs.holdsEventsBefore(before, new Date(now.getTime() - BACKLOG_FRESH_SECONDS * 1000)),
+  };
   new Gauge({
     name: 'threering_spool_depth',
     help: 'Events of calls put through while PostgreSQL was down, spooled on this instance and not yet written to the database',
@@ -67,7 +90,7 @@ export function spoolFeature(c: Container): Feature {
       this.set(spool.depth());
     },
   });
-  const loop = new BackgroundLoop('spool replay', REPLAY_SECONDS, () => (spool.depth() > 0 && replayer.due(c.clock.now()) ? replayer.replayOnce() : Promise.resolve()), c.logger);
+  const loop = new BackgroundLoop('spool replay', REPLAY_SECONDS, () => (replayer.hasWork() && replayer.due(c.clock.now()) ? replayer.replayOnce() : Promise.resolve()), c.logger);
   // With the database down the list stays as last read: that is what it is kept for.
   const rosterLoop = new BackgroundLoop('last-known roster', ROSTER_REFRESH_SECONDS, () => c.lastKnownRoster.refreshAll(c.clock.now()).catch(() => undefined), c.logger);
   return {

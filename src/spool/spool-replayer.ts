@@ -4,7 +4,7 @@ import type { Call, CallStore, Coordinator } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable, isPassingFailure } from '../postgres/database-unreachable';
 import type { RecordingReport } from '../domain/recording-rules';
-import type { SpoolEvent } from './spool-events';
+import { eventTime, type SpoolEvent } from './spool-events';
 import type { SpoolFile } from './spool-file';
 
 const TERMINAL_LEG = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
@@ -64,6 +64,8 @@ export class SpoolReplayer {
   private heldPasses = 0;
   private retryAt = 0;
   private recordingReplay: RecordingReplay | undefined;
+  /** Whether this instance's backlog is on record (cleared once the spool is empty). */
+  private backlogNoted = false;
 
   constructor(
     private readonly d: {
@@ -81,6 +83,11 @@ export class SpoolReplayer {
        */
       /** Tells the admins that events were set aside (they are in `path`), from the hotline number of one of their calls if known; must not throw. */
       alertSetAside(count: number, path: string, hotlineNumber?: string): Promise<void>;
+      /**
+       * Where this instance tells the others that its spool holds events, and from when (the
+       * callback scheduler waits for them before it judges a deadline they could change).
+       */
+      backlog?: { note(oldestAt: Date, at: Date): Promise<void>; clear(at: Date): Promise<void> };
       outcomes: {
         turnedAway(callSid: string, at: Date, reason?: string): Promise<void>;
         callerLeftAt(callId: string, leftAt: Date): Promise<void>;
@@ -99,6 +106,11 @@ export class SpoolReplayer {
     return this.d.spool.replayAlone(() => this.pass());
   }
 
+  /** Whether a pass has something to do: events to replay, or the note of them to clear once the spool is empty. */
+  hasWork(): boolean {
+    return this.d.spool.depth() > 0 || this.backlogNoted;
+  }
+
   /** Whether the replay loop should run a pass now (false while backing off after calls were held back). */
   due(now: Date): boolean {
     return now.getTime() >= this.retryAt;
@@ -107,6 +119,7 @@ export class SpoolReplayer {
   private async pass(): Promise<ReplayPass> {
     const { lines, unreadable, total } = await this.d.spool.read();
     if (unreadable > 0) this.d.logger.error('spool: lines that are not events were skipped', { unreadable, path: this.d.spool.path });
+    if (!(await this.noteBacklog(lines.map((l) => eventTime(l.event))))) return { replayed: 0, setAside: 0, left: this.d.spool.depth() };
     let done = total;
     let replayed = 0;
     let setAside = 0;
@@ -145,7 +158,35 @@ export class SpoolReplayer {
     this.backOff(heldBack.size > 0);
     if (setAside > 0) await this.d.alertSetAside(setAside, this.d.spool.rejectedPath, hotlineNumber);
     if (replayed + setAside > 0) this.d.logger.info('spool: replayed into the database', { replayed, setAside, left: this.d.spool.depth() });
+    if (this.d.spool.depth() === 0 && this.backlogNoted) await this.clearBacklog();
     return { replayed, setAside, left: this.d.spool.depth() };
+  }
+
+  /**
+   * Tells the other instances, through the database, that this spool still holds events from the
+   * oldest of `times` on. False when the database cannot be reached (the pass waits for the next).
+   */
+  private async noteBacklog(times: Date[]): Promise<boolean> {
+    const valid = times.filter((t) => !Number.isNaN(t.getTime()));
+    if (!this.d.backlog || valid.length === 0) return true;
+    try {
+      await this.d.backlog.note(new Date(Math.min(...valid.map((t) => t.getTime()))), this.d.clock.now());
+      this.backlogNoted = true;
+      return true;
+    } catch (err) {
+      if (isDatabaseUnreachable(err)) return false;
+      this.d.logger.warn('spool: could not note the backlog for the other instances', { err });
+      return true;
+    }
+  }
+
+  private async clearBacklog(): Promise<void> {
+    try {
+      await this.d.backlog!.clear(this.d.clock.now());
+      this.backlogNoted = false;
+    } catch (err) {
+      this.d.logger.warn('spool: could not clear the backlog note (it is cleared at the next pass, or goes stale)', { err });
+    }
   }
 
   private backOff(held: boolean): void {

@@ -1,5 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CallbackFeature } from '../../src/callbacks/callback-feature';
+import { PostgresSpoolBacklogStore } from '../../src/postgres/spool-backlog-store';
 import type { SpoolPort } from '../../src/spool/spool-feature';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
 import { interceptTwilioRest } from '../support/outbound-call';
@@ -246,5 +248,52 @@ describe('one call identity across a PostgreSQL outage', () => {
     expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
     expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'missed' });
     expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
+
+  it("a callback's deadline that passed while the caller's answered call was still in the spool is judged only after the replay: closed in time, no fine", async () => {
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE });
+    const cb = ((await h.api.get('/api/callbacks')).body.callbacks as { id: string; phone: string; dueAt: string }[]).find((c) => c.phone === CALLER)!;
+    const scheduler = (h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature).scheduler;
+    await scheduler.runDue(h.clock.now());
+    // The caller rings again before the deadline and gets through; the talk ends during an outage.
+    h.clock.set(new Date(Date.parse(cb.dueAt) - 3 * 60_000));
+    const { callSid, attempt, child } = await talking();
+    databaseDown();
+    h.clock.advance(60);
+    await hook(`leg-status?attempt=${attempt}`, { CallSid: child, CallStatus: 'completed', SequenceNumber: '2', CallDuration: '60' });
+    await hook(`dial-result?attempt=${attempt}`, { CallSid: callSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialBridged: 'true' });
+    await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '3', CallDuration: '62' });
+
+    // The database is back after the deadline; the scheduler runs before the spool is replayed.
+    h.clock.set(new Date(Date.parse(cb.dueAt) + 60_000));
+    restore();
+    await scheduler.runDue(h.clock.now());
+    const fines = async () => (await h.container.db.query('SELECT id FROM fines WHERE callback_id = $1', [cb.id])).length;
+    expect(await fines()).toBe(0);
+    expect((await h.api.get(`/api/callbacks/${cb.id}`)).body.lapsedAt ?? null).toBeNull();
+
+    expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 0, left: 0 });
+    h.clock.advance(10);
+    await scheduler.runDue(h.clock.now());
+    expect(await fines()).toBe(0);
+    expect((await h.api.get(`/api/callbacks/${cb.id}`)).body).toMatchObject({ status: 'closed', lapsedAt: null });
+    // The backlog noted for the other instances went with the spool.
+    expect(await h.container.db.query('SELECT 1 FROM spool_backlogs')).toHaveLength(0);
+  });
+
+  it("another instance's spool noted in the database holds back the verdicts it could change, until it is empty or its instance is gone", async () => {
+    const store = new PostgresSpoolBacklogStore(h.container.db);
+    const at = (s: string) => new Date(`2026-11-23T${s}Z`);
+    const fresh = at('02:59:00');
+    await store.note('other', at('02:10:00'), at('03:00:00'));
+    expect(await store.holdsEventsBefore(at('02:20:00'), fresh)).toBe(true);
+    // Its oldest event comes after the deadline: nothing it holds can change that verdict.
+    expect(await store.holdsEventsBefore(at('02:05:00'), fresh)).toBe(false);
+    // An instance not heard of for a while has stopped: it holds nothing back.
+    expect(await store.holdsEventsBefore(at('02:20:00'), at('03:01:00'))).toBe(false);
+    await store.clear('mine', at('02:00:00'));
+    expect(await store.holdsEventsBefore(at('02:20:00'), fresh)).toBe(true);
+    await store.clear('other', at('02:00:00'));
+    expect(await store.holdsEventsBefore(at('02:20:00'), fresh)).toBe(false);
   });
 });
