@@ -134,6 +134,19 @@ export class AgentOffers {
     return neverDialled(attempt) && now.getTime() - attempt.offeredAt.getTime() >= this.d.ringClaimSeconds * 1000;
   }
 
+  /**
+   * An offer that will not be dialled: its move never came (moveLost), or, never dialled, it no
+   * longer holds its agent's claim. An offer holds its claim from the claim until its leg ends; one
+   * without it was given back by a request whose write of the offer failed with its answer lost
+   * (the database flaky: the row written, the request told it failed), or it ran out. Such an
+   * offer kept its caller "being moved" while the agent sat free, until the ring's time was up.
+   */
+  async lost(attempt: RingAttempt, now: Date): Promise<boolean> {
+    if (!neverDialled(attempt)) return false;
+    if (this.moveLost(attempt, now)) return true;
+    return (await this.d.coordinator.holderOf(attempt.agentId)) !== claimHolder(attempt);
+  }
+
   /** Claims the attempt's agent for it again (kept, renewed, or taken back if freed); false when another call has them. */
   async reclaim(attempt: RingAttempt): Promise<boolean> {
     return (await this.d.coordinator.claimFirstFree([attempt.agentId], claimHolder(attempt), this.ringClaimMs)) !== null;

@@ -222,7 +222,7 @@ export class HotlineService {
     const now = this.d.clock.now();
     let attempts = await this.d.calls.attemptsOf(call.id);
     let open = attempts.find((a) => !a.finishedAt);
-    if (open && recheck && this.offers.moveLost(open, now)) {
+    if (open && recheck && (await this.offers.lost(open, now))) {
       // The caller is on hold, so that agent is not being dialled: the offer is withdrawn and the wait goes on or ends.
       this.d.logger.warn('withdrew an offer whose move to the agent never came', { callSid: call.callSid, attemptId: open.id });
       await this.closing.letGo(open, 'withdrawn', now);

@@ -116,10 +116,16 @@ export class WaitingLinePass {
 
   /** The caller's turn: an agent for them, or the end of their wait, or nothing yet. True when their wait has run out. */
   private async offer(call: Call, cursor: LineCursor, group: Agent[], busy: Set<string>, now: Date, self: string | undefined, result: PassResult): Promise<boolean> {
-    const attempts = cursor.attempts.get(call.id) ?? [];
+    let attempts = cursor.attempts.get(call.id) ?? [];
     // The wait's end is looked at before the agents: every caller whose wait ran out is reached.
     const expired = !this.d.docs.canRing(call, now);
-    if (attempts.some((a) => !a.finishedAt)) return expired; // being moved to an agent already
+    const open = attempts.find((a) => !a.finishedAt);
+    if (open) {
+      // Being moved to an agent already, unless that offer lost its agent's claim (AgentOffers.lost).
+      if (expired || !(await this.d.offers.lost(open, now))) return expired;
+      await this.d.letGo(open, 'withdrawn', now);
+      attempts = attempts.map((a) => (a.id === open.id ? { ...a, finishedAt: now, outcome: 'withdrawn' } : a));
+    }
     const untried = expired ? [] : await this.d.offers.untried(attempts, call, now);
     if (expired || untried.length === 0) {
       // Nothing left to wait for: /voice/hold ends the wait (missed, with the callback offer).
@@ -130,7 +136,13 @@ export class WaitingLinePass {
     const offered = await this.d.offers.offerNext(call, attempts, now, busy);
     if (!offered) return false;
     // Not taken: another instance, or the caller's own request, moved them.
-    if (!(await this.d.line.leave(call.id, now))) return false;
+    const left = await this.d.line.leave(call.id, now).catch(async (err: unknown) => {
+      // Nobody will move the caller to this offer: its agent is given back at once (if the
+      // database lets us), not when the ring's time is up.
+      await this.d.letGo(offered, 'withdrawn', now).catch(() => undefined);
+      throw err;
+    });
+    if (!left) return false;
     if (call.id === self) result.mine = offered;
     else result.moving.push(this.move(call, offered));
     return false;

@@ -111,4 +111,32 @@ describe("other callers' REST moves are made off the request path", () => {
     expect(metrics.text).toMatch(/threering_caller_moves_total\{outcome="retried"\} 1/);
     expect(metrics.text).toMatch(/threering_caller_moves_total\{outcome="moved"\} 1/);
   });
+
+  it("a waiting caller whose offer was written but its answer lost (the database flaky) is offered the freed agent again at the next sweep, not when the ring's time is up", async () => {
+    const { holding, talkEnds } = await aTalkingWhileOthersHold(1);
+    const api = slowTwilioApi();
+    api.open();
+    const calls = h.container.calls;
+    const addAttempt = calls.addAttempt.bind(calls);
+    // The offer's row is written, and the connection drops before its answer comes back.
+    vi.spyOn(calls, 'addAttempt').mockImplementationOnce(async (a) => {
+      await addAttempt(a);
+      throw new Error('Connection terminated unexpectedly');
+    });
+    h.clock.advance(20);
+    expect((await talkEnds()).status).toBe(200);
+    const waiting = (await calls.getCallBySid(holding[0]!))!;
+    await vi.waitFor(async () => expect((await calls.attemptsOf(waiting.id)).map((a) => a.finishedAt)).toEqual([null]), PATIENCE);
+    // The request gave back the claim of the offer it could not confirm: A is free, the caller "being moved".
+    const [lost] = await calls.attemptsOf(waiting.id);
+    expect(await h.container.coordinator.holderOf(lost!.agentId)).toBeNull();
+
+    h.clock.advance(h.config.WAITING_LINE_SWEEP_SECONDS);
+    await h.container.hotline.sweepLines();
+    await h.container.hotline.moves.settled();
+    const after = await calls.attemptsOf(waiting.id);
+    expect(after.map((a) => a.outcome)).toEqual(['withdrawn', null]);
+    expect(await h.container.coordinator.holderOf(lost!.agentId)).toBe(`${waiting.id}:1`);
+    expect(api.pending.map((p) => p.sid)).toEqual([holding[0]]);
+  });
 });
