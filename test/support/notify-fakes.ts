@@ -26,6 +26,8 @@ export interface ChannelFakes {
   perMinute: number;
   /** What the DingTalk robot answers beyond it: 130101 (older robots) or 410100 ("send too fast" in its error-code table). */
   dingtalkRateLimitCode: number;
+  /** The DingTalk robot throttled after its limit (10 minutes): every request answered with a 302 redirect. */
+  dingtalkThrottled: boolean;
   /** Access tokens the wecom-app fake issued. */
   tokensIssued: string[];
   /** Makes every token issued so far expired (the next send answers 42001). */
@@ -39,6 +41,7 @@ export function fakeChannels(o: { now: () => Date; dingtalkSecrets: Record<strin
     refused: [],
     perMinute: 20,
     dingtalkRateLimitCode: 130101,
+    dingtalkThrottled: false,
     tokensIssued: [],
     expireTokens: () => live.clear(),
   };
@@ -69,6 +72,10 @@ export function fakeChannels(o: { now: () => Date; dingtalkSecrets: Record<strin
     .query(true)
     .reply((uri, body) => {
       const q = new URL(uri, DINGTALK_API).searchParams;
+      if (fakes.dingtalkThrottled) {
+        fakes.refused.push({ service: 'dingtalk-robot', errcode: 302 });
+        return [302, '', { Location: 'https://www.dingtalk.com/' }];
+      }
       const token = q.get('access_token') ?? '';
       const secret = o.dingtalkSecrets[token];
       if (!secret) return refuse('dingtalk-robot', 300001, 'token is not exist');
