@@ -463,6 +463,7 @@ const LABELS = {
   notifyAttempts: ['尝试次数', 'Tries'],
   notifyErrorCode: ['错误码', 'Error code'],
   notifyAdmins: ['管理员', 'admins'],
+  notifyAssignee: ['承办方', 'assignee'],
   time: ['时间', 'Time'],
 } as const;
 

@@ -12,6 +12,8 @@ import { CHANNEL_KINDS, PostgresNotifyStore, type NotificationStatus } from '../
 import { parseInput } from '../validation';
 
 const STATUSES: readonly NotificationStatus[] = ['queued', 'sent', 'failed'];
+/** Notices to a ticket's assignee (someone outside the team); every other notice with no agent is an admins' alert. */
+const TO_ASSIGNEE = new Set(['ticket-dispatch', 'ticket-chase']);
 /** How many deliveries the page lists, newest first. */
 const LOG_ROWS = 100;
 const blank = (s: unknown) => (typeof s === 'string' && s.trim() !== '' ? s.trim() : undefined);
@@ -108,8 +110,8 @@ export function notifyPages(d: ConsoleDeps, api: ApiBridge): Router {
           ${log.length === 0 ? html`<p class="muted" data-empty>${t(l, 'none')}</p>` : ''}
           <div class="scroll"><table class="cards"><thead><tr><th>${t(l, 'time')}</th><th>${t(l, 'agent')}</th><th>${t(l, 'notifyChannel')}</th><th>${t(l, 'notifyKind')}</th><th>${t(l, 'status')}</th><th>${t(l, 'notifyAttempts')}</th><th>${t(l, 'notifyErrorCode')}</th></tr></thead><tbody>
           ${log.map(
-            (n) => html`<tr data-notification="${n.id}" data-status="${n.status}"><td data-label="${t(l, 'time')}">${localTime(n.sentAt ?? n.createdAt, d.timeZone)}</td>
-              <td data-label="${t(l, 'agent')}">${n.agentId ? who(n.agentId) : t(l, 'notifyAdmins')}</td><td data-label="${t(l, 'notifyChannel')}">${channelName(n.channel)}</td>
+            (n) => html`<tr data-notification="${n.id}" data-status="${n.status}" data-kind="${n.kind}"><td data-label="${t(l, 'time')}">${localTime(n.sentAt ?? n.createdAt, d.timeZone)}</td>
+              <td data-label="${t(l, 'agent')}">${n.agentId ? who(n.agentId) : t(l, TO_ASSIGNEE.has(n.kind) ? 'notifyAssignee' : 'notifyAdmins')}</td><td data-label="${t(l, 'notifyChannel')}">${channelName(n.channel)}</td>
               <td data-label="${t(l, 'notifyKind')}">${n.kind}</td><td data-label="${t(l, 'status')}"><span class="pill ${n.status === 'failed' ? 'late' : n.status === 'queued' ? 'ringing' : 'talking'}">${t(l, `notifyStatus_${n.status}`)}</span></td>
               <td data-label="${t(l, 'notifyAttempts')}">${n.attempts}</td><td data-label="${t(l, 'notifyErrorCode')}" data-error-code="${n.errorCode ?? ''}">${n.errorCode ?? '—'}</td></tr>`,
           )}</tbody></table></div></section>`),

@@ -81,13 +81,20 @@ describe('the notice channels page in a real browser', () => {
     const agent = (await h.container.agents.get(sipAgent))!;
     await h.container.notifier.toAgent(agent, 'test', { zh: '第一条', en: 'first' });
     await h.container.notifier.toAgent(agent, 'test', { zh: '第二条', en: 'second' });
-    expect(await notifyOf(h).deliverDue()).toEqual({ sent: 1, later: 1, failed: 0 });
+    // An alert (into the DingTalk robot chosen above) and a ticket's assignee (into the WeCom robot).
+    await h.container.notifier.toAdmins('test-alert', '告警');
+    await h.container.notifier.toPerson({ mobile: '+8613600000001', channel: wecom }, 'ticket-dispatch', '转办');
+    expect(await notifyOf(h).deliverDue()).toEqual({ sent: 2, later: 2, failed: 0 });
     await page.goto(`${ui.base}/console/notify`);
-    await expect(page.locator('#log [data-status=sent]').count()).resolves.toBe(1);
-    await expect(page.locator('#log [data-status=queued] [data-error-code]').getAttribute('data-error-code')).resolves.toBe('45009');
+    await expect(page.locator('#log [data-status=sent]').count()).resolves.toBe(2);
+    await expect(page.locator('#log [data-status=queued] [data-error-code="45009"]').count()).resolves.toBe(1);
+    await expect(page.locator('#log [data-kind=test-alert]').textContent()).resolves.toContain('管理员');
+    await expect(page.locator('#log [data-kind=ticket-dispatch]').textContent()).resolves.toContain('承办方');
+    await expect(page.locator('#log [data-kind=test][data-status=sent]').textContent()).resolves.toContain('干线坐席');
     await page.selectOption('#log select[name=status]', 'queued');
     await Promise.all([page.waitForURL(/status=queued/), page.click('#log [data-action=filter]')]);
-    expect(await page.locator('#log [data-notification]').count()).toBe(1);
+    expect(await page.locator('#log [data-notification]').count()).toBe(2);
+    expect(await page.locator('#log [data-status=sent]').count()).toBe(0);
     await screenshot(page, 'console-notify');
 
     // Everything reachable on a phone; one change made there.
