@@ -111,8 +111,17 @@ describe('the notice channels page in a real browser', () => {
     expect(await page.locator('#channels [data-channel]').count()).toBe(2);
     expect(((await h.api.get('/api/notify-channels')).body.channels as { id: string }[]).map((c) => c.id).sort()).toEqual([wecom, ding].sort());
     await expect(page.locator(`tr[data-agent="${sipAgent}"] [data-current]`).getAttribute('data-current')).resolves.toBe('sms');
-    expect(watch.problems).toEqual([]);
     expect(rest.sms).toEqual([]);
+
+    // In English too.
+    await page.click('header a[href="/console/lang?to=en"]');
+    await page.goto(`${ui.base}/console/notify`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Notices');
+    await expect(page.locator('#alerts h2').textContent()).resolves.toBe("Admins' alerts channel");
+    await expect(page.locator(`tr[data-agent="${sipAgent}"] [data-current]`).textContent()).resolves.toContain('SMS');
+    await page.click('header a[href="/console/lang?to=zh"]');
+    await page.goto(`${ui.base}/console/notify`);
+    expect(watch.problems).toEqual([]);
 
     // A refusal names the problem and changes nothing: SMS to a sip: endpoint with no mobile.
     await row.locator('select[name=channel]').selectOption('sms');
