@@ -6,7 +6,7 @@ import { PostgresAuditStore } from '../postgres/audit-store';
 import type { Viewer } from './session';
 
 /** The features whose admin API the console's forms go through. */
-const BRIDGED = new Set(['roster', 'protection', 'after-call', 'tickets']);
+const BRIDGED = new Set(['roster', 'protection', 'after-call', 'tickets', 'notify']);
 
 export interface ApiAnswer {
   status: number;

@@ -30,6 +30,8 @@ import { recordingPages } from '../recordings/recording-pages';
 import { qcPages } from '../quality/qc-pages';
 import { holidaysPages } from '../holidays/holidays-pages';
 import { ticketConsolePages } from './tickets-pages';
+import { notifyPages } from '../notify/notify-pages';
+import { ApiBridge } from './api-bridge';
 
 export interface ConsoleFeature extends Feature {
   accounts: AccountService;
@@ -128,6 +130,7 @@ export function consoleFeature(c: Container): ConsoleFeature {
   router.use(recordingPages(d));
   router.use(holidaysPages(d));
   router.use(ticketConsolePages(d));
+  router.use(notifyPages(d, new ApiBridge(c)));
   router.use((req, _res, next) => next(new AppError(404, 'not_found', `no page ${req.path}`)));
   router.use(errors);
 

@@ -30,7 +30,7 @@ const NAV = [
 
 export interface PageOptions {
   title: string;
-  active?: (typeof NAV)[number][0] | 'accounts' | 'qc';
+  active?: (typeof NAV)[number][0] | 'accounts' | 'qc' | 'notify';
   /** Loads ECharts (served from node_modules, never a CDN). */
   charts?: boolean;
   notice?: string;
@@ -47,6 +47,8 @@ export function page(v: Viewer | null, o: PageOptions, content: SafeHtml): strin
         mayInspect(v.account.role) ? html`<a href="/console/qc" class="${o.active === 'qc' ? 'on' : ''}">${t(lang, 'qc')}</a>` : ''
       }${
         can(v.account.role, 'manage-accounts') ? html`<a href="/console/accounts" class="${o.active === 'accounts' ? 'on' : ''}">${t(lang, 'accounts')}</a>` : ''
+      }${
+        v.account.role === 'admin' ? html`<a href="/console/notify" class="${o.active === 'notify' ? 'on' : ''}">${t(lang, 'notify')}</a>` : ''
       }</nav>
       <div class="me"><span class="who">${v.account.username} · ${t(lang, `role_${v.account.role}`)}</span>
         <a href="/console/lang?to=${lang === 'zh' ? 'en' : 'zh'}">${t(lang, 'switchLang')}</a>

@@ -7,18 +7,21 @@ import { requestJson } from './http-json';
  * The wire formats of the channels (README "Notices: WeCom, DingTalk, SMS" cites where each was
  * checked). Each answers what happened in the channel's own error code:
  *   ok           the message was taken (errcode 0)
- *   rate-limited the robot's ~20 a minute is used up (WeCom 45009, DingTalk 130101): try later
+ *   rate-limited the robot's ~20 a minute is used up (WeCom 45009, DingTalk 130101 or 410100): try later
  *   failed       anything else; `retry` false when trying again cannot help (a bad key)
  */
-export type SendResult = { outcome: 'ok' } | { outcome: 'rate-limited'; code: string } | { outcome: 'failed'; code: string; retry: boolean };
+export type SendResult = { outcome: 'ok' } | { outcome: 'rate-limited'; code: string; waitMs?: number } | { outcome: 'failed'; code: string; retry: boolean };
 
 export interface ChannelTarget {
   mobile?: string | null;
   userId?: string | null;
 }
 
-export const WECOM_RATE_LIMIT = 45009;
-export const DINGTALK_RATE_LIMIT = 130101;
+export const WECOM_RATE_LIMIT: ReadonlySet<number> = new Set([45009]);
+/** DingTalk's custom robot answers "send too fast" as 130101 (older robots) or 410100 (its error-code table). */
+export const DINGTALK_RATE_LIMIT: ReadonlySet<number> = new Set([130101, 410100]);
+/** A DingTalk robot past its limit is throttled for 10 minutes, answering with a 302 redirect meanwhile. */
+const DINGTALK_THROTTLE_MS = 10 * 60_000;
 /** WeCom's answers for an access token that expired or is not valid: fetch another and send again. */
 const WECOM_TOKEN_EXPIRED = new Set([42001, 40014]);
 /** WeCom's and DingTalk's answers that another try cannot change (bad key, token, secret, user). */
@@ -35,10 +38,10 @@ export function mentionMobile(mobile: string | null | undefined): string[] {
   return [mobile.replace(/^\+86/, '')];
 }
 
-function answer(errcode: unknown, rateLimit: number): SendResult {
+function answer(errcode: unknown, rateLimit: ReadonlySet<number>): SendResult {
   const code = Number(errcode ?? -1);
   if (code === 0) return { outcome: 'ok' };
-  if (code === rateLimit) return { outcome: 'rate-limited', code: String(code) };
+  if (rateLimit.has(code)) return { outcome: 'rate-limited', code: String(code) };
   return { outcome: 'failed', code: String(code), retry: !PERMANENT.has(code) };
 }
 
@@ -78,6 +81,7 @@ export class ChannelSender {
     const sign = channel.secrets.secret ? `&timestamp=${timestamp}&sign=${dingtalkSign(channel.secrets.secret, timestamp)}` : '';
     const atMobiles = mentionMobile(target.mobile);
     const res = await requestJson('POST', `${this.o.dingtalkBaseUrl}/robot/send?access_token=${token}${sign}`, { msgtype: 'text', text: { content }, at: { atMobiles } });
+    if (res.status === 302) return { outcome: 'rate-limited', code: 'http-302', waitMs: DINGTALK_THROTTLE_MS };
     if (res.status >= 500) return { outcome: 'failed', code: `http-${res.status}`, retry: true };
     return answer(res.body.errcode, DINGTALK_RATE_LIMIT);
   }

@@ -239,8 +239,8 @@ export class Notifier {
       return 'sent';
     }
     if (result.outcome === 'rate-limited') {
-      // Never dropped: back in the queue once the robot's minute has passed; not counted as a try.
-      await this.d.store.retryLater(n.id, new Date(now.getTime() + MINUTE_MS), result.code, false);
+      // Never dropped: back in the queue once the robot's minute (or its throttle) has passed; not counted as a try.
+      await this.d.store.retryLater(n.id, new Date(now.getTime() + (result.waitMs ?? MINUTE_MS)), result.code, false);
       this.d.logger.info('robot rate limit: notice queued for later', { notificationId: n.id, channel: channel.id, code: result.code });
       return 'rate-limited';
     }

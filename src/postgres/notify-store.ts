@@ -120,6 +120,12 @@ export class PostgresNotifyStore {
     return r ? { channel: r.channel as string, mobile: (r.mobile as string | null) ?? null, userId: (r.user_id as string | null) ?? null } : null;
   }
 
+  /** Every agent's choice on record, by agent id (an agent with none is on SMS). */
+  async agentPrefs(): Promise<Map<string, AgentNotifyPref>> {
+    const rows = await this.db.query<Row>('SELECT agent_id, channel, mobile, user_id FROM agent_notify');
+    return new Map(rows.map((r) => [r.agent_id as string, { channel: r.channel as string, mobile: (r.mobile as string | null) ?? null, userId: (r.user_id as string | null) ?? null }]));
+  }
+
   async setAgentPref(agentId: string, p: AgentNotifyPref, now: Date): Promise<void> {
     await this.db.query(
       `INSERT INTO agent_notify (agent_id, channel, mobile, user_id, updated_at) VALUES ($1, $2, $3, $4, $5)

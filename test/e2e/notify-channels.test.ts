@@ -96,6 +96,37 @@ describe('notice channels: WeCom and DingTalk robots, a WeCom app, SMS', () => {
     expect(await notifications('?status=sent')).toHaveLength(5);
   });
 
+  it.each([130101, 410100])('a DingTalk robot answering "send too fast" (%i) gets the message again a minute later, signed afresh; nothing is lost', async (code) => {
+    const id = await channel({ kind: 'dingtalk-robot', name: '热线群', accessToken: DING_TOKEN, secret: DING_SECRET });
+    await h.api.put(`/api/agents/${agentId}/notify`, { channel: id, mobile: MOBILE });
+    fakes.perMinute = 1;
+    fakes.dingtalkRateLimitCode = code;
+    await toAgent('first');
+    await toAgent('second');
+    expect(await notifyOf(h).deliverDue()).toEqual({ sent: 1, later: 1, failed: 0 });
+    expect(fakes.refused).toEqual([{ service: 'dingtalk-robot', errcode: code }]);
+    expect(await notifications('?status=queued')).toEqual([expect.objectContaining({ status: 'queued', attempts: 0, errorCode: String(code) })]);
+    h.clock.advance(61);
+    expect(await notifyOf(h).deliverDue()).toEqual({ sent: 1, later: 0, failed: 0 });
+    expect(fakes.messages.map((m) => m.content)).toEqual(['first', 'second']);
+    expect(await notifications('?status=sent')).toHaveLength(2);
+  });
+
+  it('a DingTalk robot throttled (its 302 for 10 minutes) keeps the message queued, untried, until the throttle is over', async () => {
+    const id = await channel({ kind: 'dingtalk-robot', name: '热线群', accessToken: DING_TOKEN, secret: DING_SECRET });
+    await h.api.put(`/api/agents/${agentId}/notify`, { channel: id, mobile: MOBILE });
+    fakes.dingtalkThrottled = true;
+    await toAgent('held');
+    expect(await notifyOf(h).deliverDue()).toEqual({ sent: 0, later: 1, failed: 0 });
+    expect(await notifications()).toEqual([expect.objectContaining({ status: 'queued', attempts: 0, errorCode: 'http-302' })]);
+    h.clock.advance(5 * 60);
+    expect(await notifyOf(h).deliverDue()).toEqual({ sent: 0, later: 0, failed: 0 });
+    fakes.dingtalkThrottled = false;
+    h.clock.advance(5 * 60 + 1);
+    expect(await notifyOf(h).deliverDue()).toEqual({ sent: 1, later: 0, failed: 0 });
+    expect(fakes.messages.map((m) => m.content)).toEqual(['held']);
+  });
+
   it('keeps each robot within 20 a minute by queueing: the 21st waits for the minute, the robot never says no', async () => {
     const id = await channel({ kind: 'wecom-robot', name: '热线群', key: WECOM_KEY });
     await h.api.put(`/api/agents/${agentId}/notify`, { channel: id, mobile: MOBILE });

@@ -7,6 +7,8 @@ import { ACCOUNT_SID, HOTLINE, startHotline, TWILIO_API, type Hotline } from '..
 import { interceptTwilioRest, type RestCapture } from '../support/outbound-call';
 import { randomSid } from '../support/twilio-driver';
 import { deadlock, poolWaitTimeout } from '../support/faults';
+import type { NotifyFeature } from '../../src/notify/notify-feature';
+import { DINGTALK_API, fakeChannels } from '../support/notify-fakes';
 
 const CALLER = '+8613911112222';
 const A = '+8613800000001';
@@ -101,5 +103,41 @@ describe('spool replay: what fails for a passing reason is kept, what is refused
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.Body).toContain('rejected.jsonl');
     expect(alerts[0]!.Body).not.toContain(CALLER);
+  });
+});
+
+describe("spool replay: the set-aside alert in the admins' chosen channel", () => {
+  const DING_TOKEN = 'ding-token-spool';
+  const DING_SECRET = 'SECspool0123456789abcdef';
+
+  it('goes to the DingTalk robot chosen for the alerts, not by SMS', async () => {
+    const h = await startHotline({ ADMIN_ALERT_PHONES: ADMIN, DINGTALK_API_BASE_URL: DINGTALK_API });
+    try {
+      const rest = interceptTwilioRest(TWILIO_API, ACCOUNT_SID);
+      const fakes = fakeChannels({ now: () => h.clock.now(), dingtalkSecrets: { [DING_TOKEN]: DING_SECRET } });
+      await h.api.addAgent('Agent A', A);
+      const channel = await h.api.post('/api/notify-channels', { kind: 'dingtalk-robot', name: '管理群', accessToken: DING_TOKEN, secret: DING_SECRET });
+      expect((await h.api.put('/api/alerts', { channel: channel.body.id })).status).toBe(200);
+      const spool = h.container.spool!;
+      await h.container.lastKnownRoster.refresh(HOTLINE, h.clock.now());
+      // An arrival kept during an outage that PostgreSQL refuses for what it says (a NUL in the name).
+      const d = spool.degraded;
+      const callSid = randomSid('CA');
+      const attempt = attemptIn(await d.incoming({ callSid, from: CALLER, to: HOTLINE, callerName: 'Zhang\u0000San' }))!;
+      h.clock.advance(1);
+      await d.legStatus(attempt, { childCallSid: randomSid('CA'), callStatus: 'ringing', sequenceNumber: 1 });
+      h.clock.advance(15);
+      await d.dialResult(attempt, { callStatus: 'in-progress', dialCallStatus: 'no-answer' });
+      await d.callStatus({ callSid, callStatus: 'completed' });
+      expect(await spool.replayer.replayOnce()).toMatchObject({ setAside: 1 });
+      await (h.container.features.find((f) => f.name === 'notify') as NotifyFeature).deliverDue();
+      expect(fakes.messages).toEqual([expect.objectContaining({ service: 'dingtalk-robot', to: DING_TOKEN, mentioned: [] })]);
+      expect(fakes.messages[0]!.content).toContain('rejected.jsonl');
+      expect(rest.sms.filter((m) => m.To === ADMIN)).toEqual([]);
+      expect((await h.api.get('/api/notifications?status=sent')).body.notifications).toEqual([expect.objectContaining({ channel: channel.body.id, kind: 'spool-set-aside' })]);
+    } finally {
+      await h.close();
+      nock.cleanAll();
+    }
   });
 });

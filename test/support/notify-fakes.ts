@@ -24,6 +24,10 @@ export interface ChannelFakes {
   refused: { service: string; errcode: number }[];
   /** Messages a robot takes per minute (the services document about 20). */
   perMinute: number;
+  /** What the DingTalk robot answers beyond it: 130101 (older robots) or 410100 ("send too fast" in its error-code table). */
+  dingtalkRateLimitCode: number;
+  /** The DingTalk robot throttled after its limit (10 minutes): every request answered with a 302 redirect. */
+  dingtalkThrottled: boolean;
   /** Access tokens the wecom-app fake issued. */
   tokensIssued: string[];
   /** Makes every token issued so far expired (the next send answers 42001). */
@@ -36,6 +40,8 @@ export function fakeChannels(o: { now: () => Date; dingtalkSecrets: Record<strin
     messages: [],
     refused: [],
     perMinute: 20,
+    dingtalkRateLimitCode: 130101,
+    dingtalkThrottled: false,
     tokensIssued: [],
     expireTokens: () => live.clear(),
   };
@@ -66,6 +72,10 @@ export function fakeChannels(o: { now: () => Date; dingtalkSecrets: Record<strin
     .query(true)
     .reply((uri, body) => {
       const q = new URL(uri, DINGTALK_API).searchParams;
+      if (fakes.dingtalkThrottled) {
+        fakes.refused.push({ service: 'dingtalk-robot', errcode: 302 });
+        return [302, '', { Location: 'https://www.dingtalk.com/' }];
+      }
       const token = q.get('access_token') ?? '';
       const secret = o.dingtalkSecrets[token];
       if (!secret) return refuse('dingtalk-robot', 300001, 'token is not exist');
@@ -76,7 +86,7 @@ export function fakeChannels(o: { now: () => Date; dingtalkSecrets: Record<strin
       if (q.get('sign') !== expected) return refuse('dingtalk-robot', 310000, 'sign not match');
       const b = body as { msgtype?: string; text?: { content?: string }; at?: { atMobiles?: string[] } };
       if (b.msgtype !== 'text' || typeof b.text?.content !== 'string') return refuse('dingtalk-robot', 40035, 'missing param');
-      if (inLastMinute('dingtalk-robot', token) >= fakes.perMinute) return refuse('dingtalk-robot', 130101, 'send too fast, exceed 20 times per minute');
+      if (inLastMinute('dingtalk-robot', token) >= fakes.perMinute) return refuse('dingtalk-robot', fakes.dingtalkRateLimitCode, 'send too fast, exceed 20 times per minute');
       fakes.messages.push({ service: 'dingtalk-robot', to: token, content: b.text.content, mentioned: b.at?.atMobiles ?? [], at: o.now() });
       return [200, { errcode: 0, errmsg: 'ok' }];
     });

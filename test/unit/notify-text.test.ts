@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dingtalkSign, mentionMobile } from '../../src/notify/channels';
 import { maskForGroup, pick, ringCardText } from '../../src/notify/notice-text';
@@ -68,5 +70,17 @@ describe('channel details', () => {
   });
   it('backs off 30 s, doubling, at most 30 minutes', () => {
     expect([1, 2, 3, 4, 10].map(backoffMs)).toEqual([30_000, 60_000, 120_000, 240_000, 1_800_000]);
+  });
+});
+
+describe('one way out for every message', () => {
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  const sources = [...files('src'), ...files('webhooks')].map((f) => ({ file: f.split(path.sep).join('/'), text: readFileSync(f, 'utf8') }));
+
+  it('only the notifier sends SMS: Twilio’s Messaging API is called in src/sms.ts alone, and only the notifier and the container hold the sender', () => {
+    expect(sources.filter((s) => /messages\s*\.\s*create\s*\(/.test(s.text)).map((s) => s.file)).toEqual(['src/sms.ts']);
+    expect(sources.filter((s) => /from\s+'\.{1,2}\/(\.\.\/)*sms'/.test(s.text)).map((s) => s.file).sort()).toEqual(['src/container.ts', 'src/notify/notifier.ts']);
+    expect(sources.filter((s) => /\.sms\.send\s*\(/.test(s.text)).map((s) => s.file)).toEqual(['src/notify/notifier.ts']);
   });
 });
