@@ -200,18 +200,44 @@ export async function recordedCall(o: RecordedCallOptions, started: (s: StartedS
     check(viewerPage.status === 200 && !viewerHtml.includes('<audio') && !viewerHtml.includes('/recording?'), `the viewer's call page (${viewerPage.status}) shows a player`);
     o.say('viewer: 403, and the call page shows no player');
 
-    // 7. The listens, audited.
-    const listens = await api(`/api/recordings/${recording.id}/listens`);
-    const byActor = (listens.body.listens as { actor: string; at: string; ip: string | null }[]).filter((l) => l.actor === 'account:smoke-supervisor');
-    check(byActor.length === 2 && byActor.every((l) => l.at && l.ip), `GET /api/recordings/:id/listens does not show the supervisor's two listens: ${listens.text.slice(0, 300)}`);
-    check(!listens.text.includes('smoke-viewer'), 'the viewer\'s refused request was counted as a listen');
-    o.say('listens: the supervisor\'s two, with time and address; none for the viewer');
+    // 7. The agent who answered: their call page (the after-call text's link) plays their own call.
+    const textBy = Date.now() + REQUEST_SECONDS * 1000;
+    let text = rest.sms.find((m) => m.to === lived.bridgedTo);
+    while (!text && Date.now() < textBy) {
+      await sleep(200);
+      text = rest.sms.find((m) => m.to === lived.bridgedTo);
+    }
+    const agentPath = text && new RegExp(`${o.publicBaseUrl.replace(/[.:/]/g, '\\$&')}(/m/calls/[A-Za-z0-9_.-]+)`).exec(text.body)?.[1];
+    check(text && agentPath, `the agent who answered got no after-call text with their call page (${rest.sms.length} texts sent)`);
+    const agentPage = await request(agentPath);
+    const agentHtml = await agentPage.text();
+    const agentSrc = /<audio [^>]*src="([^"]+)"/.exec(agentHtml)?.[1]?.replace(/&amp;/g, '&');
+    check(agentPage.status === 200 && agentSrc && agentSrc.startsWith(`/api/calls/${call.id}/recording?`), `the agent's call page (${agentPage.status}) has no player of the product's own address`);
+    const agentPlayed = await request(agentSrc, { headers: { Range: 'bytes=0-' } });
+    await agentPlayed.arrayBuffer();
+    check(agentPlayed.status === 206, `the agent's own player got ${agentPlayed.status}, not 206`);
+    const inspection = await request(`/console/qc/calls/${call.id}`, { headers: { Cookie: supervisor } });
+    const inspectionHtml = await inspection.text();
+    check(inspection.status === 200 && inspectionHtml.includes('<audio'), `the QC review page (${inspection.status}) has no player`);
+    o.say('agent: their call page (the after-call text) plays their own call (206); the QC page has its player');
 
-    // 8. No Twilio media address anywhere a person or a log reader sees.
+    // 8. The listens, audited.
+    const listens = await api(`/api/recordings/${recording.id}/listens`);
+    const heard = listens.body.listens as { actor: string; at: string; ip: string | null }[];
+    const byActor = heard.filter((l) => l.actor === 'account:smoke-supervisor');
+    check(byActor.length === 2 && byActor.every((l) => l.at && l.ip), `GET /api/recordings/:id/listens does not show the supervisor's two listens: ${listens.text.slice(0, 300)}`);
+    check(heard.filter((l) => l.actor.startsWith('agent:')).length === 1, `GET /api/recordings/:id/listens does not show the agent's listen: ${listens.text.slice(0, 300)}`);
+    check(!listens.text.includes('smoke-viewer'), 'the viewer\'s refused request was counted as a listen');
+    o.say('listens: the supervisor\'s two and the agent\'s, with time and address; none for the viewer');
+
+    // 9. No Twilio media address anywhere a person or a log reader sees.
     const answers = [listed.text, listens.text, calls.text, (await api(`/api/calls/${call.id}`)).text, (await api(`/api/calls/${call.id}/recordings`)).text, refusedText];
     const seen: [string, string][] = [
       ['the supervisor\'s call page', pageHtml],
       ['the viewer\'s call page', viewerHtml],
+      ['the agent\'s call page', agentHtml],
+      ['the QC review page', inspectionHtml],
+      ['the after-call text', text.body],
       ...answers.map((a, i) => [`API answer ${i + 1}`, a] as [string, string]),
       ['the first start\'s log', o.earlierLog],
       ['the server\'s log', log],
@@ -220,7 +246,7 @@ export async function recordedCall(o: RecordedCallOptions, started: (s: StartedS
       const found = mediaAddressIn(text, restUrl);
       check(!found, `${where} holds a Twilio media address (${found})`);
     }
-    check(rest.mediaRequests.length === 2 && rest.mediaRequests.every((m) => m.range?.startsWith('bytes=0-')), `the server asked Twilio for the audio ${rest.mediaRequests.length} times (${rest.mediaRequests.map((m) => m.range).join(', ')}), not twice with the listener's Range`);
+    check(rest.mediaRequests.length === 3 && rest.mediaRequests.every((m) => m.range?.startsWith('bytes=0-')), `the server asked Twilio for the audio ${rest.mediaRequests.length} times (${rest.mediaRequests.map((m) => m.range).join(', ')}), not 3 times with the listener's Range`);
     o.say(`no Twilio media address in ${seen.length} pages, API answers and logs`);
     return handle;
   } finally {
