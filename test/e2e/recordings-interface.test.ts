@@ -88,8 +88,19 @@ describe('recordings (R12): the switch, the list\'s filters, and voice messages 
     expect(heard.headers['cache-control']).toBe('private, no-store');
     expect((await request(h.app).get(path).set('Cookie', viewer.cookie)).status).toBe(403);
     expect(rest.mediaRequests.map((m) => m.sid)).toEqual([missed.voiceMessageSid]);
-    const listens = (await h.api.get(`/api/recordings/${message.id}/listens`)).body.listens as { actor: string }[];
-    expect(listens.map((l) => l.actor)).toEqual(['account:wang']);
+    const actors = async () => ((await h!.api.get(`/api/recordings/${message.id}/listens`)).body.listens as { actor: string }[]).map((l) => l.actor);
+    expect(await actors()).toEqual(['account:wang']);
+    // A seek within the supervisor's listen is the same listen; a later part asked for by someone
+    // who began no listen (a download in pieces), or an hour on, is a listen of its own.
+    expect((await request(h.app).get(path).set('Cookie', supervisor.cookie).set('Range', 'bytes=100-')).status).toBe(206);
+    expect(await actors()).toEqual(['account:wang']);
+    await accounts.create('zhao', 'zhao-password-1', 'qc');
+    const inspector = await consoleSession(h, 'zhao', 'zhao-password-1');
+    expect((await request(h.app).get(path).set('Cookie', inspector.cookie).set('Range', 'bytes=1-')).status).toBe(206);
+    expect(await actors()).toEqual(['account:zhao', 'account:wang']);
+    h.clock.advance(61 * 60);
+    expect((await request(h.app).get(path).set('Cookie', supervisor.cookie).set('Range', 'bytes=200-')).status).toBe(206);
+    expect(await actors()).toEqual(['account:wang', 'account:zhao', 'account:wang']);
     // The call page: the voice message's player for the supervisor, with the listen; none for the viewer.
     const page = await request(h.app).get(`/console/calls/${message.callId}`).set('Cookie', supervisor.cookie);
     expect(page.text).toContain(`src="/api/calls/${message.callId}/recording?recording=${message.id}&amp;token=`);
