@@ -3,8 +3,13 @@
  * all (embedded PGlite under ./data/pglite, in-process coordination), then what a newcomer does
  * next: add an agent through the admin API, place one call through a webhook signed exactly as
  * Twilio signs it, and stop the server with SIGTERM. Exits 0 only if the server became ready,
- * rang that agent and exited 0 on SIGTERM. Bounded by its own deadlines, and it never leaves a
- * server running. Linux only (it finds the server under npm through /proc).
+ * rang that agent and exited 0 on SIGTERM. Then issue 24's acceptance on the same database
+ * (scripts/smoke-recorded-call.ts): a supervisor and a viewer from `npm run create-admin`, the built
+ * server started again with Twilio's REST API faked, one call answered and recorded, heard by the
+ * supervisor through the product (206 with Range), refused to the viewer (403), the listen
+ * audited, no Twilio media address in a page, an API answer or a log; then SIGTERM again, exit 0.
+ * Bounded by its own deadlines, and it never leaves a server running. Linux only (it finds the
+ * server under npm through /proc).
  *
  *   npx tsx scripts/smoke-start.ts        (.ci/run runs it before the tests)
  */
@@ -18,6 +23,8 @@ import { XMLParser } from 'fast-xml-parser';
 import twilio from 'twilio';
 import { configSchema } from '../src/config';
 import { maskPhone, maskPhonesInText } from '../src/domain/endpoint';
+import { check, sleep, SmokeFailure } from './smoke-checks';
+import { recordedCall, type StartedServer } from './smoke-recorded-call';
 
 const ROOT = join(__dirname, '..');
 const READY_SECONDS = 180; // npm start compiles first (tsc), then creates and migrates the database
@@ -30,11 +37,6 @@ const defaults = configSchema.parse({});
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const say = (line: string) => process.stdout.write(`smoke [${elapsed()}] ${line}\n`);
-
-class SmokeFailure extends Error {}
-function check(ok: unknown, message: string): asserts ok {
-  if (!ok) throw new SmokeFailure(message);
-}
 
 /** The README's port unless something else holds it; then any free one. */
 async function choosePort(preferred: number): Promise<number> {
@@ -76,8 +78,6 @@ const groupAlive = (groupId: number) => {
   }
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Every element called `name` anywhere below node (the parser keeps every element in an array). */
 function elements(node: unknown, name: string): unknown[] {
   if (Array.isArray(node)) return node.flatMap((n) => elements(n, name));
@@ -118,9 +118,13 @@ async function main(): Promise<number> {
   let exitCode: number | null | undefined; // undefined while running; null when killed by a signal
   const exited = new Promise<void>((resolve) => npm.once('exit', (code) => ((exitCode = code), resolve())));
 
+  // The second start (the recorded call), once there is one.
+  let second: StartedServer | undefined;
+  const secondAlive = () => second !== undefined && second.process.exitCode === null && second.process.signalCode === null;
   // Synchronous, so that it also runs on process.exit: CI's timeout ends the smoke with SIGTERM.
   const cleanUp = () => {
     if (groupAlive(groupId)) process.kill(-groupId, 'SIGKILL');
+    if (secondAlive()) second!.process.kill('SIGKILL');
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   };
@@ -200,6 +204,29 @@ async function main(): Promise<number> {
     await sleep(200);
     check(!groupAlive(groupId), 'processes of npm start were still running after it exited');
     say(`stopped: SIGTERM, exit code 0 after ${((Date.now() - stopAt) / 1000).toFixed(1)}s`);
+
+    // 5. Issue 24's acceptance: an answered call recorded, heard by a supervisor, refused to a viewer.
+    const server = await recordedCall(
+      {
+        local,
+        publicBaseUrl,
+        env,
+        adminToken: defaults.ADMIN_TOKEN,
+        accountSid: defaults.TWILIO_ACCOUNT_SID,
+        authToken: defaults.TWILIO_AUTH_TOKEN,
+        hotline: params.To,
+        firstAgent: AGENT_PHONE,
+        earlierLog: output,
+        say,
+        relay: (line) => process.stdout.write(`  | ${line}\n`),
+      },
+      (s) => (second = s),
+    );
+    server.process.kill('SIGTERM');
+    const secondCode = await Promise.race([server.exited, sleep(STOP_SECONDS * 1000).then(() => 'running' as const)]);
+    check(secondCode !== 'running', `the second start was still running ${STOP_SECONDS}s after SIGTERM`);
+    check(secondCode === 0, `after SIGTERM the second start exited with ${secondCode === null ? 'a signal' : `code ${secondCode}`}, not 0`);
+    say('stopped again: SIGTERM, exit code 0');
     return 0;
   } catch (err) {
     say(`FAILED: ${err instanceof SmokeFailure ? err.message : err instanceof Error ? err.stack : String(err)}`);
@@ -207,6 +234,10 @@ async function main(): Promise<number> {
   } finally {
     if (groupAlive(groupId)) process.kill(-groupId, 'SIGKILL');
     await Promise.race([exited, sleep(5_000)]);
+    if (secondAlive()) {
+      second!.process.kill('SIGKILL');
+      await Promise.race([second!.exited, sleep(5_000)]);
+    }
     cleanUp();
   }
 }

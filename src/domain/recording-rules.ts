@@ -34,6 +34,20 @@ export function passableRange(header: string | undefined): string | undefined {
   return /^bytes=(\d+-\d*|-\d+)$/.test(v) ? v : undefined;
 }
 
+/** How long after a listen began a request for another part of it (a seek) is the same listen. */
+export const LISTEN_SPAN_MINUTES = 60;
+
+/**
+ * Whether a request for a recording's audio is a new listen, to audit: one that starts at the
+ * beginning (no Range, or one from byte 0) always is; one for a later part is a seek within a
+ * listen the same person began in the last LISTEN_SPAN_MINUTES, else a listen (or a download in
+ * pieces) of its own.
+ */
+export function isNewListen(range: string | undefined, lastListenAt: Date | null, now: Date): boolean {
+  if (!range || /^bytes=0-/.test(range)) return true;
+  return lastListenAt === null || now.getTime() - lastListenAt.getTime() > LISTEN_SPAN_MINUTES * 60_000;
+}
+
 /** What Twilio's recording status callback said, as the recordings feature takes it (and the spool keeps it during an outage). */
 export interface RecordingReport {
   /** From the callback URL's query (signed with the rest): the call and attempt, a callback attempt, or a voice message's call. */

@@ -178,6 +178,12 @@ export class PostgresRecordingStore {
     await this.db.query('INSERT INTO recording_listens (recording_id, call_id, actor, ip, at) VALUES ($1, $2, $3, $4, $5)', [l.recordingId, l.callId, l.actor, l.ip, l.at]);
   }
 
+  /** When `actor` last began a listen of the recording, if ever. */
+  async lastListen(recordingId: string, actor: string): Promise<Date | null> {
+    const [r] = await this.db.query<Row>('SELECT max(at) AS at FROM recording_listens WHERE recording_id = $1 AND actor = $2', [recordingId, actor]);
+    return r?.at ? new Date(r.at as Date | string) : null;
+  }
+
   async listens(q: { recordingId?: string; callId?: string; limit: number }): Promise<RecordingListen[]> {
     const rows = await this.db.query<Row>(
       `SELECT recording_id, call_id, actor, ip, at FROM recording_listens

@@ -48,8 +48,9 @@ const PASSED_HEADERS = ['content-type', 'content-length', 'content-range', 'acce
 /**
  * GET /api/calls/:id/recording: the audio, fetched from Twilio with the account's credentials and
  * streamed through, Range honoured (206 with Content-Range), never cached. 404 when the call has
- * none, 410 once deleted. A listen is audited when it starts (no Range, or one from byte 0): the
- * browser's later seeks are the same listen.
+ * none, 410 once deleted. A listen is audited when it starts (no Range, or one from byte 0), or
+ * when a later part is asked for with no listen of the same person in the last hour (a download in
+ * pieces): the browser's seeks within a listen are the same listen.
  */
 export function listenRoute(access: RequestHandler, service: RecordingService, media: TwilioMedia, logger: Logger): Router {
   const r = Router();
@@ -64,7 +65,7 @@ export function listenRoute(access: RequestHandler, service: RecordingService, m
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     const upstream = await media.fetch(recording.recordingSid, range, abort.signal);
-    if (!range || /^bytes=0-/.test(range)) await service.listened(recording, listener.actor, req.ip ?? null);
+    await service.requested(recording, range, listener.actor, req.ip ?? null);
     res.status(upstream.status);
     for (const h of PASSED_HEADERS) {
       const v = upstream.headers.get(h);

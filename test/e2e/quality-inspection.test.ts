@@ -134,6 +134,11 @@ describe('quality inspection (质检): the weekly sample, reviews, and the month
     expect(after.score).toBeLessThan(agentA.score);
     expect(after.grade).toBe(expected >= 90 ? 'A' : expected >= 80 ? 'B' : expected >= 70 ? 'C' : expected >= 60 ? 'D' : 'E');
     expect(after.grade).not.toBe(agentA.grade);
+    // The same by hand, by the README's rule: A accepted all 3 offers (30 × 1) and answered them within
+    // the rule (20 × 1); no callbacks, complaints, ratings or fines to measure. Before: 100 × 50/50 =
+    // 100, A. After: 100 × (30 + 20 + 20 × 0.25) / 70 = 78.6, C.
+    expect([agentA.acceptRate, agentA.withinRuleRate, agentA.returnVisitRate, agentA.resolutionRate, agentA.averageRating, agentA.fines]).toEqual([1, 1, null, null, null, 0]);
+    expect([agentA.score, agentA.grade, after.score, after.grade]).toEqual([100, 'A', 78.6, 'C']);
   });
 
   it('keeps the checklist in the database, seeded from the service rules and editable', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deleteAfter, mayHold, mayListen, passableRange } from '../../src/domain/recording-rules';
+import { deleteAfter, isNewListen, mayHold, mayListen, passableRange } from '../../src/domain/recording-rules';
 import { speechSeconds } from '../../src/domain/speech';
 import { speaker } from '../../src/twiml/hotline-twiml';
 
@@ -21,6 +21,19 @@ describe('recording rules', () => {
     expect(passableRange('items=0-1')).toBeUndefined();
     expect(passableRange('bytes=0-1\r\nX-Evil: 1')).toBeUndefined();
     expect(passableRange(undefined)).toBeUndefined();
+  });
+
+  it('audits a request from the start as a listen, a later part as a seek within a listen begun in the last hour, else as a listen of its own', () => {
+    const now = new Date('2026-11-02T03:00:00Z');
+    const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+    expect(isNewListen(undefined, minutesAgo(1), now)).toBe(true);
+    expect(isNewListen('bytes=0-', minutesAgo(1), now)).toBe(true);
+    expect(isNewListen('bytes=0-99', null, now)).toBe(true);
+    expect(isNewListen('bytes=1000-', minutesAgo(59), now)).toBe(false);
+    expect(isNewListen('bytes=1000-', minutesAgo(60), now)).toBe(false);
+    expect(isNewListen('bytes=1000-', minutesAgo(61), now)).toBe(true);
+    expect(isNewListen('bytes=1-', null, now)).toBe(true);
+    expect(isNewListen('bytes=-500', null, now)).toBe(true);
   });
 
   it('tells the caller in the hold and waiting-line prompts only, at 1.4 s each in Mandarin, and drops the word on recording when off', () => {
