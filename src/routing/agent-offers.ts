@@ -14,6 +14,8 @@ const CLAIM_SLACK_SECONDS = 30;
  * size of the roster; the order is still taken first-free-first, only in slices.
  */
 const FIRST_CLAIM_SLICE = 16;
+/** The first slice never asks about more agents than this at once. */
+const MAX_FIRST_SLICE = 256;
 
 /** Told of an offer as it is recorded: returns at once (its work, if any, runs on its own). */
 export type OfferWatcher = (call: Call, attempt: RingAttempt) => void;
@@ -27,6 +29,9 @@ const triedAgents = (attempts: RingAttempt[]) => new Set(attempts.filter((a) => 
  * leg is over, and for as long as they talk.
  */
 export class AgentOffers {
+  /** How many busy agents the last claim for each hotline number walked past (see claimFirstFree). */
+  private readonly walked = new Map<string, number>();
+
   constructor(
     private readonly d: {
       agents: AgentStore;
@@ -59,14 +64,25 @@ export class AgentOffers {
     return (this.d.ringClaimSeconds + CLAIM_SLACK_SECONDS) * 1000;
   }
 
-  /** The first free agent of the order, claimed for holder, asking the coordinator slice by slice. */
-  private async claimFirstFree(order: readonly string[], holder: string, ttlMs: number): Promise<string | null> {
+  /**
+   * The first free agent of the order, claimed for holder, asking the coordinator slice by slice.
+   * The first slice reaches twice as far as the last claim for this number had to walk (busy
+   * agents ahead of the free one), so a hotline whose agents are mostly talking takes one round
+   * trip, not one per slice; the order is the same whatever the slices.
+   */
+  private async claimFirstFree(order: readonly string[], holder: string, ttlMs: number, key: string): Promise<string | null> {
     let from = 0;
-    for (let size = FIRST_CLAIM_SLICE; from < order.length; size *= 4) {
-      const claimed = await this.d.coordinator.claimFirstFree(order.slice(from, from + size), holder, ttlMs);
-      if (claimed !== null) return claimed;
+    const walked = this.walked.get(key) ?? 0;
+    for (let size = Math.min(Math.max(FIRST_CLAIM_SLICE, 2 * walked), MAX_FIRST_SLICE); from < order.length; size *= 4) {
+      const slice = order.slice(from, from + size);
+      const claimed = await this.d.coordinator.claimFirstFree(slice, holder, ttlMs);
+      if (claimed !== null) {
+        this.walked.set(key, from + slice.indexOf(claimed));
+        return claimed;
+      }
       from += size;
     }
+    this.walked.set(key, order.length);
     return null;
   }
 
@@ -95,6 +111,7 @@ export class AgentOffers {
       order.map((a) => a.id),
       holder,
       this.ringClaimMs,
+      call.to,
     );
     // Everyone ahead of the claimed agent in the hunt was ringing or talking for another call.
     const busyUntil = agentId === null ? order.length : order.findIndex((a) => a.id === agentId);

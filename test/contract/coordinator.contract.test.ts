@@ -359,6 +359,13 @@ describe('postgres-fallback coordination checks the record', () => {
       const claims = recorded.statements.filter((s) => s.sql.includes('coordination_claims'));
       // One statement per slice of the hunt order the offer asks about (16, then 64, then 256 agents).
       expect(claims.length).toBeLessThanOrEqual(3);
+
+      // The next offer to that number starts where the last claim had to look: one slice.
+      await calls.finishAttempt(attempt!.id, { outcome: 'no-answer', dialCallStatus: 'no-answer', at: clock.now() });
+      await offers.release(attempt!);
+      const before = recorded.statements.length;
+      expect((await offers.offerNext(await newCall(3), [], clock.now()))?.agentId).toBe(free.id);
+      expect(recorded.statements.slice(before).filter((s) => s.sql.includes('coordination_claims'))).toHaveLength(1);
     } finally {
       await database.drop();
     }
