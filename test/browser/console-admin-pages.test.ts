@@ -187,6 +187,20 @@ describe('the supervisor\'s console pages in a real browser at 1280 and 390 px',
     await expect(page.locator('[data-rule]').filter({ hasText: '+86170*' }).textContent()).resolves.toContain('2027-01-31 00:00 到期');
     await submit(page, `[data-rule]:has-text("+86170*") form[action$="/remove"]`);
     expect(await page.locator('[data-rule]').filter({ hasText: '+86170*' }).count()).toBe(0);
+    // A number blocked from the page's own form, with a date it lapses on.
+    await page.fill('form[action="/console/blocklist"] input[name=pattern]', '+8613988887777');
+    await page.selectOption('form[action="/console/blocklist"] select[name=reason]', 'harassment');
+    await page.fill('form[action="/console/blocklist"] input[name=expiresOn]', '2026-12-31');
+    await submit(page, 'form[action="/console/blocklist"]');
+    expect((await h.api.get('/api/blocklist')).body.rules.find((r: { pattern: string }) => r.pattern === '+8613988887777')).toMatchObject({ reason: 'harassment', expiresAt: '2026-12-30T16:00:00.000Z' });
+    // An internal number (the front desk) added and removed.
+    await page.fill('form[action="/console/blocklist/internal"] input[name=pattern]', '+862155550000');
+    await page.fill('form[action="/console/blocklist/internal"] input[name=name]', '前台');
+    await submit(page, 'form[action="/console/blocklist/internal"]');
+    await expect(page.locator('[data-internal]').textContent()).resolves.toContain('前台');
+    await submit(page, '[data-internal] form[action$="/remove"]');
+    expect(await page.locator('[data-internal]').count()).toBe(0);
+    expect((await h.api.get('/api/internal-numbers')).body.internalNumbers).toEqual([]);
 
     await page.goto(`${web.base}/console/customers`);
     await Promise.all([page.waitForURL(/\/console\/customers\/[0-9a-f-]{36}$/), page.locator('[data-customer] a').first().click()]);

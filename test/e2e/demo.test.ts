@@ -55,7 +55,7 @@ describe('npm run demo with no terminal attached', () => {
     expect(out).toMatch(/blocked 1\b/);
     // One returned by the caller's repeat call, one called back by its owner: the customer answered.
     expect(out).toMatch(/2 callbacks opened, now (1 closed, 1 done|1 done, 1 closed)/);
-    expect(out).toMatch(/called back by the callback's owner 演示坐席 \d: the customer answered, callback done, \d+ min before its deadline/);
+    expect(out).toMatch(/called back by the callback's owner \(演示坐席 \d: the customer answered, callback done, \d+ min before its deadline\)/);
     expect(out).toMatch(/The waiting line: 1 caller waited in it/);
     expect(out).toContain('stopped the clock in time');
   }, 300_000);
