@@ -2,7 +2,8 @@
  * npm run demo: the hotline with no accounts and no servers. Starts the server in this process on
  * the embedded defaults (a fresh PGlite database in a temporary folder, coordination in process),
  * adds demo agents through the admin API, plays a good day through the built-in Twilio simulator
- * with a fake of Twilio's REST API (src/simulator/good-day.ts), and prints the figures and what
+ * with a fake of Twilio's REST API (src/simulator/good-day.ts), places one missed caller's callback
+ * and plays that call as Twilio would (src/simulator/callback-call.ts), and prints the figures and what
  * each part of the day shows. The screen holds the progress bar and that summary; the server's
  * log goes to a file it names. On a terminal it then keeps the console up until Ctrl-C; with no
  * terminal (a pipe, CI) it exits, unless --serve asks it to stay.
