@@ -2,7 +2,8 @@
  * npm run demo: the hotline with no accounts and no servers. Starts the server in this process on
  * the embedded defaults (a fresh PGlite database in a temporary folder, coordination in process),
  * adds demo agents through the admin API, plays a good day through the built-in Twilio simulator
- * with a fake of Twilio's REST API (src/simulator/good-day.ts), and prints the figures and what
+ * with a fake of Twilio's REST API (src/simulator/good-day.ts), places one missed caller's callback
+ * and plays that call as Twilio would (src/simulator/callback-call.ts), and prints the figures and what
  * each part of the day shows. The screen holds the progress bar and that summary; the server's
  * log goes to a file it names. On a terminal it then keeps the console up until Ctrl-C; with no
  * terminal (a pipe, CI) it exits, unless --serve asks it to stay.
@@ -20,7 +21,9 @@ import { createLogger } from '../src/logger';
 import { PostgresAccountStore } from '../src/postgres/account-store';
 import { PostgresAuditStore } from '../src/postgres/audit-store';
 import { FakeTwilioRest } from '../src/simulator/fake-twilio-rest';
+import { playCallbackCall } from '../src/simulator/callback-call';
 import { goodDay } from '../src/simulator/good-day';
+import { httpTransport } from '../src/simulator/http-transport';
 import { sineWav } from '../src/simulator/sine-wav';
 import { startInProcessServer } from '../src/simulator/in-process-server';
 import { progressBar } from '../src/simulator/progress';
@@ -85,6 +88,28 @@ async function main() {
     if (res.status >= 300) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
     return body;
   };
+  /** Places a caller's open callback through the API and plays the call Twilio would make; says how it went. */
+  const callBack = async (phone: string): Promise<string> => {
+    const cb = ((await api('/api/callbacks?limit=200')).callbacks as any[]).find((c) => c.phone === phone && (c.status === 'open' || c.status === 'attempted'));
+    if (!cb) return '(no open callback was left to place)';
+    const before = rest.callsCreated.length;
+    await api(`/api/callbacks/${cb.id}/dial`, { method: 'POST' });
+    const created = rest.callsCreated[before];
+    if (!created) throw new Error('the callback was placed but Twilio was never asked for the call');
+    const owner = ((await api('/api/agents')).agents as any[]).find((a) => a.id === cb.ownerAgentId);
+    const played = await playCallbackCall({
+      created,
+      transport: httpTransport({ targetUrl: server.url, publicBaseUrl: server.url }),
+      authToken,
+      accountSid,
+      clock,
+      sleep: (seconds) => new Promise((r) => setTimeout(r, (seconds * 1000) / clock.timeScale)),
+      talkSeconds: 40,
+    });
+    const after = (await api(`/api/callbacks/${cb.id}`)) as any;
+    const due = new Date(cb.dueAt).getTime() - clock.now().getTime();
+    return `(${owner?.name ?? 'its owner'}: the customer ${played.dialStatus === 'completed' ? 'answered' : 'did not answer'}, callback ${after.status}, ${due >= 0 ? `${Math.round(due / 60_000)} min before its deadline` : 'after its deadline'})`;
+  };
   const phones: string[] = [];
   for (let i = 1; i <= agentCount; i++) {
     const agent = await api('/api/agents', { method: 'POST', body: JSON.stringify({ name: `演示坐席 ${i}`, phone: `+86138001380${String(i).padStart(2, '0')}` }) });
@@ -125,6 +150,8 @@ async function main() {
   }
   // The call-end outbox closes a returned callback just after the call: give it a moment.
   await new Promise((r) => setTimeout(r, 1_500));
+  // The other caller who asked for a callback is called back by its owner, as the callbacks page's 发起回电 does.
+  const calledBack = await callBack(day.calledBack);
   // From here the console shows a calm clock.
   clock.setScale(1);
   const window = `from=${encodeURIComponent(new Date(started.getTime() - 60_000).toISOString())}&to=${encodeURIComponent(new Date(clock.now().getTime() + 60_000).toISOString())}`;
@@ -140,7 +167,7 @@ async function main() {
   }
 
   const s = await api(`/api/analytics/summary?${window}`);
-  const callbacks = ((await api('/api/callbacks')).callbacks as any[]).filter((c) => day.callbackCallers.includes(c.phone));
+  const callbacks = ((await api('/api/callbacks?limit=200')).callbacks as any[]).filter((c) => day.callbackCallers.includes(c.phone));
   const waited = callList.filter((c) => (c.lineWaitSeconds ?? 0) > 0);
   const blocked = callList.filter((c) => c.blocked);
   const lived = { answered: 0, missed: 0, abandoned: 0 };
@@ -171,7 +198,8 @@ async function main() {
     '',
     'What each part of the day shows:',
     `  The rule (R2): ${within} of ${s.answered} answered callers were put through within ${rule} s; an agent who lets it ring out is passed over for the next. Console: Today, Calls.`,
-    `  Missed, then called back (R3, R4): ${day.callbackCallers.length} callers asked for a callback while holding; ${callbacks.length} callbacks opened, now ${describeStatuses(callbacks)} (a repeat call answered returns the callback). Console: Callbacks.`,
+    `  Missed, then called back (R3, R4): ${day.callbackCallers.length} callers asked for a callback while holding; ${callbacks.length} callbacks opened, now ${describeStatuses(callbacks)}: ` +
+      `one caller called again and was put through (a repeat call answered returns the callback), the other was called back by the callback's owner ${calledBack}. Console: Callbacks (done).`,
     `  The waiting line: ${waited.length} caller${waited.length === 1 ? '' : 's'} waited in it while every agent talked` +
       (waited[0] ? ` (${waited[0].lineWaitSeconds} s, then put through after ${waited[0].waitSeconds ?? '–'} s)` : '') +
       '. Console: Calls (waited in line).',
@@ -180,10 +208,19 @@ async function main() {
       ? `  A complaint (R11): one answered call typed a complaint opened a case due a reply by ${localTime(complaint.replyDueAt)}; a progress reply at ${localTime(complaint.progress.at(-1)?.at)} ${complaint.late ? 'came late' : 'stopped the clock in time'}. Console: Complaints.`
       : '  A complaint (R11): no answered call to type a complaint on.',
     '',
-    'Where to look:',
-    `  console   ${server.url}/console/   user ${username}   password ${password}`,
-    `  API       curl -H 'Authorization: Bearer ${adminToken}' ${server.url}/api/calls`,
-    `  log       ${logFile}`,
+    // With no terminal the server stops right after this: no address or password that leads nowhere.
+    ...(serve
+      ? [
+          'Where to look:',
+          `  console   ${server.url}/console/   user ${username}   password ${password}`,
+          `  API       curl -H 'Authorization: Bearer ${adminToken}' ${server.url}/api/calls`,
+          `  log       ${logFile}`,
+        ]
+      : [
+          `The log: ${logFile}`,
+          'No terminal is attached, so the demo has stopped its server and deleted its data. To look around the',
+          'console after the day, run `npm run demo` on a terminal, or `npm run demo -- --serve`.',
+        ]),
     '',
   ];
   process.stdout.write(out.join('\n') + '\n');

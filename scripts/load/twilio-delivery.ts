@@ -5,7 +5,7 @@ import type { Transport } from '../../src/simulator/twilio-model';
 /**
  * How Twilio delivers each webhook of a load run, and what it got back. Twilio retries a request
  * once when the connection fails (its default connection override `rc=1&rp=ct`, see
- * ../shared/twilio-notes.md §4.4) and never on an answer, whatever its status. Every answer is
+ * https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides) and never on an answer, whatever its status. Every answer is
  * judged as Twilio would: a 5xx, a body that is not TwiML, or no answer at all (connection failed
  * twice, or 15 s passed) is a fault. After no answer to a request for the caller's TwiML, Twilio
  * asks the number's Voice Fallback URL (/webhooks/voice/fallback) and plays that, and the call

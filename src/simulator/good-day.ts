@@ -12,8 +12,9 @@ import type { AgentBehaviour, CallScript, GatherReply } from './twilio-model';
  *     while holding): missed, and each becomes a callback;
  *   - one caller on the blocklist, at midday: rejected before any phone rings;
  *   - the rush, between them: one more caller at once than there are agents, so one waits in the line;
- *   - the afternoon: the two missed callers call again and are put through, which closes their
- *     callbacks (a repeat call answered is a callback returned).
+ *   - the afternoon: the first missed caller calls again and is put through, which closes that
+ *     callback (a repeat call answered is a callback returned); the second is called back by the
+ *     callback's owner (the demo places it and plays the call: src/simulator/callback-call.ts).
  * Everything is drawn from the seed, so a run is repeatable.
  */
 export interface DayPhase {
@@ -26,8 +27,10 @@ export interface GoodDay {
   phases: DayPhase[];
   /** The number the demo puts on the blocklist before the day starts; it calls once. */
   blockedNumber: string;
-  /** The callers who ask for a callback in the day and call again in the afternoon. */
+  /** The callers who ask for a callback in the day: the first calls again in the afternoon. */
   callbackCallers: string[];
+  /** The second of them, whom the callback's owner calls back once the day's calls are over. */
+  calledBack: string;
 }
 
 export function goodDay(o: { hotline: string; agentPhones: string[]; calls: number; seed: number; maxTalkSeconds?: number }): GoodDay {
@@ -77,7 +80,7 @@ export function goodDay(o: { hotline: string; agentPhones: string[]; calls: numb
   // Everybody picks up and talks half a minute: every agent is taken, and the last caller waits in
   // the line until the first talk ends (well within the longest wait, MAX_CALLER_WAIT_SECONDS).
   const rush = Array.from({ length: o.agentPhones.length + 1 }, () => ordinary(caller(), { talkSeconds: 25 + pick(10), everyonePicksUp: true }));
-  const afternoon = callbackCallers.map((from) => ordinary(from, { everyonePicksUp: true }));
+  const afternoon = [ordinary(callbackCallers[0]!, { everyonePicksUp: true })];
   const steady = Math.max(1, Math.floor(o.agentPhones.length / 2));
   return {
     phases: [
@@ -88,5 +91,6 @@ export function goodDay(o: { hotline: string; agentPhones: string[]; calls: numb
     ],
     blockedNumber,
     callbackCallers,
+    calledBack: callbackCallers[1]!,
   };
 }

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ProtectionFeature } from '../../src/protection/protection-feature';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
-import { createAccount, cutByNavigation, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
+import { consoleOf, createAccount, cutByNavigation, DESKTOP, fitsWidth, launchChromium, listen, PHONE, screenshot, signIn } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -187,6 +187,20 @@ describe('the supervisor\'s console pages in a real browser at 1280 and 390 px',
     await expect(page.locator('[data-rule]').filter({ hasText: '+86170*' }).textContent()).resolves.toContain('2027-01-31 00:00 到期');
     await submit(page, `[data-rule]:has-text("+86170*") form[action$="/remove"]`);
     expect(await page.locator('[data-rule]').filter({ hasText: '+86170*' }).count()).toBe(0);
+    // A number blocked from the page's own form, with a date it lapses on.
+    await page.fill('form[action="/console/blocklist"] input[name=pattern]', '+8613988887777');
+    await page.selectOption('form[action="/console/blocklist"] select[name=reason]', 'harassment');
+    await page.fill('form[action="/console/blocklist"] input[name=expiresOn]', '2026-12-31');
+    await submit(page, 'form[action="/console/blocklist"]');
+    expect((await h.api.get('/api/blocklist')).body.rules.find((r: { pattern: string }) => r.pattern === '+8613988887777')).toMatchObject({ reason: 'harassment', expiresAt: '2026-12-30T16:00:00.000Z' });
+    // An internal number (the front desk) added and removed.
+    await page.fill('form[action="/console/blocklist/internal"] input[name=pattern]', '+862155550000');
+    await page.fill('form[action="/console/blocklist/internal"] input[name=name]', '前台');
+    await submit(page, 'form[action="/console/blocklist/internal"]');
+    await expect(page.locator('[data-internal]').textContent()).resolves.toContain('前台');
+    await submit(page, '[data-internal] form[action$="/remove"]');
+    expect(await page.locator('[data-internal]').count()).toBe(0);
+    expect((await h.api.get('/api/internal-numbers')).body.internalNumbers).toEqual([]);
 
     await page.goto(`${web.base}/console/customers`);
     await Promise.all([page.waitForURL(/\/console\/customers\/[0-9a-f-]{36}$/), page.locator('[data-customer] a').first().click()]);
@@ -217,5 +231,44 @@ describe('the supervisor\'s console pages in a real browser at 1280 and 390 px',
     await expect(page.locator('.notice').textContent()).resolves.toContain('密码已修改');
     expect(await page.evaluate<string[]>(OUT_OF_REACH)).toEqual([]);
     expect(problems).toEqual([]);
+  });
+
+  it('lets an admin on a phone reset another account’s password: that account’s sessions end, the new password signs in and the old one no longer does', async () => {
+    await context.close();
+    context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', hasTouch: true, isMobile: true });
+    context.setDefaultTimeout(10_000);
+    context.on('page', (p) => watch(p));
+    const zhou = await signIn(context, web.base, supervisor);
+    const adminContext = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', hasTouch: true, isMobile: true });
+    adminContext.on('page', (p) => watch(p));
+    try {
+      const page = await signIn(adminContext, web.base, admin);
+      await page.goto(`${web.base}/console/account`);
+      expect(await page.evaluate<string[]>(OUT_OF_REACH)).toEqual([]);
+      const reset = 'form[action="/console/account/reset"]';
+      const zhouId = (await page.locator(`${reset} option`, { hasText: `${supervisor.username} ·` }).getAttribute('value'))!;
+      await page.selectOption(`${reset} select[name=accountId]`, zhouId);
+      await page.fill(`${reset} input[name=password]`, 'zhou-reset-password-2');
+      await submit(page, reset);
+      await expect(page.locator('.notice').textContent()).resolves.toContain('已重设 zhou 的密码');
+      // The supervisor's open session ended with the old password: the next page asks to sign in.
+      await zhou.goto(`${web.base}/console/roster`);
+      expect(await zhou.locator('input[name=password]').count()).toBe(1);
+      const audit = await consoleOf(h).audit.recent({ target: zhouId, limit: 1 });
+      expect(audit[0]).toMatchObject({ actor: 'account:wang', action: 'account.password-reset' });
+    } finally {
+      await adminContext.close();
+    }
+    await context.clearCookies();
+    expect((await signIn(context, web.base, { ...supervisor, password: 'zhou-reset-password-2' })).url()).toBe(`${web.base}/console/`);
+    await context.clearCookies();
+    const old = await context.newPage();
+    await old.goto(`${web.base}/console/`);
+    await old.fill('input[name=username]', supervisor.username);
+    await old.fill('input[name=password]', supervisor.password);
+    const [refused] = await Promise.all([old.waitForResponse((r) => r.request().method() === 'POST'), old.click('button[type=submit]')]);
+    expect(refused.status()).toBe(401);
+    // The refusal's 401 (and the console line for it) is the answer asked for.
+    problems.length = 0;
   });
 });

@@ -181,3 +181,14 @@ export async function fitsPhone(page: Page, name: string): Promise<void> {
   await screenshot(page, `${name}-390`);
   await page.setViewportSize(DESKTOP);
 }
+
+/**
+ * At 1280 px and then at 390 px: the page is no wider than the window and every action of its
+ * content lies inside it (the phone's screenshot saved as `<name>-390.png` as by fitsPhone).
+ */
+export async function fitsBothWidths(page: Page, name: string): Promise<void> {
+  await page.setViewportSize(DESKTOP);
+  expect(await fitsWidth(page), `${name} at 1280`).toBe(true);
+  expect(await actionsOutsideWidth(page), `${name} at 1280`).toEqual([]);
+  await fitsPhone(page, name);
+}

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { afterCallOf, interceptAfterCallRest } from '../support/after-call';
 import { HOTLINE, startHotline, type Hotline } from '../support/hotline-harness';
-import { consoleBrowser, consoleOf, createAccount, fitsPhone, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleBrowser, consoleOf, createAccount, fitsBothWidths, screenshot, signIn, watchProblems } from './console-browser';
 
 const A = '+8613800000001';
 const B = '+8613800000002';
@@ -64,7 +64,7 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     await expect(card(second.id).locator('[data-reply-clock]').textContent()).resolves.toBe('剩 20分');
     expect(await page.locator('[data-complaint]').first().getAttribute('data-complaint')).toBe(first.id);
     await screenshot(page, 'console-complaints');
-    await fitsPhone(page, 'console-complaints');
+    await fitsBothWidths(page, 'console-complaints');
     expect(watch.problems).toEqual([]);
 
     // A reply too short is refused, naming the field, and changes nothing.
@@ -99,7 +99,7 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     expect(await caseOf(callIds.second!)).toMatchObject({ status: 'closed', resolution: '客户同意退款，已办理' });
     await page.click('[data-view=closed]');
     await expect(card(second.id).locator('[data-resolution]').textContent()).resolves.toContain('周主管');
-    await fitsPhone(page, 'console-complaints-closed');
+    await fitsBothWidths(page, 'console-complaints-closed');
     // Closing twice is a conflict.
     await page.goto(`${ui.base}/console/complaints`);
     const csrf = await page.locator('input[name=_csrf]').first().getAttribute('value');
@@ -138,7 +138,7 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     await expect(page.locator('[data-weight=accept]').textContent()).resolves.toBe('30');
     await expect(page.locator('[data-grade-rule]').textContent()).resolves.toContain('A ≥ 90');
     await screenshot(page, 'console-monthly');
-    await fitsPhone(page, 'console-monthly');
+    await fitsBothWidths(page, 'console-monthly');
 
     await Promise.all([page.waitForURL(new RegExp(`/console/monthly/${agentA}`)), row.locator('a').first().click()]);
     await expect(page.locator('[data-tile=score] .v').textContent()).resolves.toBe(String(mine.score));
@@ -149,7 +149,7 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     expect(await page.locator('tr[data-part]').count()).toBe(7);
     expect(await page.locator('tr[data-part=quality]').count()).toBe(1);
     await screenshot(page, 'console-monthly-agent');
-    await fitsPhone(page, 'console-monthly-agent');
+    await fitsBothWidths(page, 'console-monthly-agent');
     const missing = await page.request.get(`${ui.base}/console/monthly/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}?month=2026-11`);
     expect(missing.status()).toBe(404);
     expect((await page.request.get(`${ui.base}/console/monthly?month=2026-13`)).status()).toBe(400);
@@ -162,7 +162,7 @@ describe('the console in a real browser: complaint cases, the monthly evaluation
     await page.goto(`${ui.base}/console/notes`);
     const rows = page.locator('tr[data-call]');
     expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-call')))).toEqual([callIds.unwritten]);
-    await fitsPhone(page, 'console-notes');
+    await fitsBothWidths(page, 'console-notes');
     await screenshot(page, 'console-notes');
     const row = page.locator(`tr[data-call="${callIds.unwritten}"]`);
     await row.locator('select[name=type]').selectOption('repair');

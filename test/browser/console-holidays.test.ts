@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHotline, type Hotline } from '../support/hotline-harness';
-import { consoleBrowser, createAccount, fitsPhone, screenshot, signIn, watchProblems } from './console-browser';
+import { consoleBrowser, createAccount, fitsBothWidths, screenshot, signIn, watchProblems } from './console-browser';
 
 // 10:00 on Monday 28 September 2026 in Shanghai: the week of 国庆 begins on Thursday.
 const START = '2026-09-28T02:00:00Z';
@@ -31,7 +31,7 @@ describe('the holidays page in a real browser', () => {
     await page.locator('textarea[name=json]').fill(year2026);
     await Promise.all([page.waitForURL(/done=1/), page.locator('form[action="/console/holidays/paste"] button').click()]);
     expect(await page.locator('[data-date]').count()).toBe(39);
-    await fitsPhone(page, 'console-holidays');
+    await fitsBothWidths(page, 'console-holidays');
 
     const add = page.locator('form[action="/console/holidays/day"]');
     await add.locator('input[name=date]').fill('2026-12-26');
@@ -47,7 +47,7 @@ describe('the holidays page in a real browser', () => {
 
     await page.goto(`${ui.base}/console/roster?week=2026-09-28`);
     expect(await page.locator('.day.holiday[data-day="2026-10-01"] [data-holiday]').textContent()).toBe('国庆节');
-    await fitsPhone(page, 'console-roster-holiday');
+    await fitsBothWidths(page, 'console-roster-holiday');
     expect(watch.problems).toEqual([]);
   });
 
@@ -59,7 +59,7 @@ describe('the holidays page in a real browser', () => {
     expect(await page.locator('main form').count()).toBe(0);
     await page.click('text=下一年');
     await expect(page.locator('[data-empty]').count()).resolves.toBe(1);
-    await fitsPhone(page, 'console-holidays-read');
+    await fitsBothWidths(page, 'console-holidays-read');
     expect(watch.problems).toEqual([]);
   });
 });
