@@ -16,6 +16,8 @@ const CLAIM_SLACK_SECONDS = 30;
 const FIRST_CLAIM_SLICE = 16;
 /** The first slice never asks about more agents than this at once. */
 const MAX_FIRST_SLICE = 256;
+/** The weight of the latest claim's walk in the moving average the first slice is sized from. */
+const WALK_WEIGHT = 0.25;
 
 /** Told of an offer as it is recorded: returns at once (its work, if any, runs on its own). */
 export type OfferWatcher = (call: Call, attempt: RingAttempt) => void;
@@ -29,7 +31,7 @@ const triedAgents = (attempts: RingAttempt[]) => new Set(attempts.filter((a) => 
  * leg is over, and for as long as they talk.
  */
 export class AgentOffers {
-  /** How many busy agents the last claim for each hotline number walked past (see claimFirstFree). */
+  /** How many busy agents the claims for each hotline number walked past of late, a moving average (see claimFirstFree). */
   private readonly walked = new Map<string, number>();
 
   constructor(
@@ -66,23 +68,25 @@ export class AgentOffers {
 
   /**
    * The first free agent of the order, claimed for holder, asking the coordinator slice by slice.
-   * The first slice reaches twice as far as the last claim for this number had to walk (busy
-   * agents ahead of the free one), so a hotline whose agents are mostly talking takes one round
-   * trip, not one per slice; the order is the same whatever the slices.
+   * The first slice reaches three times as far as the claims for this number have had to walk of
+   * late (busy agents ahead of the free one, a moving average): with the free agents spread at
+   * random over the order, one claim in twenty needs a second round trip, whatever share of the
+   * group is talking. The order is the same whatever the slices.
    */
   private async claimFirstFree(order: readonly string[], holder: string, ttlMs: number, key: string): Promise<string | null> {
     let from = 0;
-    const walked = this.walked.get(key) ?? 0;
-    for (let size = Math.min(Math.max(FIRST_CLAIM_SLICE, 2 * walked), MAX_FIRST_SLICE); from < order.length; size *= 4) {
+    const walked = this.walked.get(key);
+    const noteWalk = (n: number) => this.walked.set(key, walked === undefined ? n : walked + (n - walked) * WALK_WEIGHT);
+    for (let size = Math.min(Math.max(FIRST_CLAIM_SLICE, Math.ceil(3 * (walked ?? 0))), MAX_FIRST_SLICE); from < order.length; size *= 4) {
       const slice = order.slice(from, from + size);
       const claimed = await this.d.coordinator.claimFirstFree(slice, holder, ttlMs);
       if (claimed !== null) {
-        this.walked.set(key, from + slice.indexOf(claimed));
+        noteWalk(from + slice.indexOf(claimed));
         return claimed;
       }
       from += size;
     }
-    this.walked.set(key, order.length);
+    noteWalk(order.length);
     return null;
   }
 
@@ -119,10 +123,18 @@ export class AgentOffers {
     const passedOver = [...skipped, ...order.slice(0, busyUntil).map((a) => ({ agentId: a.id, reason: 'busy' as const }))];
     const agent = order.find((a) => a.id === agentId);
     let added: Awaited<ReturnType<CallStore['addAttempt']>>;
+    // Why the others were passed over is written beside the offer, not before it (one round trip
+    // fewer for a caller whose hunt passed busy agents); a note that fails costs the call nothing.
+    const noted =
+      passedOver.length > 0 && this.d.roster
+        ? this.d.roster.noteSkipped(call.id, passedOver, now).catch((err: unknown) => this.d.logger.warn('could not note why agents were passed over', { callId: call.id, err }))
+        : undefined;
     try {
-      if (passedOver.length > 0) await this.d.roster?.noteSkipped(call.id, passedOver, now);
-      if (!agent) return null;
-      added = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
+      if (!agent) {
+        await noted;
+        return null;
+      }
+      [added] = await Promise.all([this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now }), noted]);
     } catch (err) {
       // The offer is not on record (or its answer was lost): this request will not dial the agent.
       if (agent) await this.d.coordinator.releaseClaim(agent.id, holder).catch(() => false);
