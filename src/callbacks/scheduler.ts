@@ -1,6 +1,6 @@
 import { BackgroundLoop } from '../background-loop';
 import type { Config } from '../config';
-import { breachesR4, lapsed } from '../domain/callback-rules';
+import { breachesR4, lapsed, r4LimitAt } from '../domain/callback-rules';
 import type { Clock } from '../domain/clock';
 import { finePeriodKey } from '../domain/fines';
 import type { AgentStore } from '../domain/ports';
@@ -126,7 +126,7 @@ export class CallbackScheduler {
         return (await this.waitForSpools(cb.dueAt, now)) ?? this.judgeDeadline(job, cb, now, log);
       case 'r4': {
         if (cb.status === 'cancelled') return CANCELLED;
-        const wait = await this.waitForSpools(new Date(cb.firstCallAt.getTime() + this.d.config.CALLBACK_MAX_HOURS * 3_600_000), now);
+        const wait = await this.waitForSpools(r4LimitAt(cb.firstCallAt, this.d.config.CALLBACK_MAX_HOURS), now);
         if (wait) return wait;
         if (!breachesR4(cb, this.d.config.CALLBACK_MAX_HOURS, now)) return { status: 'skipped', result: 'returned within the limit' };
         await this.d.callbacks.markR4Breached(cb.id, now);

@@ -105,9 +105,14 @@ export function lapsed(c: CallbackTimes, now: Date): boolean {
   return !byDue(c.firstAttemptAt) && !byDue(c.doneAt) && !byDue(c.closedAt);
 }
 
+/** When R4's promise falls due: maxHours after the first call. */
+export function r4LimitAt(firstCallAt: Date, maxHours: number): Date {
+  return new Date(firstCallAt.getTime() + maxHours * 3_600_000);
+}
+
 /** R4's 24-hour promise: broken when nobody dialled the customer within maxHours of the first call. */
 export function breachesR4(c: CallbackTimes & { firstCallAt: Date }, maxHours: number, now: Date): boolean {
-  const limit = c.firstCallAt.getTime() + maxHours * 3_600_000;
+  const limit = r4LimitAt(c.firstCallAt, maxHours).getTime();
   if (now.getTime() < limit) return false;
   const byLimit = (d: Date | null) => d !== null && d.getTime() <= limit;
   return !byLimit(c.firstAttemptAt) && !byLimit(c.doneAt) && !byLimit(c.closedAt);
@@ -122,7 +127,7 @@ export function jobsFor(o: { createdAt: Date; dueAt: Date; firstCallAt: Date; wi
   if (remindAt.getTime() > o.createdAt.getTime()) jobs.push({ kind: 'remind', runAt: remindAt });
   jobs.push({ kind: 'deadline', runAt: o.dueAt });
   // Day callbacks are due long before 24 h and fined at their deadline; night ones are only flagged.
-  if (o.window === 'night') jobs.push({ kind: 'r4', runAt: new Date(o.firstCallAt.getTime() + o.maxHours * 3_600_000) });
+  if (o.window === 'night') jobs.push({ kind: 'r4', runAt: r4LimitAt(o.firstCallAt, o.maxHours) });
   return jobs;
 }
 

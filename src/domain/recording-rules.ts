@@ -34,6 +34,9 @@ export function passableRange(header: string | undefined): string | undefined {
   return /^bytes=(\d+-\d*|-\d+)$/.test(v) ? v : undefined;
 }
 
+/** A request for the audio from its first byte (no Range, or one from byte 0): a listen starts. */
+export const startsAtBeginning = (range: string | undefined): boolean => !range || /^bytes=0-/.test(range);
+
 /** How long after a listen began a request for another part of it (a seek) is the same listen. */
 export const LISTEN_SPAN_MINUTES = 60;
 
@@ -44,7 +47,7 @@ export const LISTEN_SPAN_MINUTES = 60;
  * pieces) of its own.
  */
 export function isNewListen(range: string | undefined, lastListenAt: Date | null, now: Date): boolean {
-  if (!range || /^bytes=0-/.test(range)) return true;
+  if (startsAtBeginning(range)) return true;
   return lastListenAt === null || now.getTime() - lastListenAt.getTime() > LISTEN_SPAN_MINUTES * 60_000;
 }
 

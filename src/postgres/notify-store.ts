@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { stringOrNull } from './row-values';
 
 export type ChannelKind = 'wecom-robot' | 'dingtalk-robot' | 'wecom-app';
 export const CHANNEL_KINDS: readonly ChannelKind[] = ['wecom-robot', 'dingtalk-robot', 'wecom-app'];
@@ -62,6 +63,8 @@ export interface RingCardFacts {
 }
 
 type Row = Record<string, unknown>;
+const toPref = (r: Row): AgentNotifyPref => ({ channel: r.channel as string, mobile: stringOrNull(r.mobile), userId: stringOrNull(r.user_id) });
+
 const toChannel = (r: Row): NotifyChannel => ({
   id: r.id as string,
   kind: r.kind as ChannelKind,
@@ -116,14 +119,13 @@ export class PostgresNotifyStore {
 
   async agentPref(agentId: string): Promise<AgentNotifyPref | null> {
     const rows = await this.db.query<Row>('SELECT channel, mobile, user_id FROM agent_notify WHERE agent_id = $1', [agentId]);
-    const r = rows[0];
-    return r ? { channel: r.channel as string, mobile: (r.mobile as string | null) ?? null, userId: (r.user_id as string | null) ?? null } : null;
+    return rows[0] ? toPref(rows[0]) : null;
   }
 
   /** Every agent's choice on record, by agent id (an agent with none is on SMS). */
   async agentPrefs(): Promise<Map<string, AgentNotifyPref>> {
     const rows = await this.db.query<Row>('SELECT agent_id, channel, mobile, user_id FROM agent_notify');
-    return new Map(rows.map((r) => [r.agent_id as string, { channel: r.channel as string, mobile: (r.mobile as string | null) ?? null, userId: (r.user_id as string | null) ?? null }]));
+    return new Map(rows.map((r) => [r.agent_id as string, toPref(r)]));
   }
 
   async setAgentPref(agentId: string, p: AgentNotifyPref, now: Date): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock';
-import { deleteAfter, isNewListen, RECORDING_LINK_PURPOSE, type RecordingReport } from '../domain/recording-rules';
+import { deleteAfter, isNewListen, RECORDING_LINK_PURPOSE, startsAtBeginning, type RecordingReport } from '../domain/recording-rules';
 import { signLink } from '../domain/signed-link';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
@@ -99,7 +99,8 @@ export class RecordingService {
   /** Audits a request for the audio if it is a new listen (src/domain/recording-rules.ts, isNewListen), not a seek within one. */
   async requested(r: Recording, range: string | undefined, actor: string, ip: string | null): Promise<void> {
     const now = this.d.clock.now();
-    if (isNewListen(range, range ? await this.d.store.lastListen(r.id, actor) : null, now)) await this.listened(r, actor, ip);
+    const last = startsAtBeginning(range) ? null : await this.d.store.lastListen(r.id, actor);
+    if (isNewListen(range, last, now)) await this.listened(r, actor, ip);
   }
 
   async listened(r: Recording, actor: string, ip: string | null): Promise<void> {

@@ -167,10 +167,11 @@ export class SpoolReplayer {
    * oldest of `times` on. False when the database cannot be reached (the pass waits for the next).
    */
   private async noteBacklog(times: Date[]): Promise<boolean> {
-    const valid = times.filter((t) => !Number.isNaN(t.getTime()));
-    if (!this.d.backlog || valid.length === 0) return true;
+    // A loop, not Math.min(...): a long outage's spool may hold more events than a call takes arguments.
+    const oldest = times.reduce((min, t) => (t.getTime() < min ? t.getTime() : min), Infinity);
+    if (!this.d.backlog || oldest === Infinity) return true;
     try {
-      await this.d.backlog.note(new Date(Math.min(...valid.map((t) => t.getTime()))), this.d.clock.now());
+      await this.d.backlog.note(new Date(oldest), this.d.clock.now());
       this.backlogNoted = true;
       return true;
     } catch (err) {
