@@ -114,12 +114,13 @@ describe('the notice channels page in a real browser', () => {
     expect(rest.sms).toEqual([]);
 
     // In English too.
-    await page.click('header a[href="/console/lang?to=en"]');
+    // The switch's own navigation finishes first: a goto that cuts it short aborts its page's requests.
+    await Promise.all([page.waitForEvent('load'), page.click('header a[href="/console/lang?to=en"]')]);
     await page.goto(`${ui.base}/console/notify`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Notices');
     await expect(page.locator('#alerts h2').textContent()).resolves.toBe("Admins' alerts channel");
     await expect(page.locator(`tr[data-agent="${sipAgent}"] [data-current]`).textContent()).resolves.toContain('SMS');
-    await page.click('header a[href="/console/lang?to=zh"]');
+    await Promise.all([page.waitForEvent('load'), page.click('header a[href="/console/lang?to=zh"]')]);
     await page.goto(`${ui.base}/console/notify`);
     expect(watch.problems).toEqual([]);
 
