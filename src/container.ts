@@ -36,6 +36,7 @@ import { PostgresWhisperFlagStore } from './postgres/whisper-flag-store';
 import { ChannelSender } from './notify/channels';
 import { Notifier } from './notify/notifier';
 import { PostgresNotifyStore } from './postgres/notify-store';
+import { skipNotesWritten } from './postgres/skip-notes';
 
 /**
  * A feature beyond call routing (callbacks, ratings...) plugs in here: its admin API routes,
@@ -227,6 +228,7 @@ export async function buildContainer(config: Config, o: ContainerOverrides = {})
       for (const f of container.features) await f.stop?.();
       await coordinator.close();
       await stopNotices?.();
+      await skipNotesWritten();
       if (!o.db) await db.close();
     },
   };

@@ -16,12 +16,32 @@ export const skipSetKey = (listed: readonly SkippedAgent[]) => createHash('md5')
  * the first time its roster list is seen, and none when it says nothing new for its call; a list
  * this instance stored already is not sent again.
  */
+/**
+ * Notes being written. An offer does not wait for its note (AgentOffers.offerNext: the caller's
+ * answer goes out first), so a read of the notes waits for those this process has under way, and
+ * a server that stops waits for them before it closes the database.
+ */
+const writing = new Set<Promise<void>>();
+
+/** Resolves once every note this process has begun is written (or has failed, which the offer logs). */
+export async function skipNotesWritten(): Promise<void> {
+  while (writing.size > 0) await Promise.allSettled([...writing]);
+}
+
 export class SkipNotes {
   private readonly known = new Set<string>();
 
   constructor(private readonly db: Queryable) {}
 
-  async note(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void> {
+  note(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void> {
+    const written = this.write(callId, skipped, at);
+    writing.add(written);
+    const done = () => void writing.delete(written);
+    written.then(done, done);
+    return written;
+  }
+
+  private async write(callId: string, skipped: readonly SkippedAgent[], at: Date): Promise<void> {
     const listed = skipped.filter((s) => s.reason !== 'busy');
     const busy = skipped.filter((s) => s.reason === 'busy').map((s) => s.agentId);
     if (listed.length === 0 && busy.length === 0) return;
@@ -73,6 +93,7 @@ export class SkipNotes {
   async ofCalls(callIds: readonly string[]): Promise<Map<string, SkippedAgent[]>> {
     const byCall = new Map<string, SkippedAgent[]>();
     if (callIds.length === 0) return byCall;
+    await skipNotesWritten();
     const notes = await this.db.query<{ call_id: string; at: Date; skip_set: string | null; busy: string[] }>(
       'SELECT call_id, at, skip_set, busy::text[] AS busy FROM call_skip_notes WHERE call_id = ANY($1::uuid[]) ORDER BY at',
       [callIds],

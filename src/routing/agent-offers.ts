@@ -14,8 +14,14 @@ const CLAIM_SLACK_SECONDS = 30;
  * size of the roster; the order is still taken first-free-first, only in slices.
  */
 const FIRST_CLAIM_SLICE = 16;
-/** The first slice never asks about more agents than this at once. */
-const MAX_FIRST_SLICE = 256;
+/**
+ * The first slice never asks about more agents than this at once: a whole group (at most 500
+ * agents), so a claim that has had to walk far of late takes one round trip, not two. Free agents
+ * are often side by side in the order (a team on the same shift), and then the walk from a
+ * rotating start is anywhere up to the whole group (scripts/bench-scale.ts: half the claims took
+ * a second round trip with a cap of 256).
+ */
+const MAX_FIRST_SLICE = 512;
 /** The weight of the latest claim's walk in the moving average the first slice is sized from. */
 const WALK_WEIGHT = 0.25;
 
@@ -123,21 +129,19 @@ export class AgentOffers {
     const passedOver = [...skipped, ...order.slice(0, busyUntil).map((a) => ({ agentId: a.id, reason: 'busy' as const }))];
     const agent = order.find((a) => a.id === agentId);
     let added: Awaited<ReturnType<CallStore['addAttempt']>>;
-    // Why the others were passed over is written beside the offer, not before it (one round trip
-    // fewer for a caller whose hunt passed busy agents); a note that fails costs the call nothing.
-    const noted =
-      passedOver.length > 0 && this.d.roster
-        ? this.d.roster.noteSkipped(call.id, passedOver, now).catch((err: unknown) => this.d.logger.warn('could not note why agents were passed over', { callId: call.id, err }))
-        : undefined;
+    // Why the others were passed over is written beside the offer, and the caller's answer does not
+    // wait for it: a hunt past hundreds of busy agents writes a note of that size, which took longer
+    // than the offer itself (scripts/bench-scale.ts). A note that fails costs the call nothing; a
+    // read of the notes waits for those under way (skipNotesWritten).
+    if (passedOver.length > 0 && this.d.roster) {
+      void this.d.roster.noteSkipped(call.id, passedOver, now).catch((err: unknown) => this.d.logger.warn('could not note why agents were passed over', { callId: call.id, err }));
+    }
+    if (!agent) return null;
     try {
-      if (!agent) {
-        await noted;
-        return null;
-      }
-      [added] = await Promise.all([this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now }), noted]);
+      added = await this.d.calls.addAttempt({ callId: call.id, seq, agentId: agent.id, endpoint: agent.phone, offeredAt: now });
     } catch (err) {
       // The offer is not on record (or its answer was lost): this request will not dial the agent.
-      if (agent) await this.d.coordinator.releaseClaim(agent.id, holder).catch(() => false);
+      await this.d.coordinator.releaseClaim(agent.id, holder).catch(() => false);
       throw err;
     }
     if (added?.created) {
