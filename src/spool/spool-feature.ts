@@ -9,11 +9,11 @@ import { DegradedCalls } from './degraded-calls';
 import { SpoolFile } from './spool-file';
 import { SpoolReplayer } from './spool-replayer';
 
-/** How often the replayer looks for spooled events (it does nothing while the spool is empty). */
+/** How often the replayer looks for spooled events (with none, it reports its spool empty: see SpoolReplayer.tick). */
 export const REPLAY_SECONDS = 2;
 /** How often the roster kept for outages (LastKnownRoster) is read again while the database answers. */
 export const ROSTER_REFRESH_SECONDS = 5;
-/** A spool backlog noted by an instance not heard of for this long is taken as gone (a stopped instance). */
+/** An instance whose spool has not reported for this long is taken as gone (stopped): it holds nothing back. */
 const BACKLOG_FRESH_SECONDS = 60;
 /** Rows of stopped instances are deleted after this long. */
 const BACKLOG_STALE_SECONDS = 24 * 3600;
@@ -62,10 +62,7 @@ export function spoolFeature(c: Container): Feature {
   const backlogs = new PostgresSpoolBacklogStore(c.db);
   const replayer = new SpoolReplayer({
     spool,
-    backlog: {
-      note: (oldestAt, at) => backlogs.note(instanceId, oldestAt, at),
-      clear: (at) => backlogs.clear(instanceId, new Date(at.getTime() - BACKLOG_STALE_SECONDS * 1000)),
-    },
+    backlog: { note: (oldestAt, at) => backlogs.note(instanceId, oldestAt, at, new Date(at.getTime() - BACKLOG_STALE_SECONDS * 1000)) },
     calls: c.calls,
     callEnds: c.callEnds,
     coordinator: c.coordinator,
@@ -90,7 +87,7 @@ export function spoolFeature(c: Container): Feature {
       this.set(spool.depth());
     },
   });
-  const loop = new BackgroundLoop('spool replay', REPLAY_SECONDS, () => (replayer.hasWork() && replayer.due(c.clock.now()) ? replayer.replayOnce() : Promise.resolve()), c.logger);
+  const loop = new BackgroundLoop('spool replay', REPLAY_SECONDS, () => replayer.tick(), c.logger);
   // With the database down the list stays as last read: that is what it is kept for.
   const rosterLoop = new BackgroundLoop('last-known roster', ROSTER_REFRESH_SECONDS, () => c.lastKnownRoster.refreshAll(c.clock.now()).catch(() => undefined), c.logger);
   return {

@@ -64,8 +64,6 @@ export class SpoolReplayer {
   private heldPasses = 0;
   private retryAt = 0;
   private recordingReplay: RecordingReplay | undefined;
-  /** Whether this instance's backlog is on record (cleared once the spool is empty). */
-  private backlogNoted = false;
 
   constructor(
     private readonly d: {
@@ -84,10 +82,11 @@ export class SpoolReplayer {
       /** Tells the admins that events were set aside (they are in `path`), from the hotline number of one of their calls if known; must not throw. */
       alertSetAside(count: number, path: string, hotlineNumber?: string): Promise<void>;
       /**
-       * Where this instance tells the others that its spool holds events, and from when (the
-       * callback scheduler waits for them before it judges a deadline they could change).
+       * Where this instance tells the others what its spool holds, at every tick: events from
+       * `oldestAt` on, or nothing (null) as of `at` (the callback scheduler waits for them before
+       * it judges a deadline they could change).
        */
-      backlog?: { note(oldestAt: Date, at: Date): Promise<void>; clear(at: Date): Promise<void> };
+      backlog?: { note(oldestAt: Date | null, at: Date): Promise<void> };
       outcomes: {
         turnedAway(callSid: string, at: Date, reason?: string): Promise<void>;
         callerLeftAt(callId: string, leftAt: Date): Promise<void>;
@@ -106,9 +105,18 @@ export class SpoolReplayer {
     return this.d.spool.replayAlone(() => this.pass());
   }
 
-  /** Whether a pass has something to do: events to replay, or the note of them to clear once the spool is empty. */
-  hasWork(): boolean {
-    return this.d.spool.depth() > 0 || this.backlogNoted;
+  /**
+   * The replay loop's step, every REPLAY_SECONDS: a pass when the spool holds events and no
+   * back-off is running; with the spool empty, a report that it is (a watermark for the callback
+   * scheduler: nothing this instance could replay later is older than now).
+   */
+  async tick(): Promise<void> {
+    const now = this.d.clock.now();
+    if (this.d.spool.depth() > 0) {
+      if (this.due(now)) await this.replayOnce();
+      return;
+    }
+    await this.reportEmpty(now);
   }
 
   /** Whether the replay loop should run a pass now (false while backing off after calls were held back). */
@@ -158,7 +166,7 @@ export class SpoolReplayer {
     this.backOff(heldBack.size > 0);
     if (setAside > 0) await this.d.alertSetAside(setAside, this.d.spool.rejectedPath, hotlineNumber);
     if (replayed + setAside > 0) this.d.logger.info('spool: replayed into the database', { replayed, setAside, left: this.d.spool.depth() });
-    if (this.d.spool.depth() === 0 && this.backlogNoted) await this.clearBacklog();
+    if (this.d.spool.depth() === 0) await this.reportEmpty(this.d.clock.now());
     return { replayed, setAside, left: this.d.spool.depth() };
   }
 
@@ -172,7 +180,6 @@ export class SpoolReplayer {
     if (!this.d.backlog || oldest === Infinity) return true;
     try {
       await this.d.backlog.note(new Date(oldest), this.d.clock.now());
-      this.backlogNoted = true;
       return true;
     } catch (err) {
       if (isDatabaseUnreachable(err)) return false;
@@ -181,12 +188,17 @@ export class SpoolReplayer {
     }
   }
 
-  private async clearBacklog(): Promise<void> {
+  /**
+   * Tells the other instances that this spool is empty as of `now` (a second earlier: an event
+   * being spooled just now carries the time its request came). Skipped quietly while the database
+   * cannot be reached; the next tick says it again.
+   */
+  private async reportEmpty(now: Date): Promise<void> {
+    if (!this.d.backlog) return;
     try {
-      await this.d.backlog!.clear(this.d.clock.now());
-      this.backlogNoted = false;
+      await this.d.backlog.note(null, new Date(now.getTime() - 1000));
     } catch (err) {
-      this.d.logger.warn('spool: could not clear the backlog note (it is cleared at the next pass, or goes stale)', { err });
+      if (!isDatabaseUnreachable(err)) this.d.logger.warn('spool: could not report the spool empty (the next tick tries again)', { err });
     }
   }
 

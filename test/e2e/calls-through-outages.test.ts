@@ -277,23 +277,54 @@ describe('one call identity across a PostgreSQL outage', () => {
     await scheduler.runDue(h.clock.now());
     expect(await fines()).toBe(0);
     expect((await h.api.get(`/api/callbacks/${cb.id}`)).body).toMatchObject({ status: 'closed', lapsedAt: null });
-    // The backlog noted for the other instances went with the spool.
-    expect(await h.container.db.query('SELECT 1 FROM spool_backlogs')).toHaveLength(0);
+    // What this instance tells the others now: its spool empty, as of the replay.
+    expect(await h.container.db.query('SELECT 1 FROM spool_backlogs WHERE oldest_at IS NOT NULL')).toHaveLength(0);
   });
 
-  it("another instance's spool noted in the database holds back the verdicts it could change, until it is empty or its instance is gone", async () => {
+  it('a deadline is judged only once every instance has reported its spool since: one whose last report came before it waits, then the lapse is judged', async () => {
+    await h.twilio.placeCall({ from: CALLER, to: HOTLINE });
+    const cb = ((await h.api.get('/api/callbacks')).body.callbacks as { id: string; phone: string; dueAt: string }[]).find((c) => c.phone === CALLER)!;
+    const due = Date.parse(cb.dueAt);
+    const scheduler = (h.container.features.find((f) => f.name === 'callbacks') as CallbackFeature).scheduler;
+    const store = new PostgresSpoolBacklogStore(h.container.db);
+    const lapsedAt = async () => (await h.api.get(`/api/callbacks/${cb.id}`)).body.lapsedAt ?? null;
+    // Another instance, its spool empty as of 5 s before the deadline; nothing heard from it since
+    // (the database was down: an answered call of this caller may be in its spool).
+    await store.note('other', null, new Date(due - 5_000), new Date(0));
+    h.clock.set(new Date(due + 10_000));
+    await scheduler.runDue(h.clock.now());
+    expect(await lapsedAt()).toBeNull();
+    // It reports again, empty: nothing it could replay is older than the deadline.
+    await store.note('other', null, new Date(due + 11_000), new Date(0));
+    h.clock.set(new Date(due + 30_000));
+    await scheduler.runDue(h.clock.now());
+    expect(await lapsedAt()).not.toBeNull();
+  });
+
+  it("another instance's spool holds back the verdicts it could change: while it holds an event from before the deadline, or has not reported since the deadline (it may have spooled one: its first pass after an outage can come after the scheduler's), until it reports or is gone", async () => {
     const store = new PostgresSpoolBacklogStore(h.container.db);
     const at = (s: string) => new Date(`2026-11-23T${s}Z`);
     const fresh = at('02:59:00');
-    await store.note('other', at('02:10:00'), at('03:00:00'));
+    const stale = at('01:00:00');
+    await h.container.db.query('DELETE FROM spool_backlogs');
+    await store.note('other', at('02:10:00'), at('03:00:00'), stale);
     expect(await store.holdsEventsBefore(at('02:20:00'), fresh)).toBe(true);
     // Its oldest event comes after the deadline: nothing it holds can change that verdict.
     expect(await store.holdsEventsBefore(at('02:05:00'), fresh)).toBe(false);
     // An instance not heard of for a while has stopped: it holds nothing back.
     expect(await store.holdsEventsBefore(at('02:20:00'), at('03:01:00'))).toBe(false);
-    await store.clear('mine', at('02:00:00'));
-    expect(await store.holdsEventsBefore(at('02:20:00'), fresh)).toBe(true);
-    await store.clear('other', at('02:00:00'));
+    // Empty as of 03:00: nothing held back for a deadline before then...
+    await store.note('other', null, at('03:00:00'), stale);
     expect(await store.holdsEventsBefore(at('02:20:00'), fresh)).toBe(false);
+    // ...but a deadline after its last report waits: it may have spooled since (an outage).
+    expect(await store.holdsEventsBefore(at('03:00:30'), fresh)).toBe(true);
+    await store.note('other', null, at('03:00:32'), stale);
+    expect(await store.holdsEventsBefore(at('03:00:30'), fresh)).toBe(false);
+    // The row of an instance not seen for a while goes with the next report of any instance.
+    const instances = async () => (await h.container.db.query<{ instance_id: string }>('SELECT instance_id FROM spool_backlogs ORDER BY 1')).map((r) => r.instance_id);
+    await store.note('mine', null, at('03:00:32'), at('03:00:31'));
+    expect(await instances()).toEqual(['mine', 'other']);
+    await store.note('mine', null, at('03:00:40'), at('03:00:35'));
+    expect(await instances()).toEqual(['mine']);
   });
 });

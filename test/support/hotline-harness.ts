@@ -138,7 +138,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
     every(i, 'call settler', config.CALL_SETTLE_SECONDS, () => settler.settleStale(clock.now()));
     every(i, 'call-end outbox', config.OUTBOX_RETRY_SECONDS, () => c.callEnds.retryDue());
     every(i, 'last-known roster', ROSTER_REFRESH_SECONDS, () => c.lastKnownRoster.refreshAll(clock.now()).catch(() => undefined));
-    every(i, 'spool replay', REPLAY_SECONDS, () => (c.spool?.replayer.hasWork() ? c.spool.replayer.replayOnce() : Promise.resolve()));
+    every(i, 'spool replay', REPLAY_SECONDS, () => c.spool?.replayer.tick() ?? Promise.resolve());
     every(i, 'callback scheduler', config.SCHEDULER_INTERVAL_SECONDS, () => scheduler.runDue(clock.now()));
   }
   return {
