@@ -206,4 +206,31 @@ describe('late callbacks and the fines ledger', () => {
       ['deadline', 1],
     ]);
   });
+
+  it("judges one agent's lapses in the order of their deadlines, whichever instance takes them: a later deadline waits while an earlier one is still being judged elsewhere", async () => {
+    const first = await missedCallFrom('+8613911110001');
+    h.clock.advance(5 * 60);
+    const second = await missedCallFrom('+8613911110002');
+    const { scheduler, jobs } = featureOf(h);
+    // The other jobs (texts to the owner) out of the way, before either deadline.
+    await scheduler.runDue(h.clock.now());
+    h.clock.set(new Date(Date.parse(second.dueAt) + MIN));
+    // Another instance has taken the first deadline and is still on it (its lease runs on).
+    await h.container.db.query(
+      `UPDATE callback_jobs SET status = 'running', runs = runs + 1, lease_until = $2 WHERE callback_id = $1 AND kind = 'deadline'`,
+      [first.id, new Date(h.clock.now().getTime() + 10 * MIN)],
+    );
+    await scheduler.runDue(h.clock.now());
+    expect((await finesOf('2026-11')).agents).toEqual([]);
+    expect((await jobs.jobsOf(second.id)).find((j) => j.kind === 'deadline')).toMatchObject({ status: 'pending', result: expect.stringContaining('earlier deadline') });
+
+    // That instance died; once its lease is out the first is judged here, then the second.
+    h.clock.advance(11 * 60);
+    await scheduler.runDue(h.clock.now());
+    h.clock.advance(10);
+    await scheduler.runDue(h.clock.now());
+    const mine = (await finesOf('2026-11')).agents[0];
+    const byCallback = Object.fromEntries(mine.fines.map((f: { callbackId: string; amount: number }) => [f.callbackId, f.amount]));
+    expect(byCallback).toEqual({ [first.id]: 20, [second.id]: 50 });
+  });
 });
