@@ -37,8 +37,8 @@ const LEASE_MS = 5 * 60_000;
 const BATCH = 50;
 const MAX_RUNS = 5;
 const RETRY_MS = 60_000;
-/** How soon a verdict that waited (for a spool, the replay runs every 2 s; for an earlier deadline) is looked at again. */
-const VERDICT_WAIT_MS = 5_000;
+/** How soon a deadline that waited for a spool is looked at again (the replay runs every 2 s). */
+const SPOOL_WAIT_MS = 5_000;
 
 type Outcome = { status: 'done' | 'skipped'; result: string } | { status: 'postponed'; result: string; until: Date };
 /** A misdial's callback was never owed: no lapse, no fine, no alert. */
@@ -145,7 +145,7 @@ export class CallbackScheduler {
    */
   private async waitForSpools(due: Date, now: Date): Promise<Outcome | null> {
     if (!(await this.d.spoolsHoldEventsBefore(due, now))) return null;
-    return { status: 'postponed', result: 'waiting for a spool kept during an outage to be replayed', until: new Date(now.getTime() + VERDICT_WAIT_MS) };
+    return { status: 'postponed', result: 'waiting for a spool kept during an outage to be replayed', until: new Date(now.getTime() + SPOOL_WAIT_MS) };
   }
 
   /** A day callback nobody dialled by its deadline fines its owner (R3); a night one is alerted only. */
@@ -154,9 +154,6 @@ export class CallbackScheduler {
     if (!lapsed(cb, now)) return { status: 'skipped', result: 'called back in time' };
     let fineAmount: number | null = null;
     if (cb.window === 'day' && cb.ownerAgentId) {
-      if (await this.d.jobs.earlierDeadlineOpen(job, { id: cb.id, ownerAgentId: cb.ownerAgentId, dueAt: cb.dueAt })) {
-        return { status: 'postponed', result: "waiting for the owner's earlier deadline to be judged (the fine ladder follows the lapses' order)", until: new Date(now.getTime() + VERDICT_WAIT_MS) };
-      }
       const lapse = await this.d.fines.recordLapse({
         agentId: cb.ownerAgentId,
         callbackId: cb.id,

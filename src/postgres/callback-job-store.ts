@@ -73,23 +73,6 @@ export class PostgresCallbackJobStore {
     );
   }
 
-  /**
-   * Whether the deadline of another callback of the same owner, due before this one (by time,
-   * then id), is still to be judged: a lapse's place on the fine ladder is its place among the
-   * owner's lapses, so the verdicts of one owner go in the order of their deadlines, whichever
-   * instance takes them and whatever held one back (a spool, a retry).
-   */
-  async earlierDeadlineOpen(job: Pick<CallbackJob, 'id'>, cb: { id: string; ownerAgentId: string; dueAt: Date }): Promise<boolean> {
-    const rows = await this.db.query(
-      `SELECT 1 FROM callbacks c JOIN callback_jobs j ON j.callback_id = c.id
-        WHERE c.owner_agent_id = $2 AND (c.due_at, c.id) < ($3, $4::uuid)
-          AND j.kind = 'deadline' AND j.status IN ('pending', 'running') AND j.id <> $1
-        LIMIT 1`,
-      [job.id, cb.ownerAgentId, cb.dueAt, cb.id],
-    );
-    return rows.length > 0;
-  }
-
   async jobsOf(callbackId: string): Promise<{ kind: CallbackJobKind; status: string; runAt: Date; runs: number; result: string | null }[]> {
     const rows = await this.db.query<{ kind: CallbackJobKind; status: string; run_at: Date; runs: number; result: string | null }>(
       'SELECT kind, status, run_at, runs, result FROM callback_jobs WHERE callback_id = $1 ORDER BY run_at',

@@ -52,8 +52,26 @@ export class PostgresFineStore {
       await tx.query('SELECT id FROM agents WHERE id = $1 FOR UPDATE', [l.agentId]);
       const existing = (await tx.query<Row>('SELECT * FROM fines WHERE callback_id = $1', [l.callbackId]))[0];
       if (existing) return { fine: toFine(existing), created: false };
-      const count = (await tx.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM fines WHERE agent_id = $1 AND period = $2', [l.agentId, l.period]))[0]!.n;
+      // Its place on the ladder is its place among the agent's lapses of the period, by when they
+      // lapsed, whatever the order they are judged in (two instances' schedulers, a verdict held
+      // back for a spool): fines of later lapses judged already move one step up. Through negative
+      // ordinals, so the unique (agent, period, ordinal) holds at every row.
+      const before = [l.agentId, l.period, l.lapsedAt, l.callbackId];
+      const count = (
+        await tx.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM fines WHERE agent_id = $1 AND period = $2 AND (lapsed_at, callback_id) < ($3, $4::uuid)', before)
+      )[0]!.n;
       const ordinal = Number(count) + 1;
+      const moved = await tx.query<{ id: string; ordinal: number }>(
+        'UPDATE fines SET ordinal = -(ordinal + 1) WHERE agent_id = $1 AND period = $2 AND (lapsed_at, callback_id) > ($3, $4::uuid) RETURNING id, -ordinal AS ordinal',
+        before,
+      );
+      if (moved.length > 0) {
+        await tx.query('UPDATE fines f SET ordinal = m.ordinal, amount = m.amount FROM unnest($1::uuid[], $2::int[], $3::int[]) AS m (id, ordinal, amount) WHERE f.id = m.id', [
+          moved.map((m) => m.id),
+          moved.map((m) => Number(m.ordinal)),
+          moved.map((m) => fineAmount(Number(m.ordinal), l.schedule)),
+        ]);
+      }
       const rows = await tx.query<Row>(
         `INSERT INTO fines (agent_id, callback_id, period, ordinal, amount, lapsed_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
