@@ -138,7 +138,7 @@ async function main(): Promise<number> {
       ...routeTable(outcomes),
       '',
       `All routes: ${statusTotals(outcomes)}`,
-      `Unsigned phase: ${unsigned.length} requests, ${changed.length} tables or keys changed (${before.size} compared; ${[...CHANGED_BY_DESIGN].join(', ')} left out: failed sign-ins are recorded to throttle guessing)`,
+      `Unsigned phase: ${unsigned.length} requests, ${changed.length} tables or keys changed (${before.size} compared; ${[...CHANGED_BY_DESIGN].join(', ')} left out: failed sign-ins are recorded to throttle guessing, and each spool reports what it holds every 2 s)`,
       `Signed phase: ${signed.length} requests, ${signed.filter((r) => r.credentialed).length} with a valid credential`,
       `Server log: ${log.split('\n').length} lines scanned for full numbers and secrets, ${leaks.length} found`,
       `Failures: ${failed.length} requests, ${problems.length} other problems; ${((Date.now() - started) / 1000).toFixed(0)} s`,
