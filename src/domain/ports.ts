@@ -205,8 +205,8 @@ export interface CallStore {
    * call is no longer hunting or this attempt's <Dial> is already over (a late key press).
    */
   acceptAttempt(attemptId: string, at: Date, thresholdSeconds: number): Promise<boolean>;
-  /** An accepted agent was never bridged while the caller still waits: the call goes back to hunting. */
-  reopenHunt(callId: string): Promise<Call | null>;
+  /** An accepted agent was never bridged while the caller still waits: the call goes back to hunting (only while that attempt connected it). */
+  reopenHunt(callId: string, attemptId: string): Promise<Call | null>;
   /** Records how the attempt's <Dial> ended; only the first result counts. Returns false for a repeat. */
   finishAttempt(attemptId: string, f: { outcome: AttemptOutcome; dialCallStatus: string; at: Date }): Promise<boolean>;
 

@@ -243,11 +243,14 @@ export class PostgresCallStore implements CallStore {
     });
   }
 
-  async reopenHunt(callId: string): Promise<Call | null> {
+  async reopenHunt(callId: string, attemptId: string): Promise<Call | null> {
+    // Only while the call is connected by this attempt's key press: a late repeat of its action must not undo another agent's.
     const rows = await this.db.query<CallRow>(
       `UPDATE calls SET state = 'hunting', answered_by_agent_id = NULL, accepted_at = NULL, wait_seconds = NULL, within_answer_rule = NULL
-       WHERE id = $1 AND state = 'connected' RETURNING *`,
-      [callId],
+       WHERE id = $1 AND state = 'connected'
+         AND EXISTS (SELECT 1 FROM ring_attempts a WHERE a.id = $2 AND a.call_id = calls.id AND a.agent_id = calls.answered_by_agent_id AND a.accepted_at = calls.accepted_at)
+       RETURNING *`,
+      [callId, attemptId],
     );
     return rows[0] ? toCall(rows[0]) : null;
   }
@@ -266,7 +269,8 @@ export class PostgresCallStore implements CallStore {
       const call = (await tx.query<CallRow>('SELECT * FROM calls WHERE id = $1 FOR UPDATE', [callId]))[0];
       if (!call || call.state === 'ended') return null;
       // A connected call ends answered, unless the bridge never happened; the outcome argument speaks for a call still hunting.
-      const answered = call.state === 'connected' && !e.neverBridged;
+      // The accepting attempt finished not-bridged says so too: its Dial action failed before the call went back to hunting.
+      const answered = call.state === 'connected' && !e.neverBridged && !(await neverPutThrough(tx, call));
       const outcome: CallOutcome = answered ? 'answered' : e.outcome;
       // Once the agent asked to hand the caller over, the late <Dial> action or status callback that ends the talk speaks for that hand-over.
       const endedBy: EndedBy = call.state === 'connected' && call.handover_requested_at ? 'agent-handover' : e.endedBy;
@@ -356,4 +360,18 @@ export class PostgresCallStore implements CallStore {
     );
     return rows.length > 0;
   }
+}
+
+/**
+ * The agent who took this connected call was never put through: their attempt (the key press
+ * that connected it) finished not-bridged, and the Dial action that said so failed before the
+ * call went back to hunting (a deadlock, its retry spooled). Such a call was never answered.
+ */
+async function neverPutThrough(tx: Queryable, call: CallRow): Promise<boolean> {
+  if (call.state !== 'connected' || !call.answered_by_agent_id || !call.accepted_at) return false;
+  const rows = await tx.query(
+    `SELECT 1 FROM ring_attempts WHERE call_id = $1 AND agent_id = $2 AND accepted_at = $3 AND outcome = 'not-bridged' LIMIT 1`,
+    [call.id, call.answered_by_agent_id, call.accepted_at],
+  );
+  return rows.length > 0;
 }

@@ -109,7 +109,11 @@ export class AgentLegs {
     if (ends && bridged) ended = await this.d.closing.end(call, { outcome: 'answered', at, endedBy: callerGone ? 'caller' : 'agent' });
     // attempt.acceptedAt: the agent pressed 1 but the caller hung up before Twilio bridged them.
     else if (ends && callerGone) ended = await this.d.closing.end(call, { outcome: 'abandoned', at, endedBy: 'caller', neverBridged: attempt.acceptedAt !== null });
-    return { call, first, bridged, callerGone, acceptedNotBridged, ended };
+    // The agent pressed 1 but was never put through, the caller still there: the call goes back to
+    // hunting here, so that a replayed action does it too, and a retry of one whose first try failed
+    // after finishing the attempt (else the call stays connected, and any later end says answered).
+    const reopened = acceptedNotBridged ? await this.d.calls.reopenHunt(call.id, attempt.id) : null;
+    return { call: reopened ?? call, first, bridged, callerGone, acceptedNotBridged, ended };
   }
 
   /**

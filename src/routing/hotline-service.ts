@@ -269,8 +269,7 @@ export class HotlineService {
     const settled = await this.legs.settleDial(attemptId, p, now);
     // A <Dial> a later move cut (Twilio ignores this answer): the newer leg's own action ends the attempt.
     if (!settled) return emptyTwiml();
-    const { first, bridged, callerGone, acceptedNotBridged, ended } = settled;
-    let { call } = settled;
+    const { first, bridged, callerGone, ended, call } = settled;
     // A repeat, or an action arriving after the call was settled without it: a caller who is gone hears nothing.
     if (!first) return callerGone ? emptyTwiml() : this.repeats.answer((await this.d.calls.getCall(call.id)) ?? call);
     if (bridged) {
@@ -279,8 +278,7 @@ export class HotlineService {
       return callerGone ? emptyTwiml() : this.endings.afterTalk(ended);
     }
     if (callerGone) return emptyTwiml();
-    // The agent pressed 1 but was never put through: the caller is still waiting, so hunt on.
-    if (acceptedNotBridged) call = (await this.d.calls.reopenHunt(call.id)) ?? call;
+    // The agent pressed 1 but was never put through: settleDial put the call back to hunting, so hunt on.
     if (call.state !== 'hunting') return hangupTwiml();
     const holdOn = this.docs.voice(call).text.holdOn;
     if (!this.docs.canRing(call, now, holdOn)) return this.closing.miss(call, 'max-wait', now);

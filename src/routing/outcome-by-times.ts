@@ -50,8 +50,9 @@ export class OutcomeByTimes {
       return;
     }
     if (call.state !== 'ended' || call.outcome !== 'abandoned' || call.endedBy !== 'caller') return;
-    // An abandon that was put through to an agent (the bridge never happened) was not a fallback's doing.
-    if ((await this.d.calls.attemptsOf(call.id)).some((a) => a.acceptedAt)) return;
+    // An abandon that was put through to an agent (the bridge never happened) was not a fallback's doing;
+    // an agent's key press whose bridge never came while the caller stayed (not-bridged) put nobody through.
+    if ((await this.d.calls.attemptsOf(call.id)).some((a) => a.acceptedAt && a.outcome !== 'not-bridged')) return;
     const { caller } = await this.d.calls.terminalEventsOf(call.id);
     // Without the caller's status on record, the abandon was inferred when Twilio no longer knew
     // the call (the waiting line's REST move got a 404): the caller had left by then at the latest.
