@@ -175,6 +175,11 @@ export class PostgresCoordinator implements Coordinator {
     return (await this.linePosition(callId)) ?? 0;
   }
 
+  /** A caller who left the line (taken from this row) and is back: their row is open again, if there is one. */
+  async rejoinLine(callId: string): Promise<boolean> {
+    return (await this.db.query(`UPDATE coordination_line SET left_at = NULL WHERE call_id = $1 AND left_at IS NOT NULL RETURNING call_id`, [callId])).length > 0;
+  }
+
   async leaveLine(callId: string): Promise<boolean> {
     return (await this.leaveLineDeciding(callId)) === 'took';
   }

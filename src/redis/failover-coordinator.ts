@@ -362,9 +362,17 @@ export class FailoverCoordinator implements Coordinator {
     return enterLineThenLook(this, line, callId, arrivedAtMs, agentIds);
   }
 
+  /**
+   * In the grace, a caller whose row PostgreSQL has is back in that row too: leaving is decided
+   * there (see leaveLine), and a row an instance in fallback had taken them from would say "gone"
+   * to every pass, so nobody would move them again (a property world: the caller held while an
+   * agent was offered to them, and withdrawn, again and again).
+   */
   async enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number> {
     const r = await this.tryRedis((redis) => redis.enterLine(line, callId, arrivedAtMs));
-    return r.ok ? r.value : this.inFallback((pg) => pg.enterLine(line, callId, arrivedAtMs), (redis) => redis.enterLine(line, callId, arrivedAtMs));
+    if (!r.ok) return this.inFallback((pg) => pg.enterLine(line, callId, arrivedAtMs), (redis) => redis.enterLine(line, callId, arrivedAtMs));
+    if (this.inGrace()) await this.mirror((pg) => pg.rejoinLine(callId), false);
+    return r.value;
   }
 
   /**
