@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { claimHolder } from '../../src/domain/call-states';
+import type { CallSettlerFeature } from '../../src/routing/call-settler-feature';
 import type { SpoolPort } from '../../src/spool/spool-feature';
 import { deadlock } from '../support/faults';
 import { ACCOUNT_SID, HOTLINE, PUBLIC_BASE_URL, startHotline, TWILIO_API, type Hotline } from '../support/hotline-harness';
@@ -39,6 +40,7 @@ describe('claims of calls that ended', () => {
   const hook = (path: string, params: Record<string, string>) => h.twilio.post(`${PUBLIC_BASE_URL}/webhooks/voice/${path}`, params);
   /** Whether a new caller is rung to the agent now (their claim is free). */
   const nextCallerRingsTheAgent = async () => (await hook('incoming', { CallSid: randomSid('CA'), From: NEXT_CALLER, To: HOTLINE })).text.includes(`>${AGENT}</Number>`);
+  const settler = () => (h.container.features.find((f) => f.name === 'call-settler') as CallSettlerFeature).settler;
   /** A caller whose first agent is being rung for them. */
   const ringing = async () => {
     const callSid = randomSid('CA');
@@ -64,5 +66,24 @@ describe('claims of calls that ended', () => {
     expect((await h.container.calls.attemptsOf(call.id)).map((a) => a.outcome)).toEqual(['caller-gone']);
     expect(await h.container.coordinator.holderOf(agentId)).toBeNull();
     expect(await nextCallerRingsTheAgent()).toBe(true);
+  });
+
+  it('the call settler gives back a claim held in the name of a call ended on record, and no other', async () => {
+    const { callSid, call } = await ringing();
+    h.clock.advance(3);
+    await hook('status', { CallSid: callSid, CallStatus: 'completed', SequenceNumber: '1' });
+    expect(await h.container.calls.getCallBySid(callSid)).toMatchObject({ state: 'ended', outcome: 'abandoned' });
+    // Something took the claim again in that call's name afterwards (a stale request, a copy back): nothing on record will end it.
+    const holder = claimHolder({ callId: call.id, seq: 0 });
+    expect(await h.container.coordinator.claimFirstFree([agentId], holder, 60_000)).toBe(agentId);
+
+    await settler().settleStale(h.clock.now());
+    expect(await h.container.coordinator.holderOf(agentId)).toBeNull();
+    // A live call's claim stays.
+    expect(await nextCallerRingsTheAgent()).toBe(true);
+    const live = await h.container.coordinator.holderOf(agentId);
+    expect(live).not.toBeNull();
+    await settler().settleStale(h.clock.now());
+    expect(await h.container.coordinator.holderOf(agentId)).toBe(live);
   });
 });
