@@ -247,8 +247,12 @@ export class FailoverCoordinator implements Coordinator {
    * releases the copy too. Redis first, the copy could put back a claim just released in Redis.
    */
   async releaseClaim(agentId: string, holder: string): Promise<boolean> {
-    const inRows = this.current === 'redis' && this.inGrace() ? await this.mirror((pg) => pg.releaseClaim(agentId, holder), false) : false;
+    let inRows = false;
+    let rowsFailed: unknown;
+    // A row that could not be deleted (a deadlock) does not keep Redis's claim: released there, and the failure thrown after.
+    if (this.current === 'redis' && this.inGrace()) inRows = await this.mirror((pg) => pg.releaseClaim(agentId, holder), false).catch((err: unknown) => ((rowsFailed = err), false));
     const r = await this.tryRedis((redis) => redis.releaseClaim(agentId, holder));
+    if (rowsFailed !== undefined) throw rowsFailed;
     if (r.ok) return inRows || r.value;
     const released = await this.inFallback(
       async (pg) => {
@@ -305,7 +309,8 @@ export class FailoverCoordinator implements Coordinator {
   async enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number> {
     const r = await this.tryRedis((redis) => redis.enterLine(line, callId, arrivedAtMs));
     if (!r.ok) return this.inFallback((pg) => pg.enterLine(line, callId, arrivedAtMs), (redis) => redis.enterLine(line, callId, arrivedAtMs));
-    if (this.inGrace()) await this.mirror((pg) => pg.rejoinLine(callId), false);
+    // Best effort: a caller left "taken" there waits for the grace to end (the sweep, the hold document's recheck).
+    if (this.inGrace()) await this.mirror((pg) => pg.rejoinLine(callId), false).catch(() => false);
     return r.value;
   }
 

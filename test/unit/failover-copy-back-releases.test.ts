@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { createLogger } from '../../src/logger';
 import { PostgresCoordinator } from '../../src/postgres/postgres-coordinator';
 import { FailoverCoordinator } from '../../src/redis/failover-coordinator';
+import { deadlock } from '../support/faults';
 import { RedisCoordinator } from '../../src/redis/redis-coordinator';
 import { freshDatabase, type TestDatabase } from '../support/backends';
 import { ManualClock } from '../support/manual-clock';
@@ -85,6 +86,17 @@ describe('the copy back into a returning Redis', () => {
     expect(await coordinator.releaseClaim('agent-1', 'call-a:0')).toBe(true);
     await sleep(400);
     expect(await inspect.get(`${prefix}claim:agent-1`)).toBeNull();
+  });
+
+  it('in the grace, releases in Redis a claim whose row could not be deleted (a deadlock), and says so', async () => {
+    // Another instance still claims through PostgreSQL: this one is in the grace.
+    expect(await coordinator.claimFirstFree(['agent-2'], 'call-c:0', 56_000)).toBe('agent-2');
+    await postgres.markInFallback('the-other-instance', 600);
+    // In the grace a claimed agent "may be free" (the look is left to the caller).
+    await until('the grace', () => coordinator.anyUnclaimed(['agent-2']));
+    vi.spyOn(postgres, 'releaseClaim').mockRejectedValueOnce(deadlock());
+    await expect(coordinator.releaseClaim('agent-2', 'call-c:0')).rejects.toThrow('deadlock');
+    expect(await inspect.get(`${prefix}claim:agent-2`)).toBeNull();
   });
 
   it('leaves no mark of the instance in fallback once it is back on Redis, however late the last mark was written', async () => {
