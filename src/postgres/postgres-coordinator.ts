@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock';
 import type { Coordinator, LinePlace } from '../domain/ports';
-import type { Db } from './db';
+import type { Db, Queryable } from './db';
 
 /** A claim as a row, for copying back into Redis. */
 export interface ClaimRow {
@@ -175,6 +175,11 @@ export class PostgresCoordinator implements Coordinator {
     return (await this.linePosition(callId)) ?? 0;
   }
 
+  /** A caller who left the line (taken from this row) and is back: their row is open again, if there is one. */
+  async rejoinLine(callId: string): Promise<boolean> {
+    return (await this.db.query(`UPDATE coordination_line SET left_at = NULL WHERE call_id = $1 AND left_at IS NOT NULL RETURNING call_id`, [callId])).length > 0;
+  }
+
   async leaveLine(callId: string): Promise<boolean> {
     return (await this.leaveLineDeciding(callId)) === 'took';
   }
@@ -235,21 +240,21 @@ export class PostgresCoordinator implements Coordinator {
    * ended, or past that time, `none` without an attempt on record (a claim a moment ahead of its
    * attempt, or a holder that is not the hotline's).
    */
-  async claimOnRecord(agentId: string, holder: string): Promise<'live' | 'over' | 'none'> {
+  async claimOnRecord(agentId: string, holder: string, q: Queryable = this.db): Promise<'live' | 'over' | 'none'> {
     if (!UUID.test(agentId)) return 'none';
     const now = this.clock.now();
     const callback = holder.startsWith(CALLBACK_HOLDER) ? holder.slice(CALLBACK_HOLDER.length) : null;
     let rows: { over: boolean }[];
     if (callback !== null) {
       if (!UUID.test(callback)) return 'none';
-      rows = await this.db.query<{ over: boolean }>(
+      rows = await q.query<{ over: boolean }>(
         `SELECT ca.finished_at IS NOT NULL OR ${callbackClaimEnds('$3')} <= $4 AS over FROM callback_attempts ca WHERE ca.id = $1 AND ca.agent_id = $2`,
         [callback, agentId, this.limits.talkMs / 1000, now],
       );
     } else {
       const [callId, seq] = holder.split(':');
       if (!callId || !UUID.test(callId) || !/^\d+$/.test(seq ?? '')) return 'none';
-      rows = await this.db.query<{ over: boolean }>(
+      rows = await q.query<{ over: boolean }>(
         `SELECT ra.finished_at IS NOT NULL OR c.state = 'ended' OR ${ringClaimEnds('$4', '$5')} <= $6 AS over
            FROM ring_attempts ra JOIN calls c ON c.id = ra.call_id
           WHERE ra.call_id = $1 AND ra.seq = $2 AND ra.agent_id = $3`,
@@ -267,6 +272,24 @@ export class PostgresCoordinator implements Coordinator {
       [this.clock.now()],
     );
     return rows.map((r) => ({ agentId: r.agent_id, holder: r.holder, expiresAt: new Date(r.expires_at) }));
+  }
+
+  /**
+   * Runs `copy` (a claim's copy into Redis) while this claim's row is locked, unless the row is
+   * gone (released, or expired): null then, and nothing is copied. A release deletes the row
+   * before it releases in Redis (FailoverCoordinator), so it either comes first and the claim is
+   * not copied, or waits for the copy and then releases the copy too: a claim released during a
+   * copy back never comes back in Redis. `copy` reads the record through `tx` (one connection).
+   */
+  async whileClaimRow<T>(c: { agentId: string; holder: string }, copy: (tx: Queryable) => Promise<T>): Promise<T | null> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query(`SELECT 1 FROM coordination_claims WHERE agent_id = $1 AND holder = $2 AND expires_at > $3 FOR UPDATE`, [
+        c.agentId,
+        c.holder,
+        this.clock.now(),
+      ]);
+      return rows.length === 0 ? null : copy(tx);
+    });
   }
 
   /** Drops claims that Redis now holds (and any that have expired). */

@@ -4,7 +4,8 @@ import { arriveOneByOne, enterLineThenLook } from '../domain/coordination';
 import type { CoordinationMode, Coordinator, LinePlace } from '../domain/ports';
 import type { Logger } from '../logger';
 import { isDatabaseUnreachable } from '../postgres/database-unreachable';
-import type { ClaimRow, PostgresCoordinator } from '../postgres/postgres-coordinator';
+import type { PostgresCoordinator } from '../postgres/postgres-coordinator';
+import { copyBack, type CopyBackCount } from './copy-back';
 import type { RedisCoordinator } from './redis-coordinator';
 
 /**
@@ -44,6 +45,10 @@ export class FailoverCoordinator implements Coordinator {
   private probing = false;
   /** The last rotation offset Redis handed this instance, per key: PostgreSQL continues from it. */
   private readonly lastRotation = new Map<string, number>();
+  /** The marks of this instance in fallback, in the order written: the switch back clears the mark after the last. */
+  private marking: Promise<void> = Promise.resolve();
+  /** Copies back under way: claims go on being written to PostgreSQL too until each is over (see inGrace). */
+  private copying = 0;
 
   constructor(
     private readonly d: {
@@ -101,11 +106,16 @@ export class FailoverCoordinator implements Coordinator {
    * while after this one switched back, and while another marks itself in fallback.
    */
   private inGrace(): boolean {
-    return this.othersInFallback || Date.now() < this.graceUntil;
+    return this.othersInFallback || this.copying > 0 || Date.now() < this.graceUntil;
   }
 
+  /**
+   * Renews this instance's mark in fallback, after the marks before it: a mark written after the
+   * switch back's clearFallback would tell the others for MARK_SECONDS that this instance still
+   * claims in PostgreSQL, and they would read its left-over rows as claims.
+   */
   private markFallback(): void {
-    void this.d.postgres.markInFallback(this.instanceId, MARK_SECONDS).catch(() => undefined);
+    this.marking = this.marking.then(() => this.d.postgres.markInFallback(this.instanceId, MARK_SECONDS)).catch(() => undefined);
   }
 
   private fail(err: unknown): void {
@@ -162,18 +172,24 @@ export class FailoverCoordinator implements Coordinator {
     this.markFallback();
     try {
       await this.d.redis.ping();
+      // Copied back while this instance still claims and releases through PostgreSQL: a release
+      // it makes meanwhile is noted there and replayed below. Switched first, such a release went
+      // to Redis, which did not hold the claim yet, and the copy then put the released claim back
+      // (a property world: an offer withdrawn during the copy kept its agent claimed).
+      const copied = await this.copyBack(false);
+      clearInterval(this.probe);
+      this.current = 'redis';
+      this.graceUntil = Date.now() + (this.d.graceMs ?? GRACE_MS);
+      await this.marking;
+      await this.d.postgres.clearFallback(this.instanceId).catch(() => undefined);
+      copied.releases += await this.replayReleases().catch(() => 0);
+      this.d.logger.info('coordination switched back to Redis', copied);
     } catch {
       return;
     } finally {
       this.probing = false;
     }
-    clearInterval(this.probe);
-    this.current = 'redis';
     const graceMs = this.d.graceMs ?? GRACE_MS;
-    this.graceUntil = Date.now() + graceMs;
-    await this.d.postgres.clearFallback(this.instanceId).catch(() => undefined);
-    const copied = await this.copyBack(false);
-    this.d.logger.info('coordination switched back to Redis', copied);
     // Claims and callers that instances still in fallback added meanwhile come over at the end;
     // the rows stay while one still claims there (it sees the others' claims only in them).
     this.graceEnd = setTimeout(() => {
@@ -182,68 +198,14 @@ export class FailoverCoordinator implements Coordinator {
     this.graceEnd.unref();
   }
 
-  /**
-   * Copies what PostgreSQL holds into Redis: releases Redis missed first (so a claim from before
-   * the outage, ended during it, does not keep its agent busy), then live claims with their
-   * remaining time, the waiting line, and the rotation counters. With `forget`, the copied rows
-   * are dropped from PostgreSQL. Never throws: a failure is logged and the next copy retries.
-   */
-  private async copyBack(forget: boolean): Promise<{ claims: number; line: number; releases: number }> {
-    const { redis, postgres, clock } = this.d;
-    const done = { claims: 0, line: 0, releases: 0 };
+  /** Copies PostgreSQL's claims, line and counters into Redis (see copyBack in ./copy-back.ts); claims are written to both meanwhile. */
+  private async copyBack(forget: boolean): Promise<CopyBackCount> {
+    this.copying++;
     try {
-      done.releases = await this.replayReleases();
-      const now = clock.now().getTime();
-      const copied: ClaimRow[] = [];
-      for (const c of await postgres.liveClaims()) {
-        const left = c.expiresAt.getTime() - now;
-        if (left <= 0) continue;
-        if (await redis.restoreClaim(c.agentId, c.holder, left)) copied.push(c);
-        else if (await this.takeOverStale(c, left)) {
-          copied.push(c);
-          this.d.logger.warn('coordination: a claim Redis kept from before its outage, its attempt over, gave way to the one taken during it', { agentId: c.agentId });
-        } else {
-          this.d.logger.warn('coordination: a claim taken during the Redis outage was not copied back', { agentId: c.agentId });
-        }
-      }
-      // A Redis restarted without its data lost the claims of calls still ringing or talking.
-      // Only then: a Redis that kept them has every claim not since released, and the record
-      // may still show as unfinished an attempt whose end (and release) came during the outage.
-      const restored = new Set(copied.map((c) => c.agentId));
-      const lostData = !(await redis.markKept());
-      for (const c of lostData ? await postgres.claimsOnRecord() : []) {
-        const left = c.expiresAt.getTime() - now;
-        if (left > 0 && !restored.has(c.agentId) && (await redis.restoreClaim(c.agentId, c.holder, left))) done.claims++;
-      }
-      done.claims += copied.length;
-      const line = await postgres.lineEntries();
-      for (const m of line) await redis.enterLine(m.line, m.callId, m.arrivedAtMs);
-      done.line = line.length;
-      for (const r of await postgres.rotations()) await redis.raiseRotation(r.key, r.value + 1);
-      if (forget) {
-        await postgres.forgetClaims(copied);
-        await postgres.forgetLine(line);
-      }
-    } catch (err) {
-      this.d.logger.error('coordination: copying back to Redis failed', { error: (err as Error).message, ...done });
+      return await copyBack(this.d, forget, () => this.replayReleases());
+    } finally {
+      this.copying--;
     }
-    return done;
-  }
-
-  /**
-   * Redis holds this claim's agent for another holder. A Redis restarted from its dump keeps the
-   * claims it had before its outage, and one of them may be long over by the record while
-   * PostgreSQL gave the agent on: kept beside the row's claim, its holder's late release would free
-   * an agent still ringing or talking. Such a claim, over on record, gives way to the row's, if
-   * the row's attempt is still unfinished on record. Any other (a claim Redis granted since the
-   * return, its attempt perhaps not on record yet) keeps the agent.
-   */
-  private async takeOverStale(c: ClaimRow, leftMs: number): Promise<boolean> {
-    const { redis, postgres } = this.d;
-    const other = await redis.holderOf(c.agentId);
-    if (other === null || (await postgres.claimOnRecord(c.agentId, other)) !== 'over') return false;
-    if ((await postgres.claimOnRecord(c.agentId, c.holder)) !== 'live') return false;
-    return redis.takeOverClaim(c.agentId, other, c.holder, leftMs);
   }
 
   async nextRotation(key?: string): Promise<number> {
@@ -279,10 +241,20 @@ export class FailoverCoordinator implements Coordinator {
     return r.value;
   }
 
+  /**
+   * In the grace the row goes first, then Redis's claim: a copy back copies a claim only while its
+   * row is there (whileClaimRow), so a release either comes before the copy, or after it and
+   * releases the copy too. Redis first, the copy could put back a claim just released in Redis.
+   */
   async releaseClaim(agentId: string, holder: string): Promise<boolean> {
+    let inRows = false;
+    let rowsFailed: unknown;
+    // A row that could not be deleted (a deadlock) does not keep Redis's claim: released there, and the failure thrown after.
+    if (this.current === 'redis' && this.inGrace()) inRows = await this.mirror((pg) => pg.releaseClaim(agentId, holder), false).catch((err: unknown) => ((rowsFailed = err), false));
     const r = await this.tryRedis((redis) => redis.releaseClaim(agentId, holder));
-    if (r.ok) return this.inGrace() ? (await this.mirror((pg) => pg.releaseClaim(agentId, holder), false)) || r.value : r.value;
-    return this.inFallback(
+    if (rowsFailed !== undefined) throw rowsFailed;
+    if (r.ok) return inRows || r.value;
+    const released = await this.inFallback(
       async (pg) => {
         // The claim may be in Redis, taken before the outage: Redis hears of this release when back.
         await pg.noteRelease(agentId, holder);
@@ -290,6 +262,7 @@ export class FailoverCoordinator implements Coordinator {
       },
       (redis) => redis.releaseClaim(agentId, holder),
     );
+    return inRows || released;
   }
 
   async holderOf(agentId: string): Promise<string | null> {
@@ -327,9 +300,18 @@ export class FailoverCoordinator implements Coordinator {
     return enterLineThenLook(this, line, callId, arrivedAtMs, agentIds);
   }
 
+  /**
+   * In the grace, a caller whose row PostgreSQL has is back in that row too: leaving is decided
+   * there (see leaveLine), and a row an instance in fallback had taken them from would say "gone"
+   * to every pass, so nobody would move them again (a property world: the caller held while an
+   * agent was offered to them, and withdrawn, again and again).
+   */
   async enterLine(line: string, callId: string, arrivedAtMs: number): Promise<number> {
     const r = await this.tryRedis((redis) => redis.enterLine(line, callId, arrivedAtMs));
-    return r.ok ? r.value : this.inFallback((pg) => pg.enterLine(line, callId, arrivedAtMs), (redis) => redis.enterLine(line, callId, arrivedAtMs));
+    if (!r.ok) return this.inFallback((pg) => pg.enterLine(line, callId, arrivedAtMs), (redis) => redis.enterLine(line, callId, arrivedAtMs));
+    // Best effort: a caller left "taken" there waits for the grace to end (the sweep, the hold document's recheck).
+    if (this.inGrace()) await this.mirror((pg) => pg.rejoinLine(callId), false).catch(() => false);
+    return r.value;
   }
 
   /**

@@ -24,16 +24,29 @@ export interface CallClosingDeps {
 export class CallClosing {
   constructor(private readonly d: CallClosingDeps) {}
 
-  /** Ends the call (once: null when it had already ended), and leaves nothing of it behind. */
+  /**
+   * Ends the call (once: null when it had already ended), and leaves nothing of it behind. Ended
+   * already, what an earlier ending left behind is let go now: that ending may have failed after
+   * the end was written (a deadlock after an outage), and this one (the spool's replay of a
+   * turned-away caller, say) is the only one that comes after it.
+   */
   async end(call: Call, e: Parameters<CallStore['endCall']>[1]): Promise<Call | null> {
     const ended = await this.d.calls.endCall(call.id, e);
-    if (!ended) return null;
+    if (!ended) {
+      await this.letGoLeftBehind(call.id, e.at);
+      return null;
+    }
     // Nothing of an ended call stays behind: its place in the line, or an agent offered to it.
     await this.d.coordinator.leaveLine(ended.id);
-    for (const a of (await this.d.calls.attemptsOf(ended.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) await this.letGo(a, 'caller-gone', e.at);
+    await this.letGoLeftBehind(ended.id, e.at);
     // The listeners' effects were written with the end; whatever fails here is retried (call-end-outbox.ts).
     await this.d.callEnds.dispatch(ended);
     return ended;
+  }
+
+  /** The offers of an ended call still open on record: never rung for it now, their agents freed. */
+  private async letGoLeftBehind(callId: string, at: Date): Promise<void> {
+    for (const a of (await this.d.calls.attemptsOf(callId)).filter((x) => !x.finishedAt && !x.acceptedAt)) await this.letGo(a, 'caller-gone', at);
   }
 
   /** Ends the call missed and answers with what the caller hears then. */

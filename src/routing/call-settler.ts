@@ -12,6 +12,8 @@ export interface CallSettlerDeps {
   maxTalkSeconds: number;
   maxCallerWaitSeconds: number;
   graceSeconds?: number;
+  /** Gives back claims held in the name of calls ended on record (LeftClaims). */
+  leftClaims?: { release(): Promise<number> };
 }
 
 /**
@@ -49,7 +51,10 @@ export class CallSettler {
         this.d.logger.error('settling a connected call failed', { callSid: call.callSid, err });
       }
     }
-    return settled + (await this.requeueOverdue(now));
+    const requeued = await this.requeueOverdue(now);
+    // A failure here must not keep the calls above from being settled: logged, and tried next run.
+    await this.d.leftClaims?.release().catch((err: unknown) => this.d.logger.error('giving back the claims of ended calls failed', { err }));
+    return settled + requeued;
   }
 
   /**

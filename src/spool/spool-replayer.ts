@@ -349,12 +349,12 @@ export class SpoolReplayer {
    */
   private async end(call: Call, e: Parameters<CallStore['endCall']>[1]): Promise<void> {
     const ended = await this.d.calls.endCall(call.id, e);
-    if (!ended) return;
-    for (const a of (await this.d.calls.attemptsOf(ended.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) {
+    // Ended already: offers an earlier ending left open (it failed after writing the end) are let go all the same.
+    for (const a of (await this.d.calls.attemptsOf(call.id)).filter((x) => !x.finishedAt && !x.acceptedAt)) {
       await this.d.calls.finishAttempt(a.id, { outcome: 'caller-gone', dialCallStatus: 'not-dialled', at: e.at });
       await this.d.coordinator.releaseClaim(a.agentId, claimHolder(a));
     }
-    await this.d.callEnds.dispatch(ended);
+    if (ended) await this.d.callEnds.dispatch(ended);
   }
 
   /**

@@ -69,6 +69,15 @@ describe.skipIf(!realRedisUrl)('leaving the line in the grace after Redis return
     expect(took.filter(Boolean)).toHaveLength(1);
   });
 
+  it('lets a caller the instance in fallback took, and who is back in the line, be taken again by the one back on Redis', async () => {
+    await waitingInBoth('call-5', 5_000);
+    // Taken to be moved to an agent, whose offer is then withdrawn: the caller holds again.
+    expect(await stillInFallback.leaveLine('call-5')).toBe(true);
+    await back.enterLine(LINE, 'call-5', 5_000);
+    expect(await back.leaveLine('call-5')).toBe(true);
+    expect(await stillInFallback.leaveLine('call-5')).toBe(false);
+  });
+
   it('decides in Redis for a caller who entered the line there only (the instance in fallback cannot see them)', async () => {
     await back.enterLine(LINE, 'call-4', 4_000);
     expect(await stillInFallback.lineMembers(LINE, 10)).toEqual([]);

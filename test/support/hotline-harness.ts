@@ -22,6 +22,7 @@ import { DatabaseSwitch, RedisSwitch } from './faults';
 import { ManualClock } from './manual-clock';
 import type { Network } from '../../src/simulator/twilio-model';
 import { TwilioDriver } from './twilio-driver';
+import { traceClaims } from './claim-trace';
 
 export const AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -97,7 +98,8 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
   const ownCoordinators = Boolean(realRedisUrl) && (opts.coordinators === 'per-instance' || opts.faults);
   const redisKeys = ownCoordinators ? scratchRedisPrefix(realRedisUrl!, 'test') : undefined;
   const shared = ownCoordinators ? undefined : freshCoordinator(testDb.db, clock);
-  const coordinatorFor = async (): Promise<Coordinator> => {
+  const coordinatorFor = async (i: number): Promise<Coordinator> => traceClaims(await coordinatorOf(), i, clock);
+  const coordinatorOf = async (): Promise<Coordinator> => {
     if (shared) return shared;
     // As src/container.ts builds it for a server with REDIS_URL, probing Redis more often (virtual time runs fast).
     const redis = new RedisCoordinator(realRedisUrl!, redisKeys!.prefix, { commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
@@ -110,7 +112,7 @@ export async function startHotline(env: Record<string, string> = {}, start?: str
   };
   const instances: { app: Express; container: Container }[] = [];
   for (let i = 0; i < (opts.instances ?? 1); i++) {
-    const c = await buildContainer(config, { clock, db: testDb.db, coordinator: await coordinatorFor(), logger });
+    const c = await buildContainer(config, { clock, db: testDb.db, coordinator: await coordinatorFor(i), logger });
     installFeatures(c);
     instances.push({ app: createApp(c), container: c });
   }
